@@ -1,0 +1,106 @@
+# lanner - plain Makefile.  `make` builds, `make test` runs every spec and the
+# sanitizer build, `make demo` runs the packaged rules on a demo workload.
+# Targets that need Debian packages install the missing ones first.
+
+PREFIX    ?= /usr/local
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+LUAJIT_CFLAGS := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
+LUAJIT_LIBS   := $(shell pkg-config --libs luajit 2>/dev/null || echo -lluajit-5.1)
+CPPFLAGS  += -D_GNU_SOURCE -Isrc -Ibuild/gen
+LIBS      := -lseccomp
+Q         := @
+
+B         := build
+CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/decode/*.c)
+CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
+PIC_OBJ   := $(CORE_SRC:%.c=$(B)/pic/%.o)
+ASAN_OBJ  := $(CORE_SRC:%.c=$(B)/asan/obj/%.o)
+PROGS_SRC := $(wildcard spec/progs/*.c)
+PROGS     := $(PROGS_SRC:spec/progs/%.c=$(B)/progs/%)
+HDRS      := src/lanner.h src/syscalls.def $(wildcard src/*.h) $(wildcard src/decode/*.h)
+SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Debian packages: build, test and demo needs.
+DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml-dev \
+             lua-busted strace
+DEB_MISSING = $(shell for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+                grep -q 'install ok installed' || echo $$p; done)
+
+.PHONY: all deps test demo bench install clean check-abi progs asan
+all: $(B)/lanner $(B)/liblanner.so $(B)/lua/lanner/cdef.lua
+
+deps:
+	$(Q)missing="$(DEB_MISSING)"; if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q $$missing; }; fi
+
+$(B)/obj/%.o: %.c $(HDRS)
+	$(Q)mkdir -p $(@D); echo "  CC    $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fvisibility=hidden -c -o $@ $<
+
+$(B)/pic/%.o: %.c $(HDRS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/asan/obj/%.o: %.c $(HDRS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) $(WARN) -c -o $@ $<
+
+$(B)/lanner: src/main.c $(CORE_OBJ)
+	$(Q)echo "  LD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LUAJIT_CFLAGS) -rdynamic -o $@ $^ $(LUAJIT_LIBS) $(LIBS)
+
+$(B)/asan/lanner: src/main.c $(ASAN_OBJ)
+	$(Q)echo "  LD    $@ (ASan+UBSan)"
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) $(WARN) $(LUAJIT_CFLAGS) -rdynamic -o $@ $^ $(LUAJIT_LIBS) $(LIBS)
+
+$(B)/liblanner.so: $(PIC_OBJ)
+	$(Q)echo "  LD    $@"
+	$(Q)$(CC) -shared -o $@ $^ $(LIBS)
+
+# The FFI cdef comes from the header, never from a hand-kept copy.
+$(B)/lua/lanner/cdef.lua: src/lanner.h
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo "-- generated from src/lanner.h by the Makefile: do not edit"; \
+	     echo "return [==["; $(CC) -E -P -DLN_CDEF src/lanner.h | grep -v '^\s*$$'; echo "]==]"; } > $@
+
+# Layout figures from the C compiler, for spec/abi_spec.lua.
+$(B)/abi_layout: spec/c/abi_layout.c src/lanner.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -o $@ $<
+
+# Test programs: *_static.c link statically, everything gets pthreads.
+$(B)/progs/%_static: spec/progs/%_static.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -Wall -static -pthread -o $@ $< 
+$(B)/progs/%: spec/progs/%.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -Wall -pthread -o $@ $<
+progs: $(PROGS)
+
+asan: $(B)/asan/lanner
+
+test: deps all progs asan $(B)/abi_layout
+	$(Q)CI=$${CI:-} sh spec/run.sh
+
+demo: deps all
+	$(Q)sh doc/demo.sh
+
+bench: deps all progs
+	$(Q)sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lanner/lua/lanner \
+	  $(DESTDIR)$(PREFIX)/share/lanner/rules $(DESTDIR)$(PREFIX)/share/lanner/chisels
+	install -m 755 $(B)/lanner $(DESTDIR)$(PREFIX)/bin/lanner
+	cp -r lua/lanner/. $(DESTDIR)$(PREFIX)/share/lanner/lua/lanner/
+	install -m 644 $(B)/lua/lanner/cdef.lua $(DESTDIR)$(PREFIX)/share/lanner/lua/lanner/cdef.lua
+	cp -r rules/. $(DESTDIR)$(PREFIX)/share/lanner/rules/
+	cp -r chisels/. $(DESTDIR)$(PREFIX)/share/lanner/chisels/
+
+clean:
+	rm -rf $(B)

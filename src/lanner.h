@@ -1,0 +1,342 @@
+/*
+ * lanner.h - the one contract between the C core and the Lua side.
+ *
+ * Plain structs, enums and prototypes only: the build runs this file through
+ * the preprocessor with LN_CDEF defined and hands the result to ffi.cdef
+ * (build/lua/lanner/cdef.lua).  No macros, no static inline, no bitfields.
+ * spec/abi_spec.lua checks ffi.sizeof/ffi.offsetof against the C compiler.
+ *
+ * Conventions: every function is prefixed ln_; functions that can fail
+ * return 0 (or a count) on success and -errno on failure, with a message
+ * available from ln_errmsg().  Pointers handed out by the core stay valid
+ * until the next call to ln_next() unless said otherwise.
+ */
+#ifndef LN_CDEF
+#ifndef LANNER_H
+#define LANNER_H
+#include <stddef.h>
+#include <stdint.h>
+#endif
+#endif
+
+/* Bumped whenever a struct layout or a prototype below changes; the Lua side
+ * refuses to run against a core of another version. */
+enum { LN_ABI_VERSION = 1 };
+
+enum ln_limits {
+	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
+	LN_COMM_LEN = 16,	/* TASK_COMM_LEN */
+	LN_DEFAULT_SNAPLEN = 80	/* bytes of I/O buffers kept, as sysdig */
+};
+
+/* What a parameter is, which decides how it is read and rendered. */
+enum ln_kind {
+	LN_K_NONE = 0,
+	LN_K_INT,		/* signed decimal */
+	LN_K_UINT,		/* unsigned decimal */
+	LN_K_HEX,		/* address or opaque value, rendered 0x... */
+	LN_K_OCT,		/* octal number */
+	LN_K_FD,		/* file descriptor: "3(<f>/etc/passwd)" */
+	LN_K_DIRFD,		/* dirfd: AT_FDCWD or an fd */
+	LN_K_PID,		/* process or thread id */
+	LN_K_RES,		/* result: number, or "-2 ENOENT" */
+	LN_K_RES_FD,		/* result that is a new fd on success */
+	LN_K_PATH,		/* NUL-terminated path read from the tracee */
+	LN_K_STR,		/* NUL-terminated string read from the tracee */
+	LN_K_BUF_IN,		/* bytes the tracee hands in (write): read at entry */
+	LN_K_BUF_OUT,		/* bytes the kernel hands back (read): read at exit */
+	LN_K_IOV_IN,		/* struct iovec[] handed in (writev) */
+	LN_K_IOV_OUT,		/* struct iovec[] filled in (readv) */
+	LN_K_MSG_IN,		/* struct msghdr handed in (sendmsg) */
+	LN_K_MSG_OUT,		/* struct msghdr filled in (recvmsg) */
+	LN_K_SOCKADDR_IN,	/* sockaddr + length handed in (connect, bind) */
+	LN_K_SOCKADDR_OUT,	/* sockaddr + length pointer filled in (accept) */
+	LN_K_TUPLE,		/* socket tuple of the event's fd (ln_tuple bytes) */
+	LN_K_ARGV,		/* NULL-terminated string array (execve) */
+	LN_K_FDPAIR,		/* int[2] filled in (pipe, socketpair) */
+	LN_K_OPEN_HOW,		/* struct open_how (openat2) */
+	LN_K_CLONE_ARGS,	/* struct clone_args (clone3) */
+	LN_K_OFLAGS,		/* O_* */
+	LN_K_MODE,		/* file mode, octal */
+	LN_K_ATFLAGS,		/* AT_* */
+	LN_K_SOCK_DOMAIN,	/* AF_* */
+	LN_K_SOCK_TYPE,		/* SOCK_* with flags */
+	LN_K_SOCK_PROTO,	/* IPPROTO_* */
+	LN_K_CLONE_FLAGS,	/* CLONE_* (clone, unshare) */
+	LN_K_SIGNAL,		/* SIG* */
+	LN_K_FCNTL_CMD,		/* F_* */
+	LN_K_PROT,		/* PROT_* */
+	LN_K_MMAP_FLAGS,	/* MAP_* */
+	LN_K_PTRACE_REQ,	/* PTRACE_* */
+	LN_K_PRCTL_OP,		/* PR_* */
+	LN_K_MOUNT_FLAGS,	/* MS_* */
+	LN_K_UMOUNT_FLAGS,	/* MNT_*, UMOUNT_* */
+	LN_K_NS_TYPE,		/* CLONE_NEW* (setns) */
+	LN_K_RENAME_FLAGS,	/* RENAME_* */
+	LN_K_SHUT_HOW,		/* SHUT_* */
+	LN_K_SOCKOPT_LEVEL,	/* SOL_* */
+	LN_K_SOCKOPT_NAME,	/* SO_* */
+	LN_K_MSG_FLAGS,		/* MSG_* */
+	LN_K_FD_FLAGS,		/* O_CLOEXEC|O_NONBLOCK style flags (dup3, pipe2,
+				   eventfd2, inotify_init1, signalfd4, timerfd,
+				   userfaultfd, accept4 as SOCK_*) */
+	LN_K_MEMFD_FLAGS,	/* MFD_* */
+	LN_K_CLOCKID,		/* CLOCK_* */
+	LN_K_BPF_CMD,		/* BPF_* command */
+	LN_K_MODULE_FLAGS,	/* MODULE_INIT_* (finit_module), O_* (delete) */
+	LN_K_UID,		/* uid, -1 rendered as -1 */
+	LN_K_GID,		/* gid */
+	LN_K_CAPS,		/* capability mask */
+	LN_K_COUNT
+};
+
+/* Where a parameter value came from and how reading it went. */
+enum ln_param_flags {
+	LN_PF_READ = 1,		/* str/len hold bytes read from the tracee */
+	LN_PF_TRUNCATED = 2,	/* more bytes existed than were kept */
+	LN_PF_FAULT = 4,	/* the pointer could not be read (val is it) */
+	LN_PF_NULL = 8		/* the pointer was NULL */
+};
+
+typedef struct ln_param {
+	int64_t val;		/* integer value, or the raw pointer */
+	const char *str;	/* bytes read (strings, buffers, sockaddrs) */
+	uint32_t len;		/* number of bytes at str */
+	uint16_t kind;		/* enum ln_kind */
+	uint16_t flags;		/* enum ln_param_flags */
+} ln_param;
+
+/* Event categories, Falco's evt.category names. */
+enum ln_category {
+	LN_CAT_UNKNOWN = 0, LN_CAT_OTHER, LN_CAT_FILE, LN_CAT_NET, LN_CAT_IPC,
+	LN_CAT_MEMORY, LN_CAT_PROCESS, LN_CAT_SIGNAL, LN_CAT_USER,
+	LN_CAT_SYSTEM, LN_CAT_COUNT
+};
+
+/* Properties of an event type, from the syscall table. */
+enum ln_type_flags {
+	LN_TF_FD_CREATE = 1,	/* a successful result is a new fd */
+	LN_TF_IO_READ = 2,	/* reads data (evt.is_io_read) */
+	LN_TF_IO_WRITE = 4,	/* writes data (evt.is_io_write) */
+	LN_TF_OPEN = 8,		/* open family: flags say read/write/create */
+	LN_TF_USES_FD = 16,	/* acts on an existing fd (first fd param) */
+	LN_TF_EXEC = 32,	/* execve family */
+	LN_TF_CLONE = 64,	/* process or thread creation */
+	LN_TF_PSEUDO = 128	/* not a syscall (procexit) */
+};
+
+typedef struct ln_type_info {
+	const char *name;	/* Falco's evt.type name */
+	int32_t nr;		/* native syscall number, -1 for pseudo events */
+	uint16_t category;	/* enum ln_category */
+	uint16_t flags;		/* enum ln_type_flags */
+	uint8_t nparams;
+	uint8_t src[LN_MAX_PARAMS];   /* arg index 0-5, 6 = result, 7 = derived */
+	uint16_t kind[LN_MAX_PARAMS]; /* enum ln_kind */
+	const char *pname[LN_MAX_PARAMS]; /* Falco's argument names */
+} ln_type_info;
+
+/* fd.type */
+enum ln_fd_type {
+	LN_FD_UNKNOWN = 0, LN_FD_FILE, LN_FD_DIRECTORY, LN_FD_IPV4, LN_FD_IPV6,
+	LN_FD_UNIX, LN_FD_PIPE, LN_FD_EVENT, LN_FD_SIGNALFD, LN_FD_EVENTPOLL,
+	LN_FD_INOTIFY, LN_FD_TIMERFD, LN_FD_NETLINK, LN_FD_MEMFD, LN_FD_BPF,
+	LN_FD_USERFAULTFD, LN_FD_IO_URING, LN_FD_PIDFD, LN_FD_OTHER, LN_FD_TYPE_COUNT
+};
+
+enum ln_l4proto { LN_L4_UNKNOWN = 0, LN_L4_TCP, LN_L4_UDP, LN_L4_ICMP, LN_L4_RAW };
+
+/* Both ends of a socket.  IPv4 addresses sit in the first 4 bytes. */
+typedef struct ln_tuple {
+	uint16_t family;	/* AF_INET, AF_INET6, AF_UNIX, 0 unknown */
+	uint16_t lport;		/* local port, host order */
+	uint16_t rport;		/* remote port, host order */
+	uint8_t l4proto;	/* enum ln_l4proto */
+	uint8_t pad;
+	uint8_t lip[16];
+	uint8_t rip[16];
+} ln_tuple;
+
+typedef struct ln_fd {
+	int32_t num;
+	uint8_t type;		/* enum ln_fd_type */
+	uint8_t is_server;	/* 1: listening or accepted side */
+	uint8_t connected;	/* 1: connect/accept succeeded */
+	uint8_t pad;
+	uint32_t flags;		/* open flags (O_*) the fd was created with */
+	uint32_t pad2;
+	uint64_t ino;
+	uint64_t dev;
+	ln_tuple tuple;
+	const char *name;	/* path, tuple text, "pipe:[ino]", ... ("" if none) */
+} ln_fd;
+
+/* What threads of one process share.  Owned by the core. */
+typedef struct ln_proc {
+	int32_t pid;		/* thread group id */
+	int32_t ppid;		/* parent's pid (the reaper after reparenting) */
+	int32_t vpid;		/* pid in its own pid namespace */
+	int32_t sid;
+	int32_t pgid;
+	uint32_t tty;		/* tty_nr from /proc/PID/stat, 0 none */
+	uint32_t loginuid;	/* 4294967295 when unset */
+	uint32_t nthreads;
+	uint32_t nfds;		/* fds open, as far as lanner knows */
+	uint32_t flags;		/* enum ln_proc_flags */
+	uint64_t start_ts;	/* process creation, ns since the epoch */
+	uint64_t exec_ts;	/* last successful exec, ns since the epoch */
+	char comm[16];		/* LN_COMM_LEN */
+	const char *exe;	/* argv[0] at the last exec */
+	const char *exepath;	/* /proc/PID/exe at the last exec */
+	const char *args;	/* argv[1..], NUL separated */
+	uint32_t args_len;
+	uint32_t env_len;
+	const char *env;	/* environment at exec, NUL separated */
+	const char *cwd;
+	const char *root;	/* chroot, "/" unless changed */
+	const char *container_id; /* "host" when not in a container */
+} ln_proc;
+
+enum ln_proc_flags {
+	LN_PROC_EXE_FROM_MEMFD = 1,	/* executable is a memfd */
+	LN_PROC_EXE_WRITABLE = 2,	/* executable writable by its user */
+	LN_PROC_ATTACHED = 4,		/* state came from /proc at attach */
+	LN_PROC_EXITED = 8,		/* the leader has exited */
+	LN_PROC_EXE_UPPER = 16		/* executable in an overlayfs upper layer */
+};
+
+typedef struct ln_thread {
+	int32_t tid;
+	int32_t vtid;
+	uint32_t uid, gid;	/* effective ids (user.uid, group.gid) */
+	uint32_t ruid, rgid;	/* real ids */
+	uint64_t cap_effective;
+	uint64_t cap_permitted;
+	uint64_t cap_inheritable;
+	uint64_t start_ts;	/* thread creation, ns since the epoch */
+	ln_proc *proc;
+} ln_thread;
+
+/* One event: one syscall (arguments read at entry, result at exit) or a
+ * pseudo event.  Valid until the next ln_next(). */
+typedef struct ln_event {
+	uint64_t num;		/* 1, 2, 3 ... */
+	uint64_t ts;		/* syscall entry, ns since the epoch */
+	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen */
+	int64_t res;		/* result, -errno on failure (if has_res) */
+	int32_t tid;
+	int32_t cpu;		/* CPU the stop was seen on, -1 unknown */
+	uint16_t type;		/* event type id (ln_type_info index) */
+	uint8_t nparams;
+	uint8_t has_res;	/* 0: entry-only stop, evt.res is <NA> */
+	int32_t fdnum;		/* the fd the event acts on or made, -1 none */
+	uint64_t rawargs[6];
+	ln_thread *thread;	/* state after the event */
+	ln_fd *fd;		/* fdnum's state after the event (for close: before) */
+	ln_param params[8];	/* LN_MAX_PARAMS */
+} ln_event;
+
+/* ln_next() results. */
+enum ln_next_result {
+	LN_NEXT_EVENT = 1,	/* *ev is set */
+	LN_NEXT_TIMEOUT = 0,	/* nothing within the timeout */
+	LN_NEXT_DONE = -1	/* no tracee left */
+};
+
+/* What the traced program gets: per event type. */
+enum ln_trace_mode {
+	LN_TRACE_NONE = 0,	/* never stops */
+	LN_TRACE_ENTRY = 1,	/* stops at entry, event without result */
+	LN_TRACE_EXIT = 2	/* stops at entry and exit, event with result */
+};
+
+typedef struct ln_stats {
+	uint64_t events;	/* handed out by ln_next */
+	uint64_t stops_entry;	/* seccomp stops */
+	uint64_t stops_exit;	/* syscall-exit stops */
+	uint64_t stops_ptrace;	/* fork/clone/exec/exit ptrace-event stops */
+	uint64_t stops_signal;	/* signal-delivery and group stops */
+	uint64_t dropped;	/* events lost (0 in lossless mode) */
+	uint64_t tracer_ns;	/* time spent handling stops */
+	uint64_t threads_seen;
+	uint64_t procs_seen;
+	uint64_t read_faults;	/* tracee memory reads that failed */
+} ln_stats;
+
+typedef struct ln_session ln_session;
+
+/* Version of this contract compiled into the core (LN_ABI_VERSION). */
+int ln_abi_version(void);
+
+/* The syscall table: event type ids run from 0 to ln_ntypes()-1. */
+int ln_ntypes(void);
+const ln_type_info *ln_type(int id);
+/* Type id of a name ("openat", "procexit"), or -1. */
+int ln_type_id(const char *name);
+/* Type id of a native syscall number, or -1 if the table lacks it. */
+int ln_type_of_nr(int nr);
+/* Name of a constant of a kind (flag tables, errno names), or NULL. */
+const char *ln_const_name(int kind, int64_t value);
+/* Value of a constant by name for a kind ("O_WRONLY", "SIGKILL"): 0 and
+ * *out set, or -ENOENT. */
+int ln_const_value(int kind, const char *name, int64_t *out);
+/* errno name ("ENOENT") or NULL. */
+const char *ln_errno_name(int err);
+
+/* Session life cycle. */
+ln_session *ln_session_new(void);
+void ln_session_free(ln_session *s);
+/* Last error message of the session (never NULL). */
+const char *ln_errmsg(ln_session *s);
+
+/* What to trace; before ln_spawn.  Events not set are LN_TRACE_NONE. */
+int ln_trace_type(ln_session *s, int type, int mode);
+/* Stop on a syscall only when (arg & mask) == value, for one arg.  May be
+ * called several times for a type: the syscall stops if any holds. */
+int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_t value, int mode);
+/* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN). */
+void ln_set_snaplen(ln_session *s, uint32_t snaplen);
+/* Write the seccomp filter as libseccomp's PFC text to fd. */
+int ln_debug_filter(ln_session *s, int fd);
+
+/* Start argv[0] (searched in PATH) traced.  Returns its pid or -errno. */
+int ln_spawn(ln_session *s, const char *const *argv);
+/* Attach to a running process (all its threads).  Returns 0 or -errno. */
+int ln_attach(ln_session *s, int pid);
+
+/* Wait for the next event: LN_NEXT_EVENT with *ev set, LN_NEXT_TIMEOUT after
+ * timeout_ms (-1: wait for ever), LN_NEXT_DONE when no tracee is left. */
+int ln_next(ln_session *s, ln_event **ev, int timeout_ms);
+
+/* Kill every launched tracee (SIGKILL) and detach attached ones. */
+void ln_stop_all(ln_session *s);
+/* Exit status of the first launched program as a shell reports it
+ * (128+N if killed by signal N), -1 if it has not ended. */
+int ln_exit_status(ln_session *s);
+
+const ln_stats *ln_get_stats(ln_session *s);
+/* Events handed out per type: an array of ln_ntypes() counters. */
+const uint64_t *ln_type_counts(ln_session *s);
+
+/* State tables.  Pointers stay valid until the next ln_next(). */
+ln_thread *ln_thread_get(ln_session *s, int tid);
+ln_proc *ln_proc_get(ln_session *s, int pid);
+/* Iterate processes: pass NULL first, then the previous one. */
+ln_proc *ln_proc_next(ln_session *s, ln_proc *prev);
+ln_fd *ln_fd_get(ln_session *s, ln_proc *p, int fd);
+/* Iterate a process's fds in fd order: pass NULL first. */
+ln_fd *ln_fd_next(ln_session *s, ln_proc *p, ln_fd *prev);
+
+/* Render parameter i of ev as sysdig prints it (flags as names, fds with
+ * their names, errors as "-2 ENOENT").  Returns the length written (output
+ * is truncated to n-1 bytes and NUL terminated), or -errno. */
+int ln_param_format(const ln_event *ev, int i, char *buf, size_t n);
+/* Render a tuple as Falco does ("1.2.3.4:80->5.6.7.8:9000", unix paths). */
+int ln_tuple_format(const ln_tuple *t, int is_server, char *buf, size_t n);
+/* Render an address (4 or 16 bytes by family) as text. */
+int ln_ip_format(int family, const uint8_t *ip, char *buf, size_t n);
+/* fd.type name ("file", "ipv4", ...) and sysdig's one-letter type. */
+const char *ln_fd_type_name(int type);
+char ln_fd_typechar(int type);
+/* Event category name ("file", "net", ...), Falco's evt.category. */
+const char *ln_category_name(int category);
