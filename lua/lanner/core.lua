@@ -1,0 +1,145 @@
+-- The FFI binding: the cdef generated from src/lanner.h, the C namespace, and
+-- the event type table turned into Lua lookups.
+--
+-- The namespace is ffi.C when the running binary is `lanner` (it links the
+-- core in and exports its symbols with -rdynamic), otherwise liblanner.so:
+-- $LANNER_LIB, then the build tree this file sits in, then the loader's
+-- search path.  Either way the core must speak the ABI this cdef describes.
+local ffi = require "ffi"
+local bit = require "bit"
+
+local M = { ffi = ffi }
+
+-- One cdef per process: a second ffi.cdef of the same structs raises
+-- "attempt to redefine", so guard on a type the header declares.
+if not pcall(ffi.typeof, "ln_event") then
+	ffi.cdef(require "lanner.cdef")
+end
+
+local function exports_core(ns)
+	return pcall(function() return ns.ln_abi_version end)
+end
+
+-- Directory of the repository when running from a checkout
+-- (<repo>/lua/lanner/core.lua), nil when installed elsewhere.
+local function repo_dir()
+	local src = debug.getinfo(1, "S").source
+	if src:sub(1, 1) ~= "@" then return nil end
+	local dir = src:sub(2):match("^(.*)/lua/lanner/core%.lua$")
+	return dir
+end
+
+local function load_namespace()
+	if exports_core(ffi.C) then return ffi.C, "lanner executable" end
+	local tried = {}
+	local cands = {}
+	if os.getenv("LANNER_LIB") and os.getenv("LANNER_LIB") ~= "" then
+		cands[#cands + 1] = os.getenv("LANNER_LIB")
+	end
+	local dir = repo_dir()
+	if dir then cands[#cands + 1] = (dir == "" and "." or dir) .. "/build/liblanner.so" end
+	cands[#cands + 1] = "lanner"
+	for _, path in ipairs(cands) do
+		local ok, lib = pcall(ffi.load, path)
+		if ok then return lib, path end
+		tried[#tried + 1] = path .. ": " .. tostring(lib)
+	end
+	error("lanner: cannot load the C core (set LANNER_LIB or run `make build/liblanner.so`):\n  "
+		.. table.concat(tried, "\n  "), 0)
+end
+
+local C, origin = load_namespace()
+M.C = C
+M.origin = origin
+
+-- A core built from another lanner.h would read our structs at the wrong
+-- offsets: refuse to run rather than print garbage.
+do
+	local want = tonumber(C.LN_ABI_VERSION)
+	local have = tonumber(C.ln_abi_version())
+	if have ~= want then
+		error(string.format("lanner: ABI mismatch: the Lua side expects version %d, "
+			.. "the C core (%s) is version %d; rebuild both from the same tree",
+			want, origin, have), 0)
+	end
+	M.abi_version = have
+end
+
+-- Whether the core exports a symbol: lets callers degrade while parts of
+-- the core are still being written, instead of raising at first call.
+local has_cache = {}
+function M.has(sym)
+	local v = has_cache[sym]
+	if v == nil then
+		v = pcall(function() return C[sym] end)
+		has_cache[sym] = v
+	end
+	return v
+end
+
+-- The event type table.  Ids are the C ones (0-based); per id:
+--   type_name[id]     Falco's evt.type name
+--   type_id[name]     the reverse
+--   type_info[id]     { name, id, nr, category, flags, nparams,
+--                       pnames = {1-based names}, pindex = {name -> 0-based},
+--                       kinds = {0-based -> kind}, srcs = {0-based -> src} }
+local type_name, type_id, type_info = {}, {}, {}
+local ntypes = tonumber(C.ln_ntypes())
+for id = 0, ntypes - 1 do
+	local t = C.ln_type(id)
+	local name = ffi.string(t.name)
+	local info = {
+		name = name, id = id, nr = tonumber(t.nr),
+		category = tonumber(t.category), flags = tonumber(t.flags),
+		nparams = tonumber(t.nparams),
+		pnames = {}, pindex = {}, kinds = {}, srcs = {},
+	}
+	for i = 0, info.nparams - 1 do
+		local pn = ffi.string(t.pname[i])
+		info.pnames[i + 1] = pn
+		-- Several params may share a name in principle; the first wins, as
+		-- Falco's get_param_value_raw returns the first match.
+		if info.pindex[pn] == nil then info.pindex[pn] = i end
+		info.kinds[i] = tonumber(t.kind[i])
+		info.srcs[i] = tonumber(t.src[i])
+	end
+	type_name[id] = name
+	type_id[name] = id
+	type_info[id] = info
+end
+M.ntypes = ntypes
+M.type_name = type_name
+M.type_id = type_id
+M.type_info = type_info
+
+-- Index of the result and of derived values in ln_type_info.src
+-- (src/core.h keeps these out of the FFI header).
+M.SRC_RES = 6
+M.SRC_DERIVED = 7
+
+-- Type names, in table order.
+function M.type_names()
+	local out = {}
+	for id = 0, ntypes - 1 do out[#out + 1] = type_name[id] end
+	return out
+end
+
+-- Set of type names whose flags have any bit of mask.
+function M.types_with_flags(mask)
+	local set = {}
+	for id = 0, ntypes - 1 do
+		if bit.band(type_info[id].flags, mask) ~= 0 then set[type_name[id]] = true end
+	end
+	return set
+end
+
+-- Set of type names that have a parameter called pname.
+function M.types_with_param(pname)
+	local set = {}
+	for id = 0, ntypes - 1 do
+		if type_info[id].pindex[pname] then set[type_name[id]] = true end
+	end
+	return set
+end
+
+return M

@@ -1,0 +1,192 @@
+-- Evaluates compiled rules against events.
+--
+-- Rules are indexed by the event types their condition can match (Falco's
+-- evttype_index_ruleset): an event meets only the rules of its type, plus
+-- the rules whose types cannot be bounded, in load order. With
+-- rule_matching "first" (Falco's default) evaluation stops at the first
+-- rule that matches; with "all" every matching rule alerts.
+--
+-- process() reuses its result table; an alert table is made only when a
+-- rule matches, so an event that matches nothing allocates nothing.
+local loader = require "lanner.rules.loader"
+
+local M = {}
+
+local function set_of(v)
+  if v == nil then return nil end
+  local s = {}
+  for k, x in pairs(v) do
+    if type(k) == "number" then s[x] = true else s[k] = x and true or nil end
+  end
+  return s
+end
+
+-- select(rules, opts) -> the rules an engine runs, in load order.
+-- opts.min_priority: name or number (0 Emergency .. 7 Debug); rules less
+--   severe are dropped (Falco's `priority` setting / -m).
+-- opts.tags = {include = {tags}, exclude = {tags}}: Falco's -t (only rules
+--   with one of these tags) and -T (no rule with one of these tags).
+-- opts.disable = {substrings}: Falco's -D, by rule name.
+-- opts.enable_disabled: run rules that say `enabled: false` too.
+function M.select(rules, opts)
+  opts = opts or {}
+  local min = opts.min_priority
+  if min ~= nil and type(min) ~= "number" then
+    min = loader.parse_priority(min) or error("unknown priority '" .. tostring(opts.min_priority) .. "'", 3)
+  end
+  local tags = opts.tags or {}
+  local inc, exc = set_of(tags.include), set_of(tags.exclude)
+  local out = {}
+  for _, r in ipairs(rules) do
+    local keep = r.enabled or opts.enable_disabled
+    if keep and min and r.priority_num > min then keep = false end
+    if keep and inc then
+      keep = false
+      for _, t in ipairs(r.tags) do if inc[t] then keep = true end end
+    end
+    if keep and exc then
+      for _, t in ipairs(r.tags) do if exc[t] then keep = false end end
+    end
+    if keep and opts.disable then
+      for _, s in ipairs(opts.disable) do
+        if r.name:find(s, 1, true) then keep = false end
+      end
+    end
+    if keep then out[#out + 1] = r end
+  end
+  return out
+end
+
+-- Merges two lists of rules sorted by load position.
+local function merge(a, b)
+  local out, i, j = {}, 1, 1
+  while i <= #a or j <= #b do
+    if j > #b or (i <= #a and a[i].index < b[j].index) then
+      out[#out + 1] = a[i]; i = i + 1
+    else
+      out[#out + 1] = b[j]; j = j + 1
+    end
+  end
+  return out
+end
+
+-- "proc.aname[2]" -> "proc.aname", "2"
+local function split_field(s)
+  local name, arg = s:match "^([^%[]+)%[(.*)%]$"
+  return name or s, arg
+end
+
+local function read_hostname()
+  local f = io.open("/proc/sys/kernel/hostname")
+  local h = f and f:read "*l"
+  if f then f:close() end
+  return h or os.getenv "HOSTNAME" or "localhost"
+end
+
+local Engine = {}
+Engine.__index = Engine
+
+-- new(ruleset_or_rules, opts): opts as select() plus
+--   rule_matching = "first" | "all"
+--   type_name(ev) -> event type name (default: the catalogue's evt.type)
+--   time(ev) -> alert time (default: the catalogue's evt.rawtime)
+--   hostname, fields (the field catalogue module, default lanner.fields)
+function M.new(set, opts)
+  opts = opts or {}
+  local all = set.rules or set
+  local matching = (opts.rule_matching or "first"):lower()
+  if matching ~= "first" and matching ~= "all" then
+    error("rule_matching must be 'first' or 'all', not '" .. tostring(opts.rule_matching) .. "'", 2)
+  end
+  local fields = opts.fields or set.fields_module
+  local self = setmetatable({
+    rules = M.select(all, opts), first = matching == "first", alerts = {}, n = 0,
+    hostname = opts.hostname or read_hostname(), fields = fields,
+  }, Engine)
+
+  self.type_name = opts.type_name
+  if not self.type_name then
+    fields = fields or require "lanner.fields"
+    local spec = assert(fields.resolve("evt.type"))
+    local get = spec.get
+    self.type_name = function(ev) return get(ev) end
+  end
+  self.time = opts.time
+  if not self.time and fields then
+    local spec = fields.resolve("evt.rawtime")
+    if spec then
+      local get = spec.get
+      self.time = function(ev) return get(ev) end
+    end
+  end
+
+  -- Buckets: each type's list already holds the unbounded rules, merged in
+  -- load order, so process() walks one list.
+  local typed, any = {}, {}
+  for _, r in ipairs(self.rules) do
+    if r.types == nil then
+      any[#any + 1] = r
+    else
+      for t in pairs(r.types) do
+        typed[t] = typed[t] or {}
+        table.insert(typed[t], r)
+      end
+    end
+  end
+  self.any, self.by_type = any, {}
+  for t, list in pairs(typed) do self.by_type[t] = merge(list, any) end
+  return self
+end
+
+-- The rules an event of this type meets, in evaluation order.
+function Engine:rules_for(type_name)
+  return self.by_type[type_name] or self.any
+end
+
+-- Output-field getters of a rule, resolved on its first alert.
+function Engine:_getters(r)
+  local g = r._getters
+  if g then return g end
+  g = {}
+  local fields = self.fields or require "lanner.fields"
+  for _, s in ipairs(r.output_fields or {}) do
+    local name, arg = split_field(s)
+    local spec = fields.resolve(name, arg)
+    if spec then g[#g + 1] = { key = s, get = spec.get, arg = arg } end
+  end
+  r._getters = g
+  return g
+end
+
+function Engine:alert(r, ev)
+  local of = {}
+  for _, g in ipairs(self:_getters(r)) do
+    local v = g.get(ev, g.arg)
+    if v ~= nil then of[g.key] = v end
+  end
+  return {
+    rule = r.name, priority = r.priority, priority_num = r.priority_num,
+    output = r.output(ev), output_fields = of, tags = r.tags, source = r.source,
+    time = self.time and self.time(ev), hostname = self.hostname,
+  }
+end
+
+-- process(ev) -> alerts, n. `alerts` is the same table on every call and
+-- holds the n alerts of this event (empty when nothing matched).
+function Engine:process(ev)
+  local list = self.by_type[self.type_name(ev)] or self.any
+  local alerts, n = self.alerts, 0
+  for i = 1, #list do
+    local r = list[i]
+    if r.fn(ev) then
+      n = n + 1
+      alerts[n] = self:alert(r, ev)
+      if self.first then break end
+    end
+  end
+  for i = n + 1, self.n do alerts[i] = nil end
+  self.n = n
+  return alerts, n
+end
+
+return M

@@ -1,0 +1,151 @@
+/*
+ * core.h - what the C core's files share and the Lua side never sees.
+ */
+#ifndef LN_CORE_H
+#define LN_CORE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "lanner.h"
+
+#define LN_API __attribute__((visibility("default")))
+
+/* Index of the result and of derived values in ln_type_info.src. */
+enum { LN_SRC_RES = 6, LN_SRC_DERIVED = 7 };
+
+/* Longest path or string read from a tracee, as PATH_MAX. */
+enum { LN_STR_MAX = 4096, LN_ARGV_MAX = 4096, LN_ENV_MAX = 8192 };
+
+/* A growable byte area.  Parameters store offsets into it while it may
+ * still move; ln_event_finish() turns them into pointers. */
+struct ln_arena {
+	char *buf;
+	size_t len, cap;
+};
+
+/* Internal process record: the public part first, so that an ln_proc *
+ * handed to Lua is also a struct ln_pstate *. */
+struct ln_pstate {
+	ln_proc pub;
+	struct ln_pstate *hnext;	/* hash chain */
+	struct ln_pstate *lnext, *lprev;	/* list of all, for iteration */
+	ln_fd **fds;			/* indexed by fd number */
+	int nfd_slots;
+	int pidfd;			/* for pidfd_getfd, -1 until needed */
+	bool launched;			/* started by ln_spawn (killed with us) */
+	bool dead;			/* last thread gone: freed after the event */
+	struct ln_pstate *dnext;	/* deferred-free list */
+	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id */
+	char *s_exe, *s_exepath, *s_args, *s_env, *s_cwd, *s_root, *s_cid;
+};
+
+/* What a thread is doing between its entry and exit stops. */
+enum ln_tphase {
+	LN_PH_RUNNING = 0,	/* not inside a traced syscall */
+	LN_PH_IN_SYSCALL	/* entry seen, waiting for the exit stop */
+};
+
+struct ln_tstate {
+	ln_thread pub;
+	struct ln_tstate *hnext;
+	int phase;			/* enum ln_tphase */
+	bool seen_first_stop;		/* the initial stop of a new tracee */
+	bool attached;			/* PTRACE_SEIZE'd by ln_attach */
+	bool group_stopped;		/* in group-stop, PTRACE_LISTEN'd */
+	bool want_exit;			/* resume with PTRACE_SYSCALL */
+	int32_t compat;			/* syscall came through another ABI */
+	ln_event ev;			/* the syscall in flight */
+	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
+	struct ln_arena arena;
+	uint64_t entry_mono;		/* monotonic entry time, for latency */
+};
+
+struct ln_session;
+
+/* A state update run at a syscall's exit (src/decode/ *.c). */
+typedef void (*ln_effect_fn)(struct ln_session *s, struct ln_tstate *t, ln_event *ev);
+
+/* --- table.c --- */
+void ln_table_init(void);
+ln_effect_fn ln_type_effect(int id);
+int ln_kind_of_name(const char *key);
+int ln_type_of_compat_nr(unsigned arch, int nr);
+
+/* --- tracee_mem.c: reading the tracee, never trusting its pointers --- */
+ssize_t ln_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);
+/* Read a NUL-terminated string into the arena; returns its length (without
+ * the NUL, stored after it) or -errno; *truncated set if max was hit. */
+ssize_t ln_mem_read_str(pid_t tid, uint64_t addr, struct ln_arena *a, size_t max, bool *truncated);
+int ln_arena_reserve(struct ln_arena *a, size_t more);
+size_t ln_arena_put(struct ln_arena *a, const void *p, size_t n);
+
+/* --- args.c: parameters by kind --- */
+void ln_args_entry(struct ln_session *s, struct ln_tstate *t);
+void ln_args_exit(struct ln_session *s, struct ln_tstate *t);
+void ln_event_finish(struct ln_tstate *t);
+
+/* --- state.c: thread, process and fd tables --- */
+struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
+struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
+/* A new tracee: its process is looked up (thread) or created from the
+ * creator's (fork) or from /proc (launch, attach, unknown parent). */
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator);
+void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
+void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
+void ln_proc_free_deferred(struct ln_session *s);
+void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
+void ln_proc_load_creds(struct ln_tstate *t);
+void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);
+ln_fd *ln_fd_set(struct ln_pstate *p, int fd);
+void ln_fd_del(struct ln_pstate *p, int fd);
+void ln_fd_set_name(ln_fd *f, const char *name);
+/* Name and type of fd from /proc/PID/fd/N and the socket itself. */
+void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
+int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
+char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
+void ln_state_free_all(struct ln_session *s);
+
+/* --- seccomp_filter.c --- */
+int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
+
+/* --- session.c --- */
+uint64_t ln_now_realtime(void);
+void ln_set_err(struct ln_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* One argument predicate for the seccomp filter (ln_trace_arg). */
+struct ln_argpred {
+	uint16_t type;
+	uint8_t arg;
+	uint8_t mode;
+	uint64_t mask, value;
+};
+
+enum { LN_THASH = 4096 };
+
+struct ln_session {
+	uint8_t mode[512];		/* enum ln_trace_mode per type id */
+	struct ln_argpred *preds;
+	int npreds;
+	uint32_t snaplen;
+	struct ln_tstate *threads[LN_THASH];
+	struct ln_pstate *procs[LN_THASH];
+	struct ln_pstate *plist;	/* all processes */
+	struct ln_pstate *deferred;	/* dead, freed at the next ln_next */
+	struct ln_tstate *dead_thread;	/* freed at the next ln_next */
+	int ntracees;
+	pid_t root_pid;
+	int root_status;		/* shell-style, -1 while running */
+	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */
+	bool signals_installed;
+	uint64_t evnum;
+	ln_stats stats;
+	uint64_t *type_counts;
+	ln_fd closed_fd;		/* a closed fd, kept for its event */
+	char closed_name[LN_STR_MAX];
+	ln_event pseudo;		/* procexit and other core-made events */
+	ln_thread pseudo_thread;
+	char errmsg[512];
+};
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * file.c - fd table effects of file syscalls: open family, close, dup,
+ * fcntl(F_DUPFD), pipes and the other fd-making syscalls, chdir, chroot.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "decode/effects.h"
+
+#define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
+
+/* open, openat, openat2, creat: the fd's name is what the kernel says it
+ * opened (/proc/PID/fd/N), which resolves dirfd, cwd and symlinks. */
+EFFECT(effect_open)
+{
+	if (ev->res < 0)
+		return;
+	ln_fd *f = ln_fd_set(PROC(t), (int)ev->res);
+	if (!f)
+		return;
+	const ln_type_info *ti = ln_type(ev->type);
+	for (int i = 0; i < ti->nparams; i++)
+		if (ti->kind[i] == LN_K_OFLAGS || ti->kind[i] == LN_K_OPEN_HOW)
+			f->flags = (uint32_t)ev->params[i].val;
+	if (!strcmp(ti->name, "creat"))
+		f->flags = O_CREAT | O_WRONLY | O_TRUNC;
+	ln_fd_from_kernel(s, PROC(t), f);
+}
+
+EFFECT(effect_close)
+{
+	struct ln_pstate *p = PROC(t);
+	int fd = (int)ev->params[1].val;
+	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd])
+		return;
+	/* The event still shows the fd it closed: keep a copy. */
+	s->closed_fd = *p->fds[fd];
+	snprintf(s->closed_name, sizeof(s->closed_name), "%s", p->fds[fd]->name);
+	s->closed_fd.name = s->closed_name;
+	if (ev->res == 0 || ev->res == -9 /* EBADF: gone anyway */)
+		ln_fd_del(p, fd);
+}
+
+static void copy_fd(struct ln_pstate *p, int from, int to, uint32_t cloexec)
+{
+	if (from < 0 || from >= p->nfd_slots || !p->fds[from] || from == to)
+		return;
+	ln_fd tmp = *p->fds[from];
+	char *name = strdup(tmp.name);
+	ln_fd *f = ln_fd_set(p, to);
+	if (!f || !name) {
+		free(name);
+		return;
+	}
+	free((void *)f->name);
+	*f = tmp;
+	f->num = to;
+	f->name = name;
+	f->flags = (f->flags & ~(uint32_t)O_CLOEXEC) | cloexec;
+}
+
+EFFECT(effect_dup)
+{
+	if (ev->res < 0)
+		return;
+	const ln_type_info *ti = ln_type(ev->type);
+	uint32_t cloexec = ti->nparams > 3 ? (uint32_t)ev->params[3].val & O_CLOEXEC : 0;
+	copy_fd(PROC(t), (int)ev->params[1].val, (int)ev->res, cloexec);
+}
+
+EFFECT(effect_fcntl)
+{
+	int cmd = (int)ev->params[2].val;
+	if (ev->res < 0 || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
+		return;
+	copy_fd(PROC(t), (int)ev->params[1].val, (int)ev->res, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+}
+
+/* Any other syscall whose result is a new fd: the kernel names it. */
+EFFECT(effect_newfd)
+{
+	if (ev->res < 0)
+		return;
+	ln_fd *f = ln_fd_set(PROC(t), (int)ev->res);
+	if (f)
+		ln_fd_from_kernel(s, PROC(t), f);
+}
+
+EFFECT(effect_pipe)
+{
+	const ln_param *p = &ev->params[1];
+	if (ev->res < 0 || !(p->flags & LN_PF_READ) || p->len < 8)
+		return;
+	int fds[2];
+	memcpy(fds, t->arena.buf + t->off[1], sizeof(fds));
+	for (int i = 0; i < 2; i++) {
+		ln_fd *f = ln_fd_set(PROC(t), fds[i]);
+		if (f)
+			ln_fd_from_kernel(s, PROC(t), f);
+	}
+}
+
+EFFECT(effect_cwd)
+{
+	char buf[LN_STR_MAX];
+	struct ln_pstate *p = PROC(t);
+	if (ev->res < 0 || !ln_readlink_proc(t->pub.tid, "cwd", buf, sizeof(buf)))
+		return;
+	char *c = strdup(buf);
+	if (!c)
+		return;
+	free(p->s_cwd);
+	p->s_cwd = c;
+	p->pub.cwd = c;
+}
+
+EFFECT(effect_chroot)
+{
+	char buf[LN_STR_MAX];
+	struct ln_pstate *p = PROC(t);
+	if (ev->res < 0 || !ln_readlink_proc(t->pub.tid, "root", buf, sizeof(buf)))
+		return;
+	char *c = strdup(buf);
+	if (!c)
+		return;
+	free(p->s_root);
+	p->s_root = c;
+	p->pub.root = c;
+}

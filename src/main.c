@@ -1,0 +1,108 @@
+/*
+ * main.c - the lanner executable: a small launcher that embeds LuaJIT and
+ * runs the Lua CLI (lua/lanner/cli.lua).  The core is linked in and its
+ * ln_ symbols exported (-rdynamic), so the Lua side reaches it via ffi.C.
+ *
+ * Lua files are looked for beside the binary: <dir>/../lua (the source
+ * tree, binary in build/) or <dir>/../share/lanner/lua (make install).
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <sys/stat.h>
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder that holds lua/, rules/ and chisels/. */
+static int find_root(char *root, size_t n, char *gen, size_t gn)
+{
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t r = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (r < 0)
+		return -1;
+	exe[r] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	snprintf(cand, sizeof(cand), "%s/../lua/lanner", exe);
+	if (is_dir(cand)) {
+		snprintf(root, n, "%s/..", exe);
+		snprintf(gen, gn, "%s/lua", exe);	/* build/lua: cdef.lua */
+		return 0;
+	}
+	snprintf(cand, sizeof(cand), "%s/../share/lanner/lua/lanner", exe);
+	if (is_dir(cand)) {
+		snprintf(root, n, "%s/../share/lanner", exe);
+		snprintf(gen, gn, "%s/../share/lanner/lua", exe);
+		return 0;
+	}
+	return -1;
+}
+
+static int traceback(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+	luaL_traceback(L, L, msg ? msg : "(error object)", 1);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	char root[PATH_MAX], gen[PATH_MAX];
+	const char *env_root = getenv("LANNER_ROOT");
+	if (env_root) {
+		snprintf(root, sizeof(root), "%s", env_root);
+		snprintf(gen, sizeof(gen), "%s/build/lua", env_root);
+	} else if (find_root(root, sizeof(root), gen, sizeof(gen)) < 0) {
+		fprintf(stderr, "lanner: cannot find its Lua files beside %s\n", argv[0]);
+		return 2;
+	}
+	lua_State *L = luaL_newstate();
+	if (!L) {
+		fprintf(stderr, "lanner: out of memory\n");
+		return 2;
+	}
+	luaL_openlibs(L);
+
+	char path[3 * PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/lua/?.lua;%s/lua/?/init.lua;%s/?.lua", root, root, gen);
+	lua_getglobal(L, "package");
+	lua_pushstring(L, path);
+	lua_setfield(L, -2, "path");
+	lua_pop(L, 1);
+	lua_pushstring(L, root);
+	lua_setglobal(L, "LANNER_ROOT");
+
+	lua_pushcfunction(L, traceback);
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "lanner.cli");
+	if (lua_pcall(L, 1, 1, 1) != 0) {
+		fprintf(stderr, "lanner: %s\n", lua_tostring(L, -1));
+		lua_close(L);
+		return 2;
+	}
+	lua_getfield(L, -1, "main");
+	lua_newtable(L);
+	for (int i = 1; i < argc; i++) {
+		lua_pushstring(L, argv[i]);
+		lua_rawseti(L, -2, i);
+	}
+	int code = 2;
+	if (lua_pcall(L, 1, 1, 1) != 0)
+		fprintf(stderr, "lanner: internal error: %s\n", lua_tostring(L, -1));
+	else
+		code = (int)luaL_optinteger(L, -1, 0);
+	lua_close(L);
+	return code;
+}

@@ -1,0 +1,634 @@
+/*
+ * state.c - the thread, process and fd tables.
+ *
+ * Threads and processes live in two hash tables keyed by tid and pid.
+ * A process is filled from /proc when lanner first meets it without a
+ * known creator (launch, attach, a child whose parent event has not arrived
+ * yet), and copied from its creator on fork.  /proc is read only at those
+ * moments and at exec, never per syscall.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "core.h"
+
+static unsigned hash(pid_t id)
+{
+	return (unsigned)id * 2654435761u % LN_THASH;
+}
+
+struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid)
+{
+	for (struct ln_tstate *t = s->threads[hash(tid)]; t; t = t->hnext)
+		if (t->pub.tid == tid)
+			return t;
+	return NULL;
+}
+
+struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid)
+{
+	for (struct ln_pstate *p = s->procs[hash(pid)]; p; p = p->hnext)
+		if (p->pub.pid == pid && !p->dead)
+			return p;
+	return NULL;
+}
+
+/* --- small /proc readers --- */
+
+static ssize_t read_file(pid_t pid, const char *what, char *buf, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t got = 0, r;
+	while ((size_t)got < n - 1 && (r = read(fd, buf + got, n - 1 - (size_t)got)) > 0)
+		got += r;
+	close(fd);
+	buf[got < 0 ? 0 : got] = '\0';
+	return got;
+}
+
+char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	ssize_t r = readlink(path, buf, n - 1);
+	if (r < 0)
+		return NULL;
+	buf[r] = '\0';
+	return buf;
+}
+
+static void set_str(char **slot, const char **pub, const char *v, size_t len)
+{
+	char *c = malloc(len + 1);
+	if (!c)
+		return;
+	memcpy(c, v, len);
+	c[len] = '\0';
+	free(*slot);
+	*slot = c;
+	*pub = c;
+}
+
+static void set_cstr(char **slot, const char **pub, const char *v)
+{
+	set_str(slot, pub, v, strlen(v));
+}
+
+/* "/kubepods/.../<64 hex>" style cgroup paths name a container; the id is
+ * the last 64-hex component, shortened to 12 as Falco shows it. */
+static void load_container_id(struct ln_pstate *p)
+{
+	char buf[4096], id[13] = "host";
+	if (read_file(p->pub.pid, "cgroup", buf, sizeof(buf)) > 0) {
+		for (char *q = buf; *q; q++) {
+			int n = 0;
+			while (n < 64 && ((q[n] >= '0' && q[n] <= '9') || (q[n] >= 'a' && q[n] <= 'f')))
+				n++;
+			if (n == 64 && (q == buf || q[-1] == '/' || q[-1] == '-' || q[-1] == ':')) {
+				memcpy(id, q, 12);
+				id[12] = '\0';
+				break;
+			}
+		}
+	}
+	set_cstr(&p->s_cid, &p->pub.container_id, id);
+}
+
+/* ppid, pgid, sid, tty from /proc/PID/stat (after the comm in parens). */
+static void load_stat(struct ln_pstate *p)
+{
+	char buf[1024];
+	if (read_file(p->pub.pid, "stat", buf, sizeof(buf)) <= 0)
+		return;
+	char *rp = strrchr(buf, ')');
+	if (!rp)
+		return;
+	char state;
+	int ppid, pgid, sid, tty;
+	if (sscanf(rp + 1, " %c %d %d %d %d", &state, &ppid, &pgid, &sid, &tty) == 5) {
+		p->pub.ppid = ppid;
+		p->pub.pgid = pgid;
+		p->pub.sid = sid;
+		p->pub.tty = (uint32_t)tty;
+	}
+}
+
+static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid)
+{
+	char buf[2048];
+	*vpid = *vtid = 0;
+	if (read_file(tid, "status", buf, sizeof(buf)) <= 0)
+		return;
+	char *q = strstr(buf, "\nNSpid:");
+	if (q) {
+		/* last column is the pid in the innermost namespace */
+		char *end = strchr(q + 1, '\n'), *last = NULL;
+		for (char *r = q + 7; r && r < end; r = strchr(r + 1, '\t'))
+			last = r;
+		*vtid = last ? atoi(last) : 0;
+	}
+	q = strstr(buf, "\nNStgid:");
+	if (q) {
+		char *end = strchr(q + 1, '\n'), *last = NULL;
+		for (char *r = q + 8; r && r < end; r = strchr(r + 1, '\t'))
+			last = r;
+		*vpid = last ? atoi(last) : 0;
+	}
+}
+
+void ln_proc_load_creds(struct ln_tstate *t)
+{
+	char buf[4096];
+	if (read_file(t->pub.tid, "status", buf, sizeof(buf)) <= 0)
+		return;
+	unsigned r, e, sv, fs;
+	char *q;
+	if ((q = strstr(buf, "\nUid:")) && sscanf(q + 5, "%u %u %u %u", &r, &e, &sv, &fs) == 4) {
+		t->pub.ruid = r;
+		t->pub.uid = e;
+	}
+	if ((q = strstr(buf, "\nGid:")) && sscanf(q + 5, "%u %u %u %u", &r, &e, &sv, &fs) == 4) {
+		t->pub.rgid = r;
+		t->pub.gid = e;
+	}
+	unsigned long long c;
+	if ((q = strstr(buf, "\nCapInh:")) && sscanf(q + 8, "%llx", &c) == 1)
+		t->pub.cap_inheritable = c;
+	if ((q = strstr(buf, "\nCapPrm:")) && sscanf(q + 8, "%llx", &c) == 1)
+		t->pub.cap_permitted = c;
+	if ((q = strstr(buf, "\nCapEff:")) && sscanf(q + 8, "%llx", &c) == 1)
+		t->pub.cap_effective = c;
+}
+
+/* Everything exec replaces: comm, exe, exepath, args, env, and the
+ * executable's properties.  Called at launch, attach and PTRACE_EVENT_EXEC. */
+void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
+{
+	pid_t pid = p->pub.pid;
+	char buf[LN_ENV_MAX];
+	ssize_t n;
+
+	if ((n = read_file(pid, "comm", buf, sizeof(p->pub.comm) + 1)) > 0) {
+		if (buf[n - 1] == '\n')
+			buf[--n] = '\0';
+		buf[sizeof(p->pub.comm) - 1] = '\0';
+		memcpy(p->pub.comm, buf, sizeof(p->pub.comm));
+	}
+	n = read_file(pid, "cmdline", buf, LN_ARGV_MAX);
+	if (n > 0) {
+		size_t l0 = strnlen(buf, (size_t)n);
+		set_str(&p->s_exe, &p->pub.exe, buf, l0);
+		/* "argv0\0argv1\0...\0": the last NUL ends the list */
+		size_t rest = (size_t)n > l0 + 1 ? (size_t)n - l0 - 1 : 0;
+		if (rest && buf[l0 + rest] == '\0')
+			rest--;
+		set_str(&p->s_args, &p->pub.args, buf + l0 + 1, rest);
+		p->pub.args_len = (uint32_t)rest;
+	} else {
+		set_cstr(&p->s_exe, &p->pub.exe, p->pub.comm);
+		set_str(&p->s_args, &p->pub.args, "", 0);
+		p->pub.args_len = 0;
+	}
+	n = read_file(pid, "environ", buf, sizeof(buf));
+	if (n < 0)
+		n = 0;
+	if (n > 0 && buf[n - 1] == '\0')
+		n--;
+	set_str(&p->s_env, &p->pub.env, buf, (size_t)n);
+	p->pub.env_len = (uint32_t)n;
+
+	p->pub.flags &= ~(uint32_t)(LN_PROC_EXE_FROM_MEMFD | LN_PROC_EXE_WRITABLE | LN_PROC_EXE_UPPER);
+	if (ln_readlink_proc(pid, "exe", buf, sizeof(buf))) {
+		set_cstr(&p->s_exepath, &p->pub.exepath, buf);
+		if (!strncmp(buf, "/memfd:", 7))
+			p->pub.flags |= LN_PROC_EXE_FROM_MEMFD;
+	} else {
+		set_cstr(&p->s_exepath, &p->pub.exepath, "");
+	}
+	/* Writable by its owner's uid: the exe's mode bits as stat tells. */
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IWOTH | S_IWGRP | S_IWUSR)) &&
+	    !(p->pub.flags & LN_PROC_EXE_FROM_MEMFD)) {
+		struct ln_tstate *lead = ln_thread_find(s, pid);
+		uint32_t uid = lead ? lead->pub.uid : 0;
+		if ((st.st_mode & S_IWOTH) || (st.st_uid == uid && (st.st_mode & S_IWUSR)) || uid == 0)
+			p->pub.flags |= LN_PROC_EXE_WRITABLE;
+	}
+	p->pub.exec_ts = now;
+}
+
+static void proc_link(struct ln_session *s, struct ln_pstate *p)
+{
+	unsigned h = hash(p->pub.pid);
+	p->hnext = s->procs[h];
+	s->procs[h] = p;
+	p->lnext = s->plist;
+	if (s->plist)
+		s->plist->lprev = p;
+	s->plist = p;
+	s->stats.procs_seen++;
+}
+
+static struct ln_pstate *proc_alloc(pid_t pid)
+{
+	struct ln_pstate *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pub.pid = pid;
+	p->pidfd = -1;
+	p->pub.loginuid = 4294967295u;
+	return p;
+}
+
+/* A process met for the first time with no creator to copy from. */
+static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid)
+{
+	struct ln_pstate *p = proc_alloc(pid);
+	if (!p)
+		return NULL;
+	char buf[LN_STR_MAX];
+	load_stat(p);
+	int32_t vtid;
+	load_ns_pid(pid, &p->pub.vpid, &vtid);
+	if (read_file(pid, "loginuid", buf, 32) > 0)
+		p->pub.loginuid = (uint32_t)strtoul(buf, NULL, 10);
+	set_cstr(&p->s_cwd, &p->pub.cwd, ln_readlink_proc(pid, "cwd", buf, sizeof(buf)) ? buf : "/");
+	set_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
+	load_container_id(p);
+	/* start time: field 22 of stat is in clock ticks since boot; the
+	 * creation moment is close enough to "now" for launched programs,
+	 * and attach uses it as "first seen". */
+	p->pub.start_ts = ln_now_realtime();
+	proc_link(s, p);
+	ln_proc_load_exec(s, p, p->pub.start_ts);
+	ln_proc_scan_fds(s, p);
+	return p;
+}
+
+static ln_fd *fd_copy(const ln_fd *src)
+{
+	ln_fd *f = malloc(sizeof(*f));
+	if (!f)
+		return NULL;
+	*f = *src;
+	f->name = strdup(src->name ? src->name : "");
+	return f;
+}
+
+/* fork: the child starts as a copy of its creator. */
+static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now)
+{
+	struct ln_pstate *p = proc_alloc(pid);
+	if (!p)
+		return NULL;
+	ln_proc *d = &p->pub;
+	const ln_proc *o = &parent->pub;
+	d->ppid = o->pid;
+	d->sid = o->sid;
+	d->pgid = o->pgid;
+	d->tty = o->tty;
+	d->loginuid = o->loginuid;
+	d->flags = o->flags & ~(uint32_t)(LN_PROC_ATTACHED | LN_PROC_EXITED);
+	memcpy(d->comm, o->comm, sizeof(d->comm));
+	d->start_ts = d->exec_ts = now;
+	d->exec_ts = o->exec_ts;
+	set_cstr(&p->s_exe, &d->exe, o->exe ? o->exe : "");
+	set_cstr(&p->s_exepath, &d->exepath, o->exepath ? o->exepath : "");
+	set_str(&p->s_args, &d->args, o->args ? o->args : "", o->args_len);
+	d->args_len = o->args_len;
+	set_str(&p->s_env, &d->env, o->env ? o->env : "", o->env_len);
+	d->env_len = o->env_len;
+	set_cstr(&p->s_cwd, &d->cwd, o->cwd ? o->cwd : "/");
+	set_cstr(&p->s_root, &d->root, o->root ? o->root : "/");
+	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
+	int32_t vtid;
+	load_ns_pid(pid, &d->vpid, &vtid);
+	if (parent->nfd_slots) {
+		p->fds = calloc((size_t)parent->nfd_slots, sizeof(ln_fd *));
+		if (p->fds) {
+			p->nfd_slots = parent->nfd_slots;
+			for (int i = 0; i < parent->nfd_slots; i++)
+				if (parent->fds[i] && (p->fds[i] = fd_copy(parent->fds[i])))
+					d->nfds++;
+		}
+	}
+	p->launched = parent->launched;
+	proc_link(s, p);
+	return p;
+}
+
+/* Read /proc/TID/status for the thread group and parent of a tid we have
+ * not met; 0 on success. */
+static int read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
+{
+	char buf[2048], *q;
+	if (read_file(tid, "status", buf, sizeof(buf)) <= 0)
+		return -1;
+	*tgid = (q = strstr(buf, "\nTgid:")) ? atoi(q + 6) : tid;
+	*ppid = (q = strstr(buf, "\nPPid:")) ? atoi(q + 6) : 0;
+	return 0;
+}
+
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator)
+{
+	struct ln_tstate *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	uint64_t now = ln_now_realtime();
+	pid_t tgid = tid, ppid = 0;
+	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
+	read_ids(tid, &tgid, &ppid);
+
+	struct ln_pstate *p = ln_proc_find(s, tgid);
+	if (!p) {
+		struct ln_pstate *parent = ct ? ct->pub.proc ? (struct ln_pstate *)ct->pub.proc : NULL : NULL;
+		if (!parent && ppid > 0)
+			parent = ln_proc_find(s, ppid);
+		p = parent && tgid == tid ? proc_fork(s, tgid, parent, now) : proc_from_proc(s, tgid);
+		if (!p) {
+			free(t);
+			return NULL;
+		}
+	}
+	t->pub.tid = tid;
+	t->pub.proc = &p->pub;
+	t->pub.start_ts = now;
+	int32_t vpid;
+	load_ns_pid(tid, &vpid, &t->pub.vtid);
+	/* Credentials are per thread: copy the creator's, else read them. */
+	if (ct) {
+		t->pub.uid = ct->pub.uid; t->pub.gid = ct->pub.gid;
+		t->pub.ruid = ct->pub.ruid; t->pub.rgid = ct->pub.rgid;
+		t->pub.cap_effective = ct->pub.cap_effective;
+		t->pub.cap_permitted = ct->pub.cap_permitted;
+		t->pub.cap_inheritable = ct->pub.cap_inheritable;
+	} else {
+		ln_proc_load_creds(t);
+	}
+	p->pub.nthreads++;
+	unsigned h = hash(tid);
+	t->hnext = s->threads[h];
+	s->threads[h] = t;
+	s->ntracees++;
+	s->stats.threads_seen++;
+	return t;
+}
+
+static void thread_unlink(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ln_tstate **pp = &s->threads[hash(t->pub.tid)];
+	while (*pp && *pp != t)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = t->hnext;
+}
+
+void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
+{
+	thread_unlink(s, t);
+	t->pub.tid = newtid;
+	unsigned h = hash(newtid);
+	t->hnext = s->threads[h];
+	s->threads[h] = t;
+}
+
+static void proc_unlink(struct ln_session *s, struct ln_pstate *p)
+{
+	struct ln_pstate **pp = &s->procs[hash(p->pub.pid)];
+	while (*pp && *pp != p)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = p->hnext;
+	if (p->lprev)
+		p->lprev->lnext = p->lnext;
+	else
+		s->plist = p->lnext;
+	if (p->lnext)
+		p->lnext->lprev = p->lprev;
+}
+
+static void proc_destroy(struct ln_pstate *p)
+{
+	for (int i = 0; i < p->nfd_slots; i++)
+		if (p->fds[i]) {
+			free((void *)p->fds[i]->name);
+			free(p->fds[i]);
+		}
+	free(p->fds);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p->s_exe); free(p->s_exepath); free(p->s_args); free(p->s_env);
+	free(p->s_cwd); free(p->s_root); free(p->s_cid);
+	free(p);
+}
+
+/* The thread is gone.  Its memory is freed at the next ln_next, since the
+ * event that reports its end may still point at it. */
+void ln_thread_gone(struct ln_session *s, struct ln_tstate *t)
+{
+	thread_unlink(s, t);
+	s->ntracees--;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (p && --p->pub.nthreads == 0) {
+		proc_unlink(s, p);
+		p->dead = true;
+		p->dnext = s->deferred;
+		s->deferred = p;
+	}
+	if (s->dead_thread) {
+		free(s->dead_thread->arena.buf);
+		free(s->dead_thread);
+	}
+	s->dead_thread = t;
+}
+
+void ln_proc_free_deferred(struct ln_session *s)
+{
+	while (s->deferred) {
+		struct ln_pstate *p = s->deferred;
+		s->deferred = p->dnext;
+		proc_destroy(p);
+	}
+	if (s->dead_thread) {
+		free(s->dead_thread->arena.buf);
+		free(s->dead_thread);
+		s->dead_thread = NULL;
+	}
+}
+
+void ln_state_free_all(struct ln_session *s)
+{
+	ln_proc_free_deferred(s);
+	for (int h = 0; h < LN_THASH; h++) {
+		while (s->threads[h]) {
+			struct ln_tstate *t = s->threads[h];
+			s->threads[h] = t->hnext;
+			free(t->arena.buf);
+			free(t);
+		}
+	}
+	while (s->plist) {
+		struct ln_pstate *p = s->plist;
+		s->plist = p->lnext;
+		proc_destroy(p);
+	}
+	memset(s->procs, 0, sizeof(s->procs));
+}
+
+/* --- fds --- */
+
+ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
+{
+	if (fd < 0 || fd > (1 << 20))
+		return NULL;
+	if (fd >= p->nfd_slots) {
+		int n = p->nfd_slots ? p->nfd_slots : 64;
+		while (n <= fd)
+			n *= 2;
+		ln_fd **v = realloc(p->fds, (size_t)n * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + p->nfd_slots, 0, (size_t)(n - p->nfd_slots) * sizeof(*v));
+		p->fds = v;
+		p->nfd_slots = n;
+	}
+	ln_fd *f = p->fds[fd];
+	if (f) {
+		free((void *)f->name);
+	} else {
+		f = malloc(sizeof(*f));
+		if (!f)
+			return NULL;
+		p->fds[fd] = f;
+		p->pub.nfds++;
+	}
+	memset(f, 0, sizeof(*f));
+	f->num = fd;
+	f->name = strdup("");
+	return f;
+}
+
+void ln_fd_del(struct ln_pstate *p, int fd)
+{
+	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd])
+		return;
+	free((void *)p->fds[fd]->name);
+	free(p->fds[fd]);
+	p->fds[fd] = NULL;
+	p->pub.nfds--;
+}
+
+void ln_fd_set_name(ln_fd *f, const char *name)
+{
+	char *c = strdup(name);
+	if (!c)
+		return;
+	free((void *)f->name);
+	f->name = c;
+}
+
+int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd)
+{
+	if (p->pidfd < 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pub.pid, 0);
+	if (p->pidfd < 0)
+		return -errno;
+	int r = (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
+	return r < 0 ? -errno : r;
+}
+
+struct anon_type { const char *prefix; int type; };
+static const struct anon_type anon_types[] = {
+	{ "pipe:", LN_FD_PIPE },
+	{ "anon_inode:[eventfd]", LN_FD_EVENT },
+	{ "anon_inode:[signalfd]", LN_FD_SIGNALFD },
+	{ "anon_inode:[eventpoll]", LN_FD_EVENTPOLL },
+	{ "anon_inode:inotify", LN_FD_INOTIFY },
+	{ "anon_inode:[timerfd]", LN_FD_TIMERFD },
+	{ "anon_inode:bpf", LN_FD_BPF },
+	{ "anon_inode:[userfaultfd]", LN_FD_USERFAULTFD },
+	{ "anon_inode:[io_uring]", LN_FD_IO_URING },
+	{ "anon_inode:[pidfd]", LN_FD_PIDFD },
+	{ "/memfd:", LN_FD_MEMFD },
+};
+
+void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
+
+/* Name and type as the kernel tells them: /proc/PID/fd/N, stat of it, and
+ * for sockets the socket itself (src/decode/net.c). */
+void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
+{
+	char what[32], buf[LN_STR_MAX];
+	snprintf(what, sizeof(what), "fd/%d", f->num);
+	if (!ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)))
+		return;
+	struct stat st;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, f->num);
+	if (stat(path, &st) == 0) {
+		f->ino = st.st_ino;
+		f->dev = st.st_dev;
+	}
+	if (!strncmp(buf, "socket:", 7)) {
+		ln_sock_fill(s, p, f);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(anon_types) / sizeof(anon_types[0]); i++)
+		if (!strncmp(buf, anon_types[i].prefix, strlen(anon_types[i].prefix))) {
+			f->type = (uint8_t)anon_types[i].type;
+			ln_fd_set_name(f, buf);
+			return;
+		}
+	if (buf[0] == '/')
+		f->type = S_ISDIR(st.st_mode) ? LN_FD_DIRECTORY : LN_FD_FILE;
+	else
+		f->type = LN_FD_OTHER;
+	ln_fd_set_name(f, buf);
+}
+
+/* Rebuild the fd table from /proc/PID/fd: at launch, attach and exec (where
+ * close-on-exec fds vanish).  Known fds keep what lanner learned of them. */
+void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", p->pub.pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	int dfd = dirfd(d);
+	int old_slots = p->nfd_slots;
+	char *seen = old_slots ? calloc((size_t)old_slots, 1) : NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		int fd = atoi(de->d_name);
+		if (fd == dfd && p->pub.pid == getpid())
+			continue;
+		if (seen && fd < old_slots)
+			seen[fd] = 1;
+		if (fd < p->nfd_slots && p->fds[fd])
+			continue;
+		ln_fd *f = ln_fd_set(p, fd);
+		if (f)
+			ln_fd_from_kernel(s, p, f);
+	}
+	closedir(d);
+	/* fds known before but no longer there were close-on-exec */
+	for (int fd = 0; seen && fd < old_slots; fd++)
+		if (!seen[fd])
+			ln_fd_del(p, fd);
+	free(seen);
+}
