@@ -82,6 +82,14 @@ $(B)/progs/%: spec/progs/%.c
 	$(Q)$(CC) -O1 -g -Wall -pthread -o $@ $<
 progs: $(PROGS)
 
+BENCH_PROGS := $(patsubst bench/progs/%.c,$(B)/bench/bench_%,$(wildcard bench/progs/*.c))
+$(B)/bench/bench_%: bench/progs/%.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -pthread -o $@ $<
+$(B)/bench/floor_tracer: bench/floor_tracer.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -o $@ $< -lseccomp
+
 asan: $(B)/asan/lanner
 
 test: deps all progs asan $(B)/abi_layout
@@ -90,7 +98,7 @@ test: deps all progs asan $(B)/abi_layout
 demo: deps all
 	$(Q)sh doc/demo.sh
 
-bench: deps all progs
+bench: deps all progs $(BENCH_PROGS) $(B)/bench/floor_tracer
 	$(Q)sh bench/run.sh
 
 install: all

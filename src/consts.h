@@ -55,6 +55,7 @@ struct ln_xtable {
 #define LN_XA(c)	{ (uint64_t)(c), (uint64_t)(c), #c, 1 }
 /* For values the installed headers lack or do not export. */
 #define LN_XN(v, s)	{ (uint64_t)(v), (uint64_t)(v), s, 0 }
+#define LN_XNA(v, s)	{ (uint64_t)(v), (uint64_t)(v), s, 1 }
 #define LN_XTABLE(a, style, bits) { a, sizeof(a) / sizeof((a)[0]), style, bits }
 
 /* consts_fs.c */

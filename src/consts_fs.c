@@ -149,6 +149,8 @@ const struct ln_xtable ln_x_fdflags = LN_XTABLE(fdflags, LN_XS_FLAGS, 32);
  * mount(2) flags.  Before 2.4 the top 16 bits had to hold the magic
  * MS_MGC_VAL; the kernel still strips it, so it is a field here, and it
  * keeps the bits it covers from being read as MS_ACTIVE and friends.
+ * The argument is an unsigned long but every flag fits in 32 bits (and
+ * glibc's MS_NOUSER is a negative int), so the table is 32 bits wide.
  */
 static const struct ln_xval mount_flags[] = {
 	LN_XF(MS_MGC_VAL, MS_MGC_MSK),
@@ -180,7 +182,7 @@ static const struct ln_xval mount_flags[] = {
 	LN_X(MS_ACTIVE),
 	LN_X(MS_NOUSER),
 };
-const struct ln_xtable ln_x_mount = LN_XTABLE(mount_flags, LN_XS_FLAGS, 64);
+const struct ln_xtable ln_x_mount = LN_XTABLE(mount_flags, LN_XS_FLAGS, 32);
 
 static const struct ln_xval umount_flags[] = {
 	LN_X(MNT_FORCE),

@@ -33,6 +33,7 @@ struct ln_pstate {
 	int nfd_slots;
 	int pidfd;			/* for pidfd_getfd, -1 until needed */
 	bool launched;			/* started by ln_spawn (killed with us) */
+	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id */
@@ -53,6 +54,7 @@ struct ln_tstate {
 	bool attached;			/* PTRACE_SEIZE'd by ln_attach */
 	bool group_stopped;		/* in group-stop, PTRACE_LISTEN'd */
 	bool want_exit;			/* resume with PTRACE_SYSCALL */
+	bool syscall_mode;		/* no seccomp filter: stops at every syscall */
 	int32_t compat;			/* syscall came through another ABI */
 	ln_event ev;			/* the syscall in flight */
 	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
@@ -109,6 +111,15 @@ void ln_state_free_all(struct ln_session *s);
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 
 /* --- session.c --- */
+/* Options of every tracee; launched ones add PTRACE_O_EXITKILL. */
+#define LN_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | \
+	PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
+long ln_ptrace(long req, pid_t pid, unsigned long addr, unsigned long data);
+void ln_resume(struct ln_tstate *t, int sig);
+void ln_install_signals(struct ln_session *s);
+/* attach.c: detach t if the session is leaving; true if it did. */
+bool ln_detach_if_leaving(struct ln_session *s, struct ln_tstate *t, int status);
+void ln_detach_all(struct ln_session *s);
 uint64_t ln_now_realtime(void);
 void ln_set_err(struct ln_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -138,6 +149,7 @@ struct ln_session {
 	int root_status;		/* shell-style, -1 while running */
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */
 	bool signals_installed;
+	bool detaching;			/* ln_stop_all: detach attached tracees */
 	uint64_t evnum;
 	ln_stats stats;
 	uint64_t *type_counts;

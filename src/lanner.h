@@ -301,8 +301,14 @@ int ln_debug_filter(ln_session *s, int fd);
 
 /* Start argv[0] (searched in PATH) traced.  Returns its pid or -errno. */
 int ln_spawn(ln_session *s, const char *const *argv);
-/* Attach to a running process (all its threads).  Returns 0 or -errno. */
-int ln_attach(ln_session *s, int pid);
+/* How an attached process is traced. */
+enum ln_attach_mode {
+	LN_ATTACH_SYSCALL = 0,	/* stop at every syscall; detachable */
+	LN_ATTACH_SECCOMP = 1	/* inject the filter; fast, never detachable */
+};
+/* Attach to a running process (all its threads, and every child it makes
+ * from then on).  Returns 0 or -errno. */
+int ln_attach(ln_session *s, int pid, int mode);
 
 /* Wait for the next event: LN_NEXT_EVENT with *ev set, LN_NEXT_TIMEOUT after
  * timeout_ms (-1: wait for ever), LN_NEXT_DONE when no tracee is left. */

@@ -35,11 +35,15 @@ static int find_root(char *root, size_t n, char *gen, size_t gn)
 	if (!slash)
 		return -1;
 	*slash = '\0';
-	snprintf(cand, sizeof(cand), "%s/../lua/lanner", exe);
-	if (is_dir(cand)) {
-		snprintf(root, n, "%s/..", exe);
-		snprintf(gen, gn, "%s/lua", exe);	/* build/lua: cdef.lua */
-		return 0;
+	/* the source tree: build/lanner or build/asan/lanner */
+	static const char *const ups[] = { "/..", "/../.." };
+	for (size_t i = 0; i < sizeof(ups) / sizeof(ups[0]); i++) {
+		snprintf(cand, sizeof(cand), "%s%s/lua/lanner/cli.lua", exe, ups[i]);
+		if (access(cand, R_OK) == 0) {
+			snprintf(root, n, "%s%s", exe, ups[i]);
+			snprintf(gen, gn, "%s%s/build/lua", exe, ups[i]);
+			return 0;
+		}
 	}
 	snprintf(cand, sizeof(cand), "%s/../share/lanner/lua/lanner", exe);
 	if (is_dir(cand)) {
@@ -59,7 +63,7 @@ static int traceback(lua_State *L)
 
 int main(int argc, char **argv)
 {
-	char root[PATH_MAX], gen[PATH_MAX];
+	char root[PATH_MAX + 64], gen[PATH_MAX + 64];
 	const char *env_root = getenv("LANNER_ROOT");
 	if (env_root) {
 		snprintf(root, sizeof(root), "%s", env_root);
@@ -75,7 +79,7 @@ int main(int argc, char **argv)
 	}
 	luaL_openlibs(L);
 
-	char path[3 * PATH_MAX + 64];
+	char path[3 * PATH_MAX + 256];
 	snprintf(path, sizeof(path), "%s/lua/?.lua;%s/lua/?/init.lua;%s/?.lua", root, root, gen);
 	lua_getglobal(L, "package");
 	lua_pushstring(L, path);

@@ -31,15 +31,13 @@
 #include "core.h"
 
 /* glibc's <sys/ptrace.h> clashes with <linux/ptrace.h>; call it raw. */
-static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
+long ln_ptrace(long req, pid_t pid, unsigned long addr, unsigned long data)
 {
 	return syscall(SYS_ptrace, req, pid, addr, data);
 }
+#define pt ln_ptrace
 
 enum {
-	OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-		  PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
-		  PTRACE_O_EXITKILL,
 #if defined(__x86_64__)
 	NATIVE_ARCH = AUDIT_ARCH_X86_64,
 #elif defined(__aarch64__)
@@ -100,7 +98,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	pending_any = 1;
 }
 
-static void install_signals(struct ln_session *s)
+void ln_install_signals(struct ln_session *s)
 {
 	if (s->signals_installed)
 		return;
@@ -179,6 +177,8 @@ LN_API void ln_session_free(ln_session *s)
 		struct ln_tstate *t = pid > 0 ? ln_thread_find(s, pid) : NULL;
 		if (t && (WIFEXITED(status) || WIFSIGNALED(status)))
 			ln_thread_gone(s, t);
+		else if (t && WIFSTOPPED(status) && ln_detach_if_leaving(s, t, status))
+			continue;
 		else if (pid > 0 && WIFSTOPPED(status))
 			pt(PTRACE_CONT, pid, 0, 0);
 	}
@@ -242,6 +242,7 @@ LN_API void ln_stop_all(ln_session *s)
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext)
 		if (p->launched)
 			kill(p->pub.pid, SIGKILL);
+	ln_detach_all(s);
 }
 
 /* --- launching --- */
@@ -288,7 +289,7 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 	r = ln_filter_build(s, &prog, &len);
 	if (r < 0)
 		return r;
-	install_signals(s);
+	ln_install_signals(s);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -318,7 +319,7 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 		kill(pid, SIGKILL);
 		return -ECHILD;
 	}
-	if (pt(PTRACE_SEIZE, pid, 0, OPTIONS) < 0) {
+	if (pt(PTRACE_SEIZE, pid, 0, LN_PTRACE_OPTIONS | PTRACE_O_EXITKILL) < 0) {
 		int e = -errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -339,18 +340,15 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 	return pid;
 }
 
-LN_API int ln_attach(ln_session *s, int pid)
-{
-	ln_set_err(s, -ENOSYS, "attaching to pid %d is not implemented yet", pid);
-	return -ENOSYS;
-}
-
 /* --- stops --- */
 
-static void resume(struct ln_tstate *t, int sig)
+/* Tracees attached without a seccomp filter (syscall mode) stop at every
+ * syscall's entry and exit; the others only where the filter says. */
+void ln_resume(struct ln_tstate *t, int sig)
 {
-	pt(t->want_exit ? PTRACE_SYSCALL : PTRACE_CONT, t->pub.tid, 0, (unsigned long)sig);
+	pt(t->want_exit || t->syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, t->pub.tid, 0, (unsigned long)sig);
 }
+#define resume ln_resume
 
 /* The fd an event is about: the new fd, or the first fd argument. */
 static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
@@ -385,22 +383,28 @@ static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ev->fd = p->fds[ev->fdnum];
 }
 
-static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
+/* The mode a syscall gets when no filter chose it (syscall mode): the
+ * same decision the seccomp filter would take, made here. */
+static int mode_for(struct ln_session *s, int type, const uint64_t *args)
 {
-	struct ptrace_syscall_info info;
-	s->stats.stops_entry++;
-	if (pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
-	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		resume(t, 0);
-		return false;
+	int mode = s->mode[type];
+	for (int i = 0; !mode && i < s->npreds; i++) {
+		const struct ln_argpred *p = &s->preds[i];
+		if (p->type == type && (args[p->arg] & p->mask) == p->value)
+			mode = p->mode;
 	}
-	int type = info.arch == NATIVE_ARCH ? ln_type_of_nr((int)info.seccomp.nr)
-		: ln_type_of_compat_nr(info.arch, (int)info.seccomp.nr);
-	if (type < 0) {
-		resume(t, 0);
-		return false;
-	}
-	int mode = (int)(info.seccomp.ret_data & 3);
+	return mode;
+}
+
+static int type_of(uint32_t arch, int nr)
+{
+	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr);
+}
+
+/* A syscall's entry, from a seccomp stop or a syscall-entry stop. */
+static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+		  const uint64_t *args, int mode)
+{
 	ln_event *ev = &t->ev;
 	ev->type = (uint16_t)type;
 	ev->tid = t->pub.tid;
@@ -410,9 +414,9 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 	ev->has_res = 0;
 	ev->cpu = sched_getcpu();
 	ev->thread = &t->pub;
-	t->compat = info.arch != NATIVE_ARCH;
+	t->compat = arch != NATIVE_ARCH;
 	for (int i = 0; i < 6; i++)
-		ev->rawargs[i] = t->compat ? (uint32_t)info.seccomp.args[i] : info.seccomp.args[i];
+		ev->rawargs[i] = t->compat ? (uint32_t)args[i] : args[i];
 	ln_args_entry(s, t);
 	if (mode == LN_TRACE_EXIT) {
 		t->phase = LN_PH_IN_SYSCALL;
@@ -427,11 +431,39 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 	return true;
 }
 
+static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ptrace_syscall_info info;
+	s->stats.stops_entry++;
+	if (pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
+	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		resume(t, 0);
+		return false;
+	}
+	int type = type_of(info.arch, (int)info.seccomp.nr);
+	if (type < 0) {
+		resume(t, 0);
+		return false;
+	}
+	return begin(s, t, info.arch, type, (const uint64_t *)info.seccomp.args,
+		     (int)(info.seccomp.ret_data & 3));
+}
+
 static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ptrace_syscall_info info;
-	s->stats.stops_exit++;
 	long r = pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info);
+	if (r > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY && t->syscall_mode &&
+	    t->phase == LN_PH_RUNNING) {
+		s->stats.stops_entry++;
+		int type = type_of(info.arch, (int)info.entry.nr);
+		int mode = type >= 0 ? mode_for(s, type, (const uint64_t *)info.entry.args) : 0;
+		if (mode)
+			return begin(s, t, info.arch, type, (const uint64_t *)info.entry.args, mode);
+		resume(t, 0);
+		return false;
+	}
+	s->stats.stops_exit++;
 	if (r <= 0 || info.op != PTRACE_SYSCALL_INFO_EXIT || t->phase != LN_PH_IN_SYSCALL) {
 		/* an entry stop we did not ask for, after an exec or signal */
 		t->want_exit = t->phase == LN_PH_IN_SYSCALL;
@@ -547,6 +579,8 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 			return false;
 		}
 	}
+	if (ln_detach_if_leaving(s, t, status))
+		return false;
 	int sig = WSTOPSIG(status), event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
 		*out = &t->ev;

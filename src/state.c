@@ -300,7 +300,8 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	d->pgid = o->pgid;
 	d->tty = o->tty;
 	d->loginuid = o->loginuid;
-	d->flags = o->flags & ~(uint32_t)(LN_PROC_ATTACHED | LN_PROC_EXITED);
+	/* children of an attached process are attached the same way */
+	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
 	memcpy(d->comm, o->comm, sizeof(d->comm));
 	d->start_ts = d->exec_ts = now;
 	d->exec_ts = o->exec_ts;
@@ -325,6 +326,7 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 		}
 	}
 	p->launched = parent->launched;
+	p->syscall_mode = parent->syscall_mode;
 	proc_link(s, p);
 	return p;
 }
@@ -364,6 +366,8 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator)
 	}
 	t->pub.tid = tid;
 	t->pub.proc = &p->pub;
+	t->syscall_mode = p->syscall_mode;
+	t->attached = p->pub.flags & LN_PROC_ATTACHED;
 	t->pub.start_ts = now;
 	int32_t vpid;
 	load_ns_pid(tid, &vpid, &t->pub.vtid);

@@ -25,8 +25,9 @@ end
 local function repo_dir()
 	local src = debug.getinfo(1, "S").source
 	if src:sub(1, 1) ~= "@" then return nil end
-	local dir = src:sub(2):match("^(.*)/lua/lanner/core%.lua$")
-	return dir
+	local path = src:sub(2)
+	if path:sub(1, 1) ~= "/" then path = "./" .. path end
+	return path:match("^(.*)/lua/lanner/core%.lua$")
 end
 
 local function load_namespace()
@@ -37,7 +38,7 @@ local function load_namespace()
 		cands[#cands + 1] = os.getenv("LANNER_LIB")
 	end
 	local dir = repo_dir()
-	if dir then cands[#cands + 1] = (dir == "" and "." or dir) .. "/build/liblanner.so" end
+	if dir then cands[#cands + 1] = (dir == "" and "/" or dir) .. "/build/liblanner.so" end
 	cands[#cands + 1] = "lanner"
 	for _, path in ipairs(cands) do
 		local ok, lib = pcall(ffi.load, path)
@@ -82,7 +83,8 @@ end
 --   type_id[name]     the reverse
 --   type_info[id]     { name, id, nr, category, flags, nparams,
 --                       pnames = {1-based names}, pindex = {name -> 0-based},
---                       kinds = {0-based -> kind}, srcs = {0-based -> src} }
+--                       kinds = {0-based -> kind}, srcs = {0-based -> src},
+--                       res = 0-based index of the result param or nil }
 local type_name, type_id, type_info = {}, {}, {}
 local ntypes = tonumber(C.ln_ntypes())
 for id = 0, ntypes - 1 do
@@ -102,6 +104,7 @@ for id = 0, ntypes - 1 do
 		if info.pindex[pn] == nil then info.pindex[pn] = i end
 		info.kinds[i] = tonumber(t.kind[i])
 		info.srcs[i] = tonumber(t.src[i])
+		if info.srcs[i] == 6 and info.res == nil then info.res = i end
 	end
 	type_name[id] = name
 	type_id[name] = id

@@ -4,12 +4,11 @@
 -- checked against the catalogue, the filter and output compiled and the
 -- event types it can match worked out.
 --
--- Order of references follows Falco (rule_loader_compiler.cpp): a rule sees
--- every list and macro whatever the file order; a list item names another
--- list only if that list was defined before it (else it is a plain string).
--- Falco also refuses a macro that uses a macro defined after it; lanner
--- accepts that (a file Falco accepts means the same here) and reports
--- cycles instead.
+-- Order of definitions: a rule sees every list and macro whatever the file
+-- order, as in Falco (rule_loader_compiler.cpp). Falco also refuses a macro
+-- that uses a macro defined after it, and reads a list item naming a list
+-- defined after it as a plain string; lanner resolves both references
+-- (filter.expand splices nested lists at any depth) and reports cycles.
 local exceptions = require "lanner.rules.exceptions"
 
 local M = {}
@@ -50,20 +49,7 @@ end
 
 local function lists_of(collector)
   local out = {}
-  for _, name in ipairs(collector.order.lists) do
-    local l = collector.lists[name]
-    local items = {}
-    for _, it in ipairs(l.items) do
-      local ref = collector.lists[it]
-      if ref and ref.index < l.visibility then
-        for _, v in ipairs(ref.items) do items[#items + 1] = v end
-        ref.used = true
-      else
-        items[#items + 1] = it
-      end
-    end
-    out[name] = items
-  end
+  for _, name in ipairs(collector.order.lists) do out[name] = collector.lists[name].items end
   return out
 end
 
@@ -94,7 +80,7 @@ local function field_text(f)
   return f.name
 end
 
--- compile(collector, deps, opts) -> rules, lists, macros
+-- compile(collector, deps, opts) -> rules, lists, macros, macro_asts
 -- deps = {filter=, fields=, format=}: the modules to use (specs may pass
 -- fakes). Problems go to collector.res.
 function M.compile(col, deps, opts)
@@ -115,25 +101,34 @@ function M.compile(col, deps, opts)
     end
     macros[name] = m
   end
+  -- Check every macro before dropping the broken ones, so that each macro
+  -- of a cycle reports the cycle rather than "uses a broken macro".
+  local broken = {}
   for _, name in ipairs(col.order.macros) do
     local m = macros[name]
     if m.ast then
       local err = check_macros(m.refs, macros, { [name] = "open" }, { name })
       if err then
         res:error({ file = m.info.file, item = "macro '" .. name .. "'" }, err, m.info.cond_line)
-        m.ast, macro_asts[name] = nil, nil
+        broken[#broken + 1] = m
       end
     end
   end
-  -- check_macros marks macros used by other macros; only rules count.
-  for _, m in pairs(macros) do m.used = nil end
-
+  for _, m in ipairs(broken) do m.ast, macro_asts[m.name] = nil, nil end
+  -- Lists count as used when a rule or macro expands them (Falco: "not
+  -- referred to by any other rule/macro"); the proxy sees every lookup.
   local used_lists = {}
   local list_proxy = setmetatable({}, { __index = function(_, k)
     local v = lists[k]
     if v then used_lists[k] = true end
     return v
   end })
+  if opts and opts.warn_unused then
+    for _, name in ipairs(col.order.macros) do
+      local m = macros[name]
+      if m.ast then filter.expand(m.ast, { macros = macro_asts, lists = list_proxy }) end
+    end
+  end
 
   local out = {}
   for _, name in ipairs(col.order.rules) do
@@ -158,22 +153,30 @@ function M.compile(col, deps, opts)
     end
     for _, name in ipairs(col.order.lists) do
       local l = col.lists[name]
-      if not used_lists[name] and not l.used then
+      if not used_lists[name] then
         res:warn({ file = l.file, item = "list '" .. name .. "'" },
           "List not referred to by any other rule/macro", l.line, "unused-list")
       end
     end
   end
-  return out, lists, macros
+  return out, lists, macros, macro_asts
 end
+
+-- Field classes of libsinsp's syscall source (and its container, k8s
+-- metadata). A field outside them comes from a plugin (k8saudit.*, ct.*,
+-- json.*, ...), which lanner does not load.
+local SYSCALL_CLASSES = { evt = 1, proc = 1, thread = 1, fd = 1, fdlist = 1, user = 1,
+  group = 1, container = 1, k8s = 1, fs = 1, syslog = 1, span = 1, evtin = 1,
+  mesos = 1, marathon = 1, proc_group = 1 }
 
 -- An unknown field: a skip (with a warning) when the rule allows it or when
 -- the field belongs to no catalogue class and the files asked for plugins
 -- (the field is then a plugin's); otherwise an error.
 local function unknown_field(r, env, ctx, f, err)
-  local msg = "unknown field '" .. field_text(f) .. "'" .. (err and (": " .. tostring(err)) or "")
-  local plugin_field = env.plugins and env.fields.known_class
-    and not env.fields.known_class(f.name:match "^[^.]+")
+  local msg = err and tostring(err) or ("unknown field '" .. field_text(f) .. "'")
+  local class = f.name:match "^[^.]+"
+  local known = env.fields.known_class and env.fields.known_class(class) or SYSCALL_CLASSES[class]
+  local plugin_field = env.plugins and not known
   if r["skip-if-unknown-filter"] or plugin_field then
     env.res:warn(ctx, msg .. "; rule skipped", r.cond_line, "unknown-filter")
   else
@@ -193,8 +196,8 @@ function M.compile_rule(r, env)
   local ctx = { file = r.file, line = r.line, item = "rule '" .. r.name .. "'" }
   local cond_ast, err = filter.parse(r.cond)
   if not cond_ast then return reject(res, "error", ctx, "condition: " .. tostring(err), r.cond_line) end
-  local ast, ex_texts = exceptions.build(cond_ast, r.exceptions, filter.parse)
-  if not ast then return reject(res, "error", ctx, ex_texts, r.line) end
+  local ast, ex_texts, ex_line = exceptions.build(cond_ast, r.exceptions, filter.parse)
+  if not ast then return reject(res, "error", ctx, ex_texts, ex_line) end
 
   local merr = check_macros(macro_refs(ast), env.macros, {}, {})
   if merr then return reject(res, "error", ctx, merr, r.cond_line) end
@@ -202,28 +205,42 @@ function M.compile_rule(r, env)
   expanded, err = filter.expand(ast, { macros = env.macro_asts, lists = env.lists })
   if not expanded then return reject(res, "error", ctx, "condition: " .. tostring(err), r.cond_line) end
 
-  local fields = env.fields
+  -- A field lanner knows but cannot fill (container.image, ...) is always
+  -- missing: the rule still runs, with a warning, since Falco's own rules
+  -- use such fields in exclusions that merely never apply here.
+  local fields, unsupported, seen = env.fields, {}, {}
   for _, f in ipairs(fields_of(expanded)) do
     local spec, ferr = fields.resolve(f.name, f.arg)
     if not spec then return unknown_field(r, env, ctx, f, ferr) end
-    if spec.unsupported then
-      local m = "field '" .. field_text(f) .. "' is not supported by lanner: " .. tostring(spec.unsupported)
-      if r["skip-if-unknown-filter"] then return reject(res, "warn", ctx, m .. "; rule skipped", r.cond_line, "unsupported-field") end
-      return reject(res, "error", ctx, m, r.cond_line, "unsupported-field")
+    local text = field_text(f)
+    if spec.unsupported and not seen[text] then
+      seen[text] = true
+      unsupported[#unsupported + 1] = text
     end
+  end
+  if #unsupported > 0 then
+    res:warn(ctx, "condition uses fields lanner cannot fill (always missing): " .. table.concat(unsupported, ", "),
+      r.cond_line, "unsupported-field")
   end
 
   local fn
   fn, err = filter.compile(expanded, fields)
   if not fn then return reject(res, "error", ctx, "condition: " .. tostring(err), r.cond_line) end
 
+  -- Falco's rules end outputs with %container.info, which Falco itself
+  -- rewrites (it is no field); lanner writes what it long meant.
+  local output = r.output
+  if output:find("%container.info", 1, true) then
+    output = output:gsub("%%container%.info", "container_id=%%container.id container_name=%%container.name")
+  end
+  -- compile_output prints missing fields as <NA>, as Falco's outputs do.
   local out_fn, ofields
-  out_fn, err = env.format.compile(r.output)
+  out_fn, err = (env.format.compile_output or env.format.compile)(output)
   if not out_fn then
     if r["skip-if-unknown-filter"] then return reject(res, "warn", ctx, "output: " .. tostring(err) .. "; rule skipped", r.output_line) end
     return reject(res, "error", ctx, "output: " .. tostring(err), r.output_line)
   end
-  ofields = env.format.fields_of(r.output) or {}
+  ofields = env.format.fields_of(output) or {}
 
   -- Falco warns for every rule, enabled or not (it compiles them all).
   local info = filter.analyze(expanded, fields) or {}
@@ -244,7 +261,7 @@ function M.compile_rule(r, env)
     exception_conditions = ex_texts, ast = expanded, fn = fn,
     priority = pname, priority_num = r.priority, tags = tags, tag_set = r.tags,
     enabled = r.enabled, source = r.source, file = r.file, line = r.line,
-    index = r.index, output_format = r.output, output = out_fn, output_fields = ofields,
+    index = r.index, output_format = output, output = out_fn, output_fields = ofields,
     exceptions = r.exceptions, types = info.types, fields = info.fields or {},
     needs_exit = info.needs_exit and true or false, warn_evttypes = r.warn_evttypes,
   }

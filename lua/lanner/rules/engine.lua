@@ -152,7 +152,7 @@ function Engine:_getters(r)
   for _, s in ipairs(r.output_fields or {}) do
     local name, arg = split_field(s)
     local spec = fields.resolve(name, arg)
-    if spec then g[#g + 1] = { key = s, get = spec.get, arg = arg } end
+    if spec then g[#g + 1] = { key = s, get = spec.get, arg = arg, values = spec.multi and spec.values } end
   end
   r._getters = g
   return g
@@ -161,7 +161,9 @@ end
 function Engine:alert(r, ev)
   local of = {}
   for _, g in ipairs(self:_getters(r)) do
-    local v = g.get(ev, g.arg)
+    -- A multi-valued field (proc.aname, ...) gives all its values.
+    local v
+    if g.values then v = g.values(ev) else v = g.get(ev, g.arg) end
     if v ~= nil then of[g.key] = v end
   end
   return {

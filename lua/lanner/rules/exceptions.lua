@@ -151,11 +151,15 @@ function M.append(prev, new, field_ok)
   return true
 end
 
--- A value as filter text: bare words stay bare (so a list name still names
--- the list), anything else is double-quoted with backslash escapes.
+-- A value as filter text: what the filter lexer reads as one bare word
+-- (libsinsp's RGX_BARESTR) stays bare, so a list name still names the list
+-- and a number is still a number; anything else is double-quoted with the
+-- escapes the lexer decodes.
+local ESCAPES = { ["\\"] = "\\\\", ['"'] = '\\"', ["\n"] = "\\n", ["\r"] = "\\r",
+                  ["\t"] = "\\t", ["\b"] = "\\b", ["\f"] = "\\f" }
 local function quote(s)
   if s:match "^[^%s()\"',=]+$" then return s end
-  return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
+  return '"' .. s:gsub('[\\"\n\r\t\b\f]', ESCAPES) .. '"'
 end
 M.quote = quote
 
@@ -205,17 +209,17 @@ function M.to_text(ex)
   return "(" .. table.concat(ors, " or ") .. ")"
 end
 
--- build(cond_ast, exs, parse) -> ast, texts | nil, msg
+-- build(cond_ast, exs, parse) -> ast, texts | nil, msg, line
 -- parse(text) -> ast | nil, msg is the filter parser. The result is
 -- `cond and not ex1 and not ex2 ...`, skipping exceptions without values.
 function M.build(cond_ast, exs, parse)
   local node, texts = nil, {}
   for _, ex in ipairs(exs) do
     local text, err = M.to_text(ex)
-    if text == nil then return nil, "exception '" .. ex.name .. "': " .. err end
+    if text == nil then return nil, "exception '" .. ex.name .. "': " .. err, ex.line end
     if text then
       local ast, perr = parse(text)
-      if not ast then return nil, "exception '" .. ex.name .. "': " .. perr end
+      if not ast then return nil, "exception '" .. ex.name .. "': " .. tostring(perr), ex.line end
       node = node or { op = "and", cond_ast }
       node[#node + 1] = { op = "not", ast }
       texts[#texts + 1] = text

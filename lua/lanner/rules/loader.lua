@@ -255,11 +255,11 @@ function Collector:_append_rule(ctx, item, u)
   if u.desc and u.desc ~= "" then prev.desc = prev.desc .. " " .. u.desc end
   if u.tags then for t in pairs(u.tags) do prev.tags[t] = true end end
   if u.exceptions then
-    local ok, err, line = exceptions.append(prev.exceptions, u.exceptions, self:_field_ok(prev))
-    if not ok then fail(err, line) end
     for _, ex in ipairs(u.exceptions) do
       if ex.no_values then self.res:warn(ctx, "Overriding/appending exception with no values", ex.line, "append-no-values") end
     end
+    local ok, err, line = exceptions.append(prev.exceptions, u.exceptions, self:_field_ok(prev))
+    if not ok then fail(err, line) end
   end
   self.next_index = self.next_index + 1
   prev.visibility = self.next_index
@@ -299,8 +299,8 @@ local function read_rule(self, item, ctx)
     -- every key named there must be present.
     for _, k in ipairs(RULE_OVERRIDE_ORDER) do
       if (app[k] or rep[k]) and item.map[k] == nil then
-        fail(("An %s override for '%s' was specified but '%s' is not defined")
-          :format(app[k] and "append" or "replace", k, k))
+        fail(("%s override for '%s' was specified but '%s' is not defined")
+          :format(app[k] and "An append" or "A replace", k, k))
       end
       if item.map[k] ~= nil and not app[k] and not rep[k] then
         fail("Unexpected key '" .. k .. "': no corresponding entry under 'override' is defined.", item.keynode[k].line)

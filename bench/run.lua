@@ -1,0 +1,193 @@
+-- The benchmark suite behind `make bench`.  Each workload runs untraced,
+-- under strace --seccomp-bpf, under the floor tracer (bench/floor_tracer.c:
+-- stops on the same syscalls and only resumes) and under lanner with the
+-- packaged rules, a chisel, and a filter that matches nothing.  Reports min
+-- and median wall time over BENCH_RUNS runs (default 3), ratios, lanner's
+-- stops and peak RSS, and writes bench/RESULTS.md.
+--
+--   luajit bench/run.lua [workload ...]     (make bench runs them all)
+local RUNS = tonumber(os.getenv("BENCH_RUNS") or "3")
+local only = {}
+for _, a in ipairs(arg) do only[a] = true end
+
+local function sh(cmd)
+	local p = io.popen(cmd)
+	local out = p:read("*a")
+	p:close()
+	return out
+end
+
+local function q(s)
+	return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function join(argv)
+	local t = {}
+	for i, a in ipairs(argv) do t[i] = q(a) end
+	return table.concat(t, " ")
+end
+
+local function now()
+	return tonumber(sh("date +%s.%N"))
+end
+
+local tmp = sh("mktemp -d /tmp/lanner-bench.XXXXXX"):gsub("%s+$", "")
+local root = sh("pwd"):gsub("%s+$", "")
+local L = root .. "/build/lanner"
+
+-- What lanner traces with the packaged rules, as "name,name,...": the same
+-- set is given to strace and the floor tracer.
+local function traced_set(extra)
+	local out = sh(L .. " -q -R rules/ " .. (extra or "") .. " --debug-filter 2>/dev/null")
+	return out:match("# traced: ([%w_,]+)") or "openat,close"
+end
+
+local workloads = {
+	{ name = "idle", desc = "1M getppid, which nothing loaded asks for",
+	  cmd = { root .. "/build/bench/bench_scmix", "1000000", "0" } },
+	{ name = "scmix", desc = "1M getppid + 100k open/close of /dev/null",
+	  cmd = { root .. "/build/bench/bench_scmix", "1000000", "100000" } },
+	{ name = "filecreate", desc = "create, write, close, delete 20k files",
+	  cmd = { root .. "/build/bench/bench_filecreate", tmp .. "/fc", "20000" } },
+	{ name = "spawn", desc = "300 fork+exec of /bin/true, 2000 threads",
+	  cmd = { root .. "/build/bench/bench_spawn", "300", "2000" } },
+	{ name = "tar", desc = "tar cf /dev/null /usr/share/locale /usr/lib/python3",
+	  cmd = { "sh", "-c", "tar cf /dev/null /usr/share/locale /usr/lib/python3* 2>/dev/null; true" } },
+	{ name = "make", desc = "make -j2 of lanner's core library, from clean",
+	  cmd = { "sh", "-c", "rm -rf " .. tmp .. "/mk && mkdir -p " .. tmp .. "/mk && cp -r " .. root
+		.. "/src " .. root .. "/Makefile " .. tmp .. "/mk/ && make -s -C " .. tmp
+		.. "/mk -j2 build/liblanner.so >/dev/null 2>&1" } },
+	{ name = "git", desc = "git status and git log on lanner's repository",
+	  cmd = { "sh", "-c", "cd " .. root .. " && git status >/dev/null 2>&1; git log --stat >/dev/null 2>&1; true" } },
+	{ name = "python", desc = "python3 importing a large stdlib set",
+	  cmd = { "python3", "-c", "import json, email.parser, http.client, xml.dom.minidom, asyncio, "
+		.. "unittest, decimal, sqlite3, argparse, logging.handlers, csv, tarfile, zipfile" } },
+}
+
+local function configs(set)
+	return {
+		{ name = "untraced", wrap = function(c) return c end },
+		{ name = "strace", wrap = function(c)
+			return { "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" .. set,
+				"-e", "signal=none", unpack(c) } end },
+		{ name = "floor", wrap = function(c)
+			return { root .. "/build/bench/floor_tracer", "-x", "-e", set, "--", unpack(c) } end },
+		{ name = "lanner-rules", lanner = true, wrap = function(c)
+			return { L, "-q", "--stats", "--output-file", "/dev/null", "-R", "rules/", "--", unpack(c) } end },
+		{ name = "lanner-chisel", lanner = true, wrap = function(c)
+			return { L, "-q", "--stats", "--output-file", "/dev/null", "-c", "topfiles_bytes", "--", unpack(c) } end },
+		{ name = "lanner-nomatch", lanner = true, wrap = function(c)
+			return { L, "-q", "--stats", "--output-file", "/dev/null",
+				"evt.type=openat and fd.name=/nonexistent/nothing", "--", unpack(c) } end },
+	}
+end
+
+local function run_once(argv)
+	local errf = tmp .. "/stderr"
+	local t0 = now()
+	os.execute(join(argv) .. " >/dev/null 2>" .. errf)
+	local t = now() - t0
+	local f = io.open(errf)
+	local err = f and f:read("*a") or ""
+	if f then f:close() end
+	return t, err
+end
+
+local function stats_of(err)
+	local s = {}
+	s.stops = tonumber(err:match("stops: (%d+)"))
+	s.rss = tonumber(err:match("peak rss: (%d+)"))
+	s.events = tonumber(err:match("events: (%d+)"))
+	return s
+end
+
+local results = {}
+local set = traced_set()
+io.stderr:write("traced by the packaged rules (given to strace and the floor tracer):\n  ", set, "\n")
+for _, w in ipairs(workloads) do
+	if next(only) == nil or only[w.name] then
+		local row = { w = w, c = {} }
+		for _, c in ipairs(configs(set)) do
+			local times, st = {}, {}
+			for i = 1, RUNS do
+				local t, err = run_once(c.wrap(w.cmd))
+				times[i] = t
+				if c.lanner then st = stats_of(err) end
+			end
+			table.sort(times)
+			row.c[c.name] = { min = times[1], med = times[math.floor((#times + 1) / 2)], st = st }
+			io.stderr:write(string.format("%-10s %-15s min %.3fs median %.3fs%s\n", w.name, c.name,
+				times[1], row.c[c.name].med, st.stops and string.format(" stops %d rss %dkB", st.stops, st.rss or 0) or ""))
+		end
+		results[#results + 1] = row
+	end
+end
+
+-- nginx under load: requests per second with wrk, untraced vs lanner.
+local function nginx_bench()
+	if sh("command -v nginx wrk | wc -l"):match("%d+") ~= "2" then return nil end
+	local conf = tmp .. "/nginx.conf"
+	local f = io.open(conf, "w")
+	f:write(string.format([[
+daemon off; master_process on; worker_processes 1; pid %s/nginx.pid;
+error_log %s/nginx.err; events { worker_connections 256; }
+http { access_log off; server { listen 127.0.0.1:18080; root /usr/share/nginx/html;
+  location / { return 200 "hello\n"; } } }
+]], tmp, tmp))
+	f:close()
+	local function rps(prefix)
+		os.execute(prefix .. " nginx -c " .. conf .. " >/dev/null 2>&1 &")
+		os.execute("sleep 1")
+		local out = sh("wrk -t2 -c16 -d5s http://127.0.0.1:18080/ 2>&1")
+		os.execute("kill -QUIT $(cat " .. tmp .. "/nginx.pid) 2>/dev/null; sleep 1")
+		return tonumber(out:match("Requests/sec:%s*([%d%.]+)"))
+	end
+	local base = rps("")
+	local traced = rps(L .. " -q --output-file /dev/null -R " .. root .. "/rules/ --")
+	return base, traced
+end
+
+local md = {}
+local function w(...) md[#md + 1] = table.concat({ ... }) end
+w("# lanner benchmark results\n")
+w("Made by `make bench` (", RUNS, " runs each; min and median wall time) on ",
+	sh("uname -srm"):gsub("%s+$", ""), ", ", sh("nproc"):gsub("%s+$", ""), " CPUs, ",
+	os.date("!%Y-%m-%d"), ".\n")
+w("The syscall set given to strace and the floor tracer is what lanner traces under the ",
+	"packaged rules: `", set, "`.\n")
+w("Ratios use medians.  `floor` is bench/floor_tracer.c with exit stops (-x), as lanner's ",
+	"exit-style events need.\n")
+w("| workload | untraced | strace | floor | lanner rules | lanner chisel | lanner nomatch | rules/untraced | rules/strace | rules/floor | stops (rules) | lanner peak RSS |")
+w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for _, r in ipairs(results) do
+	local c = r.c
+	local function m(n) return string.format("%.3f", c[n].med) end
+	local rss = 0
+	for _, n in ipairs { "lanner-rules", "lanner-chisel", "lanner-nomatch" } do
+		rss = math.max(rss, c[n].st.rss or 0)
+	end
+	w(string.format("| %s | %s | %s | %s | %s | %s | %s | %.2f× | %.2f× | %.2f× | %s | %.1f MB |", r.w.name,
+		m("untraced"), m("strace"), m("floor"), m("lanner-rules"), m("lanner-chisel"), m("lanner-nomatch"),
+		c["lanner-rules"].med / c.untraced.med, c["lanner-rules"].med / c.strace.med,
+		c["lanner-rules"].med / c.floor.med, tostring(c["lanner-rules"].st.stops or "?"), rss / 1024))
+end
+w("")
+for _, r in ipairs(results) do w("- ", r.w.name, ": ", r.w.desc) end
+if next(only) == nil or only.nginx then
+	local base, traced = nginx_bench()
+	if base and traced then
+		w(string.format("\nnginx under wrk (-t2 -c16 -d5s, loopback): %.0f req/s untraced, %.0f req/s under "
+			.. "lanner -R rules/ (%.2f× the untraced throughput).", base, traced, traced / base))
+	else
+		w("\nnginx under wrk: not measured (nginx or wrk missing).")
+	end
+end
+local text = table.concat(md, "\n") .. "\n"
+io.stdout:write(text)
+if next(only) == nil then
+	local out = io.open("bench/RESULTS.md", "w")
+	out:write(text)
+	out:close()
+	io.stderr:write("wrote bench/RESULTS.md\n")
+end
+os.execute("rm -rf " .. q(tmp))

@@ -1,0 +1,50 @@
+-- Alerts as text and as Falco's JSON, so tools built for Falco's output
+-- (falcosidekick, log pipelines) take lanner's alerts unchanged.
+local json = require "lanner.json"
+
+local M = {}
+
+local hostname
+function M.hostname()
+	if not hostname then
+		local f = io.open("/proc/sys/kernel/hostname")
+		hostname = f and f:read("*l") or "localhost"
+		if f then f:close() end
+	end
+	return hostname
+end
+
+-- Falco's text time: local HH:MM:SS.nnnnnnnnn.
+local function clock(ts_ns)
+	local s = math.floor(ts_ns / 1e9)
+	return os.date("%H:%M:%S", s) .. string.format(".%09d", ts_ns - s * 1e9)
+end
+
+-- ISO 8601 in UTC with nanoseconds, as Falco's JSON "time".
+function M.iso8601(ts_ns)
+	local s = math.floor(ts_ns / 1e9)
+	return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%09dZ", ts_ns - s * 1e9)
+end
+
+-- alert = { time (ns), rule, priority (name), output (message), tags,
+-- output_fields }
+function M.text(a)
+	return clock(a.time) .. ": " .. a.priority .. " " .. a.output
+end
+
+function M.json(a, opts)
+	opts = opts or {}
+	local obj = {
+		hostname = M.hostname(),
+		priority = a.priority,
+		rule = a.rule,
+		source = a.source or "syscall",
+		time = M.iso8601(a.time),
+		output_fields = a.output_fields or {},
+	}
+	if opts.include_output ~= false then obj.output = M.text(a) end
+	if opts.include_tags ~= false then obj.tags = a.tags or {} end
+	return json.encode(obj, { "hostname", "output", "output_fields", "priority", "rule", "source", "tags", "time" })
+end
+
+return M

@@ -1,0 +1,68 @@
+-- lanner's command line: parse, load what was asked (filter, rules,
+-- chisels), compute the interest set, run the command and hand each event
+-- to its consumers.  Returns the exit status (the traced command's).
+local M = {}
+
+local args = require "lanner.cli.args"
+
+M.VERSION = "0.1.0"
+
+local function errf(fmt, ...)
+	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
+end
+
+-- Rule files named on the command line: a folder means its *.yaml files in
+-- name order, so a packaged rule pack loads in a stable order.
+local function expand_rule_paths(paths)
+	local out = {}
+	for _, p in ipairs(paths) do
+		local pipe = io.popen("test -d '" .. p:gsub("'", "'\\''") .. "' && ls -1 '"
+			.. p:gsub("'", "'\\''") .. "' 2>/dev/null")
+		local listing = pipe:read("*a")
+		pipe:close()
+		if listing ~= "" then
+			local names = {}
+			for name in listing:gmatch("[^\n]+") do
+				if name:match("%.ya?ml$") then names[#names + 1] = name end
+			end
+			table.sort(names)
+			for _, n in ipairs(names) do out[#out + 1] = p:gsub("/$", "") .. "/" .. n end
+		else
+			out[#out + 1] = p
+		end
+	end
+	return out
+end
+
+local function chisel_nargs(name)
+	local ok, chisel = pcall(require, "lanner.chisel")
+	if not ok then return 0 end
+	return chisel.nargs(name) or 0
+end
+
+function M.main(argv)
+	local o, err = args.parse(argv, chisel_nargs)
+	if not o then
+		errf("%s", err)
+		return 2
+	end
+	if o.help then
+		io.stdout:write(args.usage)
+		return 0
+	end
+	if o.version then
+		io.stdout:write("lanner ", M.VERSION, "\n")
+		return 0
+	end
+	o.rules = expand_rule_paths(o.rules)
+	local info = require "lanner.cli.info"
+	if o.list_fields then return info.list_fields(o.list_prefix) end
+	if o.list_events then return info.list_events() end
+	if o.list_chisels then return info.list_chisels() end
+	if o.describe_chisel then return info.describe_chisel(o.describe_chisel) end
+	if o.validate or o.list_rules then return info.rules(o) end
+	if o.test_rules then return require("lanner.cli.testrules").run(o) end
+	return require("lanner.cli.run").run(o)
+end
+
+return M

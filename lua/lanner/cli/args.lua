@@ -1,0 +1,152 @@
+-- Command-line parsing, sysdig style: options, then a filter made of the
+-- remaining words, then `--` and the command to run.
+local M = {}
+
+local usage = [==[
+usage: lanner [OPTIONS] [FILTER...] [-- COMMAND [ARG...]]
+       lanner [OPTIONS] [FILTER...] --pid PID
+
+Runs COMMAND under ptrace + seccomp and prints its syscalls, the alerts of
+Falco rules (-R), or the answers of sysdig chisels (-c).
+
+Output
+  -p, --print FMT        format events with %field (sysdig's -p); a leading *
+                         prints events even when a field is missing
+  -j, --json             one JSON object per event or alert
+  -n, --numevents N      stop after N printed events
+  -M SECS                stop after SECS seconds
+  -s, --snaplen N        bytes of I/O buffers kept per event (default 80)
+      --output-file FILE write events and alerts to FILE, not stdout
+  -q, --quiet            no progress or summary on stderr
+      --stats            print tracing statistics at the end (stderr)
+Rules
+  -R, --rules PATH       load a Falco rules file, or every *.yaml in a folder
+                         (repeatable; later files may override earlier ones)
+  -V, --validate         load and check the rules, report, exit 0 or 1
+      --list-rules       name, priority, tags, enabled, description
+  -m, --min-priority P   only rules at or above priority P
+Chisels
+  -c, --chisel NAME [ARGS]  run a chisel (repeatable); ARGS is one word
+  -cl, --list-chisels    list chisels by category
+  -i NAME                describe a chisel and its arguments
+Attaching
+      --pid PID          trace a running process and the children it makes
+                         from now on (repeatable); Ctrl-C detaches
+      --children         with --pid: also its existing descendants
+      --attach-mode M    syscall (default: stops at every syscall, can
+                         detach) or seccomp (not available yet)
+Information
+  -l, --list [PREFIX]    fields with their types and descriptions
+  -L, --list-events      event types and their arguments
+      --debug-filter     print the seccomp filter lanner would load and exit
+  -h, --help             this text
+      --version          lanner's version
+
+The exit status is COMMAND's (128+N when a signal N killed it); 2 for
+lanner's own errors, 1 for -V with errors.
+]==]
+M.usage = usage
+
+local with_value = {
+	["-p"] = "print", ["--print"] = "print",
+	["-n"] = "numevents", ["--numevents"] = "numevents",
+	["-M"] = "duration",
+	["-s"] = "snaplen", ["--snaplen"] = "snaplen",
+	["--output-file"] = "output_file",
+	["-m"] = "min_priority", ["--min-priority"] = "min_priority",
+	["-i"] = "describe_chisel",
+	["-w"] = "write_file", ["-r"] = "read_file",
+	["--test-rules"] = "test_rules",
+	["--attach-mode"] = "attach_mode",
+}
+
+local flags = {
+	["-j"] = "json", ["--json"] = "json",
+	["-q"] = "quiet", ["--quiet"] = "quiet",
+	["--stats"] = "stats",
+	["-V"] = "validate", ["--validate"] = "validate",
+	["--list-rules"] = "list_rules",
+	["-cl"] = "list_chisels", ["--list-chisels"] = "list_chisels",
+	["-L"] = "list_events", ["--list-events"] = "list_events",
+	["--debug-filter"] = "debug_filter",
+	["-h"] = "help", ["--help"] = "help",
+	["--version"] = "version",
+	["--children"] = "children",
+}
+
+-- chisel_nargs(name) tells how many argument words a chisel takes (0 or 1
+-- here: sysdig passes a chisel's arguments as one word, split later).
+function M.parse(argv, chisel_nargs)
+	local o = { rules = {}, chisels = {}, filter_words = {}, command = nil }
+	local i = 1
+	local function value(opt)
+		local v = argv[i + 1]
+		if v == nil then return nil, "option " .. opt .. " needs a value" end
+		i = i + 1
+		return v
+	end
+	while i <= #argv do
+		local a = argv[i]
+		local long, eqv = a:match("^(%-%-[%w-]+)=(.*)$")
+		if long then a = long end
+		if a == "--" then
+			o.command = {}
+			for k = i + 1, #argv do o.command[#o.command + 1] = argv[k] end
+			break
+		elseif with_value[a] then
+			local v, err
+			if eqv then v = eqv else v, err = value(a) end
+			if not v then return nil, err end
+			o[with_value[a]] = v
+		elseif flags[a] then
+			o[flags[a]] = true
+		elseif a == "-R" or a == "--rules" then
+			local v, err
+			if eqv then v = eqv else v, err = value(a) end
+			if not v then return nil, err end
+			o.rules[#o.rules + 1] = v
+		elseif a == "--pid" or a == "-P" then
+			local v, err
+			if eqv then v = eqv else v, err = value(a) end
+			if not v then return nil, err end
+			local pid = tonumber(v)
+			if not pid or pid <= 0 then return nil, "--pid needs a process id, got '" .. v .. "'" end
+			o.pids = o.pids or {}
+			o.pids[#o.pids + 1] = math.floor(pid)
+		elseif a == "-l" or a == "--list" then
+			o.list_fields = true
+			local nxt = argv[i + 1]
+			if nxt and nxt ~= "--" and nxt:sub(1, 1) ~= "-" then
+				o.list_prefix = nxt
+				i = i + 1
+			end
+		elseif a == "-c" or a == "--chisel" then
+			local name, err = value(a)
+			if not name then return nil, err end
+			local ch = { name = name }
+			local n = chisel_nargs and chisel_nargs(name) or 0
+			local nxt = argv[i + 1]
+			if n > 0 and nxt and nxt ~= "--" then
+				ch.args = nxt
+				i = i + 1
+			end
+			o.chisels[#o.chisels + 1] = ch
+		elseif a:sub(1, 1) == "-" and #a > 1 and not a:match("^%-%d") then
+			return nil, "unknown option '" .. a .. "' (lanner -h lists them)"
+		else
+			o.filter_words[#o.filter_words + 1] = argv[i]
+		end
+		i = i + 1
+	end
+	if #o.filter_words > 0 then o.filter = table.concat(o.filter_words, " ") end
+	for _, k in ipairs { "numevents", "snaplen", "duration" } do
+		if o[k] then
+			local n = tonumber(o[k])
+			if not n or n < 0 then return nil, "option for " .. k .. " needs a number, got '" .. o[k] .. "'" end
+			o[k] = n
+		end
+	end
+	return o
+end
+
+return M

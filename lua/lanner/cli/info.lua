@@ -1,0 +1,72 @@
+-- The informational commands: -l, -L, -cl, -i, -V, --list-rules, --stats.
+local M = {}
+
+function M.list_fields(prefix)
+	local fields = require "lanner.fields"
+	for _, spec in ipairs(fields.list(prefix)) do
+		io.stdout:write(fields.describe(spec), "\n")
+	end
+	return 0
+end
+
+function M.list_events()
+	local core = require "lanner.core"
+	for id = 0, core.ntypes - 1 do
+		local ti = core.type_info[id]
+		io.stdout:write(ti.name, "(", table.concat(ti.pnames, ", "), ")\n")
+	end
+	return 0
+end
+
+function M.list_chisels()
+	return require("lanner.chisel").print_list(io.stdout)
+end
+
+function M.describe_chisel(name)
+	return require("lanner.chisel").print_description(name, io.stdout)
+end
+
+-- -V and --list-rules.
+function M.rules(o)
+	local rules = require "lanner.rules"
+	if #o.rules == 0 then
+		io.stderr:write("lanner: no rules given (-R FILE or folder)\n")
+		return 2
+	end
+	local rs = rules.load(o.rules, { min_priority = o.min_priority, validate = o.validate })
+	if o.list_rules then
+		for _, row in ipairs(rs:list()) do
+			io.stdout:write(string.format("%-50s %-13s %-5s %s\n    %s\n", row.name, row.priority,
+				row.enabled and "on" or "off", table.concat(row.tags or {}, ","), row.desc or ""))
+		end
+	end
+	if o.validate then
+		for _, w in ipairs(rs.warnings or {}) do io.stdout:write("warning: ", tostring(w), "\n") end
+		for _, e in ipairs(rs.errors or {}) do io.stdout:write("error: ", tostring(e), "\n") end
+		local ne = #(rs.errors or {})
+		io.stdout:write(string.format("%s: %d rules, %d errors, %d warnings\n",
+			ne == 0 and "ok" or "failed", #(rs.rules or {}), ne, #(rs.warnings or {})))
+		return ne == 0 and 0 or 1
+	end
+	return 0
+end
+
+function M.print_stats(st, f)
+	local stops = st.stops_entry + st.stops_exit + st.stops_ptrace + st.stops_signal
+	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d)\n",
+		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
+	f:write(string.format("dropped: %d\nthreads: %d\nprocesses: %d\n", st.dropped, st.threads_seen, st.procs_seen))
+	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
+	local sf = io.open("/proc/self/status")
+	local status = sf and sf:read("*a") or ""
+	if sf then sf:close() end
+	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))
+	local names = {}
+	for name in pairs(st.per_type) do names[#names + 1] = name end
+	table.sort(names, function(a, b) return st.per_type[a] > st.per_type[b] end)
+	for _, name in ipairs(names) do
+		f:write(string.format("  %-16s %d\n", name, st.per_type[name]))
+	end
+end
+
+return M

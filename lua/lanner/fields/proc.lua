@@ -1,0 +1,369 @@
+-- proc.* and thread.*: the process and thread that made the event, and
+-- their ancestors (libsinsp's "process" class).
+--
+-- Ancestors come through the process lookup (fields.set_session or
+-- fields.set_proc_lookup); without one, anything past the process itself is
+-- missing.  Levels: proc.aname[0] is the process, [1] its parent, ...; the
+-- forms without an index match any ancestor from the parent up, as Falco's.
+local bit = require "bit"
+local cm = require "lanner.fields.common"
+
+local ffi, core = cm.ffi, cm.core
+local band = bit.band
+
+local PF = {
+	MEMFD = tonumber(cm.C.LN_PROC_EXE_FROM_MEMFD), WRITABLE = tonumber(cm.C.LN_PROC_EXE_WRITABLE),
+	UPPER = tonumber(cm.C.LN_PROC_EXE_UPPER),
+}
+
+-- What depends on exec: after execve returns, the process has its new
+-- name, exe and args, so rules on spawned processes need the exit stop.
+local EXEC = core.types_with_flags(cm.TF.EXEC)
+
+-- Strings of a process, cached per event and per process address: a rule
+-- that tests proc.cmdline and proc.pcmdline builds each once.
+local function pcache(ev, p, key)
+	local c = cm.evcache(ev)
+	local k = key .. tostring(tonumber(ffi.cast("uintptr_t", ffi.cast("const ln_proc *", p))))
+	return c, k
+end
+
+local function args_list(p)
+	return cm.split_nul(p.args, p.args_len)
+end
+
+local function comm(p) return ffi.string(p.comm) end
+local function exe(p) return cm.cstr(p.exe) end
+local function exepath(p) return cm.cstr(p.exepath) end
+
+local function args_str(ev, p)
+	local c, k = pcache(ev, p, "a")
+	local s = c[k]
+	if s == nil then
+		s = table.concat(args_list(p), " ")
+		c[k] = s
+	end
+	return s
+end
+
+-- comm + " " + each arg, as sinsp's populate_cmdline
+local function cmdline(ev, p)
+	local c, k = pcache(ev, p, "c")
+	local s = c[k]
+	if s == nil then
+		local a = args_str(ev, p)
+		s = a == "" and comm(p) or comm(p) .. " " .. a
+		c[k] = s
+	end
+	return s
+end
+
+local function env_list(ev, p)
+	local c, k = pcache(ev, p, "e")
+	local l = c[k]
+	if l == nil then
+		l = cm.split_nul(p.env, p.env_len)
+		c[k] = l
+	end
+	return l
+end
+
+-- Per-level getters shared by proc.X, proc.pX and proc.aX.
+local per = {
+	name = comm,
+	exe = exe,
+	exepath = exepath,
+	pid = function(p) return p.pid end,
+	cmdline = function(p, ev) return cmdline(ev, p) end,
+}
+
+local function at_level(getter, level)
+	return function(ev)
+		local p = cm.ancestor(cm.proc(ev), level)
+		if p == nil then return nil end
+		return getter(p, ev)
+	end
+end
+
+-- proc.aX: with an index the ancestor at that level; without, every
+-- ancestor from the parent up (multi).
+local function ancestor_field(suffix, getter, ftype, desc)
+	return {
+		name = "proc.a" .. suffix, type = ftype == "INT64" and "number" or "string", ftype = ftype,
+		arg = { kind = "index", bracket = true }, multi = true, needs_exit = EXEC,
+		desc = desc,
+		bind = function(n) return { multi = false } end,
+		values = function(ev)
+			local out = {}
+			for _, a in ipairs(cm.ancestors(cm.proc(ev))) do
+				local v = getter(a, ev)
+				if v ~= nil then out[#out + 1] = v end
+			end
+			return out
+		end,
+		get = function(ev, level, i)
+			if level == nil then
+				local a = cm.ancestors(cm.proc(ev))[i or 1]
+				return a and getter(a, ev)
+			end
+			local p = cm.ancestor(cm.proc(ev), level)
+			if p == nil then return nil end
+			return getter(p, ev)
+		end,
+	}
+end
+
+-- The session leader: the process whose pid is the sid, else the highest
+-- ancestor with the same sid (sinsp's rule for pid namespaces and exited
+-- leaders).  Same for the process group with pgid.
+local function leader(ev, key)
+	local p = cm.proc(ev)
+	if p == nil then return nil end
+	local id = p[key]
+	local l = cm.proc_of_pid(id)
+	if l ~= nil and l.pid == id then return l end
+	l = p
+	for _, a in ipairs(cm.ancestors(p)) do
+		if a[key] ~= id then break end
+		l = a
+	end
+	return l
+end
+
+local function leader_field(name, key, getter, desc)
+	return { name = name, type = "string", desc = desc,
+		get = function(ev)
+			local l = leader(ev, key)
+			return l and getter(l, ev)
+		end }
+end
+
+local function proc_num(name, key, desc, ftype)
+	return { name = name, type = "number", ftype = ftype or "INT64", desc = desc,
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			return tonumber(p[key])
+		end }
+end
+
+local function proc_flag(name, flag, desc)
+	return { name = name, type = "bool", desc = desc,
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			return band(p.flags, flag) ~= 0
+		end }
+end
+
+local function duration_since(ev, ts)
+	if ts == 0 or ev.ts < ts then return nil end
+	return tonumber(ev.ts - ts)
+end
+
+-- /proc/PID/status values in kB, read when a field asks for them.
+local function status_kb(ev, key)
+	local p = cm.proc(ev)
+	if p == nil then return nil end
+	local c = cm.evcache(ev)
+	local st = c.status
+	if st == nil then
+		st = cm.read_file("/proc/" .. p.pid .. "/status") or ""
+		c.status = st
+	end
+	local v = st:match(key .. ":%s*(%d+)")
+	return v and tonumber(v)
+end
+
+-- Capability names by bit number (linux/capability.h), as sinsp's
+-- caps_to_string prints them.
+local CAPS = { [0] = "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
+	"CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+	"CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
+	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE" }
+
+local function caps_text(mask)
+	local out = {}
+	for b = 0, #CAPS do
+		-- 64-bit cdata arithmetic: a Lua number would lose bits above 2^53
+		if bit.band(bit.rshift(mask, b), 1ULL) ~= 0ULL then out[#out + 1] = CAPS[b] end
+	end
+	return table.concat(out, " ")
+end
+
+local function cap_field(which)
+	return { name = "thread.cap_" .. which, type = "string", needs_exit = { capset = true },
+		desc = "The " .. which .. " capabilities set, as names (CAP_CHOWN CAP_KILL ...).",
+		get = function(ev)
+			local t = ev.thread
+			if t == nil then return nil end
+			return caps_text(t["cap_" .. which])
+		end }
+end
+
+local function unsupported(name, ftype, why, desc)
+	return { name = name, type = ftype, desc = desc, unsupported = why }
+end
+
+return {
+	{ name = "proc.name", type = "string", needs_exit = EXEC,
+		desc = "The process name (truncated after 16 characters) generating the event (task->comm).",
+		get = at_level(comm, 0) },
+	{ name = "proc.exe", type = "string", needs_exit = EXEC,
+		desc = "The first command line argument argv[0] of the process at its last exec.",
+		get = at_level(exe, 0) },
+	{ name = "proc.exepath", type = "string", needs_exit = EXEC,
+		desc = "The full executable path of the process (/proc/PID/exe at its last exec).",
+		get = at_level(exepath, 0) },
+	{ name = "proc.args", type = "string", needs_exit = EXEC, arg = { kind = "index", bracket = true },
+		desc = "The arguments passed on the command line when starting the process, excluding argv[0]. With [N] (lanner only), the Nth of them from 0.",
+		get = function(ev, n)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			if n then return args_list(p)[n + 1] end
+			return args_str(ev, p)
+		end },
+	{ name = "proc.cmdline", type = "string", needs_exit = EXEC,
+		desc = "The concatenation of `proc.name + proc.args` when starting the process generating the event.",
+		get = at_level(per.cmdline, 0) },
+	{ name = "proc.exeline", type = "string", needs_exit = EXEC,
+		desc = "The full command line, with exe as first argument (proc.exe + proc.args).",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			return (exe(p) or "") .. " " .. args_str(ev, p)
+		end },
+	{ name = "proc.cmdnargs", type = "number", ftype = "UINT64", needs_exit = EXEC,
+		desc = "The number of command line args (proc.args).",
+		get = function(ev)
+			local p = cm.proc(ev)
+			return p and #args_list(p)
+		end },
+	{ name = "proc.cmdlenargs", type = "number", ftype = "UINT64", needs_exit = EXEC,
+		desc = "The total count of characters in the command line args (proc.args), excluding the separators.",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			local n = 0
+			for _, a in ipairs(args_list(p)) do n = n + #a end
+			return n
+		end },
+	{ name = "proc.env", type = "string", needs_exit = EXEC, arg = { kind = "string", bracket = true },
+		desc = "The environment variables of the process at its last exec; proc.env[NAME] is the value of one.",
+		get = function(ev, name)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			local l = env_list(ev, p)
+			if name == nil then return table.concat(l, " ") end
+			local pre = name .. "="
+			for _, kv in ipairs(l) do
+				if kv:sub(1, #pre) == pre then return kv:sub(#pre + 1) end
+			end
+			return nil
+		end },
+	{ name = "proc.cwd", type = "string", needs_exit = { chdir = true, fchdir = true },
+		desc = "The current working directory of the event (with a trailing slash).",
+		get = function(ev) return cm.cwd(cm.proc(ev)) end },
+	{ name = "proc.loginshellid", type = "number", ftype = "INT64",
+		desc = "The pid of the oldest shell among the ancestors of the current process, if there is one.",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			local found
+			local function check(q) if comm(q):sub(-2) == "sh" then found = q.pid end end
+			check(p)
+			for _, a in ipairs(cm.ancestors(p)) do check(a) end
+			return found
+		end },
+	proc_num("proc.tty", "tty", "The controlling terminal of the process. 0 for processes without a terminal.", "UINT32"),
+	proc_num("proc.pid", "pid", "The id of the process generating the event."),
+	proc_num("proc.ppid", "ppid", "The pid of the parent of the process generating the event."),
+	proc_num("proc.vpid", "vpid", "The id of the process generating the event as seen from its current PID namespace."),
+	{ name = "proc.pvpid", type = "number", ftype = "INT64",
+		desc = "The id of the parent process generating the event as seen from its current PID namespace.",
+		get = at_level(function(p) return p.vpid end, 1) },
+	proc_num("proc.sid", "sid", "The session id of the process generating the event."),
+	proc_num("proc.pgid", "pgid", "The process group id of the process generating the event."),
+	proc_num("proc.vpgid", "pgid", "The process group id of the process generating the event (lanner: as seen from the host)."),
+	leader_field("proc.sname", "sid", comm, "The name of the current process's session leader."),
+	leader_field("proc.sid.exe", "sid", exe, "The proc.exe of the current process's session leader."),
+	leader_field("proc.sid.exepath", "sid", exepath, "The proc.exepath of the current process's session leader."),
+	leader_field("proc.vpgid.name", "pgid", comm, "The name of the current process's process group leader."),
+	leader_field("proc.vpgid.exe", "pgid", exe, "The proc.exe of the current process's process group leader."),
+	leader_field("proc.vpgid.exepath", "pgid", exepath, "The proc.exepath of the current process's process group leader."),
+	{ name = "proc.is_sid_leader", type = "bool", desc = "'true' if this process is the leader of the process session, proc.sid == proc.vpid.",
+		get = function(ev) local p = cm.proc(ev); return p and p.sid == p.vpid end },
+	{ name = "proc.is_vpgid_leader", type = "bool", desc = "'true' if this process is the leader of its process group.",
+		get = function(ev) local p = cm.proc(ev); return p and p.pgid == p.vpid end },
+	{ name = "proc.pname", type = "string", desc = "The proc.name of the parent of the process generating the event.",
+		get = at_level(comm, 1) },
+	{ name = "proc.pexe", type = "string", desc = "The proc.exe (argv[0]) of the parent process.",
+		get = at_level(exe, 1) },
+	{ name = "proc.pexepath", type = "string", desc = "The proc.exepath (full executable path) of the parent process.",
+		get = at_level(exepath, 1) },
+	{ name = "proc.pcmdline", type = "string", desc = "The proc.cmdline of the parent of the process generating the event.",
+		get = at_level(per.cmdline, 1) },
+	ancestor_field("name", comm, "CHARBUF", "The proc.name of an ancestor: proc.aname[1] is the parent, [0] the process; without an index, any ancestor."),
+	ancestor_field("exe", exe, "CHARBUF", "The proc.exe of an ancestor: proc.aexe[1] is the parent, [0] the process; without an index, any ancestor."),
+	ancestor_field("exepath", exepath, "CHARBUF", "The proc.exepath of an ancestor: proc.aexepath[1] is the parent, [0] the process; without an index, any ancestor."),
+	ancestor_field("cmdline", per.cmdline, "CHARBUF", "The proc.cmdline of an ancestor: proc.acmdline[1] is the parent, [0] the process; without an index, any ancestor."),
+	ancestor_field("pid", per.pid, "INT64", "The pid of an ancestor: proc.apid[1] is the parent, [0] the process; without an index, any ancestor."),
+	{ name = "proc.duration", type = "reltime", desc = "Number of nanoseconds since the process started.",
+		get = function(ev) local p = cm.proc(ev); return p and duration_since(ev, p.start_ts) end },
+	{ name = "proc.ppid.duration", type = "reltime", desc = "Number of nanoseconds since the parent process started.",
+		get = function(ev) local p = cm.ancestor(cm.proc(ev), 1); return p and duration_since(ev, p.start_ts) end },
+	{ name = "proc.pid.ts", type = "reltime", desc = "Start of process as epoch timestamp in nanoseconds.",
+		get = function(ev) local p = cm.proc(ev); if p == nil or p.start_ts == 0 then return nil end; return tonumber(p.start_ts) end },
+	{ name = "proc.ppid.ts", type = "reltime", desc = "Start of parent process as epoch timestamp in nanoseconds.",
+		get = function(ev) local p = cm.ancestor(cm.proc(ev), 1); if p == nil or p.start_ts == 0 then return nil end; return tonumber(p.start_ts) end },
+	proc_flag("proc.is_exe_writable", PF.WRITABLE, "'true' if this process' executable file is writable by the same user that spawned the process."),
+	proc_flag("proc.is_exe_upper_layer", PF.UPPER, "'true' if this process' executable file is in upper layer in overlayfs."),
+	proc_flag("proc.is_exe_from_memfd", PF.MEMFD, "'true' if the executable file of the current process is an anonymous file created using memfd_create()."),
+	proc_num("proc.fdopencount", "nfds", "Number of open FDs for the process (as far as lanner knows).", "UINT64"),
+	proc_num("proc.nthreads", "nthreads", "The number of alive threads that the process generating the event currently has.", "UINT64"),
+	{ name = "proc.nchilds", type = "number", ftype = "UINT64", desc = "The number of alive threads of the process other than the leader.",
+		get = function(ev) local p = cm.proc(ev); return p and math.max(p.nthreads - 1, 0) end },
+	{ name = "proc.vmsize", type = "number", ftype = "UINT64", desc = "Total virtual memory for the process (as kb), read from /proc when asked.",
+		get = function(ev) return status_kb(ev, "VmSize") end },
+	{ name = "proc.vmrss", type = "number", ftype = "UINT64", desc = "Resident non-swapped memory for the process (as kb), read from /proc when asked.",
+		get = function(ev) return status_kb(ev, "VmRSS") end },
+	{ name = "proc.vmswap", type = "number", ftype = "UINT64", desc = "Swapped memory for the process (as kb), read from /proc when asked.",
+		get = function(ev) return status_kb(ev, "VmSwap") end },
+	unsupported("proc.exe_ino", "number", "lanner does not stat the executable", "The inode number of the executable file on disk."),
+	unsupported("proc.exe_ino.ctime", "abstime", "lanner does not stat the executable", "Last status change time (ctime) of the executable file."),
+	unsupported("proc.exe_ino.mtime", "abstime", "lanner does not stat the executable", "Last modification time (mtime) of the executable file."),
+	unsupported("proc.exe_ino.ctime_duration_proc_start", "abstime", "lanner does not stat the executable", "Nanoseconds between ctime of the exe file and process start."),
+	unsupported("proc.exe_ino.ctime_duration_pidns_start", "abstime", "lanner does not stat the executable", "Nanoseconds between PID namespace start and ctime of the exe file."),
+	unsupported("proc.pidns_init_start_ts", "number", "the start of the PID namespace is not tracked", "Start of PID namespace as epoch timestamp in nanoseconds."),
+	unsupported("proc.is_container_healthcheck", "bool", "no container runtime metadata", "'true' if this process is running as a part of the container's health check."),
+	unsupported("proc.is_container_liveness_probe", "bool", "no container runtime metadata", "'true' if this process is running as a part of the container's liveness probe."),
+	unsupported("proc.is_container_readiness_probe", "bool", "no container runtime metadata", "'true' if this process is running as a part of the container's readiness probe."),
+	unsupported("proc.fdlimit", "number", "RLIMIT_NOFILE is not tracked", "Maximum number of FDs the process can open."),
+	unsupported("proc.fdusage", "number", "RLIMIT_NOFILE is not tracked", "The ratio between open FDs and maximum available FDs for the process."),
+
+	{ name = "thread.tid", type = "number", ftype = "INT64", desc = "The id of the thread generating the event.",
+		get = function(ev) return ev.tid end },
+	{ name = "thread.vtid", type = "number", ftype = "INT64", desc = "The id of the thread generating the event as seen from its current PID namespace.",
+		get = function(ev) local t = ev.thread; return t ~= nil and t.vtid or nil end },
+	{ name = "thread.ismain", type = "bool", desc = "'true' if the thread generating the event is the main one in the process.",
+		get = function(ev) local p = cm.proc(ev); return p and p.pid == ev.tid end },
+	{ name = "thread.nametid", type = "string", desc = "The process name and tid of a thread chained (e.g. bash1234).",
+		get = function(ev) local p = cm.proc(ev); return p and comm(p) .. ev.tid end },
+	cap_field("permitted"), cap_field("inheritable"), cap_field("effective"),
+	unsupported("thread.cgroups", "string", "cgroups are not tracked per thread", "All cgroups the thread belongs to, aggregated into a single string."),
+	{ name = "thread.cgroup", type = "string", arg = { kind = "name", dotted = true, required = true },
+		desc = "The cgroup the thread belongs to, for a specific subsystem. e.g. thread.cgroup.cpuacct.",
+		unsupported = "cgroups are not tracked per thread" },
+	unsupported("thread.exectime", "reltime", "no scheduler events", "CPU time spent by the last scheduled thread, in nanoseconds."),
+	unsupported("thread.totexectime", "reltime", "no scheduler events", "Total CPU time for the current thread."),
+	unsupported("thread.pfmajor", "number", "page faults are not tracked", "Number of major page faults since thread start."),
+	unsupported("thread.pfminor", "number", "page faults are not tracked", "Number of minor page faults since thread start."),
+	unsupported("thread.vmsize", "number", "use proc.vmsize", "For the process main thread, the total virtual memory for the process (as kb)."),
+	unsupported("thread.vmrss", "number", "use proc.vmrss", "For the process main thread, the resident non-swapped memory for the process (as kb)."),
+	unsupported("thread.cpu", "number", "no CPU accounting events", "The CPU consumed by the thread in the last second."),
+}

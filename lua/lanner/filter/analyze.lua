@@ -1,0 +1,140 @@
+-- Static analysis: which event types a condition can match (what the
+-- seccomp filter must stop on), which fields it reads, and whether any of
+-- them is only known at syscall exit.
+--
+-- The event-type algebra follows Falco's filter_evttype_resolver: a
+-- comparison on evt.type gives its set, `and` intersects, `or` unites, and
+-- `not` complements evt.type terms against the universe while any other
+-- negated term is unbounded. Unlike Falco, every operator on evt.type is
+-- evaluated exactly (each name of the universe is tried), not only = / in.
+local compile = require "lanner.filter.compile"
+local astm = require "lanner.filter.ast"
+
+local M = {}
+
+local TYPE_FIELDS = { ["evt.type"] = true, ["syscall.type"] = true }
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+local function inter(a, b)
+  if a == nil then return b end
+  if b == nil then return a end
+  local r = {}
+  for k in pairs(a) do if b[k] then r[k] = true end end
+  return r
+end
+
+local function minus(u, s)
+  local r = {}
+  for k in pairs(u) do if not s[k] then r[k] = true end end
+  return r
+end
+
+-- The catalogue's spec or nil (analysis never fails: unknown means
+-- unbounded; compile reports the error).
+local function spec_of(cat, f)
+  if not cat or type(cat.resolve) ~= "function" then return nil end
+  local ok, spec = pcall(cat.resolve, f.name, f.arg)
+  if ok and type(spec) == "table" then return spec end
+end
+
+-- A catalogue that knows only evt.type, read from the event itself: the
+-- compiled comparison is then run on each type name.
+local TYPE_CAT = {
+  resolve = function(name)
+    if TYPE_FIELDS[name] then return { type = "string", get = function(ev) return ev end } end
+    return nil, "not an event type field"
+  end,
+}
+
+-- Set of universe names a comparison on evt.type accepts, or nil.
+local function type_set(n, universe)
+  local v = n.value
+  local plain = not n.field.transformers and v and v.kind ~= "field"
+  if plain and (n.cmp == "=" or n.cmp == "==" or n.cmp == "in" or n.cmp == "intersects") then
+    local s = {}
+    if v.kind == "list" then
+      for _, it in ipairs(v.items) do s[tostring(it.v or it.name)] = true end
+    else
+      s[tostring(v.v or v.name)] = true
+    end
+    return s
+  end
+  if not universe or (v and v.kind == "field") then return nil end
+  local fn = compile.compile(n, TYPE_CAT)
+  if not fn then return nil end
+  local s = {}
+  for name in pairs(universe) do
+    if fn(name) then s[name] = true end
+  end
+  return s
+end
+
+-- Types node n can match (negated when neg), nil = unbounded.
+local function types(n, neg, cat, universe)
+  local op = n.op
+  if op == "not" then return types(n[1], not neg, cat, universe) end
+  if op == "and" or op == "or" then
+    -- Under a negation and/or swap (De Morgan).
+    local meet = (op == "and") ~= neg
+    local acc, first = nil, true
+    for i = 1, #n do
+      local s = types(n[i], neg, cat, universe)
+      if meet then
+        acc = inter(acc, s)
+      else
+        if s == nil then return nil end
+        if first then acc = {} end
+        for k in pairs(s) do acc[k] = true end
+      end
+      first = false
+    end
+    return acc
+  end
+  if op ~= "cmp" then return nil end
+  if TYPE_FIELDS[n.field.name] and n.field.arg == nil then
+    local s = type_set(n, universe)
+    if s == nil then return nil end
+    if neg then return universe and minus(universe, s) or nil end
+    return universe and inter(s, universe) or s
+  end
+  -- Any other field: false where it has no value, so bounded by the
+  -- types where it can have one; negated, that bound is lost.
+  if neg then return nil end
+  local bound
+  local sp = spec_of(cat, n.field)
+  if sp and sp.types then bound = inter(bound, sp.types) end
+  if n.value and n.value.kind == "field" then
+    local rs = spec_of(cat, n.value.field)
+    if rs and rs.types then bound = inter(bound, rs.types) end
+  end
+  if bound then
+    local copy = {}
+    for k in pairs(bound) do copy[k] = true end
+    return copy
+  end
+  return nil
+end
+
+-- analyze(ast, catalogue) -> {types=set|nil, fields=set, needs_exit=bool}
+function M.analyze(ast, cat)
+  if type(ast) ~= "table" then error("filter.analyze: expected an AST", 2) end
+  local universe
+  if cat and type(cat.event_types) == "function" then
+    local ok, list = pcall(cat.event_types)
+    if ok and type(list) == "table" then universe = set_of(list) end
+  end
+  local fields, needs_exit = {}, false
+  astm.each_field(ast, function(f)
+    fields[f.name] = true
+    local sp = spec_of(cat, f)
+    if sp and sp.needs_exit then needs_exit = true end
+  end)
+  return { types = types(ast, false, cat, universe), fields = fields, needs_exit = needs_exit }
+end
+
+return M

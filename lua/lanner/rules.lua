@@ -1,0 +1,112 @@
+-- Falco rules: load YAML rules files, compile them, run them on events.
+--
+--   local rules = require "lanner.rules"
+--   local set = rules.load({"falco_rules.yaml", "local.yaml"}, {min_priority = "notice"})
+--   for _, e in ipairs(set.errors) do io.stderr:write(tostring(e), "\n") end
+--   local eng = set:engine({rule_matching = "all"})
+--   local alerts, n = eng:process(ev)
+--
+-- Pieces: lanner.yaml (libyaml), rules.loader (items, overrides),
+-- rules.exceptions, rules.compiler (expansion, filters, outputs),
+-- rules.engine (grouping by event type, evaluation).
+local loader = require "lanner.rules.loader"
+local compiler = require "lanner.rules.compiler"
+local engine = require "lanner.rules.engine"
+
+local M = {}
+
+M.PRIORITIES = loader.PRIORITIES
+M.ENGINE_VERSION = loader.ENGINE_VERSION
+M.parse_priority = loader.parse_priority
+
+local Ruleset = {}
+Ruleset.__index = Ruleset
+
+-- load(files, opts) -> ruleset
+-- files: a list of paths, or of {name=, content=} for text in memory; they
+-- are read in order, so later files override earlier ones.
+-- opts.min_priority: drop rules less severe than this (Falco -m/priority).
+-- opts.validate: also report unused lists and macros (lanner -V).
+-- opts.filter/fields/format: modules to compile with (default lanner.*).
+-- opts.sources: set of event sources that run (default {syscall=true}).
+-- opts.engine_version: the engine version rules are checked against.
+-- Never raises for bad rules: problems are in ruleset.errors/warnings.
+function M.load(files, opts)
+  opts = opts or {}
+  if type(files) == "string" or (type(files) == "table" and files.content) then files = { files } end
+  if type(files) ~= "table" then error("rules.load: files must be a list", 2) end
+  local deps = {
+    filter = opts.filter or require "lanner.filter",
+    fields = opts.fields or require "lanner.fields",
+    format = opts.format or require "lanner.format",
+  }
+  local col = loader.new {
+    sources = opts.sources, engine_version = opts.engine_version,
+    field_ok = function(name)
+      local spec, err = deps.fields.resolve(name:match "^([^%[]+)", name:match "%[(.*)%]$")
+      if spec then return true end
+      return nil, err and tostring(err) or ("'" .. name .. "' is not a supported filter field")
+    end,
+  }
+  for _, f in ipairs(files) do
+    if type(f) == "table" then col:read(f.content, f.name or "<rules>") else col:read_file(f) end
+  end
+  local rules, lists, macros, macro_asts = compiler.compile(col, deps, { warn_unused = opts.validate })
+
+  local min = opts.min_priority
+  if min ~= nil then
+    if type(min) ~= "number" then
+      min = loader.parse_priority(min) or error("rules.load: unknown priority '" .. tostring(min) .. "'", 2)
+    end
+    local kept = {}
+    for _, r in ipairs(rules) do if r.priority_num <= min then kept[#kept + 1] = r end end
+    rules = kept
+  end
+
+  local by_name = {}
+  for _, r in ipairs(rules) do by_name[r.name] = r end
+  return setmetatable({
+    rules = rules, by_name = by_name, lists = lists, macros = macros,
+    -- For a command-line filter that uses the rules' macros and lists.
+    env = { macros = macro_asts, lists = lists },
+    warnings = col.res.warnings, errors = col.res.errors,
+    required_plugins = col.plugins, fields_module = deps.fields, filter_module = deps.filter,
+  }, Ruleset)
+end
+
+function Ruleset:ok() return #self.errors == 0 end
+
+-- engine(opts): see lanner.rules.engine.new.
+function Ruleset:engine(opts) return engine.new(self, opts) end
+function M.engine(set, opts) return engine.new(set, opts) end
+
+-- interest(opts) -> {types = set of event type names or nil (any event),
+-- fields = set, needs_exit = bool}: what the seccomp filter and state tables
+-- must provide for the rules an engine with the same opts would run.
+function Ruleset:interest(opts)
+  local types, fields, needs_exit = {}, {}, false
+  for _, r in ipairs(engine.select(self.rules, opts)) do
+    if r.types == nil then
+      types = nil
+    elseif types then
+      for t in pairs(r.types) do types[t] = true end
+    end
+    for f in pairs(r.fields) do fields[f] = true end
+    for _, f in ipairs(r.output_fields) do fields[f:match "^[^%[]+"] = true end
+    needs_exit = needs_exit or r.needs_exit
+  end
+  return { types = types, fields = fields, needs_exit = needs_exit }
+end
+
+-- list() -> rows for --list-rules: {name, priority, tags, enabled, desc}
+-- with the description on one line.
+function Ruleset:list()
+  local rows = {}
+  for i, r in ipairs(self.rules) do
+    rows[i] = { name = r.name, priority = r.priority, tags = r.tags, enabled = r.enabled,
+                source = r.source, desc = (r.desc:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")) }
+  end
+  return rows
+end
+
+return M

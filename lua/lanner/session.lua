@@ -1,0 +1,131 @@
+-- A tracing session: the Lua face of ln_session (create, say what to trace,
+-- spawn, pull events, stats).  One wrapper per C object, freed by ffi.gc.
+local core = require "lanner.core"
+local ffi, C = core.ffi, core.C
+
+local Session = {}
+Session.__index = Session
+
+local M = {}
+
+function M.new()
+	local s = C.ln_session_new()
+	if s == nil then return nil, "out of memory" end
+	local self = setmetatable({
+		s = ffi.gc(s, C.ln_session_free),
+		evp = ffi.new("ln_event*[1]"),
+		traced = {},		-- type name -> mode
+	}, Session)
+	return self
+end
+
+function Session:errmsg()
+	return ffi.string(C.ln_errmsg(self.s))
+end
+
+-- modes: { [type name] = "entry" | "exit" }
+function Session:trace(modes)
+	for name, mode in pairs(modes) do
+		local id = core.type_id[name]
+		if not id then error("unknown event type '" .. tostring(name) .. "'", 2) end
+		local m = mode == "entry" and C.LN_TRACE_ENTRY or C.LN_TRACE_EXIT
+		C.ln_trace_type(self.s, id, m)
+		self.traced[name] = mode
+	end
+end
+
+-- Stop on a syscall only when (arg & mask) == value.
+function Session:trace_arg(name, arg, mask, value, mode)
+	local id = core.type_id[name]
+	if not id then error("unknown event type '" .. tostring(name) .. "'", 2) end
+	local m = mode == "entry" and C.LN_TRACE_ENTRY or C.LN_TRACE_EXIT
+	if C.ln_trace_arg(self.s, id, arg, mask, value, m) < 0 then
+		return nil, self:errmsg()
+	end
+	return true
+end
+
+function Session:set_snaplen(n)
+	C.ln_set_snaplen(self.s, n)
+end
+
+-- Writes libseccomp's PFC dump of the filter to the file descriptor.
+function Session:debug_filter(fd)
+	return C.ln_debug_filter(self.s, fd or 1)
+end
+
+function Session:spawn(argv)
+	local cargv = ffi.new("const char*[?]", #argv + 1)
+	for i, a in ipairs(argv) do cargv[i - 1] = a end
+	local pid = C.ln_spawn(self.s, cargv)
+	if pid < 0 then return nil, self:errmsg() end
+	self.argv_keep = argv
+	return pid
+end
+
+-- mode: "syscall" (default: detachable) or "seccomp"
+function Session:attach(pid, mode)
+	local m = mode == "seccomp" and C.LN_ATTACH_SECCOMP or C.LN_ATTACH_SYSCALL
+	if C.ln_attach(self.s, pid, m) < 0 then return nil, self:errmsg() end
+	return true
+end
+
+-- Returns the next event (cdata ln_event*), false on timeout, nil when no
+-- tracee is left.
+function Session:next(timeout_ms)
+	local r = C.ln_next(self.s, self.evp, timeout_ms or -1)
+	if r == 1 then return self.evp[0] end
+	if r == 0 then return false end
+	return nil
+end
+
+function Session:stop_all()
+	C.ln_stop_all(self.s)
+end
+
+function Session:exit_status()
+	return tonumber(C.ln_exit_status(self.s))
+end
+
+function Session:stats()
+	local st = C.ln_get_stats(self.s)
+	local out = {}
+	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal",
+		"dropped", "tracer_ns", "threads_seen", "procs_seen", "read_faults" } do
+		out[k] = tonumber(st[k])
+	end
+	local counts = C.ln_type_counts(self.s)
+	out.per_type = {}
+	for id = 0, core.ntypes - 1 do
+		local n = tonumber(counts[id])
+		if n > 0 then out.per_type[core.type_name[id]] = n end
+	end
+	return out
+end
+
+function Session:proc(pid)
+	local p = C.ln_proc_get(self.s, pid)
+	if p == nil then return nil end
+	return p
+end
+
+-- Iterate processes (ln_proc*), then a process's fds (ln_fd*).
+function Session:procs()
+	local s, prev = self.s, nil
+	return function()
+		prev = C.ln_proc_next(s, prev)
+		if prev == nil then return nil end
+		return prev
+	end
+end
+
+function Session:fds(p)
+	local s, prev = self.s, nil
+	return function()
+		prev = C.ln_fd_next(s, p, prev)
+		if prev == nil then return nil end
+		return prev
+	end
+end
+
+return M

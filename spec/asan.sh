@@ -1,0 +1,37 @@
+#!/bin/sh
+# The C core built with AddressSanitizer and UBSan (build/asan/lanner) runs
+# the test programs; a case passes when the exit status is the program's
+# and the sanitizers said nothing.  Prints TAP lines.
+set -u
+cd "$(dirname "$0")/.."
+L=build/asan/lanner
+P=build/progs
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
+n=0
+
+check() {	# expected-status description -- command...
+	want=$1; desc=$2; shift 2
+	n=$((n + 1))
+	out=build/test/asan.$n
+	"$L" -q --output-file "$out.events" "$@" > "$out.stdout" 2> "$out.stderr"
+	got=$?
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' -e 'ERROR: LeakSanitizer' "$out.stderr"; then
+		echo "not ok $n - asan: $desc: sanitizer report"; sed 's/^/# /' "$out.stderr" | head -30
+	elif [ "$got" -ne "$want" ]; then
+		echo "not ok $n - asan: $desc: exit $got, expected $want"; sed 's/^/# /' "$out.stderr" | head -10
+	elif ! [ -s "$out.events" ]; then
+		echo "not ok $n - asan: $desc: no events"
+	else
+		echo "ok $n - asan: $desc"
+	fi
+}
+
+check 3 "shell, fork, exec, exit status" -- sh -c 'cat /etc/hostname > /dev/null; exit 3'
+for prog in $(ls $P 2>/dev/null); do
+	case $prog in
+	*_segv*) check 139 "$prog" -- "$P/$prog" ;;
+	*) check 0 "$prog" -- "$P/$prog" ;;
+	esac
+done
+check 0 "filter and format" -p '%proc.name %evt.type %fd.name' 'evt.type in (openat, close)' -- sh -c 'cat /etc/hostname >/dev/null'
