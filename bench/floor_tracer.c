@@ -6,11 +6,13 @@
  *   floor_tracer [-x] -e name,name,... -- COMMAND [ARG...]
  *     -x   also stop at each syscall's exit (PTRACE_SYSCALL), as lanner
  *          does for exit-style events
+ *     -p   pin the tracer to the CPU it starts on (the tracee is free)
  *
  * Follows forks, vforks and clones.  Exit status is COMMAND's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/ptrace.h>
 #include <linux/seccomp.h>
@@ -30,18 +32,20 @@ static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
 
 int main(int argc, char **argv)
 {
-	int exits = 0, opt;
+	int exits = 0, pin = 0, opt;
 	char *names = NULL;
-	while ((opt = getopt(argc, argv, "xe:")) != -1) {
+	while ((opt = getopt(argc, argv, "xpe:")) != -1) {
 		if (opt == 'x')
 			exits = 1;
+		else if (opt == 'p')
+			pin = 1;
 		else if (opt == 'e')
 			names = optarg;
 		else
 			return 2;
 	}
 	if (optind >= argc || !names) {
-		fprintf(stderr, "usage: floor_tracer [-x] -e name,... -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: floor_tracer [-x] [-p] -e name,... -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -60,6 +64,13 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	int status;
+	if (pin) {
+		/* the tracer alone on its CPU; the tracee keeps every CPU */
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(sched_getcpu(), &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	waitpid(child, &status, WSTOPPED);
 	pt(PTRACE_SEIZE, child, 0, PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 	   PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);

@@ -150,6 +150,11 @@ describe("evt fields", function()
 		assert.is_true(s.types.openat and s.types.open and true)
 		assert.is_nil(s.types.read)
 		assert.are.equal("string", assert(fields.resolve("evt.rawarg.name")).type)
+		-- addr is a sockaddr in connect and a pointer in mmap: a string always
+		local addr = assert(fields.resolve("evt.rawarg.addr"))
+		assert.are.equal("string", addr.type)
+		assert.are.equal("4096", addr.get(H.event { type = "mmap", res = 0, params = { addr = 4096 } }))
+		assert.are.equal("\2\0", addr.get(H.event { type = "connect", res = 0, params = { addr = "\2\0" } }))
 		local fdarg = assert(fields.resolve("evt.arg.fd"))
 		assert.is_true(fdarg.needs_exit.openat)  -- openat's fd is its result
 		assert.is_nil(fdarg.needs_exit.read)     -- read's fd is an argument

@@ -70,7 +70,7 @@ function H.thread(t)
 end
 
 local function ip_bytes(dst, ip)
-	for i, b in ipairs(ip or {}) do dst[i - 1] = b end
+	for i, b in pairs(ip or {}) do dst[i - 1] = b end -- sparse: unset bytes stay 0
 end
 
 function H.fd(t)

@@ -19,7 +19,7 @@ describe("proc and thread fields", function()
 			start_ts = 500, flags = 1 + 4 }
 		H.world { procs = { init, sshd, bash, cat } }
 		thread = H.thread { tid = 201, vtid = 8, proc = cat, uid = 1000,
-			cap_effective = 0x2001ULL, cap_permitted = 0x8000000000ULL, cap_inheritable = 0 }
+			cap_effective = 0x2001ULL, cap_permitted = 0x8000010000000000ULL, cap_inheritable = 0 }
 		ev = H.event { type = "read", thread = thread, res = 0, ts = 2500ULL }
 	end)
 
@@ -108,6 +108,33 @@ describe("proc and thread fields", function()
 		assert.is_true(H.get(mine, "proc.vmsize") >= H.get(mine, "proc.vmrss"))
 		local gone = H.event { type = "read", thread = H.thread { proc = H.proc { pid = 999999999 } }, res = 0 }
 		assert.is_nil(H.get(gone, "proc.vmrss"))
+	end)
+
+	it("strings made from exec data follow an exec and a rename", function()
+		assert.are.equal("cat -n /etc/passwd", H.get(ev, "proc.cmdline"))
+		-- what the core does at exec: new buffers, new exec time, new comm
+		local other = H.proc { args = { "-l" }, env = { "HOME=/tmp" } }
+		cat.args, cat.args_len, cat.env, cat.env_len = other.args, other.args_len, other.env, other.env_len
+		cat.exec_ts = 3000
+		local later = H.event { type = "read", thread = thread, res = 0 }
+		assert.are.equal("cat -l", H.get(later, "proc.cmdline"))
+		assert.are.equal("-l", H.get(later, "proc.args"))
+		assert.are.equal("/tmp", H.get(later, "proc.env[HOME]"))
+		require("ffi").copy(cat.comm, "kitty\0", 6)
+		local renamed = H.event { type = "read", thread = thread, res = 0 }
+		assert.are.equal("kitty -l", H.get(renamed, "proc.cmdline"))
+	end)
+
+	it("standard fds through the fd lookup", function()
+		H.world { procs = { cat }, fds = { [200] = {
+			[0] = H.fd { num = 0, type = "IPV4", name = "10.0.0.1:4444->10.0.0.2:5555" },
+			[1] = H.fd { num = 1, type = "PIPE", name = "pipe:[123]" } } } }
+		local rows = {
+			{ "proc.stdin.type", "ipv4" }, { "proc.stdin.name", "10.0.0.1:4444->10.0.0.2:5555" },
+			{ "proc.stdout.type", "pipe" }, { "proc.stdout.name", "pipe:[123]" },
+			{ "proc.stderr.type", nil }, { "proc.stderr.name", nil },
+		}
+		for _, r in ipairs(rows) do assert.are.equal(r[2], H.get(ev, r[1]), r[1]) end
 	end)
 
 	it("proc fields need the exit of exec", function()

@@ -125,6 +125,13 @@ describe("rules engine", function()
     end)
   end)
 
+  it("give a missing output field as JSON null", function()
+    local e = set:engine(opts())
+    local alerts = e:process { type = "open", ["proc.name"] = "cat" }
+    assert.equal(require("lanner.json").null, alerts[1].output_fields["fd.name"])
+    assert.equal("cat opened <NA>", alerts[1].output)
+  end)
+
   describe("allocation", function()
     it("returns the same, emptied table for every event", function()
       local e = set:engine(opts { rule_matching = "all" })

@@ -111,6 +111,11 @@ describe("rule exceptions", function()
         text_of "exceptions:\n  - name: e\n    fields: proc.name\n    values: ['a,b', 'c=d', '(x)']\n")
     end)
 
+    it("keeps a value its author quoted, as Falco does", function()
+      assert.equal([[proc.name in ("my proc", 'x')]],
+        text_of "exceptions:\n  - name: e\n    fields: proc.name\n    values: ['\"my proc\"', \"'x'\"]\n")
+    end)
+
     it("keeps a value written in parentheses under a list operator", function()
       assert.equal("((proc.name in (curl, wget)))",
         text_of "exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [in]\n    values: [['(curl, wget)']]\n")

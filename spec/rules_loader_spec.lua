@@ -252,6 +252,16 @@ describe("rules loader", function()
       assert.equal(H.canon "evt.type = open and proc.name in (a, b, c)", H.deps.filter.tostring(s.rules[1].ast))
     end)
 
+    it("strips the quotes Falco rules put around list items", function()
+      local s = H.load("- list: l\n  items: ['\"(systemd)\"', \"'10.0.0.0/8'\", plain, '\"a \\\"b\\\"\"']\n"
+        .. "- rule: R\n  desc: d\n  condition: evt.type = open and proc.name in (l)\n  output: o\n  priority: info\n")
+      assert.same({}, H.texts(s.errors))
+      assert.same({ "(systemd)", "10.0.0.0/8", "plain", 'a "b"' }, s.lists.l)
+      local fn = s.rules[1].fn
+      assert.is_true(fn { type = "open", ["proc.name"] = "(systemd)" })
+      assert.is_false(fn { type = "open", ["proc.name"] = '"(systemd)"' })
+    end)
+
     it("refuses keys Falco does not let append or replace", function()
       local cases = {
         { "priority: append", "Key 'priority' cannot be appended to, use 'replace' instead" },

@@ -115,6 +115,55 @@ describe("lanner.yaml", function()
     end)
   end)
 
+  describe("FFI layout", function()
+    -- The cdef is written by hand (yaml.h is full of macros); check it
+    -- against the C compiler's view of the installed header.
+    local prog = [[
+#include <stdio.h>
+#include <stddef.h>
+#include <yaml.h>
+int main(void) {
+  printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu\n", sizeof(yaml_event_t),
+    offsetof(yaml_event_t, data.scalar.value), offsetof(yaml_event_t, data.scalar.length),
+    offsetof(yaml_event_t, data.scalar.style), offsetof(yaml_event_t, start_mark),
+    offsetof(yaml_parser_t, problem_mark), offsetof(yaml_parser_t, context),
+    offsetof(yaml_parser_t, context_mark), sizeof(yaml_parser_t));
+  return 0;
+}
+]]
+    local dir = os.tmpname()
+    os.remove(dir)
+    local built = os.execute("mkdir -p " .. dir) == 0 and (function()
+      local f = io.open(dir .. "/l.c", "w")
+      f:write(prog)
+      f:close()
+      return os.execute(("cc -o %s/l %s/l.c >/dev/null 2>&1"):format(dir, dir)) == 0
+    end)()
+    if not built then
+      pending("no C compiler or yaml.h to check the layout against")
+      return
+    end
+    it("matches yaml.h for the events and the parser's error report", function()
+      local ffi = require "ffi"
+      local p = io.popen(dir .. "/l")
+      local out = p:read "*a"
+      p:close()
+      os.execute("rm -rf " .. dir)
+      local c = {}
+      for n in out:gmatch "%d+" do c[#c + 1] = tonumber(n) end
+      local ev, pr = "lnyaml_event", "lnyaml_parser"
+      local scalar = ffi.typeof(ffi.new(ev).data.scalar)
+      local data = ffi.offsetof(ev, "data")
+      assert.same(c, {
+        ffi.sizeof(ev), data + ffi.offsetof(scalar, "value"), data + ffi.offsetof(scalar, "length"),
+        data + ffi.offsetof(scalar, "style"), ffi.offsetof(ev, "start_mark"),
+        ffi.offsetof(pr, "problem_mark"), ffi.offsetof(pr, "context"), ffi.offsetof(pr, "context_mark"),
+        c[9],
+      })
+      assert.is_true(ffi.sizeof(pr) >= c[9], "the parser storage must hold libyaml's yaml_parser_t")
+    end)
+  end)
+
   describe("helpers", function()
     it("reads booleans as yaml-cpp does (Falco's enabled:)", function()
       local m = assert(yaml.parse_nodes("a: yes\nb: Off\nc: 'false'\nd: maybe\n"))[1].map

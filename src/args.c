@@ -7,6 +7,8 @@
  * read is bounded and a bad pointer is recorded as LN_PF_FAULT.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -181,6 +183,31 @@ static uint64_t iov_total(struct ln_tstate *t, uint64_t iov_addr, uint64_t cnt)
 	return sum;
 }
 
+/* Arguments whose meaning depends on another argument. */
+static void entry_fixups(struct ln_tstate *t, const ln_type_info *ti)
+{
+	ln_event *ev = &t->ev;
+	if (ti->flags & LN_TF_OPEN) {
+		/* mode is only read by the kernel with O_CREAT or O_TMPFILE;
+		 * otherwise the register holds garbage, shown as 0 (Falco) */
+		int64_t flags = -1;
+		for (int i = 0; i < ti->nparams; i++)
+			if (ti->kind[i] == LN_K_OFLAGS)
+				flags = ev->params[i].val;
+		for (int i = 0; flags >= 0 && i < ti->nparams; i++)
+			if (ti->kind[i] == LN_K_MODE && !(flags & O_CREAT) &&
+			    (flags & __O_TMPFILE) != __O_TMPFILE)
+				ev->params[i].val = 0;
+	} else if (!strcmp(ti->name, "prctl") && (ev->rawargs[0] == PR_SET_NAME)) {
+		/* arg2_str is the new name for PR_SET_NAME, a number otherwise */
+		for (int i = 0; i < ti->nparams; i++)
+			if (!strcmp(ti->pname[i], "arg2_str")) {
+				ev->params[i].kind = LN_K_STR;
+				read_string(t, i, ev->rawargs[1]);
+			}
+	}
+}
+
 void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 {
 	ln_event *ev = &t->ev;
@@ -230,6 +257,7 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 			break;
 		}
 	}
+	entry_fixups(t, ti);
 }
 
 void ln_args_exit(struct ln_session *s, struct ln_tstate *t)

@@ -132,7 +132,12 @@ struct ln_argpred {
 	uint64_t mask, value;
 };
 
-enum { LN_THASH = 4096 };
+enum { LN_THASH = 4096, LN_CREATORS = 256 };
+
+/* Who made a child whose first stop has not been seen yet. */
+struct ln_creator {
+	pid_t child, creator;
+};
 
 struct ln_session {
 	uint8_t mode[512];		/* enum ln_trace_mode per type id */
@@ -145,6 +150,8 @@ struct ln_session {
 	struct ln_pstate *deferred;	/* dead, freed at the next ln_next */
 	struct ln_tstate *dead_thread;	/* freed at the next ln_next */
 	int ntracees;
+	struct ln_creator creators[LN_CREATORS];
+	unsigned ncreators;
 	pid_t root_pid;
 	int root_status;		/* shell-style, -1 while running */
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */

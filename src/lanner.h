@@ -11,12 +11,11 @@
  * available from ln_errmsg().  Pointers handed out by the core stay valid
  * until the next call to ln_next() unless said otherwise.
  */
-#ifndef LN_CDEF
 #ifndef LANNER_H
 #define LANNER_H
+#ifndef LN_CDEF
 #include <stddef.h>
 #include <stdint.h>
-#endif
 #endif
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
@@ -346,3 +345,5 @@ const char *ln_fd_type_name(int type);
 char ln_fd_typechar(int type);
 /* Event category name ("file", "net", ...), Falco's evt.category. */
 const char *ln_category_name(int category);
+
+#endif

@@ -512,13 +512,30 @@ static void on_exec(struct ln_session *s, struct ln_tstate *t)
 	resume(t, 0);
 }
 
+/* A new child is only recorded at its own first stop: if it has already
+ * stopped (or even ended) by now, a record made here would be a ghost.
+ * Until then remember who made it, so its state is copied from its real
+ * creator (PPid would name the grandparent after CLONE_PARENT). */
 static void on_new_child(struct ln_session *s, struct ln_tstate *t)
 {
 	unsigned long child = 0;
 	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
-	if (child > 0 && !ln_thread_find(s, (pid_t)child))
-		ln_thread_new(s, (pid_t)child, t->pub.tid);
+	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
+		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
+		c->child = (pid_t)child;
+		c->creator = t->pub.tid;
+	}
 	resume(t, 0);
+}
+
+static pid_t creator_of(struct ln_session *s, pid_t child)
+{
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child == child) {
+			s->creators[i].child = 0;
+			return s->creators[i].creator;
+		}
+	return 0;
 }
 
 static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
@@ -572,8 +589,8 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	if (!WIFSTOPPED(status))
 		return false;
 	if (!t) {
-		/* a new child whose creator's event has not been seen yet */
-		t = ln_thread_new(s, pid, 0);
+		/* a new child at its first stop */
+		t = ln_thread_new(s, pid, creator_of(s, pid));
 		if (!t) {
 			pt(PTRACE_CONT, pid, 0, 0);
 			return false;
@@ -624,27 +641,19 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	}
 }
 
+/* ms > 0 arms the one-shot timer behind ln_next's timeout, 0 disarms. */
 static void arm_alarm(int ms)
 {
 	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-	if (ms == 0)
-		it.it_value.tv_usec = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
+static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 {
-	ln_proc_free_deferred(s);
-	alarm_fired = 0;
-	bool armed = false;
 	for (;;) {
 		deliver_pending(s);
 		if (s->ntracees <= 0)
 			return LN_NEXT_DONE;
-		if (timeout_ms >= 0 && !armed && timeout_ms > 0) {
-			arm_alarm(timeout_ms);
-			armed = true;
-		}
 		int status;
 		pid_t pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
 		if (pid == 0)
@@ -663,8 +672,6 @@ LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
 		bool made = handle(s, pid, status, &out);
 		s->stats.tracer_ns += now_mono() - t0;
 		if (made && out) {
-			if (armed)
-				arm_alarm(-1);
 			out->num = ++s->evnum;
 			s->stats.events++;
 			s->type_counts[out->type]++;
@@ -672,6 +679,21 @@ LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
 			return LN_NEXT_EVENT;
 		}
 	}
+}
+
+LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
+{
+	ln_proc_free_deferred(s);
+	alarm_fired = 0;
+	/* The timer interrupts a blocking waitpid; it is disarmed on every
+	 * return so that no SIGALRM reaches the caller later. */
+	bool armed = timeout_ms > 0;
+	if (armed)
+		arm_alarm(timeout_ms);
+	int r = wait_next(s, ev, timeout_ms);
+	if (armed)
+		arm_alarm(0);
+	return r;
 }
 
 /* --- state access for Lua --- */

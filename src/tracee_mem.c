@@ -71,11 +71,11 @@ ssize_t ln_mem_read_str(pid_t tid, uint64_t addr, struct ln_arena *a, size_t max
 		}
 		ssize_t n = ln_mem_read(tid, addr + got, a->buf + start + got, want);
 		if (n <= 0) {
-			if (got == 0) {
-				a->len = start;
-				return n < 0 ? n : -EFAULT;
-			}
-			break;	/* no NUL before an unreadable page */
+			/* No NUL before an unreadable page: the kernel would
+			 * fault on this string too, so it is a bad pointer,
+			 * as strace shows it. */
+			a->len = start;
+			return n < 0 ? n : -EFAULT;
 		}
 		char *nul = memchr(a->buf + start + got, '\0', (size_t)n);
 		if (nul) {

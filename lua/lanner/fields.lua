@@ -14,7 +14,9 @@
 --                   argument is bound at resolve time, so the second
 --                   parameter is ignored; i (1-based) picks among the
 --                   values of a multi field
---       multi       several values (values(ev) gives them as a list)
+--       multi       several values (values(ev) gives them as a list); a
+--                   comparison holds if any value does
+--       list        a Falco list field (fd.types): `in` needs every value
 --       types       set of event type names where it can be other than
 --                   missing/false (nil: any); bounds the seccomp filter
 --       needs_exit  true, or a set of type names, where the value is only
@@ -32,6 +34,20 @@ local M = {}
 
 local FAMILIES = { "evt", "proc", "fd", "fspath", "user", "container" }
 
+-- A multi field's values, made once per event: a filter walks them with
+-- get(ev, _, 1), get(ev, _, 2), ... and must not rebuild the list each time.
+local function cached_values(key, values)
+	return function(ev)
+		local c = cm.evcache(ev)
+		local v = c[key]
+		if v == nil then
+			v = values(ev)
+			c[key] = v
+		end
+		return v
+	end
+end
+
 local defs, names = {}, {}
 for _, fam in ipairs(FAMILIES) do
 	for _, d in ipairs(require("lanner.fields." .. fam)) do
@@ -39,6 +55,14 @@ for _, fam in ipairs(FAMILIES) do
 		if d.unsupported then
 			d.get = function() return nil end
 			d.values = function() return {} end
+		end
+		-- the getter with an argument stays raw_get; the argless multi form
+		-- reads the cached list
+		d.raw_get = d.get
+		if d.multi then
+			local values = cached_values("values:" .. d.name, d.values)
+			d.values = values
+			d.get = function(ev, _, i) return values(ev)[i or 1] end
 		end
 		defs[d.name] = d
 		names[#names + 1] = d.name
@@ -110,7 +134,7 @@ local function make(d, text, how)
 		over, msg = d.bind(a)
 		if over == nil then return nil, msg end
 	end
-	local get = d.get
+	local get = d.raw_get
 	s = {
 		name = canon, field = d.name, arg = a,
 		get = function(ev, _, i) return get(ev, a, i) end,

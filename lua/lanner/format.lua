@@ -246,6 +246,19 @@ function M.json(ev, names)
 	return json_run(plan, ev, false)
 end
 
+-- Falco's output_fields as a Lua table for json.encode: name -> the typed
+-- value text (json.raw) or json.null, the same values format.json prints.
+function M.json_fields(ev, names)
+	local out = {}
+	for _, name in ipairs(names) do
+		local spec, msg = fields.resolve(name)
+		if spec == nil then error("format.json_fields: " .. msg, 2) end
+		local v = field_json(spec, ev)
+		out[name] = v and json.raw(v) or json.null
+	end
+	return out
+end
+
 local default_line = assert(M.compile(M.DEFAULT))
 function M.default_line(ev) return default_line(ev) end
 

@@ -4,8 +4,9 @@
 --
 --   json.quote(s)        -> "\"...\""
 --   json.number(x)       -> integers exactly, NaN/inf as null
---   json.encode(v)       -> text; tables with [1] or json.array(t) are arrays,
---                           other tables objects with sorted keys; json.null
+--   json.encode(v[, order]) -> text; tables with [1] or json.array(t) are
+--                           arrays, other tables objects with sorted keys (the
+--                           top-level ones listed in order first); json.null
 --   json.raw(text)       -> a value emitted as is (pre-encoded numbers)
 local M = {}
 
@@ -84,7 +85,7 @@ function M.number(x)
 end
 
 local encode
-local function encode_table(t, depth)
+local function encode_table(t, depth, order)
 	if depth > 64 then error("json.encode: nesting too deep", 0) end
 	local mt = getmetatable(t)
 	if mt == raw_mt then return t[1] end
@@ -94,9 +95,15 @@ local function encode_table(t, depth)
 		for i = 1, #t do parts[i] = encode(t[i], depth + 1) end
 		return "[" .. concat(parts, ",") .. "]"
 	end
-	local keys = {}
-	for k in pairs(t) do keys[#keys + 1] = tostring(k) end
-	table.sort(keys)
+	local keys, rest, first = {}, {}, {}
+	for _, k in ipairs(order or {}) do
+		if t[k] ~= nil and not first[k] then first[k] = true; keys[#keys + 1] = k end
+	end
+	for k in pairs(t) do
+		if not first[k] then rest[#rest + 1] = tostring(k) end
+	end
+	table.sort(rest)
+	for _, k in ipairs(rest) do keys[#keys + 1] = k end
 	for i, k in ipairs(keys) do
 		local v = t[k]
 		if v == nil then v = t[tonumber(k)] end
@@ -105,13 +112,13 @@ local function encode_table(t, depth)
 	return "{" .. concat(parts, ",") .. "}"
 end
 
-encode = function(v, depth)
+encode = function(v, depth, order)
 	local tv = type(v)
 	if tv == "string" then return M.quote(v) end
 	if tv == "number" then return M.number(v) end
 	if tv == "boolean" then return v and "true" or "false" end
 	if tv == "nil" then return "null" end
-	if tv == "table" then return encode_table(v, depth or 0) end
+	if tv == "table" then return encode_table(v, depth or 0, order) end
 	if tv == "cdata" then
 		-- 64-bit integers print exactly ("123ULL" -> 123)
 		local s = tostring(v):gsub("U?LL$", "")
@@ -120,6 +127,6 @@ encode = function(v, depth)
 	error("json.encode: cannot encode a " .. tv, 0)
 end
 
-function M.encode(v) return encode(v, 0) end
+function M.encode(v, order) return encode(v, 0, order) end
 
 return M

@@ -30,7 +30,20 @@ Ruleset.__index = Ruleset
 -- opts.filter/fields/format: modules to compile with (default lanner.*).
 -- opts.sources: set of event sources that run (default {syscall=true}).
 -- opts.engine_version: the engine version rules are checked against.
--- Never raises for bad rules: problems are in ruleset.errors/warnings.
+-- Never raises for bad rules: problems are in ruleset.errors/warnings,
+-- each {file, line, item, message, code} printing as
+-- "file:line: rule 'X': message".
+--
+-- ruleset.rules, in load order (a redefined rule keeps its first place):
+--   name, desc, priority ("Warning"), priority_num (0 Emergency..7 Debug),
+--   tags (sorted), enabled, source, file, line, index,
+--   condition (text, appends included), condition_ast (parsed, exceptions
+--   added, macros and lists not yet expanded), exception_conditions (the
+--   generated texts), ast (expanded), fn(ev) -> bool, output_format,
+--   output(ev) -> string, output_fields ({names}), exceptions,
+--   types (set of event type names, nil = any), fields (set), needs_exit.
+-- ruleset.by_name, ruleset.lists (name -> items), ruleset.env ({macros=,
+-- lists=} for filter.expand), ruleset.required_plugins.
 function M.load(files, opts)
   opts = opts or {}
   if type(files) == "string" or (type(files) == "table" and files.content) then files = { files } end

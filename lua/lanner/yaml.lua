@@ -14,25 +14,26 @@
 -- as written, which a typed decode would lose.
 local ffi = require "ffi"
 
-ffi.cdef [[
-typedef struct ln_yaml_mark { size_t index, line, column; } ln_yaml_mark;
+-- Guarded: a second cdef of the same structs raises "attempt to redefine".
+if not pcall(ffi.typeof, "lnyaml_parser") then ffi.cdef [[
+typedef struct lnyaml_mark { size_t index, line, column; } lnyaml_mark;
 
 /* Only the leading members of yaml_parser_t are named (the error report);
  * the rest is padding. libyaml's sizeof(yaml_parser_t) is 480 on x86_64 and
  * aarch64; 1024 leaves room for other ABIs since libyaml only writes its own
  * size. */
-typedef struct ln_yaml_parser {
+typedef struct lnyaml_parser {
   int error;
   const char *problem;
   size_t problem_offset;
   int problem_value;
-  ln_yaml_mark problem_mark;
+  lnyaml_mark problem_mark;
   const char *context;
-  ln_yaml_mark context_mark;
+  lnyaml_mark context_mark;
   uint8_t _rest[1024 - 88];
-} ln_yaml_parser;
+} lnyaml_parser;
 
-typedef struct ln_yaml_event {
+typedef struct lnyaml_event {
   int type;
   union {
     struct { int encoding; } stream_start;
@@ -47,15 +48,15 @@ typedef struct ln_yaml_event {
     struct { const char *anchor, *tag; int implicit, style; } sequence_start;
     struct { const char *anchor, *tag; int implicit, style; } mapping_start;
   } data;
-  ln_yaml_mark start_mark, end_mark;
-} ln_yaml_event;
+  lnyaml_mark start_mark, end_mark;
+} lnyaml_event;
 
-int yaml_parser_initialize(ln_yaml_parser *parser);
-void yaml_parser_delete(ln_yaml_parser *parser);
-void yaml_parser_set_input_string(ln_yaml_parser *parser, const char *input, size_t size);
-int yaml_parser_parse(ln_yaml_parser *parser, ln_yaml_event *event);
-void yaml_event_delete(ln_yaml_event *event);
-]]
+int yaml_parser_initialize(lnyaml_parser *parser);
+void yaml_parser_delete(lnyaml_parser *parser);
+void yaml_parser_set_input_string(lnyaml_parser *parser, const char *input, size_t size);
+int yaml_parser_parse(lnyaml_parser *parser, lnyaml_event *event);
+void yaml_event_delete(lnyaml_event *event);
+]] end
 
 local lib
 do
@@ -109,8 +110,8 @@ end
 -- Builds node trees from the event stream. A stack of open containers; a
 -- mapping alternates between expecting a key and a value.
 local function compose(src, name)
-  local p = ffi.new("ln_yaml_parser")
-  local ev = ffi.new("ln_yaml_event")
+  local p = ffi.new("lnyaml_parser")
+  local ev = ffi.new("lnyaml_event")
   if lib.yaml_parser_initialize(p) == 0 then return nil, name .. ": libyaml: out of memory" end
   lib.yaml_parser_set_input_string(p, src, #src)
 

@@ -78,8 +78,8 @@ function M.fd_table(f)
 	return {
 		num = tonumber(f.num),
 		name = cstr(f.name) or "",
-		type = ffi.string(C.ln_fd_type_name(f.type)),
-		typechar = string.char(C.ln_fd_typechar(f.type)),
+		type = core.has("ln_fd_type_name") and ffi.string(C.ln_fd_type_name(f.type)) or tonumber(f.type),
+		typechar = core.has("ln_fd_typechar") and string.char(C.ln_fd_typechar(f.type)) or nil,
 		is_server = tonumber(f.is_server),
 		connected = tonumber(f.connected),
 		flags = tonumber(f.flags),
@@ -162,8 +162,9 @@ end
 -- Trace argv to its end.  opts: types (set of names; default every
 -- syscall), mode ("exit" default, or "entry"), procexit (default true),
 -- snaplen, timeout (seconds, default 60: then every tracee is killed and
--- r.timed_out is set), cwd (run from there: the spawn inherits our cwd),
--- on_event(ev, sess) called with the live cdata first.
+-- r.timed_out is set), cwd (run from there), on_event(ev, sess) called
+-- with the live cdata first.  Returns { pid, events, status, stats,
+-- timed_out, procs_left = pids still in the core's process table }.
 function M.run(argv, opts)
 	opts = opts or {}
 	local mode = opts.mode or "exit"
@@ -205,8 +206,15 @@ function M.run(argv, opts)
 			events[#events + 1] = M.convert(ev)
 		end
 	end
+	-- ln_next may leave its ITIMER_REAL armed (see core_exit_spec): a
+	-- SIGALRM later would interrupt whatever the spec does next with EINTR
+	M.disarm_alarm()
+	-- process records still in the state tables: none once all exited
+	local left = {}
+	for p in sess:procs() do left[#left + 1] = tonumber(p.pid) end
 	local r = {
 		pid = pid,
+		procs_left = left,
 		events = events,
 		status = sess:exit_status(),
 		stats = sess:stats(),
@@ -233,6 +241,30 @@ function M.getcwd()
 	return ffi.string(libc.getcwd(b, 4096))
 end
 
+pcall(ffi.cdef, [[
+	int setitimer(int which, const void *new_value, void *old_value);
+	int getitimer(int which, void *curr_value);
+]])
+pcall(ffi.cdef, "int clock_gettime(int clockid, void *tp);")
+-- CLOCK_MONOTONIC in seconds.
+function M.now()
+	local ts = ffi.new("long[2]")
+	libc.clock_gettime(1, ts)
+	return tonumber(ts[0]) + tonumber(ts[1]) / 1e9
+end
+
+-- ITIMER_REAL as { interval_s, interval_us, value_s, value_us }, or nil.
+function M.get_alarm()
+	local v = ffi.new("long[4]")
+	local ok, r = pcall(function() return libc.getitimer(0, v) end)
+	if not ok or r ~= 0 then return nil end
+	return { tonumber(v[0]), tonumber(v[1]), tonumber(v[2]), tonumber(v[3]) }
+end
+function M.disarm_alarm()
+	local v = ffi.new("long[4]")
+	pcall(function() return libc.setitimer(0, v, nil) end)
+end
+
 -- Repository root (spec/helpers/trace.lua -> ../..), absolute.
 local function repo_root()
 	local src = debug.getinfo(1, "S").source:sub(2)
@@ -255,12 +287,15 @@ function M.shell_quote(s)
 	return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
--- Output of a shell command (trailing newline dropped), and its status.
+-- Output of a shell command (trailing newline dropped), and its exit
+-- status (LuaJIT's popen close does not give it: the command echoes it).
 function M.sh(cmd)
-	local f = assert(io.popen(cmd, "r"))
-	local out = f:read("*a")
-	local ok, _, code = f:close()
-	return (out:gsub("\n$", "")), code or (ok and 0 or 1)
+	local f = assert(io.popen("{ " .. cmd .. "\n}; echo \"__rc=$?\"", "r"))
+	local out = f:read("*a") or ""
+	f:close()
+	local body, code = out:match("^(.-)\n?__rc=(%d+)\n?$")
+	if not body then return out, -1 end
+	return body, tonumber(code)
 end
 
 -- A fresh directory under /tmp, with symlinks resolved (the kernel names

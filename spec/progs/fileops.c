@@ -1,9 +1,9 @@
 /*
  * fileops: file syscalls with known arguments, in a directory given as
- * argv[1].  Raw syscalls where libc would pick another one (open, creat,
- * pipe, dup2 ...).  fds above 2 are closed first so that the first new fd
- * is 3.  Exits 0 when every call returned what the spec expects, else the
- * number of the step that did not.
+ * argv[1] (or a mkdtemp one, removed at the end).  Raw syscalls where libc
+ * would pick another one (open, creat, pipe, dup2 ...).  fds above 2 are
+ * closed first so that the first new fd is 3.  Exits 0 when every call
+ * returned what the spec expects, else the number of the step that did not.
  *
  * spec/core_file_spec.lua checks each event; keep the two in step.
  */
@@ -36,12 +36,14 @@ static long r(long v)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
+	char tmp[] = "/tmp/lanner-fileops.XXXXXX";
+	const char *dir = argc > 1 ? argv[1] : mkdtemp(tmp);
+	if (!dir)
 		return 100;
 	syscall(SYS_close_range, 3, ~0u, 0);	/* not traced: deterministic fds */
 	char buf[64];
 
-	expect(r(syscall(SYS_chdir, argv[1])), 0);
+	expect(r(syscall(SYS_chdir, dir)), 0);
 	long fd = expect(r(syscall(SYS_openat, AT_FDCWD, "a.txt", O_WRONLY | O_CREAT | O_TRUNC, 0640)), 3);
 	expect(r(syscall(SYS_write, fd, "hello\n", 6)), 6);
 	expect(r(syscall(SYS_pwrite64, fd, "XY", 2, 100)), 2);
@@ -97,5 +99,14 @@ int main(int argc, char **argv)
 	expect(r(syscall(SYS_close, fd)), 0);
 	/* fd 3 is still a.txt, opened read-only */
 	expect(r(syscall(SYS_close, 3)), 0);
+	if (argc < 2) {
+		static const char *const files[] = { "a.txt", "hl", "sl" };
+		if (chdir(dir) != 0)
+			return 101;
+		for (int i = 0; i < 3; i++)
+			unlink(files[i]);
+		rmdir("d2");
+		rmdir(dir);
+	}
 	return 0;
 }

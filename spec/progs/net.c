@@ -6,6 +6,7 @@
  *   UDP: two sockets bound to 127.0.0.1:0, sendto with an address,
  *        recvfrom with an address
  *   socketpair(AF_UNIX), and a unix stream socket at argv[1]/sock
+ * Without argv[1] it uses a mkdtemp directory and removes it at the end.
  * Writes "tcp_server_port tcp_client_port udp_a_port udp_b_port" to
  * argv[1]/ports (the spec reads it).  fds above 2 are closed first, so
  * the fds are known: see spec/core_net_spec.lua.
@@ -44,7 +45,9 @@ static int port_of(int fd)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
+	char tmp[] = "/tmp/lanner-net.XXXXXX";
+	const char *dir = argc > 1 ? argv[1] : mkdtemp(tmp);
+	if (!dir)
 		return 100;
 	syscall(SYS_close_range, 3, ~0u, 0);
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = 0 };
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
 
 	/* ports, for the spec: fd 8 */
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/ports", argv[1]);
+	snprintf(path, sizeof(path), "%s/ports", dir);
 	int pf = (int)expect(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 8);
 	int n = snprintf(buf, sizeof(buf), "%d %d %d %d\n", port_of(srv), port_of(cli), port_of(ua), port_of(ub));
 	expect(write(pf, buf, (size_t)n), n);
@@ -104,7 +107,7 @@ int main(int argc, char **argv)
 
 	/* unix stream socket in the directory: 10 listens, 11 connects, 12 */
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
-	snprintf(un.sun_path, sizeof(un.sun_path), "%s/sock", argv[1]);
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s/sock", dir);
 	int us = (int)expect(socket(AF_UNIX, SOCK_STREAM, 0), 10);
 	expect(bind(us, (struct sockaddr *)&un, sizeof(un)), 0);
 	expect(listen(us, 1), 0);
@@ -120,5 +123,10 @@ int main(int argc, char **argv)
 
 	for (int fd = 3; fd <= 13; fd++)
 		close(fd);
+	if (argc < 2) {
+		unlink(path);
+		unlink(un.sun_path);
+		rmdir(dir);
+	}
 	return 0;
 }

@@ -30,6 +30,14 @@ static void addr_to(const struct sockaddr_storage *ss, uint8_t ip[16], uint16_t 
 	}
 }
 
+static void addr_name(int fam, const uint8_t *ip, uint16_t port, char *buf, size_t n)
+{
+	char a[64];
+	if (ln_ip_format(fam, ip, a, sizeof(a)) < 0)
+		a[0] = '\0';
+	snprintf(buf, n, "%s:%u", a, port);
+}
+
 static void unix_name(ln_fd *f, const struct sockaddr_storage *l, socklen_t ll,
 		      const struct sockaddr_storage *r, socklen_t rl)
 {
@@ -94,8 +102,13 @@ void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 		addr_to(&l, tu->lip, &tu->lport);
 		addr_to(&r, tu->rip, &tu->rport);
 		{
-			char name[128];
-			ln_tuple_format(tu, f->is_server, name, sizeof(name));
+			/* Falco's names: the tuple once connected, the local
+			 * end once bound, nothing before */
+			char name[128] = "";
+			if (peer)
+				ln_tuple_format(tu, f->is_server, name, sizeof(name));
+			else if (tu->lport)
+				addr_name(fam, tu->lip, tu->lport, name, sizeof(name));
 			ln_fd_set_name(f, name);
 		}
 		break;

@@ -45,12 +45,28 @@ M.lua_value = lua_value
 local VALID_OUTPUT = { normal = true, json = true, simple = true, hex = true, hexascii = true,
 	ascii = true, base64 = true, jsonbase64 = true }
 
+-- Raises msg at the chisel's line: the nearest caller that runs in the
+-- chisel's environment (its file or a module it required).  A tail call
+-- in the chisel leaves no frame: then the chisel's file is named.
+local function raise(h, msg)
+	for level = 3, 40 do
+		local info = debug.getinfo(level, "Slf")
+		if not info then break end
+		if info.what ~= "C" and (info.currentline or 0) > 0 and getfenv(info.func) == h.env then
+			local src = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
+			error(src .. ":" .. info.currentline .. ": " .. msg, 0)
+		end
+	end
+	error(h.display .. ": " .. msg, 0)
+end
+M.raise = raise
+
 function M.new(h)
 	local chisel, evt, sysdig = {}, {}, {}
 
 	local function current(fname)
 		local ev = h.cur
-		if ev == nil then error("invalid call to evt." .. fname .. "() outside on_event", 3) end
+		if ev == nil then raise(h, "invalid call to evt." .. fname .. "() outside on_event") end
 		return ev
 	end
 
@@ -58,20 +74,20 @@ function M.new(h)
 	-- chisel.*: setting up this chisel (usually from on_init)
 
 	function chisel.request_field(name)
-		if type(name) ~= "string" then error("chisel requesting nil field", 2) end
+		if type(name) ~= "string" then raise(h, "chisel requesting nil field") end
 		local hd, err = h:field_handle(name)
-		if not hd then error("chisel requesting nonexistent field " .. name .. (err and (": " .. err) or ""), 2) end
+		if not hd then raise(h, "chisel requesting nonexistent field " .. name .. (err and (": " .. err) or "")) end
 		return hd
 	end
 
 	function chisel.set_filter(str)
 		local ok, err = h:set_filter(str and tostring(str) or "")
-		if not ok then error("invalid filter in chisel " .. h.name .. ": " .. tostring(err), 2) end
+		if not ok then raise(h, "invalid filter in chisel " .. h.name .. ": " .. tostring(err)) end
 	end
 
 	function chisel.set_event_formatter(fmt)
 		local ok, err = h:set_formatter(fmt and tostring(fmt) or "")
-		if not ok then error("invalid format in chisel " .. h.name .. ": " .. tostring(err), 2) end
+		if not ok then raise(h, "invalid format in chisel " .. h.name .. ": " .. tostring(err)) end
 	end
 
 	function chisel.set_interval_s(n)
@@ -89,7 +105,7 @@ function M.new(h)
 	-- sysdig: the calling chisel is replaced by NAME, run with the given
 	-- arguments, once the current on_init returns.
 	function chisel.exec(name, ...)
-		if type(name) ~= "string" then error("invalid exec field name in chisel " .. h.name, 2) end
+		if type(name) ~= "string" then raise(h, "invalid exec field name in chisel " .. h.name) end
 		local vals = {}
 		for i = 1, select("#", ...) do
 			local v = select(i, ...)
@@ -105,7 +121,7 @@ function M.new(h)
 	function evt.field(hd)
 		local ev = current("field")
 		if type(hd) ~= "table" or hd.get == nil then return nil end
-		return lua_value(hd.get(ev, hd.arg))
+		return lua_value(hd.get(ev))
 	end
 
 	function evt.get_num()
@@ -132,7 +148,7 @@ function M.new(h)
 	-- sets it on the whole capture; lanner applies it to the chisel).
 	function sysdig.set_filter(str)
 		local ok, err = h:set_global_filter(str and tostring(str) or "")
-		if not ok then error("invalid filter in chisel " .. h.name .. ": " .. tostring(err), 2) end
+		if not ok then raise(h, "invalid filter in chisel " .. h.name .. ": " .. tostring(err)) end
 	end
 
 	function sysdig.get_filter() return h.global_filter_str or "" end
@@ -143,7 +159,7 @@ function M.new(h)
 	end
 
 	function sysdig.set_output_format(fmt)
-		if not VALID_OUTPUT[fmt] then error("invalid set_output_format value in chisel " .. h.name, 2) end
+		if not VALID_OUTPUT[fmt] then raise(h, "invalid set_output_format value in chisel " .. h.name) end
 		h.output_format = fmt
 	end
 
@@ -167,7 +183,7 @@ function M.new(h)
 		if type(filter) == "string" and filter ~= "" then
 			local err
 			fn, err = h:compile_filter(filter)
-			if not fn then error("invalid filter argument for get_thread_table in chisel " .. h.name .. ": " .. err, 3) end
+			if not fn then raise(h, "invalid filter argument for get_thread_table in chisel " .. h.name .. ": " .. err) end
 		end
 		return state.thread_table(h.sess, { filter = fn, fds = fds, barebone = barebone, ts = h.last_ts })
 	end
@@ -193,7 +209,7 @@ function M.new(h)
 	function sysdig.log(msg, sev)
 		sev = sev or "info"
 		if (SEV[sev] or 6) <= (h.log_level or 4) then
-			io.stderr:write("lanner: chisel ", h.name, ": ", sev, ": ", tostring(msg), "\n")
+			h.err:write("lanner: chisel ", h.name, ": ", sev, ": ", tostring(msg), "\n")
 		end
 	end
 

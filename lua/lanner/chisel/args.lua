@@ -63,6 +63,16 @@ end
 -- message.
 function M.bind(decl, values, chisel_name)
 	local req, opt = M.counts(decl)
+	-- lanner: a filter given last needs no quotes ("fd.name contains x")
+	local last = decl[#decl]
+	if last and last.argtype == "filter" and #values > #decl then
+		local joined = {}
+		for i = #decl, #values do joined[#joined + 1] = values[i] end
+		local v = {}
+		for i = 1, #decl - 1 do v[i] = values[i] end
+		v[#decl] = table.concat(joined, " ")
+		values = v
+	end
 	if #values < req then
 		return nil, string.format("wrong number of parameters for chisel %s, %d required, %d given",
 			chisel_name, req, #values)

@@ -13,9 +13,6 @@ local C = core.C
 local band = bit.band
 local M = { ffi = ffi, C = C, core = core }
 
-local NULL = ffi.cast("void *", 0)
-M.NULL = NULL
-
 -- Type flags and kinds as plain numbers, read once from the cdef.
 M.TF = {
 	FD_CREATE = tonumber(C.LN_TF_FD_CREATE), IO_READ = tonumber(C.LN_TF_IO_READ),

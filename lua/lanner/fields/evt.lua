@@ -5,6 +5,7 @@ local bit = require "bit"
 local cm = require "lanner.fields.common"
 
 local ffi, C, core = cm.ffi, cm.C, cm.core
+local FDT = function(n) return tonumber(C["LN_FD_" .. n]) end
 local band = bit.band
 local TF, K = cm.TF, cm.K
 local type_info, type_name = core.type_info, core.type_name
@@ -69,6 +70,7 @@ end
 
 local function outputtime(ev)
 	local m = state.time_mode
+	-- sinsp's 'a' prints the nanoseconds unpadded ("5" for 5 ns): kept
 	if m == "a" then return digits(ev.ts / NS) .. "." .. tostring(tonumber(ev.ts % NS)) end
 	if m == "r" then return dotted(since_start(ev)) end
 	if m == "d" then return dotted(ev.latency) end
@@ -155,8 +157,11 @@ local function is_open(ev, what)
 end
 
 -- Which I/O subcategory sinsp gives an I/O event, from its fd's type.
-local IO_SUB = { [1] = "file", [2] = "file", [3] = "net", [4] = "net", [5] = "ipc",
-	[6] = "ipc", [7] = "ipc", [8] = "ipc", [10] = "ipc" }
+local IO_SUB = {
+	[FDT "FILE"] = "file", [FDT "DIRECTORY"] = "file", [FDT "IPV4"] = "net", [FDT "IPV6"] = "net",
+	[FDT "UNIX"] = "ipc", [FDT "PIPE"] = "ipc", [FDT "EVENT"] = "ipc", [FDT "SIGNALFD"] = "ipc",
+	[FDT "INOTIFY"] = "ipc",
+}
 
 local function category(ev)
 	local info = type_info[ev.type]
@@ -182,8 +187,11 @@ local function abspath(ev, which)
 	local info = type_info[ev.type]
 	local row = ABSPATH[info.name]
 	if row == nil then return nil end
-	local pair = row[which] or (which == "dst" and nil) or row.src
-	if pair == nil then return nil end
+	local pair = row[which]
+	if pair == nil then
+		if which == "dst" then return nil end
+		pair = row.src
+	end
 	local pi = info.pindex[pair[2]]
 	local path = pi and cm.param_raw(ev, info, pi)
 	return cm.resolve_path(ev, info, path, pair[1])
@@ -211,6 +219,12 @@ end
 -- Argument binding for evt.arg / evt.rawarg: which types carry the param,
 -- whether it needs the exit stop, and (rawarg) its value type.
 
+local function arg_index(ev, arg)
+	local info = type_info[ev.type]
+	if type(arg) == "number" then return info, arg end
+	return info, info.pindex[arg]
+end
+
 local function param_sites(arg)
 	local sites = {}
 	for id = 0, core.ntypes - 1 do
@@ -237,25 +251,26 @@ local function bind_param(arg, raw)
 	end
 	local o = { types = types, needs_exit = next(exit) and exit or nil }
 	if raw then
-		-- a name that is a string in some events and a number in others
-		-- (addr: sockaddr in connect, pointer in mmap) compares as a string
-		o.type = (nbytes == #sites and "string") or (nbytes == 0 and "number") or "string"
-		o.mixed = nbytes > 0 and nbytes < #sites
+		o.type = nbytes == 0 and "number" or "string"
+		if nbytes > 0 and nbytes < #sites then
+			-- a name that is bytes in some events and a number in others
+			-- (addr: sockaddr in connect, pointer in mmap) is a string
+			o.get = function(ev)
+				local info, i = arg_index(ev, arg)
+				local v = i and cm.param_raw(ev, info, i)
+				if type(v) == "number" then return tostring(v) end
+				return v
+			end
+		end
 	end
 	return o
-end
-
-local function arg_index(ev, arg)
-	local info = type_info[ev.type]
-	if type(arg) == "number" then return info, arg end
-	return info, info.pindex[arg]
 end
 
 local all_io = TF.IO_READ + TF.IO_WRITE
 
 local function open_types() return core.types_with_flags(TF.OPEN) end
 
-local function exit_types(mask) return core.types_with_flags(mask) end
+local function flagged(mask) return core.types_with_flags(mask) end
 
 ---------------------------------------------------------------------------
 
@@ -383,7 +398,7 @@ local fields = {
 			if i == nil then return nil end
 			return cm.param_raw(ev, info, i)
 		end },
-	{ name = "evt.buflen", type = "number", ftype = "UINT64", needs_exit = true, types = exit_types(all_io),
+	{ name = "evt.buflen", type = "number", ftype = "UINT64", needs_exit = true, types = flagged(all_io),
 		desc = "the length of the binary data buffer for events that have one, like read(), recvfrom(), etc.",
 		get = function(ev)
 			if band(type_info[ev.type].flags, all_io) == 0 or ev.fd == nil then return nil end
@@ -406,16 +421,16 @@ local fields = {
 			if ev.has_res == 0 then return nil end
 			return ev.res < 0
 		end },
-	{ name = "evt.is_io", type = "bool", types = exit_types(all_io),
+	{ name = "evt.is_io", type = "bool", types = flagged(all_io),
 		desc = "'true' for events that read or write to FDs, like read(), send, recvfrom(), etc.",
 		get = function(ev) return band(type_info[ev.type].flags, all_io) ~= 0 end },
-	{ name = "evt.is_io_read", type = "bool", types = exit_types(TF.IO_READ),
+	{ name = "evt.is_io_read", type = "bool", types = flagged(TF.IO_READ),
 		desc = "'true' for events that read from FDs, like read(), recv(), recvfrom(), etc.",
 		get = function(ev) return band(type_info[ev.type].flags, TF.IO_READ) ~= 0 end },
-	{ name = "evt.is_io_write", type = "bool", types = exit_types(TF.IO_WRITE),
+	{ name = "evt.is_io_write", type = "bool", types = flagged(TF.IO_WRITE),
 		desc = "'true' for events that write to FDs, like write(), send(), etc.",
 		get = function(ev) return band(type_info[ev.type].flags, TF.IO_WRITE) ~= 0 end },
-	{ name = "evt.io_dir", type = "string", types = exit_types(all_io),
+	{ name = "evt.io_dir", type = "string", types = flagged(all_io),
 		desc = "'read' for events that read from FDs, like read(); 'write' for events that write to FDs, like write() (libsinsp's values).",
 		get = function(ev)
 			local f = type_info[ev.type].flags
@@ -423,7 +438,7 @@ local fields = {
 			if band(f, TF.IO_READ) ~= 0 then return "read" end
 			return nil
 		end },
-	{ name = "evt.is_syslog", type = "bool", types = exit_types(TF.IO_WRITE),
+	{ name = "evt.is_syslog", type = "bool", types = flagged(TF.IO_WRITE),
 		desc = "'true' for events that are writes to /dev/log.",
 		get = function(ev)
 			if band(type_info[ev.type].flags, TF.IO_WRITE) == 0 then return false end

@@ -118,8 +118,7 @@ end
 
 local function either_field(name, what, ftype, desc)
 	return { name = name, type = ftype, multi = true, desc = desc, needs_exit = CREATES, types = RELATED,
-		values = function(ev) return both(ev, what) end,
-		get = function(ev, _, i) return both(ev, what)[i or 1] end }
+		values = function(ev) return both(ev, what) end }
 end
 
 -- Name of a fd an event tried to create but did not (sinsp's
@@ -135,10 +134,10 @@ local function creator_name(ev, raw)
 		if raw then return (path:gsub("//+", "/")) end
 		return cm.resolve_path(ev, info, path, OPEN_DIRFD[info.name])
 	end
-	if info.name == "connect" or info.name == "accept" or info.name == "accept4" then
-		local pi = info.pindex.tuple or info.pindex.addr
-		return cm.resolved_text(cm.K.TUPLE, cm.param_text(ev, info, pi)) or ""
-	end
+	-- connect: the address it tried; accept: the tuple of what it got
+	local pi = (info.name == "connect" and info.pindex.addr)
+		or ((info.name == "accept" or info.name == "accept4") and info.pindex.tuple)
+	if pi then return cm.param_text(ev, info, pi) or "" end
 	return ""
 end
 
@@ -188,14 +187,11 @@ local function types_of(ev)
 	local p = cm.proc(ev)
 	local iter = cm.state.fd_iter
 	if p == nil or iter == nil then return {} end
-	local c = cm.evcache(ev)
-	if c.fdtypes then return c.fdtypes end
 	local seen, out = {}, {}
 	for fd in iter(p) do
 		local t = cm.fd_type_name(fd.type)
 		if not seen[t] then seen[t] = true; out[#out + 1] = t end
 	end
-	c.fdtypes = out
 	return out
 end
 
@@ -316,9 +312,9 @@ return {
 		{ ftype = "INT32" }),
 	fdf("fd.ino", "number", "inode number of the referenced file", function(fd) return tonumber(fd.ino) end,
 		{ ftype = "INT64" }),
-	{ name = "fd.types", type = "string", multi = true, arg = { kind = "index", bracket = true },
+	{ name = "fd.types", type = "string", multi = true, list = true, arg = { kind = "index", bracket = true },
 		desc = "List of FD types in use by the process; fd.types[N] is the type of fd N.",
-		bind = function() return { multi = false } end,
+		bind = function() return { multi = false, list = false } end,
 		values = types_of,
 		get = function(ev, n, i)
 			if n == nil then return types_of(ev)[i or 1] end

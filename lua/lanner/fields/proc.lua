@@ -20,50 +20,76 @@ local PF = {
 -- name, exe and args, so rules on spawned processes need the exit stop.
 local EXEC = core.types_with_flags(cm.TF.EXEC)
 
--- Strings of a process, cached per event and per process address: a rule
--- that tests proc.cmdline and proc.pcmdline builds each once.
-local function pcache(ev, p, key)
-	local c = cm.evcache(ev)
-	local k = key .. tostring(tonumber(ffi.cast("uintptr_t", ffi.cast("const ln_proc *", p))))
-	return c, k
+-- Strings built from a process's exec-time data (args, env), cached per
+-- process and kept until that data changes: a rule testing proc.cmdline on
+-- every event of a long-lived process builds it once.  An entry is valid
+-- while the process has the same pid, exec time and args/env buffers; the
+-- core replaces those buffers at exec.
+local pcache, pcache_n = {}, 0
+local PCACHE_MAX = 4096
+
+local function addr(ptr) return tonumber(ffi.cast("uintptr_t", ptr)) end
+
+local function entry(p)
+	local key = addr(ffi.cast("const ln_proc *", p))
+	local e = pcache[key]
+	local args, env = addr(p.args), addr(p.env)
+	if e == nil or e.pid ~= p.pid or e.exec_ts ~= p.exec_ts or e.args ~= args or e.env ~= env
+		or e.args_len ~= p.args_len or e.env_len ~= p.env_len then
+		if e == nil then
+			pcache_n = pcache_n + 1
+			if pcache_n > PCACHE_MAX then pcache, pcache_n = {}, 1 end
+		end
+		e = { pid = p.pid, exec_ts = p.exec_ts, args = args, env = env,
+			args_len = p.args_len, env_len = p.env_len }
+		pcache[key] = e
+	end
+	return e
 end
 
 local function args_list(p)
-	return cm.split_nul(p.args, p.args_len)
+	local e = entry(p)
+	local l = e.args_list
+	if l == nil then
+		l = cm.split_nul(p.args, p.args_len)
+		e.args_list = l
+	end
+	return l
 end
 
 local function comm(p) return ffi.string(p.comm) end
 local function exe(p) return cm.cstr(p.exe) end
 local function exepath(p) return cm.cstr(p.exepath) end
 
-local function args_str(ev, p)
-	local c, k = pcache(ev, p, "a")
-	local s = c[k]
+local function args_str(_, p)
+	local e = entry(p)
+	local s = e.args_str
 	if s == nil then
 		s = table.concat(args_list(p), " ")
-		c[k] = s
+		e.args_str = s
 	end
 	return s
 end
 
--- comm + " " + each arg, as sinsp's populate_cmdline
-local function cmdline(ev, p)
-	local c, k = pcache(ev, p, "c")
-	local s = c[k]
-	if s == nil then
-		local a = args_str(ev, p)
-		s = a == "" and comm(p) or comm(p) .. " " .. a
-		c[k] = s
+-- comm + " " + each arg, as sinsp's populate_cmdline.  comm can change
+-- without an exec (prctl PR_SET_NAME): the entry remembers which it used.
+local function cmdline(_, p)
+	local e = entry(p)
+	local c = comm(p)
+	if e.cmd_comm ~= c then
+		local a = args_str(nil, p)
+		e.cmdline = a == "" and c or c .. " " .. a
+		e.cmd_comm = c
 	end
-	return s
+	return e.cmdline
 end
 
-local function env_list(ev, p)
-	local c, k = pcache(ev, p, "e")
-	local l = c[k]
+local function env_list(_, p)
+	local e = entry(p)
+	local l = e.env_list
 	if l == nil then
 		l = cm.split_nul(p.env, p.env_len)
-		c[k] = l
+		e.env_list = l
 	end
 	return l
 end
@@ -206,6 +232,19 @@ local function cap_field(which)
 		end }
 end
 
+-- proc.stdin.type and friends: the process's fd 0/1/2 through the fd lookup.
+local function stdio_field(num, which, what)
+	return { name = "proc." .. which .. "." .. what, type = "string",
+		desc = "The " .. (what == "type" and "type" or "name") .. " of the process's " .. which
+			.. " (fd " .. num .. ").",
+		get = function(ev)
+			local fd = cm.fd_of(cm.proc(ev), num)
+			if fd == nil then return nil end
+			if what == "type" then return cm.fd_type_name(fd.type) end
+			return cm.cstr(fd.name)
+		end }
+end
+
 local function unsupported(name, ftype, why, desc)
 	return { name = name, type = ftype, desc = desc, unsupported = why }
 end
@@ -324,6 +363,8 @@ return {
 	proc_flag("proc.is_exe_writable", PF.WRITABLE, "'true' if this process' executable file is writable by the same user that spawned the process."),
 	proc_flag("proc.is_exe_upper_layer", PF.UPPER, "'true' if this process' executable file is in upper layer in overlayfs."),
 	proc_flag("proc.is_exe_from_memfd", PF.MEMFD, "'true' if the executable file of the current process is an anonymous file created using memfd_create()."),
+	stdio_field(0, "stdin", "type"), stdio_field(1, "stdout", "type"), stdio_field(2, "stderr", "type"),
+	stdio_field(0, "stdin", "name"), stdio_field(1, "stdout", "name"), stdio_field(2, "stderr", "name"),
 	proc_num("proc.fdopencount", "nfds", "Number of open FDs for the process (as far as lanner knows).", "UINT64"),
 	proc_num("proc.nthreads", "nthreads", "The number of alive threads that the process generating the event currently has.", "UINT64"),
 	{ name = "proc.nchilds", type = "number", ftype = "UINT64", desc = "The number of alive threads of the process other than the leader.",

@@ -32,20 +32,19 @@ local function field_text(f)
 end
 M.field_text = field_text
 
--- A bare word only where the parser would read it back as the same string.
-local function str_text(s, in_list)
-  if in_list or not find(s, BARE_ALL) then return quote(s) end
-  return s
+-- A bare word only where the parser would read it back as the same value:
+-- bare numbers gain `num`, and in a list an identifier-like word would
+-- come back as a list reference.
+local function str_text(v, in_list)
+  local s = tostring(v.v)
+  local bare = find(s, BARE_ALL) and (v.num ~= nil) == (lex.number(s) ~= nil)
+  if bare and in_list and find(s, "^[%a_][%w_%-]*$") then bare = false end
+  return bare and s or quote(s)
 end
 
 local function value_text(v)
   local k = v.kind
-  if k == "str" then
-    local s = tostring(v.v)
-    -- A quoted number stays quoted: bare, it would come back with `num`.
-    if v.num == nil and lex.number(s) then return quote(s) end
-    return str_text(s, false)
-  end
+  if k == "str" then return str_text(v, false) end
   if k == "listref" then return v.name end
   if k == "field" then
     if v.field.transformers then return field_text(v.field) end
@@ -54,7 +53,7 @@ local function value_text(v)
   if k == "list" then
     local out = {}
     for i, it in ipairs(v.items) do
-      out[i] = it.kind == "listref" and it.name or str_text(tostring(it.v), true)
+      out[i] = it.kind == "listref" and it.name or str_text(it, true)
     end
     return "(" .. concat(out, ", ") .. ")"
   end

@@ -10,6 +10,7 @@
 -- defined after it as a plain string; lanner resolves both references
 -- (filter.expand splices nested lists at any depth) and reports cycles.
 local exceptions = require "lanner.rules.exceptions"
+local loader = require "lanner.rules.loader"
 
 local M = {}
 
@@ -47,9 +48,25 @@ local function fields_of(ast)
   return out
 end
 
-local function lists_of(collector)
+-- Falco pastes list items into the condition text, so an item written
+-- with its own quotes (`'"10.0.0.0/8"'`, `'"(systemd)"'`, done to protect
+-- characters the parser treats specially) reaches the parser as a quoted
+-- string and loses them. Items here are values, so unquote those the same
+-- way, with the filter's own lexer.
+local function unquote(filter, item)
+  if not item:match "^[\"']" then return item end
+  local ast = filter.parse("x.x = " .. item)
+  if ast and ast.op == "cmp" and ast.value and ast.value.kind == "str" then return ast.value.v end
+  return item
+end
+
+local function lists_of(collector, filter)
   local out = {}
-  for _, name in ipairs(collector.order.lists) do out[name] = collector.lists[name].items end
+  for _, name in ipairs(collector.order.lists) do
+    local items = {}
+    for i, it in ipairs(collector.lists[name].items) do items[i] = unquote(filter, it) end
+    out[name] = items
+  end
   return out
 end
 
@@ -86,7 +103,7 @@ end
 function M.compile(col, deps, opts)
   local filter, fields, format = deps.filter, deps.fields, deps.format
   local res = col.res
-  local lists = lists_of(col)
+  local lists = lists_of(col, filter)
 
   local macros, macro_asts = {}, {}
   for _, name in ipairs(col.order.macros) do
@@ -163,8 +180,8 @@ function M.compile(col, deps, opts)
 end
 
 -- Field classes of libsinsp's syscall source (and its container, k8s
--- metadata). A field outside them comes from a plugin (k8saudit.*, ct.*,
--- json.*, ...), which lanner does not load.
+-- metadata), besides those the catalogue lists. A field outside them comes
+-- from a plugin (k8saudit.*, ct.*, json.*, ...), which lanner does not load.
 local SYSCALL_CLASSES = { evt = 1, proc = 1, thread = 1, fd = 1, fdlist = 1, user = 1,
   group = 1, container = 1, k8s = 1, fs = 1, syslog = 1, span = 1, evtin = 1,
   mesos = 1, marathon = 1, proc_group = 1 }
@@ -175,7 +192,7 @@ local SYSCALL_CLASSES = { evt = 1, proc = 1, thread = 1, fd = 1, fdlist = 1, use
 local function unknown_field(r, env, ctx, f, err)
   local msg = err and tostring(err) or ("unknown field '" .. field_text(f) .. "'")
   local class = f.name:match "^[^.]+"
-  local known = env.fields.known_class and env.fields.known_class(class) or SYSCALL_CLASSES[class]
+  local known = SYSCALL_CLASSES[class] or (env.fields.list and #env.fields.list(class .. ".") > 0)
   local plugin_field = env.plugins and not known
   if r["skip-if-unknown-filter"] or plugin_field then
     env.res:warn(ctx, msg .. "; rule skipped", r.cond_line, "unknown-filter")
@@ -237,8 +254,9 @@ function M.compile_rule(r, env)
   local out_fn, ofields
   out_fn, err = (env.format.compile_output or env.format.compile)(output)
   if not out_fn then
-    if r["skip-if-unknown-filter"] then return reject(res, "warn", ctx, "output: " .. tostring(err) .. "; rule skipped", r.output_line) end
-    return reject(res, "error", ctx, "output: " .. tostring(err), r.output_line)
+    local msg = "output: " .. tostring(err)
+    if r["skip-if-unknown-filter"] then return reject(res, "warn", ctx, msg .. "; rule skipped", r.output_line) end
+    return reject(res, "error", ctx, msg, r.output_line)
   end
   ofields = env.format.fields_of(output) or {}
 
@@ -254,8 +272,8 @@ function M.compile_rule(r, env)
     end
   end
 
-  local pname = require("lanner.rules.loader").PRIORITIES[r.priority + 1]
-  local tags = require("lanner.rules.loader").sorted_tags(r.tags)
+  local pname = loader.PRIORITIES[r.priority + 1]
+  local tags = loader.sorted_tags(r.tags)
   return {
     name = r.name, desc = r.desc, condition = r.cond, condition_ast = ast,
     exception_conditions = ex_texts, ast = expanded, fn = fn,

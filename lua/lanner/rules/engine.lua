@@ -9,6 +9,7 @@
 -- process() reuses its result table; an alert table is made only when a
 -- rule matches, so an event that matches nothing allocates nothing.
 local loader = require "lanner.rules.loader"
+local json = require "lanner.json"
 
 local M = {}
 
@@ -100,7 +101,7 @@ function M.new(set, opts)
   end
   local fields = opts.fields or set.fields_module
   local self = setmetatable({
-    rules = M.select(all, opts), first = matching == "first", alerts = {}, n = 0,
+    rules = M.select(all, opts), first = matching == "first", alerts = {}, n = 0, getters = {},
     hostname = opts.hostname or read_hostname(), fields = fields,
   }, Engine)
 
@@ -143,9 +144,10 @@ function Engine:rules_for(type_name)
   return self.by_type[type_name] or self.any
 end
 
--- Output-field getters of a rule, resolved on its first alert.
+-- Output-field getters of a rule, resolved on its first alert (per engine:
+-- two engines may use different catalogues).
 function Engine:_getters(r)
-  local g = r._getters
+  local g = self.getters[r]
   if g then return g end
   g = {}
   local fields = self.fields or require "lanner.fields"
@@ -154,17 +156,19 @@ function Engine:_getters(r)
     local spec = fields.resolve(name, arg)
     if spec then g[#g + 1] = { key = s, get = spec.get, arg = arg, values = spec.multi and spec.values } end
   end
-  r._getters = g
+  self.getters[r] = g
   return g
 end
 
 function Engine:alert(r, ev)
   local of = {}
   for _, g in ipairs(self:_getters(r)) do
-    -- A multi-valued field (proc.aname, ...) gives all its values.
+    -- A multi-valued field (proc.aname, ...) gives all its values; a
+    -- missing one is JSON null, as in Falco's output_fields.
     local v
     if g.values then v = g.values(ev) else v = g.get(ev, g.arg) end
-    if v ~= nil then of[g.key] = v end
+    if v == nil then v = json.null end
+    of[g.key] = v
   end
   return {
     rule = r.name, priority = r.priority, priority_num = r.priority_num,

@@ -9,6 +9,8 @@
 -- hand-written condition means (list names in values expand, `(a, b)`
 -- values stay lists). Unlike Falco we quote every value that is not a bare
 -- word, so values holding commas or quotes survive.
+local yaml = require "lanner.yaml"
+
 local M = {}
 
 -- Comparison operators Falco accepts in `comps` (libsinsp's parser list).
@@ -46,7 +48,6 @@ end
 -- is_update: an append/override item, where `fields` may be left out to add
 -- values to an exception already defined.
 function M.read(node, report, is_update)
-  local yaml = require "lanner.yaml"
   local out = {}
   if yaml.is_null(node) then return out end
   if node.kind ~= "seq" then return report("Rule exceptions must be a sequence", node.line) end
@@ -153,12 +154,13 @@ end
 
 -- A value as filter text: what the filter lexer reads as one bare word
 -- (libsinsp's RGX_BARESTR) stays bare, so a list name still names the list
--- and a number is still a number; anything else is double-quoted with the
--- escapes the lexer decodes.
+-- and a number is still a number; a value the author quoted already
+-- ('"a b"') goes in as written, as Falco's quote_item leaves it; anything
+-- else is double-quoted with the escapes the lexer decodes.
 local ESCAPES = { ["\\"] = "\\\\", ['"'] = '\\"', ["\n"] = "\\n", ["\r"] = "\\r",
                   ["\t"] = "\\t", ["\b"] = "\\b", ["\f"] = "\\f" }
 local function quote(s)
-  if s:match "^[^%s()\"',=]+$" then return s end
+  if s:match "^[^%s()\"',=]+$" or s:match "^[\"']" then return s end
   return '"' .. s:gsub('[\\"\n\r\t\b\f]', ESCAPES) .. '"'
 end
 M.quote = quote

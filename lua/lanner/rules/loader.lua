@@ -24,9 +24,13 @@ local PRIORITIES = { "Emergency", "Alert", "Critical", "Error", "Warning",
 M.PRIORITIES = PRIORITIES
 
 -- parse_priority("warning") -> 4, "Warning". Case-insensitive; "info" is
--- accepted for Informational, as falco_common::parse_priority does.
+-- accepted for Informational, as falco_common::parse_priority does. A
+-- number 0 (Emergency) .. 7 (Debug) passes through.
 function M.parse_priority(s)
-  if type(s) == "number" and PRIORITIES[s] then return s - 1, PRIORITIES[s] end
+  if type(s) == "number" then
+    if PRIORITIES[s + 1] then return s, PRIORITIES[s + 1] end
+    return nil
+  end
   if type(s) ~= "string" then return nil end
   local l = s:lower()
   if l == "info" then l = "informational" end
@@ -139,17 +143,18 @@ function M.new(opts)
   }, Collector)
 end
 
+-- A (re)definition replaces the whole item but keeps the place of the
+-- first one (Falco's define_info), which orders rule evaluation.
 function Collector:_define(kind, info)
   local tbl, prev = self[kind], self[kind][info.name]
-  self.next_index = self.next_index + 1
   if prev then
     info.index = prev.index
   else
+    self.next_index = self.next_index + 1
     info.index = self.next_index
     local o = self.order[kind]
     o[#o + 1] = info.name
   end
-  info.visibility = self.next_index
   tbl[info.name] = info
 end
 
@@ -184,8 +189,6 @@ local function read_list(self, item, ctx)
     local prev = self.lists[name]
     if not prev then fail("List uses 'append' or 'override.items: append' but no list by that name already exists") end
     for _, v in ipairs(items) do prev.items[#prev.items + 1] = v end
-    self.next_index = self.next_index + 1
-    prev.visibility = self.next_index
   else
     self:_define("lists", { name = name, items = items, file = ctx.file, line = item.line })
   end
@@ -207,8 +210,6 @@ local function read_macro(self, item, ctx)
     local prev = self.macros[name]
     if not prev then fail("Macro uses 'append' or 'override.condition: append' but no macro by that name already exists") end
     prev.cond = prev.cond .. " " .. cond
-    self.next_index = self.next_index + 1
-    prev.visibility = self.next_index
   else
     self:_define("macros", { name = name, cond = cond, file = ctx.file, line = item.line, cond_line = cnode.line })
   end
@@ -220,22 +221,27 @@ local function read_exceptions(item, is_update)
   return exceptions.read(n, fail, is_update) -- fail() raises on a bad one
 end
 
--- The part of a rule item that an append or replace carries.
+-- One overridable key of a rule item, decoded.
+local function read_key(item, key)
+  if key == "exceptions" then return read_exceptions(item, true) end
+  if key == "tags" then return tags(item) end
+  if key == "enabled" or key == "warn_evttypes" or key == "skip-if-unknown-filter" then
+    return bool(item, key)
+  end
+  if key == "priority" then
+    local v, n = scalar(item, "priority")
+    return M.parse_priority(v) or fail("Invalid priority '" .. v .. "'", n.line)
+  end
+  return scalar(item, key)
+end
+
+-- The part of a rule item that an append or replace carries (keys: a set).
 local function read_update(item, keys)
   local u = {}
-  for key in pairs(keys) do
-    if key == "exceptions" then u.exceptions = read_exceptions(item, true)
-    elseif key == "tags" then u.tags = tags(item)
-    elseif key == "enabled" or key == "warn_evttypes" or key == "skip-if-unknown-filter" then
-      u[key] = bool(item, key)
-    elseif key == "priority" then
-      local v, n = scalar(item, "priority")
-      u.priority = M.parse_priority(v) or fail("Invalid priority '" .. v .. "'", n.line)
-    else
-      u[key] = scalar(item, key)
-      if key == "condition" then u.cond_line = item.map.condition.line end
-    end
+  for _, key in ipairs(RULE_OVERRIDE_ORDER) do
+    if keys[key] then u[key] = read_key(item, key) end
   end
+  if u.condition then u.cond_line = item.map.condition.line end
   return u
 end
 
@@ -261,8 +267,6 @@ function Collector:_append_rule(ctx, item, u)
     local ok, err, line = exceptions.append(prev.exceptions, u.exceptions, self:_field_ok(prev))
     if not ok then fail(err, line) end
   end
-  self.next_index = self.next_index + 1
-  prev.visibility = self.next_index
 end
 
 function Collector:_replace_rule(u)
@@ -281,8 +285,6 @@ function Collector:_replace_rule(u)
       else prev[k] = v end
     end
   end
-  self.next_index = self.next_index + 1
-  prev.visibility = self.next_index
 end
 
 local function read_rule(self, item, ctx)

@@ -1,0 +1,159 @@
+-- The top-N table chisels and the *_by chisels, over programs whose
+-- activity is known.
+local H = require "spec.fixtures.chisels.support.helper"
+
+-- "1.50KB" -> 1536, "12B" -> 12; "2.00ms" -> 2e6 ns.
+local UNIT = { B = 1, KB = 1024, MB = 1024 ^ 2, GB = 1024 ^ 3, ns = 1, us = 1e3, ms = 1e6, s = 1e9 }
+local function number_of(text)
+	if text == nil then return nil end
+	local n, u = text:match("^([%d.]+)(%a+)$")
+	if n and UNIT[u] then return tonumber(n) * UNIT[u] end
+	return tonumber(text)
+end
+
+-- Data rows of a top table (after the dashes line): { value, key... }.
+local function rows(out)
+	local list, started = {}, false
+	for l in out:gmatch("[^\n]+") do
+		if started then
+			local r = {}
+			for w in l:gmatch("%S+") do r[#r + 1] = w end
+			list[#list + 1] = r
+		elseif l:match("^%-%-%-%-%-") then
+			started = true
+		end
+	end
+	return list
+end
+
+local function row_for(out, key)
+	for _, r in ipairs(rows(out)) do
+		if r[#r] == key then return r end
+	end
+end
+
+local d
+before_each(function()
+	d = H.tmpdir()
+	H.write(d .. "/f", string.rep("y", 2000))
+end)
+after_each(function() H.rmdir(d) end)
+
+describe("topfiles_bytes", function()
+	it("counts the bytes written to a file, humanised, with a header", function()
+		local r = H.lanner({ "-c", "topfiles_bytes", "--", "sh", "-c", "head -c 1000 /dev/zero > " .. d .. "/out" })
+		assert.equal(0, r.status, r.err)
+		assert.matches("^Bytes +Filename\n%-%-%-", r.out)
+		assert.same({ "1000B", d .. "/out" }, row_for(r.out, d .. "/out"))
+		r = H.lanner({ "-c", "topfiles_bytes", "--", "sh", "-c", "cat " .. d .. "/f >/dev/null" })
+		assert.equal("1.95KB", row_for(r.out, d .. "/f")[1])
+	end)
+
+	it("keeps the top N rows, largest first", function()
+		local r = H.lanner({ "-c", "topfiles_bytes", "2", "--", "sh", "-c",
+			"head -c 50000 /dev/zero > " .. d .. "/big; head -c 10 /dev/zero > " .. d .. "/small" })
+		local rs = rows(r.out)
+		assert.equal(2, #rs)
+		assert.is_true(number_of(rs[1][1]) >= number_of(rs[2][1]))
+		assert.is_nil(row_for(r.out, d .. "/small"))
+	end)
+end)
+
+describe("topfiles_time", function()
+	it("sums the time spent on a file", function()
+		local r = H.lanner({ "-c", "topfiles_time", "--", "sh", "-c", "cat " .. d .. "/f >/dev/null" })
+		assert.equal(0, r.status, r.err)
+		assert.matches("^Time +Filename\n", r.out)
+		local row = assert(row_for(r.out, d .. "/f"), r.out)
+		local ns = number_of(row[1])
+		assert.is_true(ns > 0 and ns < 5e9, row[1])
+	end)
+end)
+
+describe("topfiles_errors", function()
+	it("counts failed calls per file", function()
+		local r = H.lanner({ "-c", "topfiles_errors", "--", "sh", "-c",
+			"cat " .. d .. "/missing " .. d .. "/missing " .. d .. "/missing2 2>/dev/null; true" })
+		assert.equal(0, r.status, r.err)
+		assert.same({ "2", d .. "/missing" }, row_for(r.out, d .. "/missing"))
+		assert.same({ "1", d .. "/missing2" }, row_for(r.out, d .. "/missing2"))
+		assert.is_nil(row_for(r.out, d .. "/f"))
+	end)
+end)
+
+describe("topprocs_file", function()
+	it("sums a process's file bytes", function()
+		local r = H.lanner({ "-c", "topprocs_file", "--", "sh", "-c", "head -c 100000 /dev/zero > " .. d .. "/out" })
+		assert.equal(0, r.status, r.err)
+		assert.matches("^Bytes +PID +Process\n", r.out)
+		local row = assert(row_for(r.out, "head"), r.out)
+		local b = number_of(row[1])
+		-- 100000 written, 100000 read from /dev/zero, plus libc and locale files
+		assert.is_true(b >= 200000 and b < 240000, row[1])
+		assert.matches("^%d+$", row[2])
+	end)
+end)
+
+describe("topprocs_errors", function()
+	it("ranks processes by failed calls", function()
+		local r = H.lanner({ "-c", "topprocs_errors", "--", "sh", "-c",
+			"ls " .. d .. "/nope1 " .. d .. "/nope2 2>/dev/null; true" })
+		assert.equal(0, r.status, r.err)
+		local row = assert(row_for(r.out, "ls"), r.out)
+		assert.is_true(tonumber(row[1]) >= 2)
+		assert.is_nil(row_for(r.out, "sh"))
+	end)
+end)
+
+describe("topscalls", function()
+	it("counts calls by syscall", function()
+		local r = H.lanner({ "-c", "topscalls", "3", "--", "perl", "-e",
+			"for (1..300) { open(my $f, '<', '" .. d .. "/f'); close $f }" })
+		assert.equal(0, r.status, r.err)
+		local rs = rows(r.out)
+		assert.equal("openat", rs[1][2])
+		assert.is_true(tonumber(rs[1][1]) >= 300)
+		assert.equal("close", rs[2][2])
+		assert.is_true(tonumber(rs[2][1]) >= 300)
+	end)
+end)
+
+describe("topscalls_time", function()
+	it("finds the call that blocked", function()
+		local r = H.lanner({ "-c", "topscalls_time", "3", "--", "sh", "-c", "sleep 0.3 | cat" })
+		assert.equal(0, r.status, r.err)
+		local row = assert(row_for(r.out, "read"), r.out)
+		assert.is_true(number_of(row[1]) >= 0.25e9, row[1])
+		assert.equal("read", rows(r.out)[1][2])
+	end)
+end)
+
+describe("fdbytes_by", function()
+	it("groups bytes by the field given", function()
+		local r = H.lanner({ "-c", "fdbytes_by", "fd.name", "--", "sh", "-c", "head -c 100000 /dev/zero > " .. d .. "/out" })
+		assert.equal(0, r.status, r.err)
+		assert.matches("^Bytes +fd.name\n", r.out)
+		assert.same({ "97.66KB", d .. "/out" }, row_for(r.out, d .. "/out"))
+		r = H.lanner({ "-c", "fdbytes_by", "proc.name", "--", "sh", "-c", "head -c 100000 /dev/zero > " .. d .. "/out" })
+		assert.is_true(number_of(row_for(r.out, "head")[1]) >= 200000)
+	end)
+end)
+
+describe("fdcount_by", function()
+	it("counts the fds created, grouped by the field given", function()
+		local f = d .. "/f"
+		local r = H.lanner({ "-c", "fdcount_by", "fd.name", "--", "sh", "-c",
+			"exec 3<" .. f .. "; exec 4<" .. f .. "; exec 5<" .. f .. "; true" })
+		assert.equal(0, r.status, r.err)
+		assert.same({ "3", f }, row_for(r.out, f))
+	end)
+end)
+
+describe("fdtime_by", function()
+	it("sums the time of fd calls, grouped by the field given", function()
+		local r = H.lanner({ "-c", "fdtime_by", "fd.directory", "--", "sh", "-c", "cat " .. d .. "/f >/dev/null" })
+		assert.equal(0, r.status, r.err)
+		local row = assert(row_for(r.out, d), r.out)
+		assert.is_true(number_of(row[1]) > 0)
+	end)
+end)
