@@ -27,7 +27,7 @@ describe("timeline_html", function()
 		d = H.tmpdir()
 		H.write(d .. "/f", string.rep("y", 2000))
 		r = H.lanner({ "-c", "timeline_html", d .. "/t.html", "--", "sh", "-c",
-			"cat " .. d .. "/f >/dev/null; ls " .. d .. "/nope 2>/dev/null; perl " .. NETPAIR .. " 0 3000" })
+			"cat " .. d .. "/f >/dev/null; head -c1 " .. d .. "/nope 2>/dev/null; perl " .. NETPAIR .. " 0 3000" })
 		html = H.read(d .. "/t.html")
 	end)
 	teardown(function() H.rmdir(d) end)
@@ -51,12 +51,12 @@ describe("timeline_html", function()
 			assert.matches("%(" .. pid .. "%)", g)
 		end
 		assert.equal(4, n)
-		for _, name in ipairs { "sh", "cat", "ls", "perl" } do assert.is_not_nil(byname[name], name) end
+		for _, name in ipairs { "sh", "cat", "head", "perl" } do assert.is_not_nil(byname[name], name) end
 		assert.matches('class="io%-file"', byname.cat)
 		assert.matches(esc(d) .. "/f", byname.cat)
 		assert.matches('class="io%-net"', byname.perl)
 		assert.not_matches('class="io%-net"', byname.cat)
-		assert.matches('class="error"[^>]*><title>failed: [^<]*' .. esc(d) .. "/nope", byname.ls)
+		assert.matches('class="error"[^>]*><title>failed: [^<]*' .. esc(d) .. "/nope", byname.head)
 		assert.matches('class="exec"', byname.perl)
 		local forks = 0
 		for _ in byname.sh:gmatch('class="fork"') do forks = forks + 1 end

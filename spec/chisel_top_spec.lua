@@ -41,7 +41,8 @@ after_each(function() H.rmdir(d) end)
 
 describe("topfiles_bytes", function()
 	it("counts the bytes written to a file, humanised, with a header", function()
-		local r = H.lanner({ "-c", "topfiles_bytes", "--", "sh", "-c", "head -c 1000 /dev/zero > " .. d .. "/out" })
+		local r = H.lanner({ "-c", "topfiles_bytes", "--", "dd", "if=/dev/zero", "of=" .. d .. "/out", "bs=1000",
+			"count=1", "status=none" })
 		assert.equal(0, r.status, r.err)
 		assert.matches("^Bytes +Filename\n%-%-%-", r.out)
 		assert.same({ "1000B", d .. "/out" }, row_for(r.out, d .. "/out"))
@@ -51,7 +52,8 @@ describe("topfiles_bytes", function()
 
 	it("keeps the top N rows, largest first", function()
 		local r = H.lanner({ "-c", "topfiles_bytes", "2", "--", "sh", "-c",
-			"head -c 50000 /dev/zero > " .. d .. "/big; head -c 10 /dev/zero > " .. d .. "/small" })
+			"dd if=/dev/zero of=" .. d .. "/big bs=50000 count=1 status=none; "
+			.. "dd if=/dev/zero of=" .. d .. "/small bs=10 count=1 status=none" })
 		local rs = rows(r.out)
 		assert.equal(2, #rs)
 		assert.is_true(number_of(rs[1][1]) >= number_of(rs[2][1]))
@@ -83,10 +85,11 @@ end)
 
 describe("topprocs_file", function()
 	it("sums a process's file bytes", function()
-		local r = H.lanner({ "-c", "topprocs_file", "--", "sh", "-c", "head -c 100000 /dev/zero > " .. d .. "/out" })
+		local r = H.lanner({ "-c", "topprocs_file", "--", "sh", "-c",
+			"dd if=/dev/zero of=" .. d .. "/out bs=100000 count=1 status=none" })
 		assert.equal(0, r.status, r.err)
 		assert.matches("^Bytes +PID +Process\n", r.out)
-		local row = assert(row_for(r.out, "head"), r.out)
+		local row = assert(row_for(r.out, "dd"), r.out)
 		local b = number_of(row[1])
 		-- 100000 written, 100000 read from /dev/zero, plus libc and locale files
 		assert.is_true(b >= 200000 and b < 240000, row[1])
@@ -130,12 +133,13 @@ end)
 
 describe("fdbytes_by", function()
 	it("groups bytes by the field given", function()
-		local r = H.lanner({ "-c", "fdbytes_by", "fd.name", "--", "sh", "-c", "head -c 100000 /dev/zero > " .. d .. "/out" })
+		local dd = { "dd", "if=/dev/zero", "of=" .. d .. "/out", "bs=100000", "count=1", "status=none" }
+		local r = H.lanner({ "-c", "fdbytes_by", "fd.name", "--", unpack(dd) })
 		assert.equal(0, r.status, r.err)
 		assert.matches("^Bytes +fd.name\n", r.out)
 		assert.same({ "97.66KB", d .. "/out" }, row_for(r.out, d .. "/out"))
-		r = H.lanner({ "-c", "fdbytes_by", "proc.name", "--", "sh", "-c", "head -c 100000 /dev/zero > " .. d .. "/out" })
-		assert.is_true(number_of(row_for(r.out, "head")[1]) >= 200000)
+		r = H.lanner({ "-c", "fdbytes_by", "proc.name", "--", unpack(dd) })
+		assert.is_true(number_of(row_for(r.out, "dd")[1]) >= 200000)
 	end)
 end)
 

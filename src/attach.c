@@ -54,7 +54,16 @@ LN_API int ln_attach(ln_session *s, int pid, int mode)
 		return -EINVAL;
 	}
 	ln_install_signals(s);
-	char path[64];
+	char path[64], stat[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		int ppid = 0;
+		char *rp = fgets(stat, sizeof(stat), f) ? strrchr(stat, ')') : NULL;
+		if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid > 0)
+			ln_proc_add_ancestors(s, ppid);
+		fclose(f);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	int seized = 0;
 	for (int pass = 0; pass < 100; pass++) {

@@ -95,6 +95,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator);
 void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
 void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
 void ln_proc_free_deferred(struct ln_session *s);
+void ln_proc_add_ancestors(struct ln_session *s, pid_t pid);
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
 void ln_proc_load_creds(struct ln_tstate *t);
 void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);

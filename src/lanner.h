@@ -201,7 +201,8 @@ enum ln_proc_flags {
 	LN_PROC_EXE_WRITABLE = 2,	/* executable writable by its user */
 	LN_PROC_ATTACHED = 4,		/* state came from /proc at attach */
 	LN_PROC_EXITED = 8,		/* the leader has exited */
-	LN_PROC_EXE_UPPER = 16		/* executable in an overlayfs upper layer */
+	LN_PROC_EXE_UPPER = 16,		/* executable in an overlayfs upper layer */
+	LN_PROC_UNTRACED = 32		/* an ancestor known from /proc, not traced */
 };
 
 typedef struct ln_thread {

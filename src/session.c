@@ -326,6 +326,7 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 		ln_set_err(s, e, "PTRACE_SEIZE");
 		return e;
 	}
+	ln_proc_add_ancestors(s, getpid());
 	struct ln_tstate *t = ln_thread_new(s, pid, 0);
 	if (!t) {
 		kill(pid, SIGKILL);

@@ -253,7 +253,7 @@ static struct ln_pstate *proc_alloc(pid_t pid)
 }
 
 /* A process met for the first time with no creator to copy from. */
-static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid)
+static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fds)
 {
 	struct ln_pstate *p = proc_alloc(pid);
 	if (!p)
@@ -273,8 +273,24 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid)
 	p->pub.start_ts = ln_now_realtime();
 	proc_link(s, p);
 	ln_proc_load_exec(s, p, p->pub.start_ts);
-	ln_proc_scan_fds(s, p);
+	if (fds)
+		ln_proc_scan_fds(s, p);
 	return p;
+}
+
+/* lanner and its ancestors (or an attached process's), read once from
+ * /proc, so that the ancestry of a traced program reaches past where
+ * tracing began: proc.pname of a launched command is "lanner", aname[2]
+ * the shell that ran lanner.  Never traced, never updated. */
+void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
+{
+	for (int depth = 0; pid > 0 && depth < 64 && !ln_proc_find(s, pid); depth++) {
+		struct ln_pstate *p = proc_from_proc(s, pid, false);
+		if (!p)
+			return;
+		p->pub.flags |= LN_PROC_UNTRACED;
+		pid = p->pub.ppid;
+	}
 }
 
 static ln_fd *fd_copy(const ln_fd *src)
@@ -358,7 +374,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator)
 		struct ln_pstate *parent = ct ? ct->pub.proc ? (struct ln_pstate *)ct->pub.proc : NULL : NULL;
 		if (!parent && ppid > 0)
 			parent = ln_proc_find(s, ppid);
-		p = parent && tgid == tid ? proc_fork(s, tgid, parent, now) : proc_from_proc(s, tgid);
+		p = parent && tgid == tid ? proc_fork(s, tgid, parent, now) : proc_from_proc(s, tgid, true);
 		if (!p) {
 			free(t);
 			return NULL;

@@ -14,16 +14,29 @@ function M.hostname()
 	return hostname
 end
 
+local ffi = require "ffi"
+
+-- Seconds and nanoseconds of a time in ns.  A double cannot hold today's
+-- epoch nanoseconds exactly, so a 64-bit cdata is split as an integer.
+local function split(ts_ns)
+	if type(ts_ns) == "cdata" then
+		local t = ffi.cast("uint64_t", ts_ns)
+		return tonumber(t / 1000000000ULL), tonumber(t % 1000000000ULL)
+	end
+	local s = math.floor(ts_ns / 1e9)
+	return s, math.floor(ts_ns - s * 1e9)
+end
+
 -- Falco's text time: local HH:MM:SS.nnnnnnnnn.
 local function clock(ts_ns)
-	local s = math.floor(ts_ns / 1e9)
-	return os.date("%H:%M:%S", s) .. string.format(".%09d", ts_ns - s * 1e9)
+	local s, ns = split(ts_ns)
+	return os.date("%H:%M:%S", s) .. string.format(".%09d", ns)
 end
 
 -- ISO 8601 in UTC with nanoseconds, as Falco's JSON "time".
 function M.iso8601(ts_ns)
-	local s = math.floor(ts_ns / 1e9)
-	return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%09dZ", ts_ns - s * 1e9)
+	local s, ns = split(ts_ns)
+	return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%09dZ", ns)
 end
 
 -- alert = { time (ns), rule, priority (name), output (message), tags,
@@ -43,7 +56,7 @@ function M.json(a, opts)
 		output_fields = a.output_fields or {},
 	}
 	if opts.include_output ~= false then obj.output = M.text(a) end
-	if opts.include_tags ~= false then obj.tags = a.tags or {} end
+	if opts.include_tags ~= false then obj.tags = json.array(a.tags or {}) end
 	return json.encode(obj, { "hostname", "output", "output_fields", "priority", "rule", "source", "tags", "time" })
 end
 

@@ -4,7 +4,11 @@
 --   local ast, err = filter.parse(src)              -- nil, msg (with caret)
 --   local ast2, err = filter.expand(ast, env)       -- env = {macros=, lists=}
 --   local fn, err = filter.compile(ast2, catalogue) -- fn(ev) -> boolean
---   local info = filter.analyze(ast2, catalogue)    -- {types=, fields=, needs_exit=}
+--       filter.compile(ast2, catalogue, {source=true, name="rule x"})
+--       -> fn, generated Lua source (name labels the chunk in tracebacks)
+--   local info = filter.analyze(ast2, catalogue)
+--       -> {types=set|nil, fields=set, needs_exit=bool, exit_types=set|nil}
+--       (see lanner/filter/analyze.lua)
 --   filter.fields(ast)                              -- {{name=, arg=}, ...}
 --   filter.tostring(ast)                            -- condition text
 --
@@ -22,6 +26,7 @@
 --
 -- Catalogue: resolve(name, arg) -> spec | nil, msg, with spec =
 --   {type=, get=function(ev, arg, i), multi=, list=, types=, needs_exit=}
+--   needs_exit: true, or a set of the event types where it holds
 --   type: string bytes number reltime abstime bool ipaddr ipnet
 --   multi: several values, a comparison holds if any value does
 --   list: Falco list field (fd.types...): `in` needs every value in the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # in_container.sh CMD [ARG...]: runs CMD from a cgroup whose path ends in a
-# 64-hex-digit id (".../docker-<id>.scope"), which is what lanner reads as
+# 64-hex-digit id (".../lanner-spec-docker-<id>.scope"), which lanner reads as
 # "in a container" (container.id != host).  lanner takes a process's
 # container id when it first meets it, so lanner itself must start inside:
 #   spec/rules/in_container.sh build/lanner -R rules/ -- CMD
@@ -21,13 +21,12 @@ else
 fi
 [ -n "$root" ] && [ -n "$line" ] || { echo "in_container.sh: no writable cgroup hierarchy" >&2; exit 77; }
 orig=${line#*:*:}
-cg=$root/lanner-spec/docker-$id.scope
-mkdir -p "$cg" 2>/dev/null && echo $$ > "$cg/cgroup.procs" 2>/dev/null || {
-	rmdir "$cg" "$root/lanner-spec" 2>/dev/null
+cg=$root/lanner-spec-docker-$id.scope
+mkdir "$cg" 2>/dev/null && echo $$ > "$cg/cgroup.procs" 2>/dev/null || {
+	rmdir "$cg" 2>/dev/null
 	echo "in_container.sh: cannot join $cg" >&2; exit 77; }
 "$@"
 rc=$?
 echo $$ > "$root${orig%/}/cgroup.procs" 2>/dev/null || echo $$ > "$root/cgroup.procs"
 rmdir "$cg" 2>/dev/null
-rmdir "$root/lanner-spec" 2>/dev/null
 exit $rc

@@ -15,16 +15,15 @@ local M = {}
 local u64 = ffi.typeof("uint64_t")
 local NS = 1000000000ULL
 
-if not pcall(ffi.typeof, "struct timespec") then
-	pcall(ffi.cdef, "struct timespec { long tv_sec; long tv_nsec; };")
-end
-pcall(ffi.cdef, "int clock_gettime(int clk_id, struct timespec *tp);")
-local tsbuf = ffi.new("struct timespec")
+-- void * and long[2] (struct timespec), the declaration other modules in
+-- the process use too: a different one would make theirs or ours fail.
+pcall(ffi.cdef, "int clock_gettime(int clockid, void *tp);")
+local tsbuf = ffi.new("long[2]")
 
 -- Wall clock, ns since the epoch (CLOCK_REALTIME, the clock of ev.ts).
 function M.now()
 	ffi.C.clock_gettime(0, tsbuf)
-	return u64(tsbuf.tv_sec) * NS + u64(tsbuf.tv_nsec)
+	return u64(tsbuf[0]) * NS + u64(tsbuf[1])
 end
 
 -- ts (uint64) -> seconds, nanoseconds as Lua numbers.

@@ -103,8 +103,12 @@ function M.run(o)
 		if o.json and not o.print then
 			fmt = function(ev) return format.json(ev) end
 		elseif o.json then
-			local names = format.fields_of(f)
-			fmt = function(ev) return format.json(ev, names) end
+			local err
+			fmt, err = format.compile_json(f)
+			if not fmt then
+				errf("format: %s", err)
+				return 2
+			end
 		else
 			local err
 			fmt, err = format.compile(f)
@@ -145,7 +149,7 @@ function M.run(o)
 		sess:debug_filter(1)
 		return 0
 	end
-	fields.set_proc_lookup(function(pid) return sess:proc(pid) end)
+	fields.set_session(sess.s)
 	for _, ch in ipairs(chisels) do ch:start(sess) end
 
 	for _, apid in ipairs(o.pids or {}) do

@@ -120,7 +120,15 @@ local function types(n, neg, cat, universe)
   return nil
 end
 
--- analyze(ast, catalogue) -> {types=set|nil, fields=set, needs_exit=bool}
+-- analyze(ast, catalogue) -> {types=, fields=, needs_exit=, exit_types=}
+--   types       set of event type names the condition can match, nil = any
+--   fields      set of field names read
+--   needs_exit  a field read is only known after the syscall returns, for
+--               some type the condition can match
+--   exit_types  the types that need the exit stop (nil = all of `types`);
+--               a spec's needs_exit may be a set of types, which keeps
+--               e.g. `fd.name` on read() entry-only when only fd-creating
+--               calls need their result
 function M.analyze(ast, cat)
   if type(ast) ~= "table" then error("filter.analyze: expected an AST", 2) end
   local universe
@@ -128,13 +136,26 @@ function M.analyze(ast, cat)
     local ok, list = pcall(cat.event_types)
     if ok and type(list) == "table" then universe = set_of(list) end
   end
-  local fields, needs_exit = {}, false
+  local fields, exit_all, exit_set = {}, false, {}
   astm.each_field(ast, function(f)
     fields[f.name] = true
     local sp = spec_of(cat, f)
-    if sp and sp.needs_exit then needs_exit = true end
+    local ne = sp and sp.needs_exit
+    if type(ne) == "table" then
+      for k in pairs(ne) do exit_set[k] = true end
+    elseif ne then
+      exit_all = true
+    end
   end)
-  return { types = types(ast, false, cat, universe), fields = fields, needs_exit = needs_exit }
+  local t = types(ast, false, cat, universe)
+  local exit_types
+  if exit_all then
+    exit_types = t and inter(t, t) or nil
+  else
+    exit_types = t and inter(exit_set, t) or exit_set
+  end
+  local needs_exit = exit_all or next(exit_types) ~= nil
+  return { types = t, fields = fields, needs_exit = needs_exit, exit_types = exit_types }
 end
 
 return M

@@ -163,7 +163,8 @@ local function normalize(fn, var, cls, opclass, trs, count, bail)
       line(fn, fmt("if type(%s) ~= 'string' then %s = tostr(%s) end", var, var, var))
     end
   elseif opclass == "number" then
-    line(fn, fmt("if type(%s) == 'string' then %s = tonumber(%s) end", var, var, var))
+    -- int64 cdata compare exactly with numbers; anything else is converted.
+    line(fn, fmt("if type(%s) ~= 'number' and type(%s) ~= 'cdata' then %s = tonumber(%s) end", var, var, var, var))
     line(fn, fmt("if %s == nil then %s end", var, bail))
   elseif opclass == "numkey" then
     line(fn, fmt("if type(%s) ~= 'number' then %s = tonumber(%s) end", var, var, var))

@@ -35,6 +35,9 @@ local FIELDS = {
   ["proc.exe"] = { type = "string", get = proc("exe") },
   ["proc.pid"] = { type = "number", get = proc("pid") },
   ["fd.name"] = { type = "string", get = fd("name"), types = FD_TYPES },
+  -- known at entry for an existing fd, at exit for one the call creates
+  ["fd.num"] = { type = "number", get = fd("num"), types = FD_TYPES,
+    needs_exit = { open = true, openat = true, openat2 = true, accept = true, accept4 = true } },
   ["fd.directory"] = { type = "string", get = fd("directory"), types = FD_TYPES },
   ["fd.sip"] = { type = "ipaddr", get = fd("sip"), types = NET_TYPES },
   ["fd.sraw"] = { type = "ipaddr", get = fd("sraw"), types = NET_TYPES },

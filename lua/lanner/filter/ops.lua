@@ -28,10 +28,15 @@ local FNM_CASEFOLD = 16   -- glibc and musl
 local REG_EXTENDED, REG_ICASE, REG_NOSUB = 1, 2, 8
 local AF_INET, AF_INET6 = 2, 10
 
+-- The last byte is checked first: it rejects most mismatches without
+-- entering the loop, which matters when a loop over prefixes calls this
+-- (LuaJIT traces nested loops poorly).
 function M.startswith(s, p)
   local n = #p
   if #s < n then return false end
-  for i = 1, n do
+  if n == 0 then return true end
+  if byte(s, n) ~= byte(p, n) then return false end
+  for i = 1, n - 1 do
     if byte(s, i) ~= byte(p, i) then return false end
   end
   return true
@@ -41,7 +46,9 @@ local startswith = M.startswith
 function M.endswith(s, p)
   local n, off = #p, #s - #p
   if off < 0 then return false end
-  for i = 1, n do
+  if n == 0 then return true end
+  if byte(s, off + 1) ~= byte(p, 1) then return false end
+  for i = 2, n do
     if byte(s, off + i) ~= byte(p, i) then return false end
   end
   return true

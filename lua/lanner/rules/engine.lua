@@ -117,7 +117,11 @@ function M.new(set, opts)
     local spec = fields.resolve("evt.rawtime")
     if spec then
       local get = spec.get
-      self.time = function(ev) return get(ev) end
+      -- a live event's own 64-bit timestamp keeps its nanoseconds exact
+      self.time = function(ev)
+        if type(ev) == "cdata" then return ev.ts end
+        return get(ev)
+      end
     end
   end
 
