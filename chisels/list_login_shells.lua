@@ -1,18 +1,15 @@
--- The shells the traced programs started, and how much ran under each.
+-- The login shells the traced commands descend from, and what ran under each.
 local report = require "lib.report"
 
-description = "Lists the shells (sh, bash, zsh, dash...) the traced programs started, with their user, terminal and start time, and the number of commands run from each (their proc.loginshellid)."
+description = "Lists the login shell IDs (proc.loginshellid: the oldest shell among a process's ancestors) of the commands the traced programs execute, with the user, the terminal, the number of commands run under each shell and the shell's command line."
 short_description = "List the login shell IDs"
 category = "Security"
 args = {}
 
-local SHELLS = { sh = true, bash = true, zsh = true, dash = true, ksh = true, mksh = true, fish = true,
-	tcsh = true, csh = true, ash = true, busybox = true }
 local h = {}
 local shells, order = {}, {}
 
 function on_init()
-	h.name = chisel.request_field("proc.name")
 	h.pid = chisel.request_field("proc.pid")
 	h.user = chisel.request_field("user.name")
 	h.tty = chisel.request_field("proc.tty")
@@ -22,27 +19,40 @@ function on_init()
 	return true
 end
 
+-- The shell's command line when it was started before the capture.
+local function cmdline_of(pid)
+	local f = io.open("/proc/" .. pid .. "/cmdline", "rb")
+	if not f then return "?" end
+	local s = f:read("*a"):gsub("%z$", ""):gsub("%z", " ")
+	f:close()
+	return s ~= "" and s or "?"
+end
+
 function on_event()
-	local pid, name = evt.field(h.pid), evt.field(h.name)
-	local s, ns = evt.get_ts()
-	if SHELLS[name] and shells[pid] == nil then
-		shells[pid] = { user = evt.field(h.user), tty = evt.field(h.tty), cmd = evt.field(h.cmd),
-			start = report.clock(s, ns), commands = 0 }
-		order[#order + 1] = pid
+	local pid, lid = evt.field(h.pid), evt.field(h.shell)
+	if lid == nil then return true end
+	local s = shells[lid]
+	if s == nil then
+		s = { user = evt.field(h.user), tty = evt.field(h.tty), commands = 0 }
+		shells[lid] = s
+		order[#order + 1] = lid
 	end
-	local owner = shells[evt.field(h.shell)]
-	if owner and evt.field(h.shell) ~= pid then owner.commands = owner.commands + 1 end
+	if pid == lid then
+		s.cmd = evt.field(h.cmd) -- the shell itself, started in the capture
+	else
+		s.commands = s.commands + 1
+	end
 	return true
 end
 
 function on_capture_end()
 	local rows = {}
-	for _, pid in ipairs(order) do
-		local s = shells[pid]
-		rows[#rows + 1] = { pid, s.user, s.tty, s.start, s.commands, s.cmd }
+	table.sort(order)
+	for _, lid in ipairs(order) do
+		local s = shells[lid]
+		rows[#rows + 1] = { lid, s.user, s.tty, s.commands, s.cmd or cmdline_of(lid) }
 	end
 	report.table({ { title = "Shell ID", width = 9 }, { title = "User", width = 10 }, { title = "TTY", width = 6 },
-		{ title = "Started", width = 16 }, { title = "Commands", width = -8 }, { title = "Command line", width = 0 } },
-		rows)
+		{ title = "Commands", width = -8 }, { title = "Shell command line", width = 0 } }, rows)
 	return true
 end

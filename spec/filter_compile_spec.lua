@@ -71,6 +71,7 @@ local ROWS = {
   { "evt.res = ENOENT", EV, true }, { "evt.latency > 1000", EV, true },
   { "evt.rawtime > 1700000000000000000", EV, true }, { "evt.rawtime = 1700000000000000001", EV, true },
   { "evt.rawtime in (1700000000000000001)", EV, true },
+  { "evt.rawtime < 18446744073709551615", EV, true }, { "evt.res != inf", EV, true },
   -- text operators on numbers compare the decimal text
   { "proc.pid contains 24", EV, true }, { "proc.pid startswith 42", EV, true },
   { "evt.rawtime endswith 0001", EV, true }, { "proc.pid glob '4*'", EV, true },
@@ -200,6 +201,7 @@ describe("filter.compile", function()
       { "proc.aname[x] = 1", "proc.aname needs a numeric argument" },
       { "evt.res = abc", "field 'evt.res' is numeric but 'abc' is not a number" },
       { "evt.res in (1, abc)", "field 'evt.res' is numeric but 'abc' is not a number" },
+      { "evt.res in (nan)", "field 'evt.res' is numeric but 'nan' is not a number" },
       { "evt.is_open_write = yes", "field 'evt.is_open_write' is boolean: expected true or false, got 'yes'" },
       { "evt.is_open_write contains x", "operator 'contains' is not supported for field 'evt.is_open_write' of type bool" },
       { "fd.sip startswith 10", "operator 'startswith' is not supported for field 'fd.sip' of type ipaddr" },

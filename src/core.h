@@ -91,7 +91,7 @@ struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
 struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
 /* A new tracee: its process is looked up (thread) or created from the
  * creator's (fork) or from /proc (launch, attach, unknown parent). */
-struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator);
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind);
 void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
 void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
 void ln_proc_free_deferred(struct ln_session *s);
@@ -107,6 +107,9 @@ void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
 char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
 void ln_state_free_all(struct ln_session *s);
+
+/* --- arch.c --- */
+int64_t ln_arch_clone_flags(pid_t tid);
 
 /* --- seccomp_filter.c --- */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
@@ -135,9 +138,16 @@ struct ln_argpred {
 
 enum { LN_THASH = 4096, LN_CREATORS = 256 };
 
-/* Who made a child whose first stop has not been seen yet. */
+/* Who made a child whose first stop has not been seen yet, and how. */
 struct ln_creator {
 	pid_t child, creator;
+	int kind;			/* enum ln_child_kind */
+};
+
+enum ln_child_kind {
+	LN_CHILD_UNKNOWN = 0,		/* ask /proc */
+	LN_CHILD_THREAD,		/* CLONE_THREAD: the creator's process */
+	LN_CHILD_PROCESS		/* fork, vfork, clone without CLONE_THREAD */
 };
 
 struct ln_session {
@@ -157,7 +167,8 @@ struct ln_session {
 	int root_status;		/* shell-style, -1 while running */
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */
 	bool signals_installed;
-	bool detaching;			/* ln_stop_all: detach attached tracees */
+	bool detaching;
+	bool fd_lazy;			/* fds read from the kernel per event */			/* ln_stop_all: detach attached tracees */
 	uint64_t evnum;
 	ln_stats stats;
 	uint64_t *type_counts;

@@ -294,6 +294,12 @@ int ln_trace_type(ln_session *s, int type, int mode);
 /* Stop on a syscall only when (arg & mask) == value, for one arg.  May be
  * called several times for a type: the syscall stops if any holds. */
 int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_t value, int mode);
+/* How the fd table is kept.  1 (default): every syscall that makes or
+ * closes an fd is traced, and the table is exact.  0: those are not all
+ * traced, so an fd an event uses is read from the kernel at the event's
+ * entry (/proc/PID/fd/N, the socket itself): cheap when fd-using events
+ * are rare, and never stale. */
+void ln_set_fd_tracking(ln_session *s, int full);
 /* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN). */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);
 /* Write the seccomp filter as libseccomp's PFC text to fd. */

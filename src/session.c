@@ -217,6 +217,11 @@ LN_API int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_
 	return 0;
 }
 
+LN_API void ln_set_fd_tracking(ln_session *s, int full)
+{
+	s->fd_lazy = !full;
+}
+
 LN_API void ln_set_snaplen(ln_session *s, uint32_t snaplen)
 {
 	s->snaplen = snaplen;
@@ -327,7 +332,7 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 		return e;
 	}
 	ln_proc_add_ancestors(s, getpid());
-	struct ln_tstate *t = ln_thread_new(s, pid, 0);
+	struct ln_tstate *t = ln_thread_new(s, pid, 0, LN_CHILD_UNKNOWN);
 	if (!t) {
 		kill(pid, SIGKILL);
 		ln_set_err(s, -ENOMEM, "out of memory");
@@ -384,6 +389,29 @@ static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ev->fd = p->fds[ev->fdnum];
 }
 
+/* Lazy fd tracking: the fd this syscall acts on, as the kernel has it now,
+ * before the syscall runs (a close still sees what it closes). */
+static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+{
+	const ln_type_info *ti = ln_type(ev->type);
+	if (!(ti->flags & LN_TF_USES_FD))
+		return;
+	int fd = -1;
+	for (int i = 0; i < ti->nparams; i++)
+		if (ti->kind[i] == LN_K_FD && ti->src[i] < 6) {
+			fd = (int)ev->params[i].val;
+			break;
+		}
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (fd < 0 || !p)
+		return;
+	ln_fd *f = ln_fd_set(p, fd);
+	if (f)
+		ln_fd_from_kernel(s, p, f);
+	if (f && f->type == LN_FD_UNKNOWN)
+		ln_fd_del(p, fd);	/* not open: EBADF ahead */
+}
+
 /* The mode a syscall gets when no filter chose it (syscall mode): the
  * same decision the seccomp filter would take, made here. */
 static int mode_for(struct ln_session *s, int type, const uint64_t *args)
@@ -419,6 +447,8 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	for (int i = 0; i < 6; i++)
 		ev->rawargs[i] = t->compat ? (uint32_t)args[i] : args[i];
 	ln_args_entry(s, t);
+	if (s->fd_lazy)
+		refresh_fd(s, t, ev);
 	if (mode == LN_TRACE_EXIT) {
 		t->phase = LN_PH_IN_SYSCALL;
 		t->want_exit = true;
@@ -523,17 +553,22 @@ static void on_new_child(struct ln_session *s, struct ln_tstate *t)
 	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
 	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
 		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
+		int64_t flags = ln_arch_clone_flags(t->pub.tid);
 		c->child = (pid_t)child;
 		c->creator = t->pub.tid;
+		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
+			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
 	}
 	resume(t, 0);
 }
 
-static pid_t creator_of(struct ln_session *s, pid_t child)
+static pid_t creator_of(struct ln_session *s, pid_t child, int *kind)
 {
+	*kind = LN_CHILD_UNKNOWN;
 	for (int i = 0; i < LN_CREATORS; i++)
 		if (s->creators[i].child == child) {
 			s->creators[i].child = 0;
+			*kind = s->creators[i].kind;
 			return s->creators[i].creator;
 		}
 	return 0;
@@ -591,7 +626,9 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		return false;
 	if (!t) {
 		/* a new child at its first stop */
-		t = ln_thread_new(s, pid, creator_of(s, pid));
+		int kind;
+		pid_t creator = creator_of(s, pid, &kind);
+		t = ln_thread_new(s, pid, creator, kind);
 		if (!t) {
 			pt(PTRACE_CONT, pid, 0, 0);
 			return false;

@@ -289,6 +289,7 @@ void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
 		if (!p)
 			return;
 		p->pub.flags |= LN_PROC_UNTRACED;
+		s->stats.procs_seen--;	/* context, not a traced process */
 		pid = p->pub.ppid;
 	}
 }
@@ -359,7 +360,7 @@ static int read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 	return 0;
 }
 
-struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator)
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind)
 {
 	struct ln_tstate *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -367,7 +368,12 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator)
 	uint64_t now = ln_now_realtime();
 	pid_t tgid = tid, ppid = 0;
 	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
-	read_ids(tid, &tgid, &ppid);
+	/* The creator's event says what the child is; /proc is asked only
+	 * without it (a quick thread may already be gone from /proc). */
+	if (ct && kind == LN_CHILD_THREAD)
+		tgid = ct->pub.proc->pid;
+	else if (!ct || kind != LN_CHILD_PROCESS)
+		read_ids(tid, &tgid, &ppid);
 
 	struct ln_pstate *p = ln_proc_find(s, tgid);
 	if (!p) {

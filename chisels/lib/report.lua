@@ -268,8 +268,9 @@ function M.exit_snapshots(fdfilter)
 	end
 	local function on_init()
 		hpid = chisel.request_field("proc.pid")
-		-- asking for an fd field makes lanner keep the fd tables
-		chisel.request_field("fd.name")
+		-- a field about all of a process's fds makes lanner keep the fd
+		-- tables exact (the chisel's interest, lua/lanner/interest.lua)
+		chisel.request_field("proc.fdopencount")
 		chisel.set_filter("evt.type=exit_group")
 		return true
 	end

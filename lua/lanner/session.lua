@@ -45,6 +45,12 @@ function Session:trace_arg(name, arg, mask, value, mode)
 	return true
 end
 
+-- full: the fd table is kept exact by tracing every fd-making and closing
+-- syscall; otherwise fds are read from the kernel when an event uses one.
+function Session:set_fd_tracking(full)
+	C.ln_set_fd_tracking(self.s, full and 1 or 0)
+end
+
 function Session:set_snaplen(n)
 	C.ln_set_snaplen(self.s, n)
 end

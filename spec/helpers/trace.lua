@@ -209,9 +209,12 @@ function M.run(argv, opts)
 	-- ln_next may leave its ITIMER_REAL armed (see core_exit_spec): a
 	-- SIGALRM later would interrupt whatever the spec does next with EINTR
 	M.disarm_alarm()
-	-- process records still in the state tables: none once all exited
+	-- process records still in the state tables: none once all exited,
+	-- but for lanner's own ancestors, kept for proc.aname (untraced)
 	local left = {}
-	for p in sess:procs() do left[#left + 1] = tonumber(p.pid) end
+	for p in sess:procs() do
+		if bit.band(p.flags, C.LN_PROC_UNTRACED) == 0 then left[#left + 1] = tonumber(p.pid) end
+	end
 	local r = {
 		pid = pid,
 		procs_left = left,

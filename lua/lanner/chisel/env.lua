@@ -82,7 +82,7 @@ local function loadfile_in(env, path, chunkname)
 	local fn, lerr = loadstring(src, "@" .. (chunkname or path))
 	if not fn then return nil, lerr end
 	if env then setfenv(fn, env) end
-	return fn
+	return fn, nil, src
 end
 M.loadfile_in = loadfile_in
 

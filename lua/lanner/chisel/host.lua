@@ -45,8 +45,11 @@ function M.new(path, name, opts)
 	}, Host)
 	h.api = api.new(h)
 	h.env = envm.new(h.api, h.out)
-	local fn, err = envm.loadfile_in(h.env, path, h.display)
+	local fn, err, src = envm.loadfile_in(h.env, path, h.display)
 	if not fn then return nil, "chisel " .. name .. ": " .. err end
+	-- A chisel that reads the thread table needs every process's fds, known
+	-- before anything runs (sysdig's lsof reads it in on_capture_start).
+	h.wants_fd_table = src:find("get_thread_table", 1, true) ~= nil
 	local ok, e = pcall(fn)
 	if not ok then return nil, "chisel " .. name .. ": " .. errmsg(e) end
 	local decl, derr = argm.declared(rawget(h.env, "args"))
@@ -236,6 +239,10 @@ function Host:interest()
 		names[#names + 1] = n
 		need.fields[n] = true
 		if hd.spec.needs_exit or not ENTRY_SAFE[n] then need.needs_exit = true end
+	end
+	if self.wants_fd_table then
+		-- makes lanner trace every fd-making and closing call (interest.lua)
+		need.fields["proc.fdopencount"] = true
 	end
 	if self.formatter_str then
 		need.needs_exit = true

@@ -130,13 +130,14 @@ function M.run(o)
 		needs[#needs + 1] = { types = fneed.types, fields = fneed.fields }
 	end
 
-	local modes, warnings = interest.compute(needs)
+	local modes, warnings, fd_full = interest.compute(needs)
 	for _, w in ipairs(warnings) do
 		if not o.quiet then errf("warning: %s", w) end
 	end
 	local sess = assert(session.new())
 	if o.snaplen then sess:set_snaplen(o.snaplen) end
 	sess:trace(modes)
+	sess:set_fd_tracking(fd_full)
 	if o.debug_filter then
 		local names = {}
 		for name, mode in pairs(modes) do names[#names + 1] = name end
@@ -145,6 +146,7 @@ function M.run(o)
 		for i, name in ipairs(names) do described[i] = name .. (modes[name] == "entry" and "(entry)" or "") end
 		io.stdout:write("# traced: ", table.concat(names, ","), "\n")
 		io.stdout:write("# modes: ", table.concat(described, " "), "\n")
+		io.stdout:write("# fd table: ", fd_full and "exact (fd syscalls traced)" or "read from the kernel per event", "\n")
 		io.stdout:flush()
 		sess:debug_filter(1)
 		return 0

@@ -15,6 +15,7 @@ local M = {}
 local fmt, concat = string.format, table.concat
 
 pcall(ffi.cdef, "long long strtoll(const char *s, char **end, int base);")
+pcall(ffi.cdef, "unsigned long long strtoull(const char *s, char **end, int base);")
 
 -- Field type -> comparison class.
 local CLASS = { string = "string", bytes = "string", number = "number", reltime = "number",
@@ -109,14 +110,19 @@ end
 -- constants (flag names) if it has them. Integers past 2^53 stay exact.
 local function number(st, text, f)
   if text:find("^%-?%d+$") and #text > 15 then
-    return ffi.C.strtoll(text, nil, 10)
+    local n = ffi.C.strtoll(text, nil, 10)
+    -- past int64 (a uint64 like 2^64-1): strtoll saturates
+    if n == 9223372036854775807LL and text ~= "9223372036854775807" then
+      n = ffi.C.strtoull(text, nil, 10)
+    end
+    return n
   end
   local n = lex.number(text) or tonumber(text)
   if n == nil and st.cat.const_value then
     local ok, c = pcall(st.cat.const_value, f.name, text)
     if ok and type(c) == "number" then n = c end
   end
-  if n == nil then
+  if n == nil or n ~= n then -- NaN would also break the set tables
     fail(fmt("field '%s' is numeric but '%s' is not a number", ftext(f), text))
   end
   return n
@@ -410,7 +416,11 @@ local function assemble(st, expr)
     out[#out + 1] = "local " .. concat(names, ", ")
   end
   for _, fn in ipairs(st.defs) do
-    if fn.comment then out[#out + 1] = "-- " .. fn.comment:gsub("[\r\n]", " ") end
+    if fn.comment then
+      local c = fn.comment:gsub("[\r\n]", " ")
+      if #c > 160 then c = c:sub(1, 157) .. "..." end
+      out[#out + 1] = "-- " .. c
+    end
     out[#out + 1] = "do"
     if #fn.upv > 0 then
       local names, vals = {}, {}
