@@ -209,3 +209,24 @@ describe("ch:interest()", function()
 		assert.is_false(i.needs_exit)
 	end)
 end)
+
+-- The CLI side of the contract (lua/lanner/cli/*.lua, owned by the lead;
+-- these need the changes described in the chisel host's report).
+describe("lanner's command line with chisels", function()
+	it("stops tracing when a chisel ends the capture", function()
+		local t0 = os.time()
+		local r = H.lanner({ "-c", "end_capture", "--", "sh", "-c", "cat /etc/hostname >/dev/null; sleep 8" },
+			{ path = FX })
+		assert.is_true(os.time() - t0 < 6, "lanner waited for the program")
+		assert.equal(0, r.status, r.err)
+		assert.matches("seen hostname, ending\ncapture ended\n", r.out)
+	end)
+
+	it("reads a filter after a chisel with only optional arguments as the filter", function()
+		local r = H.lanner({ "-c", "topfiles_bytes", "proc.name=cat", "--", "sh", "-c",
+			"cat /etc/hostname >/dev/null; head -c 10 /etc/passwd >/dev/null" })
+		assert.equal(0, r.status, r.err)
+		assert.matches("\n%S+ +/etc/hostname\n", r.out)
+		assert.not_matches("/etc/passwd", r.out)
+	end)
+end)

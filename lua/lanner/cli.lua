@@ -54,6 +54,17 @@ function M.main(argv)
 		io.stdout:write("lanner ", M.VERSION, "\n")
 		return 0
 	end
+	-- The configuration file (Falco's names) and -o key=value overrides
+	-- fill in what the command line left open.
+	local cf = io.open("/etc/lanner/lanner.yaml")
+	if cf then cf:close() end
+	if o.config or o.options or cf then
+		local ok, cerr = require("lanner.config").apply(o)
+		if not ok then
+			errf("%s", cerr)
+			return 2
+		end
+	end
 	o.rules = expand_rule_paths(o.rules)
 	local info = require "lanner.cli.info"
 	if o.list_fields then return info.list_fields(o.list_prefix) end

@@ -96,19 +96,27 @@ function M.engine(set, opts) return engine.new(set, opts) end
 -- interest(opts) -> {types = set of event type names or nil (any event),
 -- fields = set, needs_exit = bool}: what the seccomp filter and state tables
 -- must provide for the rules an engine with the same opts would run.
+-- exit_types: the types whose exit stop some rule needs (nil: all).
 function Ruleset:interest(opts)
-  local types, fields, needs_exit = {}, {}, false
+  local types, fields, needs_exit, exit_types = {}, {}, false, {}
   for _, r in ipairs(engine.select(self.rules, opts)) do
     if r.types == nil then
       types = nil
     elseif types then
       for t in pairs(r.types) do types[t] = true end
     end
+    if exit_types then
+      if r.exit_types == nil and r.types == nil then
+        exit_types = nil
+      else
+        for t in pairs(r.exit_types or r.types) do exit_types[t] = true end
+      end
+    end
     for f in pairs(r.fields) do fields[f] = true end
     for _, f in ipairs(r.output_fields) do fields[f:match "^[^%[]+"] = true end
     needs_exit = needs_exit or r.needs_exit
   end
-  return { types = types, fields = fields, needs_exit = needs_exit }
+  return { types = types, fields = fields, needs_exit = needs_exit, exit_types = exit_types }
 end
 
 -- list() -> rows for --list-rules: {name, priority, tags, enabled, desc}

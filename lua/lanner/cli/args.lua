@@ -19,12 +19,21 @@ Output
       --output-file FILE write events and alerts to FILE, not stdout
   -q, --quiet            no progress or summary on stderr
       --stats            print tracing statistics at the end (stderr)
-Rules
+Captures
+  -w FILE                record events to a capture file (with a filter:
+                         only what matches)
+  -r FILE                read events from a capture instead of tracing
+  -C MB, -G SECS, -W N   rotate the capture by size or time, keep N files
+Rules and detections
   -R, --rules PATH       load a Falco rules file, or every *.yaml in a folder
                          (repeatable; later files may override earlier ones)
   -V, --validate         load and check the rules, report, exit 0 or 1
       --list-rules       name, priority, tags, enabled, description
   -m, --min-priority P   only rules at or above priority P
+      --script FILE      load a Lua detection script (repeatable)
+      --config FILE      configuration (default /etc/lanner/lanner.yaml)
+  -o, --option K=V       set a configuration key (repeatable)
+      --stats-interval S print statistics every S seconds
 Chisels
   -c, --chisel NAME [ARGS]  run a chisel (repeatable); ARGS is one word
   -cl, --list-chisels    list chisels by category
@@ -58,6 +67,9 @@ local with_value = {
 	["-w"] = "write_file", ["-r"] = "read_file",
 	["--test-rules"] = "test_rules",
 	["--attach-mode"] = "attach_mode",
+	["--config"] = "config",
+	["--stats-interval"] = "stats_interval",
+	["-C"] = "rotate_mb", ["-G"] = "rotate_secs", ["-W"] = "rotate_files",
 }
 
 local flags = {
@@ -113,6 +125,19 @@ function M.parse(argv, chisel_nargs)
 			if not pid or pid <= 0 then return nil, "--pid needs a process id, got '" .. v .. "'" end
 			o.pids = o.pids or {}
 			o.pids[#o.pids + 1] = math.floor(pid)
+		elseif a == "--script" then
+			local v, err
+			if eqv then v = eqv else v, err = value(a) end
+			if not v then return nil, err end
+			o.scripts = o.scripts or {}
+			o.scripts[#o.scripts + 1] = v
+		elseif a == "-o" or a == "--option" then
+			local v, err
+			if eqv then v = eqv else v, err = value(a) end
+			if not v then return nil, err end
+			if not v:find("=", 1, true) then return nil, "-o needs key=value, got '" .. v .. "'" end
+			o.options = o.options or {}
+			o.options[#o.options + 1] = v
 		elseif a == "-l" or a == "--list" then
 			o.list_fields = true
 			local nxt = argv[i + 1]
@@ -139,7 +164,7 @@ function M.parse(argv, chisel_nargs)
 		i = i + 1
 	end
 	if #o.filter_words > 0 then o.filter = table.concat(o.filter_words, " ") end
-	for _, k in ipairs { "numevents", "snaplen", "duration" } do
+	for _, k in ipairs { "numevents", "snaplen", "duration", "stats_interval", "rotate_mb", "rotate_secs", "rotate_files" } do
 		if o[k] then
 			local n = tonumber(o[k])
 			if not n or n < 0 then return nil, "option for " .. k .. " needs a number, got '" .. o[k] .. "'" end

@@ -1,12 +1,11 @@
--- The main job: load the consumers, trace the command, feed every event to
--- the event printer, the rules engine and the chisels.
+-- The main job: build the consumers, trace the command (or read a capture),
+-- and hand each event to the printer, the rules engine, the chisels, the
+-- detection scripts and the capture writer.
 local core = require "lanner.core"
 local fields = require "lanner.fields"
-local filter = require "lanner.filter"
-local format = require "lanner.format"
 local interest = require "lanner.interest"
 local session = require "lanner.session"
-local alert_format = require "lanner.alert_format"
+local consumers = require "lanner.cli.consumers"
 
 local ffi = core.ffi
 
@@ -18,27 +17,58 @@ end
 
 ffi.cdef [[ int isatty(int fd); ]]
 
-local DEFAULT_FORMAT = "%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info"
+local function print_debug_filter(sess, modes, fd_full)
+	local names = {}
+	for name in pairs(modes) do names[#names + 1] = name end
+	table.sort(names)
+	local described = {}
+	for i, name in ipairs(names) do described[i] = name .. (modes[name] == "entry" and "(entry)" or "") end
+	io.stdout:write("# traced: ", table.concat(names, ","), "\n")
+	io.stdout:write("# modes: ", table.concat(described, " "), "\n")
+	io.stdout:write("# fd table: ", fd_full and "exact (fd syscalls traced)" or "read from the kernel per event", "\n")
+	io.stdout:flush()
+	sess:debug_filter(1)
+end
 
--- Loads the rules and reports their problems; nil when a file could not be
--- used at all.
-local function load_rules(o)
-	local rules = require "lanner.rules"
-	local rs = rules.load(o.rules, { min_priority = o.min_priority })
-	for _, w in ipairs(rs.warnings or {}) do
-		if not o.quiet then io.stderr:write("lanner: warning: ", tostring(w), "\n") end
+-- Attach (--pid) and launch (-- COMMAND); nil, message, exit code on error.
+local function start(o, sess)
+	for _, apid in ipairs(o.pids or {}) do
+		local targets = { apid }
+		if o.children then
+			for _, c in ipairs(M.descendants(apid)) do targets[#targets + 1] = c end
+		end
+		for _, tp in ipairs(targets) do
+			local ok, err = sess:attach(tp, o.attach_mode)
+			if not ok and tp == apid then return nil, err, 2 end
+		end
 	end
-	for _, e in ipairs(rs.errors or {}) do
-		io.stderr:write("lanner: error: ", tostring(e), "\n")
+	if o.command then
+		local pid, err = sess:spawn(o.command)
+		if not pid then return nil, err, err:match("No such file") and 127 or 126 end
 	end
-	if rs.errors and #rs.errors > 0 then
-		io.stderr:write("lanner: rules with errors were skipped; the others are loaded\n")
+	return true
+end
+
+-- The event source: a live session or a capture being read.
+local function open_source(o, c)
+	if o.read_file then
+		local sess, err = session.open_capture(o.read_file, { progress = not o.quiet })
+		if not sess then return nil, err end
+		return sess
 	end
-	return rs, rules
+	local modes, warnings, fd_full = interest.compute(c.needs)
+	for _, w in ipairs(warnings) do
+		if not o.quiet then errf("warning: %s", w) end
+	end
+	local sess = assert(session.new())
+	if o.snaplen then sess:set_snaplen(o.snaplen) end
+	sess:trace(modes)
+	sess:set_fd_tracking(fd_full)
+	return sess, nil, modes, fd_full
 end
 
 function M.run(o)
-	if not o.command and not o.pids and not o.debug_filter then
+	if not o.command and not o.pids and not o.read_file and not o.debug_filter then
 		errf("nothing to run: give a command after -- (lanner -h for help)")
 		return 2
 	end
@@ -53,183 +83,107 @@ function M.run(o)
 	end
 	if ffi.C.isatty(1) == 0 or o.output_file then out:setvbuf("full") else out:setvbuf("line") end
 
-	local needs = {}
-	local rs, rules, engine
-	local env = { macros = {}, lists = {} }
-	if #o.rules > 0 then
-		rs, rules = load_rules(o)
-		env = rs.env or env
-		engine = rules.engine(rs, { rule_matching = o.rule_matching })
-		local int = rs:interest()
-		int.what = "rules"
-		needs[#needs + 1] = int
+	local outputs = require("lanner.outputs").new(o.output_config or { json_output = o.json }, { stream = out })
+	local alert = function(a) outputs:alert(a) end
+	local c, err = consumers.build(o, out, alert)
+	if not c then
+		errf("%s", err)
+		return 2
 	end
-
-	-- The command-line filter: Falco's syntax, macros and lists of the
-	-- loaded rules usable.
-	local evfilter, fneed
-	if o.filter then
-		local ast, err = filter.parse(o.filter)
-		if ast then ast, err = filter.expand(ast, env) end
-		if ast then
-			evfilter, err = filter.compile(ast, fields)
-		end
-		if not evfilter then
-			errf("filter: %s", err)
-			return 2
-		end
-		fneed = filter.analyze(ast, fields)
-		fneed.what = "filter"
+	local sess, serr, modes, fd_full = open_source(o, c)
+	if not sess then
+		errf("%s", serr)
+		return 2
 	end
-
-	local chisels = {}
-	if #o.chisels > 0 then
-		local chisel = require "lanner.chisel"
-		for _, c in ipairs(o.chisels) do
-			local ch, err = chisel.load(c.name, c.args, { output = out, filter = o.filter })
-			if not ch then
-				errf("%s", err)
-				return 2
-			end
-			chisels[#chisels + 1] = ch
-			needs[#needs + 1] = ch:interest()
-		end
-	end
-
-	local print_events = o.print ~= nil or (not engine and #chisels == 0)
-	local fmt, fmt_fields
-	if print_events then
-		local f = o.print or DEFAULT_FORMAT
-		if o.json and not o.print then
-			fmt = function(ev) return format.json(ev) end
-		elseif o.json then
-			local err
-			fmt, err = format.compile_json(f)
-			if not fmt then
-				errf("format: %s", err)
-				return 2
-			end
-		else
-			local err
-			fmt, err = format.compile(f)
-			if not fmt then
-				errf("format: %s", err)
-				return 2
-			end
-		end
-		fmt_fields = {}
-		for _, n in ipairs(format.fields_of(f)) do fmt_fields[n] = true end
-		local need = { types = fneed and fneed.types, fields = fmt_fields, what = nil }
-		if fneed then
-			for k in pairs(fneed.fields or {}) do fmt_fields[k] = true end
-		end
-		needs[#needs + 1] = need
-	elseif fneed then
-		-- a filter with rules or chisels only narrows the printed events;
-		-- it still adds what its own fields need
-		needs[#needs + 1] = { types = fneed.types, fields = fneed.fields }
-	end
-
-	local modes, warnings, fd_full = interest.compute(needs)
-	for _, w in ipairs(warnings) do
-		if not o.quiet then errf("warning: %s", w) end
-	end
-	local sess = assert(session.new())
-	if o.snaplen then sess:set_snaplen(o.snaplen) end
-	sess:trace(modes)
-	sess:set_fd_tracking(fd_full)
 	if o.debug_filter then
-		local names = {}
-		for name, mode in pairs(modes) do names[#names + 1] = name end
-		table.sort(names)
-		local described = {}
-		for i, name in ipairs(names) do described[i] = name .. (modes[name] == "entry" and "(entry)" or "") end
-		io.stdout:write("# traced: ", table.concat(names, ","), "\n")
-		io.stdout:write("# modes: ", table.concat(described, " "), "\n")
-		io.stdout:write("# fd table: ", fd_full and "exact (fd syscalls traced)" or "read from the kernel per event", "\n")
-		io.stdout:flush()
-		sess:debug_filter(1)
+		print_debug_filter(sess, modes, fd_full)
 		return 0
 	end
 	fields.set_session(sess.s)
-	for _, ch in ipairs(chisels) do ch:start(sess) end
-
-	for _, apid in ipairs(o.pids or {}) do
-		local targets = { apid }
-		if o.children then
-			for _, c in ipairs(M.descendants(apid)) do targets[#targets + 1] = c end
-		end
-		for _, tp in ipairs(targets) do
-			local ok, err = sess:attach(tp, o.attach_mode)
-			if not ok and tp == apid then
-				errf("%s", err)
-				sess:stop_all()
-				return 2
-			end
+	if o.write_file then
+		local ok, werr = sess:capture_open(o.write_file, { rotate_mb = o.rotate_mb, rotate_secs = o.rotate_secs,
+			rotate_files = o.rotate_files, compress = o.compress })
+		if not ok then
+			errf("%s", werr)
+			return 2
 		end
 	end
-	if o.command then
-		local pid, err = sess:spawn(o.command)
-		if not pid then
-			errf("%s", err)
+	for _, ch in ipairs(c.chisels) do ch:start(sess) end
+	if not o.read_file then
+		local ok, msg, code = start(o, sess)
+		if not ok then
+			errf("%s", msg)
 			sess:stop_all()
-			return err:match("No such file") and 127 or 126
+			return code
 		end
 	end
+	local stopped = M.loop(o, sess, c, out, outputs)
+	for _, ch in ipairs(c.chisels) do ch:finish() end
+	if c.scripts then c.scripts:finish() end
+	if o.write_file then sess:capture_close() end
+	outputs:close()
+	out:flush()
+	if o.stats then require("lanner.cli.info").print_stats(sess:stats(), io.stderr) end
+	if out ~= io.stdout then out:close() end
+	if sess.read_error then
+		errf("%s", sess.read_error)
+		return 2
+	end
+	if stopped or o.read_file then return 0 end
+	local st = sess:exit_status()
+	return st >= 0 and st or 0
+end
 
-	local printed, stopped_by_us = 0, false
+-- The event loop.  Returns true if lanner itself stopped the program
+-- (-n, -M or a chisel's end_capture).
+function M.loop(o, sess, c, out, outputs)
+	local printed, stopped = 0, false
 	local deadline = o.duration and (os.time() + o.duration)
-	local alert_line = o.json and alert_format.json or alert_format.text
-	local nalerts = 0
 	local interval_ms = -1
-	for _, ch in ipairs(chisels) do
+	for _, ch in ipairs(c.chisels) do
 		local ms = ch:interval_ms()
 		if ms and (interval_ms < 0 or ms < interval_ms) then interval_ms = ms end
 	end
 	local timeout = interval_ms
-	if deadline and (timeout < 0 or timeout > 1000) then timeout = 1000 end
-
+	if (deadline or o.stats_interval) and (timeout < 0 or timeout > 1000) then timeout = 1000 end
+	local evfilter, printer, engine, chisels, scripts = c.filter, c.printer, c.engine, c.chisels, c.scripts
+	local writing = o.write_file ~= nil
+	local function stop()
+		stopped = true
+		sess:stop_all()
+	end
 	while true do
 		local ev = sess:next(timeout)
 		if ev == nil then break end
-		if ev then
-			if print_events and not stopped_by_us and (not evfilter or evfilter(ev)) then
-				local line = fmt(ev)
+		if ev and not stopped then
+			local pass = not evfilter or evfilter(ev)
+			if writing and pass then sess:capture_event(ev) end
+			if printer and pass then
+				local line = printer(ev)
 				if line then
 					out:write(line, "\n")
 					printed = printed + 1
-					if o.numevents and printed >= o.numevents then
-						stopped_by_us = true
-						sess:stop_all()
-					end
+					if o.numevents and printed >= o.numevents then stop() end
 				end
 			end
-			if engine and not stopped_by_us then
+			if engine then
 				local alerts = engine:process(ev)
 				if alerts then
-					for _, a in ipairs(alerts) do
-						out:write(alert_line(a), "\n")
-						nalerts = nalerts + 1
-					end
+					for _, a in ipairs(alerts) do outputs:alert(a) end
 				end
 			end
+			if scripts then scripts:on_event(ev) end
 			for _, ch in ipairs(chisels) do ch:on_event(ev) end
 		end
-		for _, ch in ipairs(chisels) do ch:tick(ev) end
-		if deadline and not stopped_by_us and os.time() >= deadline then
-			stopped_by_us = true
-			sess:stop_all()
+		for _, ch in ipairs(chisels) do
+			ch:tick(ev)
+			if ch.wants_end and ch:wants_end() and not stopped then stop() end
 		end
+		if scripts then scripts:tick(ev) end
+		outputs:tick()
+		if deadline and not stopped and os.time() >= deadline then stop() end
 	end
-	for _, ch in ipairs(chisels) do ch:finish() end
-	out:flush()
-	if o.stats then
-		require("lanner.cli.info").print_stats(sess:stats(), io.stderr)
-	end
-	if out ~= io.stdout then out:close() end
-	if stopped_by_us then return 0 end
-	local st = sess:exit_status()
-	return st >= 0 and st or 0
+	return stopped
 end
 
 -- Existing descendants of pid, from /proc/*/stat (parents before children).

@@ -272,6 +272,25 @@ function M.compile_rule(r, env)
     end
   end
 
+  -- The exit stop is needed where the condition or the output reads a
+  -- value known only after the syscall returned (%evt.res in an output).
+  local exit_types = info.exit_types
+  if exit_types and info.types then
+    exit_types = {}
+    for t in pairs(info.exit_types) do exit_types[t] = true end
+    for _, name in ipairs(ofields) do
+      local spec = fields and fields.resolve and fields.resolve(name:match("^[^%[]+"))
+      local ne = spec and spec.needs_exit
+      if ne == true then
+        for t in pairs(info.types) do exit_types[t] = true end
+      elseif type(ne) == "table" then
+        for t in pairs(ne) do
+          if info.types[t] then exit_types[t] = true end
+        end
+      end
+    end
+  end
+
   local pname = loader.PRIORITIES[r.priority + 1]
   local tags = loader.sorted_tags(r.tags)
   return {
@@ -281,7 +300,8 @@ function M.compile_rule(r, env)
     enabled = r.enabled, source = r.source, file = r.file, line = r.line,
     index = r.index, output_format = output, output = out_fn, output_fields = ofields,
     exceptions = r.exceptions, types = info.types, fields = info.fields or {},
-    needs_exit = info.needs_exit and true or false, warn_evttypes = r.warn_evttypes,
+    needs_exit = (info.needs_exit or (exit_types and next(exit_types) ~= nil)) and true or false,
+    exit_types = exit_types, warn_evttypes = r.warn_evttypes,
   }
 end
 

@@ -1,0 +1,108 @@
+-- Everything that reads events, built from the command line: the event
+-- printer (filter + format), the rules engine, the chisels and the detection
+-- scripts.  Each says what it needs (a "need" for lanner.interest).
+local fields = require "lanner.fields"
+local filter = require "lanner.filter"
+local format = require "lanner.format"
+
+local M = {}
+
+M.DEFAULT_FORMAT = "%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info"
+
+local function warn(o, msg)
+	if not o.quiet then io.stderr:write("lanner: warning: ", msg, "\n") end
+end
+
+local function load_rules(o, c)
+	local rules = require "lanner.rules"
+	local rs = rules.load(o.rules, { min_priority = o.min_priority })
+	for _, w in ipairs(rs.warnings or {}) do warn(o, tostring(w)) end
+	for _, e in ipairs(rs.errors or {}) do io.stderr:write("lanner: error: ", tostring(e), "\n") end
+	if rs.errors and #rs.errors > 0 then
+		io.stderr:write("lanner: rules with errors were skipped; the others are loaded\n")
+	end
+	c.env = rs.env or c.env
+	c.engine = rules.engine(rs, { rule_matching = o.rule_matching })
+	local need = rs:interest()
+	need.what = "rules"
+	c.needs[#c.needs + 1] = need
+end
+
+local function compile_filter(o, c)
+	local ast, err = filter.parse(o.filter)
+	if ast then ast, err = filter.expand(ast, c.env) end
+	local fn
+	if ast then fn, err = filter.compile(ast, fields) end
+	if not fn then return nil, "filter: " .. tostring(err) end
+	c.filter = fn
+	c.filter_need = filter.analyze(ast, fields)
+	c.filter_need.what = "filter"
+	return true
+end
+
+local function load_chisels(o, c, out)
+	local chisel = require "lanner.chisel"
+	for _, spec in ipairs(o.chisels) do
+		local ch, err = chisel.load(spec.name, spec.args, { output = out, filter = o.filter })
+		if not ch then return nil, err end
+		c.chisels[#c.chisels + 1] = ch
+		c.needs[#c.needs + 1] = ch:interest()
+	end
+	return true
+end
+
+local function load_scripts(o, c, alert)
+	local detect = require "lanner.detect.host"
+	local host, err = detect.load(o.scripts, { env = c.env, alert = alert, quiet = o.quiet })
+	if not host then return nil, err end
+	c.scripts = host
+	for _, need in ipairs(host:interest()) do c.needs[#c.needs + 1] = need end
+	return true
+end
+
+-- The event printer: -p, -j, or sysdig's default line.
+local function make_printer(o, c)
+	local f = o.print or M.DEFAULT_FORMAT
+	local fn, err
+	if o.json and not o.print then
+		fn = function(ev) return format.json(ev) end
+	elseif o.json then
+		fn, err = format.compile_json(f)
+	else
+		fn, err = format.compile(f)
+	end
+	if not fn then return nil, "format: " .. tostring(err) end
+	c.printer = fn
+	local used = {}
+	for _, n in ipairs(format.fields_of(f)) do used[n] = true end
+	local need = { types = c.filter_need and c.filter_need.types, fields = used }
+	if c.filter_need then
+		for k in pairs(c.filter_need.fields or {}) do used[k] = true end
+	end
+	c.needs[#c.needs + 1] = need
+	return true
+end
+
+-- Returns the consumers or nil, message.  alert(a) receives every alert.
+function M.build(o, out, alert)
+	local c = { needs = {}, chisels = {}, env = { macros = {}, lists = {} } }
+	if #o.rules > 0 then load_rules(o, c) end
+	local ok, err = true, nil
+	if o.filter then ok, err = compile_filter(o, c) end
+	if ok and #o.chisels > 0 then ok, err = load_chisels(o, c, out) end
+	if ok and o.scripts and #o.scripts > 0 then ok, err = load_scripts(o, c, alert) end
+	if not ok then return nil, err end
+	-- Events print unless something else answers: rules, chisels, scripts,
+	-- or a capture being written (sysdig -w prints nothing).
+	local answered = c.engine or #c.chisels > 0 or c.scripts or o.write_file
+	if o.print or not answered then
+		ok, err = make_printer(o, c)
+		if not ok then return nil, err end
+	elseif c.filter_need then
+		-- the filter still narrows what is recorded: its fields count
+		c.needs[#c.needs + 1] = { types = c.filter_need.types, fields = c.filter_need.fields }
+	end
+	return c
+end
+
+return M
