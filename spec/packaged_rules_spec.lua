@@ -1,7 +1,7 @@
 -- The packaged rule set (rules/*.yaml) against its cases
--- (spec/rules/cases.yaml): every case runs its command under
+-- (spec/rules/cases*.yaml): every case runs its command under
 -- `build/lanner -j -R rules/` and checks which rules alerted.  The case
--- format is described at the top of cases.yaml.
+-- format is described at the top of spec/rules/cases.yaml.
 --
 -- Needs root (tmpfs and network namespaces, cgroups for the container
 -- cases) and a built lanner; run from the repository root:
@@ -11,7 +11,7 @@ local json = require "dkjson"
 
 local LANNER = "build/lanner"
 local RULES_DIR = "rules"
-local CASES = "spec/rules/cases.yaml"
+local CASES = "spec/rules/cases*.yaml"
 local CONTAINER = "spec/rules/in_container.sh"
 local SKIP = 77 -- in_container.sh: no cgroup to fake a container with
 
@@ -127,8 +127,17 @@ local function parse_file(path)
   return docs[1]
 end
 
+-- Every case of spec/rules/cases*.yaml, in file order.
 local function load_cases()
-  return parse_file(CASES)
+  local _, out = sh("ls " .. CASES)
+  local all = {}
+  for path in out:gmatch("%S+") do
+    for _, c in ipairs(parse_file(path) or {}) do
+      c.file = path
+      all[#all + 1] = c
+    end
+  end
+  return all
 end
 
 -- Rule items of the packaged files, read as plain YAML.

@@ -9,6 +9,7 @@
 #include "lanner.h"
 
 #define LN_API __attribute__((visibility("default")))
+#define LN_VERSION "0.1.0"
 
 /* Index of the result and of derived values in ln_type_info.src. */
 enum { LN_SRC_RES = 6, LN_SRC_DERIVED = 7 };
@@ -36,6 +37,7 @@ struct ln_pstate {
 	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
+	struct ln_session *sess;	/* for the capture journal */
 	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id */
 	char *s_exe, *s_exepath, *s_args, *s_env, *s_cwd, *s_root, *s_cid;
 };
@@ -114,6 +116,11 @@ int64_t ln_arch_clone_flags(pid_t tid);
 /* --- seccomp_filter.c --- */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 
+/* --- state.c, for replaying a capture --- */
+struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
+struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
+void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
+
 /* --- session.c --- */
 /* Options of every tracee; launched ones add PTRACE_O_EXITKILL. */
 #define LN_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | \
@@ -176,6 +183,8 @@ struct ln_session {
 	char closed_name[LN_STR_MAX];
 	ln_event pseudo;		/* procexit and other core-made events */
 	ln_thread pseudo_thread;
+	struct ln_capw *capw;		/* capture being written, or NULL */
+	struct ln_capr *capr;		/* capture being read, or NULL */
 	char errmsg[512];
 };
 

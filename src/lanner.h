@@ -240,7 +240,8 @@ typedef struct ln_event {
 enum ln_next_result {
 	LN_NEXT_EVENT = 1,	/* *ev is set */
 	LN_NEXT_TIMEOUT = 0,	/* nothing within the timeout */
-	LN_NEXT_DONE = -1	/* no tracee left */
+	LN_NEXT_DONE = -1,	/* no tracee left, or the capture's end */
+	LN_NEXT_ERROR = -2	/* a capture being read is damaged: ln_errmsg */
 };
 
 /* What the traced program gets: per event type. */
@@ -267,6 +268,8 @@ typedef struct ln_session ln_session;
 
 /* Version of this contract compiled into the core (LN_ABI_VERSION). */
 int ln_abi_version(void);
+/* lanner's version, "0.1.0". */
+const char *ln_version(void);
 
 /* The syscall table: event type ids run from 0 to ln_ntypes()-1. */
 int ln_ntypes(void);
@@ -329,6 +332,26 @@ int ln_exit_status(ln_session *s);
 const ln_stats *ln_get_stats(ln_session *s);
 /* Events handed out per type: an array of ln_ntypes() counters. */
 const uint64_t *ln_type_counts(ln_session *s);
+
+/* Capture files (doc/capture-format.md). */
+typedef struct ln_capture_opts {
+	uint64_t rotate_bytes;	/* start a new file past this size, 0 never */
+	uint32_t rotate_secs;	/* start a new file after this long, 0 never */
+	uint32_t rotate_files;	/* with rotation: keep this many, 0 all */
+} ln_capture_opts;
+/* Record to path: a header and a snapshot of the state tables now, then
+ * every state change, and the events handed to ln_capture_event. */
+int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o);
+int ln_capture_event(ln_session *s, const ln_event *ev);
+int ln_capture_close(ln_session *s);
+/* Replay: ln_next returns the capture's events, with the state tables as
+ * they were, instead of tracing.  Call instead of ln_spawn/ln_attach. */
+int ln_capture_read(ln_session *s, const char *path);
+/* Fraction of the capture read so far, 0..1. */
+double ln_capture_progress(ln_session *s);
+/* Notes about a capture being read (unknown blocks skipped, a truncated
+ * end): "" when none. */
+const char *ln_capture_notes(ln_session *s);
 
 /* State tables.  Pointers stay valid until the next ln_next(). */
 ln_thread *ln_thread_get(ln_session *s, int tid);

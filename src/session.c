@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core.h"
+#include "capture.h"
 
 /* glibc's <sys/ptrace.h> clashes with <linux/ptrace.h>; call it raw. */
 long ln_ptrace(long req, pid_t pid, unsigned long addr, unsigned long data)
@@ -182,6 +183,8 @@ LN_API void ln_session_free(ln_session *s)
 		else if (pid > 0 && WIFSTOPPED(status))
 			pt(PTRACE_CONT, pid, 0, 0);
 	}
+	ln_capture_close(s);
+	ln_cap_free_reader(s);
 	ln_state_free_all(s);
 	free(s->preds);
 	free(s->type_counts);
@@ -722,6 +725,14 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
 {
 	ln_proc_free_deferred(s);
+	if (s->capr) {
+		int r = ln_cap_next(s, ev);
+		if (r == LN_NEXT_EVENT) {
+			s->stats.events++;
+			s->type_counts[(*ev)->type]++;
+		}
+		return r;
+	}
 	alarm_fired = 0;
 	/* The timer interrupts a blocking waitpid; it is disarmed on every
 	 * return so that no SIGALRM reaches the caller later. */

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "core.h"
+#include "capture.h"
 
 static unsigned hash(pid_t id)
 {
@@ -168,6 +169,9 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		t->pub.cap_permitted = c;
 	if ((q = strstr(buf, "\nCapEff:")) && sscanf(q + 8, "%llx", &c) == 1)
 		t->pub.cap_effective = c;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (p && p->sess)
+		ln_cap_touch(p->sess, LN_TOUCH_THREAD, t->pub.tid, 0);
 }
 
 /* Everything exec replaces: comm, exe, exepath, args, env, and the
@@ -227,6 +231,7 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 			p->pub.flags |= LN_PROC_EXE_WRITABLE;
 	}
 	p->pub.exec_ts = now;
+	ln_cap_touch(s, LN_TOUCH_PROC, pid, 0);
 }
 
 static void proc_link(struct ln_session *s, struct ln_pstate *p)
@@ -239,6 +244,8 @@ static void proc_link(struct ln_session *s, struct ln_pstate *p)
 		s->plist->lprev = p;
 	s->plist = p;
 	s->stats.procs_seen++;
+	p->sess = s;
+	ln_cap_touch(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
 
 static struct ln_pstate *proc_alloc(pid_t pid)
@@ -276,6 +283,53 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 	if (fds)
 		ln_proc_scan_fds(s, p);
 	return p;
+}
+
+/* --- replaying a capture: records made from blocks, not from /proc --- */
+
+struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid)
+{
+	struct ln_pstate *p = ln_proc_find(s, pid);
+	if (p)
+		return p;
+	p = proc_alloc(pid);
+	if (p)
+		proc_link(s, p);
+	return p;
+}
+
+/* str/len: exe, exepath, args, env, cwd, root, container_id */
+void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7])
+{
+	ln_proc *d = &p->pub;
+	set_str(&p->s_exe, &d->exe, str[0], len[0]);
+	set_str(&p->s_exepath, &d->exepath, str[1], len[1]);
+	set_str(&p->s_args, &d->args, str[2], len[2]);
+	d->args_len = len[2];
+	set_str(&p->s_env, &d->env, str[3], len[3]);
+	d->env_len = len[3];
+	set_str(&p->s_cwd, &d->cwd, str[4], len[4]);
+	set_str(&p->s_root, &d->root, str[5], len[5]);
+	set_str(&p->s_cid, &d->container_id, str[6], len[6]);
+}
+
+struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p)
+{
+	struct ln_tstate *t = ln_thread_find(s, tid);
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->pub.tid = tid;
+	t->pub.proc = &p->pub;
+	p->pub.nthreads++;
+	unsigned h = hash(tid);
+	t->hnext = s->threads[h];
+	s->threads[h] = t;
+	s->ntracees++;
+	s->stats.threads_seen++;
+	return t;
 }
 
 /* lanner and its ancestors (or an attached process's), read once from
@@ -409,6 +463,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	s->threads[h] = t;
 	s->ntracees++;
 	s->stats.threads_seen++;
+	ln_cap_touch(s, LN_TOUCH_THREAD, tid, 0);
 	return t;
 }
 
@@ -423,6 +478,8 @@ static void thread_unlink(struct ln_session *s, struct ln_tstate *t)
 
 void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
 {
+	ln_cap_touch(s, LN_TOUCH_THREAD_GONE, t->pub.tid, 0);
+	ln_cap_touch(s, LN_TOUCH_THREAD, newtid, 0);
 	thread_unlink(s, t);
 	t->pub.tid = newtid;
 	unsigned h = hash(newtid);
@@ -464,6 +521,7 @@ static void proc_destroy(struct ln_pstate *p)
  * event that reports its end may still point at it. */
 void ln_thread_gone(struct ln_session *s, struct ln_tstate *t)
 {
+	ln_cap_touch(s, LN_TOUCH_THREAD_GONE, t->pub.tid, 0);
 	thread_unlink(s, t);
 	s->ntracees--;
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
@@ -543,6 +601,8 @@ ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
 	memset(f, 0, sizeof(*f));
 	f->num = fd;
 	f->name = strdup("");
+	if (p->sess)
+		ln_cap_touch(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 	return f;
 }
 
@@ -554,6 +614,8 @@ void ln_fd_del(struct ln_pstate *p, int fd)
 	free(p->fds[fd]);
 	p->fds[fd] = NULL;
 	p->pub.nfds--;
+	if (p->sess)
+		ln_cap_touch(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 }
 
 void ln_fd_set_name(ln_fd *f, const char *name)

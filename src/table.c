@@ -177,3 +177,8 @@ LN_API int ln_abi_version(void)
 {
 	return LN_ABI_VERSION;
 }
+
+LN_API const char *ln_version(void)
+{
+	return LN_VERSION;
+}

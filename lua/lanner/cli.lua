@@ -5,7 +5,7 @@ local M = {}
 
 local args = require "lanner.cli.args"
 
-M.VERSION = "0.1.0"
+M.VERSION = nil	-- the core's, see main()
 
 local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
@@ -51,7 +51,8 @@ function M.main(argv)
 		return 0
 	end
 	if o.version then
-		io.stdout:write("lanner ", M.VERSION, "\n")
+		local core = require "lanner.core"
+		io.stdout:write("lanner ", core.ffi.string(core.C.ln_version()), "\n")
 		return 0
 	end
 	-- The configuration file (Falco's names) and -o key=value overrides

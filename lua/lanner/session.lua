@@ -8,6 +8,18 @@ Session.__index = Session
 
 local M = {}
 
+-- A session that replays a capture file instead of tracing.
+-- opts.progress: show progress on stderr when it is a terminal.
+function M.open_capture(path, opts)
+	local self, err = M.new()
+	if not self then return nil, err end
+	if C.ln_capture_read(self.s, path) < 0 then return nil, self:errmsg() end
+	self.progress = opts and opts.progress and ffi.C.isatty(2) == 1
+	local notes = self:capture_notes()
+	if notes then io.stderr:write("lanner: ", path, ": ", notes, "\n") end
+	return self
+end
+
 function M.new()
 	local s = C.ln_session_new()
 	if s == nil then return nil, "out of memory" end
@@ -77,12 +89,57 @@ function Session:attach(pid, mode)
 end
 
 -- Returns the next event (cdata ln_event*), false on timeout, nil when no
--- tracee is left.
+-- tracee is left (or the capture ended: self.read_error says if damaged).
 function Session:next(timeout_ms)
 	local r = C.ln_next(self.s, self.evp, timeout_ms or -1)
-	if r == 1 then return self.evp[0] end
+	if r == 1 then
+		if self.progress then self:show_progress() end
+		return self.evp[0]
+	end
 	if r == 0 then return false end
+	if r == C.LN_NEXT_ERROR then self.read_error = self:errmsg() end
+	if self.progress then self:show_progress(true) end
 	return nil
+end
+
+-- Capture files.  opts: rotate_mb, rotate_secs, rotate_files.
+function Session:capture_open(path, opts)
+	opts = opts or {}
+	local o = ffi.new("ln_capture_opts")
+	o.rotate_bytes = (opts.rotate_mb or 0) * 1024 * 1024
+	o.rotate_secs = opts.rotate_secs or 0
+	o.rotate_files = opts.rotate_files or 0
+	if C.ln_capture_open(self.s, path, o) < 0 then return nil, self:errmsg() end
+	return true
+end
+
+function Session:capture_event(ev)
+	return C.ln_capture_event(self.s, ev)
+end
+
+function Session:capture_close()
+	if C.ln_capture_close(self.s) < 0 then return nil, self:errmsg() end
+	return true
+end
+
+function Session:capture_notes()
+	local n = ffi.string(C.ln_capture_notes(self.s))
+	return n ~= "" and n or nil
+end
+
+ffi.cdef [[ int isatty(int fd); ]]
+local clock = os.clock
+
+-- Replay progress on stderr: events, percent of the file, rate.
+function Session:show_progress(final)
+	self.nread = (self.nread or 0) + (final and 0 or 1)
+	if not final and self.nread % 4096 ~= 0 then return end
+	local now = clock()
+	if not final and now - (self.last_progress or 0) < 0.5 then return end
+	self.last_progress = now
+	local rate = now > 0 and self.nread / now or 0
+	io.stderr:write(string.format("\r%d events, %.0f%%, %.0f events/s%s", self.nread,
+		C.ln_capture_progress(self.s) * 100, rate, final and "\n" or ""))
 end
 
 function Session:stop_all()

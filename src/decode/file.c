@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "decode/effects.h"
+#include "capture.h"
 
 #define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
 
@@ -114,6 +115,7 @@ EFFECT(effect_cwd)
 	free(p->s_cwd);
 	p->s_cwd = c;
 	p->pub.cwd = c;
+	ln_cap_touch(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
 
 EFFECT(effect_chroot)
@@ -128,4 +130,5 @@ EFFECT(effect_chroot)
 	free(p->s_root);
 	p->s_root = c;
 	p->pub.root = c;
+	ln_cap_touch(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }

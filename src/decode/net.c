@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "decode/effects.h"
+#include "capture.h"
 
 #define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
 
@@ -61,6 +62,7 @@ static void unix_name(ln_fd *f, const struct sockaddr_storage *l, socklen_t ll,
 /* Fill type, l4proto, both ends and the name of a socket fd. */
 void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 {
+	ln_cap_touch(s, LN_TOUCH_FD, p->pub.pid, f->num);
 	int sfd = ln_proc_pidfd_getfd(s, p, f->num);
 	if (sfd < 0) {
 		f->type = LN_FD_OTHER;
@@ -209,6 +211,8 @@ static void dgram_peer(struct ln_tstate *t, ln_event *ev, int addr_param)
 	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
 		return;
 	addr_to(&ss, f->tuple.rip, &f->tuple.rport);
+	if (p->sess)
+		ln_cap_touch(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 	char name[128];
 	ln_tuple_format(&f->tuple, f->is_server, name, sizeof(name));
 	ln_fd_set_name(f, name);

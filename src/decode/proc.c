@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include "decode/effects.h"
+#include "capture.h"
 
 /* After any set*id or capset: read what the kernel decided, which covers
  * saved ids, capability side effects and every set*id variant at once. */
@@ -26,6 +27,7 @@ EFFECT(effect_prctl)
 	if (n > 0) {
 		buf[n < LN_COMM_LEN ? n : LN_COMM_LEN - 1] = '\0';
 		snprintf(t->pub.proc->comm, LN_COMM_LEN, "%s", buf);
+		ln_cap_touch(s, LN_TOUCH_PROC, t->pub.proc->pid, 0);
 	}
 }
 
@@ -34,6 +36,7 @@ EFFECT(effect_setsid)
 	if (ev->res < 0)
 		return;
 	ln_proc *p = t->pub.proc;
+	ln_cap_touch(s, LN_TOUCH_PROC, p->pid, 0);
 	if (!strcmp(ln_type(ev->type)->name, "setsid")) {
 		p->sid = (int32_t)ev->res;
 		p->pgid = (int32_t)ev->res;

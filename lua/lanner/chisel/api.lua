@@ -169,13 +169,13 @@ function M.new(h)
 
 	function sysdig.set_fatfile_dump_mode() end -- no capture files written here
 
-	function sysdig.is_live() return true end
+	function sysdig.is_live() return h.read_file == nil end
 	function sysdig.is_tty() return state.is_tty() end
 	function sysdig.get_terminal_info() return state.terminal_info() end
 	function sysdig.get_machine_info() return state.machine_info() end
 	function sysdig.is_print_container_data() return true end
 	-- sysdig: "" for a live capture, the file name when reading one
-	function sysdig.get_evtsource_name() return "" end
+	function sysdig.get_evtsource_name() return h.read_file or "" end
 	function sysdig.get_read_progress() return 0 end
 
 	local function thread_table(filter, fds, barebone)

@@ -35,13 +35,14 @@ local function type_name(id) return core.type_name[id] end
 
 -- Loads the chisel file into a fresh environment and runs its top level.
 -- opts: output (file), filter (the command line's filter string or nil),
--- errout (where errors go, default io.stderr).
+-- errout (where errors go, default io.stderr), read_file (the capture file
+-- being replayed, for sysdig.is_live and get_evtsource_name).
 function M.new(path, name, opts)
 	opts = opts or {}
 	local h = setmetatable({
 		name = name, path = path, display = envm.display_path(path),
 		out = opts.output or io.stdout, err = opts.errout or io.stderr, errors = 0, warned = {},
-		handles = {}, type_name = type_name, log_level = 4,
+		handles = {}, type_name = type_name, log_level = 4, read_file = opts.read_file,
 	}, Host)
 	h.api = api.new(h)
 	h.env = envm.new(h.api, h.out)

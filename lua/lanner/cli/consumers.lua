@@ -102,6 +102,16 @@ function M.build(o, out, alert)
 		-- the filter still narrows what is recorded: its fields count
 		c.needs[#c.needs + 1] = { types = c.filter_need.types, fields = c.filter_need.fields }
 	end
+	if o.write_file then
+		-- A capture must let any field be evaluated later: every event
+		-- (or what the filter matches) and all the state syscalls.
+		c.needs[#c.needs + 1] = {
+			types = c.filter_need and c.filter_need.types,
+			fields = { ["fd.types"] = true, ["proc.cwd"] = true, ["user.name"] = true,
+				["group.name"] = true, ["thread.cap_effective"] = true, ["proc.name"] = true,
+				["proc.sid"] = true, ["proc.pgid"] = true },
+		}
+	end
 	return c
 end
 

@@ -1,0 +1,52 @@
+/*
+ * capture.h - capture files (doc/capture-format.md): what the writer, the
+ * reader and the state tables share.
+ */
+#ifndef LN_CAPTURE_H
+#define LN_CAPTURE_H
+#include "core.h"
+
+/* Block types.  A reader skips a type it does not know. */
+enum ln_block {
+	LN_BLK_HEADER = 1,	/* format, lanner version, host, times, type table */
+	LN_BLK_PROC = 2,	/* a process's state (new or changed) */
+	LN_BLK_THREAD = 3,	/* a thread's state (new or changed) */
+	LN_BLK_FD = 4,		/* an fd's state (new or changed) */
+	LN_BLK_FD_DEL = 5,	/* an fd closed */
+	LN_BLK_THREAD_GONE = 6,	/* a thread ended */
+	LN_BLK_EVENT = 7	/* one event */
+};
+
+enum {
+	LN_CAP_VERSION = 1,
+	LN_CAP_MAX_BLOCK = 1 << 20,	/* a longer block is damage, not data */
+};
+
+/* What changed since the last block was written: state is written before
+ * the next event, so a reader rebuilds the tables the event refers to. */
+enum ln_touch { LN_TOUCH_PROC, LN_TOUCH_THREAD, LN_TOUCH_FD, LN_TOUCH_THREAD_GONE };
+
+/* Growable little-endian encoder. */
+struct ln_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+void ln_buf_u8(struct ln_buf *b, uint8_t v);
+void ln_buf_u16(struct ln_buf *b, uint16_t v);
+void ln_buf_u32(struct ln_buf *b, uint32_t v);
+void ln_buf_u64(struct ln_buf *b, uint64_t v);
+void ln_buf_bytes(struct ln_buf *b, const void *p, size_t n);
+void ln_buf_str(struct ln_buf *b, const char *s, size_t n);
+
+uint32_t ln_crc32(uint32_t crc, const void *p, size_t n);
+
+/* The writer side of the state tables (no-ops without a capture). */
+void ln_cap_touch(struct ln_session *s, int what, int32_t a, int32_t b);
+void ln_cap_close_all(struct ln_session *s);
+void ln_cap_free_reader(struct ln_session *s);
+/* Replay: ln_next's source when the session reads a capture. */
+int ln_cap_next(struct ln_session *s, ln_event **ev);
+
+#endif
