@@ -28,7 +28,7 @@ DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml
 DEB_MISSING = $(shell for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
                 grep -q 'install ok installed' || echo $$p; done)
 
-.PHONY: all deps test demo bench install clean check-abi progs asan
+.PHONY: all deps test test-rules demo bench fuzz install clean progs asan
 all: $(B)/lanner $(B)/liblanner.so $(B)/lua/lanner/cdef.lua
 
 deps:
@@ -94,6 +94,10 @@ asan: $(B)/asan/lanner
 
 test: deps all progs asan $(B)/abi_layout
 	$(Q)CI=$${CI:-} sh spec/run.sh
+
+# The packaged rules' trigger and benign cases, through lanner --test-rules.
+test-rules: deps all
+	$(Q)for f in spec/rules/cases*.yaml; do build/lanner -q --test-rules $$f || exit 1; done
 
 demo: deps all
 	$(Q)sh doc/demo.sh

@@ -253,8 +253,13 @@ function Host:interest()
 	return need
 end
 
+-- How long the CLI may wait for an event before calling tick(false): a
+-- fraction of the interval, so that a quiet program's callbacks come on
+-- time by the wall clock.
+M.POLL_MS = 250
 function Host:interval_ms()
-	return self.iv and self.iv:ms() or nil
+	if not self.iv then return nil end
+	return math.min(self.iv:ms(), M.POLL_MS)
 end
 
 function Host:start(sess)
@@ -320,6 +325,10 @@ end
 function Host:finish()
 	if self.finished then return end
 	self.finished = true
+	if not self.disabled and self.iv and not self.end_requested then
+		-- an interval that ended since the last event still reports
+		self.iv:due(interval.now(), self.fire)
+	end
 	if not self.disabled then
 		local te = self.last_ts or interval.now()
 		local tf = self.first_ts or te
