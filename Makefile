@@ -100,7 +100,7 @@ test-rules: deps all
 	$(Q)for f in spec/rules/cases*.yaml; do build/lanner -q --test-rules $$f || exit 1; done
 
 demo: deps all
-	$(Q)sh doc/demo.sh
+	$(Q)sh doc/demo/run.sh
 
 bench: deps all progs $(BENCH_PROGS) $(B)/bench/floor_tracer
 	$(Q)sh bench/run.sh

@@ -707,8 +707,17 @@ void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
 			continue;
 		if (seen && fd < old_slots)
 			seen[fd] = 1;
-		if (fd < p->nfd_slots && p->fds[fd])
-			continue;
+		/* A known fd keeps what lanner learned of it (a socket's role)
+		 * only if it is still the same file: after a dup2 lanner did
+		 * not see, the number names another one. */
+		if (fd < p->nfd_slots && p->fds[fd]) {
+			struct stat st;
+			char path[64];
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
+			if (stat(path, &st) == 0 && st.st_ino == p->fds[fd]->ino &&
+			    st.st_dev == p->fds[fd]->dev)
+				continue;
+		}
 		ln_fd *f = ln_fd_set(p, fd);
 		if (f)
 			ln_fd_from_kernel(s, p, f);

@@ -34,10 +34,8 @@ local function expand_rule_paths(paths)
 	return out
 end
 
-local function chisel_nargs(name)
-	local ok, chisel = pcall(require, "lanner.chisel")
-	if not ok then return 0 end
-	return chisel.nargs(name) or 0
+local function chisel_nargs(name, next_word)
+	return require("lanner.chisel").nargs(name, next_word) or 0
 end
 
 function M.main(argv)

@@ -31,6 +31,17 @@ end
 -- Fields and the state syscalls they depend on (by prefix).
 local state_needs = {
 	{ prefix = "fd.types", types = fd_table_types },
+	-- which end is the server is known from listen/accept/connect only: the
+	-- kernel cannot tell an accepted socket from a connected one
+	{ prefix = "fd.sip", types = fd_table_types },
+	{ prefix = "fd.cip", types = fd_table_types },
+	{ prefix = "fd.sport", types = fd_table_types },
+	{ prefix = "fd.cport", types = fd_table_types },
+	{ prefix = "fd.snet", types = fd_table_types },
+	{ prefix = "fd.cnet", types = fd_table_types },
+	{ prefix = "fd.sproto", types = fd_table_types },
+	{ prefix = "fd.cproto", types = fd_table_types },
+	{ prefix = "fd.is_server", types = fd_table_types },
 	{ prefix = "proc.fdopencount", types = fd_table_types },
 	{ prefix = "proc.stdin", types = fd_table_types },
 	{ prefix = "proc.stdout", types = fd_table_types },

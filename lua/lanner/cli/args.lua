@@ -149,8 +149,9 @@ function M.parse(argv, chisel_nargs)
 			local name, err = value(a)
 			if not name then return nil, err end
 			local ch = { name = name }
-			local n = chisel_nargs and chisel_nargs(name) or 0
 			local nxt = argv[i + 1]
+			-- sysdig's rule: optional-only arguments give way to a filter
+			local n = chisel_nargs and chisel_nargs(name, nxt) or 0
 			if n > 0 and nxt and nxt ~= "--" then
 				ch.args = nxt
 				i = i + 1

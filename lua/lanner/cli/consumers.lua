@@ -43,7 +43,8 @@ end
 local function load_chisels(o, c, out)
 	local chisel = require "lanner.chisel"
 	for _, spec in ipairs(o.chisels) do
-		local ch, err = chisel.load(spec.name, spec.args, { output = out, filter = o.filter })
+		local ch, err = chisel.load(spec.name, spec.args, { output = out, filter = o.filter,
+			read_file = o.read_file })
 		if not ch then return nil, err end
 		c.chisels[#c.chisels + 1] = ch
 		c.needs[#c.needs + 1] = ch:interest()

@@ -74,7 +74,8 @@ function M.load(path, host)
 	local fn, err = loadstring(src, "@" .. self.display)
 	if not fn then return nil, err end
 	setfenv(fn, self.env)
-	local ok, rerr = xpcall(fn, host.msgh(self))
+	self.msgh = host.msgh(self)
+	local ok, rerr = xpcall(fn, self.msgh)
 	self.loading = false
 	if not ok then return nil, tostring(rerr) end
 	self.scanned = scan_fields(src)
