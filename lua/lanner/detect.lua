@@ -6,7 +6,7 @@
 --   d.alert{rule=, priority=, output=, tags=, fields=}
 --   d.every(secs, function(now) ... end)          timer on event time
 --   d.window(secs, max)  d.counter(max)  d.rate(n, secs[, max_keys])  d.map(max[, secs])
---   d.proc(pid)  d.now()
+--   d.proc(pid)  d.now()  d.quote(text)
 --
 -- Each script gets its own instance, bound to it by the script host (its
 -- `require` answers this name with the bound table): handlers, state and
@@ -70,6 +70,12 @@ function M.bind(sc)
 	end
 
 	function api.now() return clock.now end
+
+	-- d.quote(text): text for an output, shown as is (a % is doubled, so a
+	-- file name cannot be read as a %field).
+	function api.quote(text)
+		return (tostring(text):gsub("%%", "%%%%"))
+	end
 
 	return api
 end

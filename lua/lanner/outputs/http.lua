@@ -28,8 +28,11 @@ local Http = {}
 Http.__index = Http
 
 local function user_agent()
-	local ok, cli = pcall(require, "lanner.cli")
-	return "lanner/" .. (ok and cli.VERSION or "0")
+	local ok, v = pcall(function()
+		local core = require "lanner.core"
+		return ffi.string(core.C.ln_version())
+	end)
+	return ok and ("lanner/" .. v) or "lanner"
 end
 
 -- Options every request of this output shares, set once per handle.
