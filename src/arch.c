@@ -44,3 +44,30 @@ int64_t ln_arch_clone_flags(pid_t tid)
 #endif
 	return 0;
 }
+
+int ln_arch_deny_syscall(pid_t tid, int err)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+	r.orig_rax = (unsigned long long)-1;	/* no syscall */
+	r.rax = (unsigned long long)(long long)-err;
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#elif defined(__aarch64__)
+	int nr = -1;
+	struct iovec sc = { &nr, sizeof(nr) };
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_ARM_SYSTEM_CALL, &sc) < 0 ||
+	    syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+	r.regs[0] = (unsigned long long)(long long)-err;
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#else
+	(void)tid;
+	(void)err;
+	return -ENOSYS;
+#endif
+}

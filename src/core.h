@@ -11,6 +11,9 @@
 #define LN_API __attribute__((visibility("default")))
 #define LN_VERSION "0.1.0"
 
+/* SECCOMP_RET_DATA of a syscall that stops only to be checked. */
+enum { LN_TRACE_GUARD = 3 };
+
 /* Index of the result and of derived values in ln_type_info.src. */
 enum { LN_SRC_RES = 6, LN_SRC_DERIVED = 7 };
 
@@ -112,6 +115,8 @@ void ln_state_free_all(struct ln_session *s);
 
 /* --- arch.c --- */
 int64_t ln_arch_clone_flags(pid_t tid);
+/* At a seccomp stop: skip the syscall, which then returns -err. */
+int ln_arch_deny_syscall(pid_t tid, int err);
 
 /* --- seccomp_filter.c --- */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);

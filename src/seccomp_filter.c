@@ -10,12 +10,31 @@
  * default of killing the process.
  */
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "core.h"
+
+/* CLONE_UNTRACED would make a child the tracer never sees, which would
+ * still carry the filter: an escape, or a broken child.  clone's flags are
+ * a register, so the filter refuses it (EPERM); clone3's are in memory, so
+ * clone3 always stops (at entry at least) and the tracer refuses it there
+ * (LN_TRACE_GUARD: check only, no event unless the mode asks for one). */
+static int untraced_guard(scmp_filter_ctx ctx, const ln_type_info *ti, int mode)
+{
+	if (!strcmp(ti->name, "clone3"))
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(mode ? mode : LN_TRACE_GUARD), ti->nr, 0);
+	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), ti->nr, 1, untraced);
+	if (!r && mode != LN_TRACE_NONE) {
+		struct scmp_arg_cmp traced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0);
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(mode), ti->nr, 1, traced);
+	}
+	return r;
+}
 
 static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
 {
@@ -37,6 +56,10 @@ static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
 		int mode = s->mode[id];
 		if (ti->nr < 0)
 			continue;
+		if (!strcmp(ti->name, "clone") || !strcmp(ti->name, "clone3")) {
+			r = untraced_guard(ctx, ti, mode);
+			continue;
+		}
 		/* A plain mode covers every call; predicates only narrow a
 		 * syscall whose mode is otherwise NONE. */
 		if (mode != LN_TRACE_NONE) {

@@ -465,6 +465,19 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	return true;
 }
 
+/* clone3 with CLONE_UNTRACED: refused, as the filter refuses clone's. */
+static bool refuse_untraced(struct ln_tstate *t, uint64_t args_ptr)
+{
+	uint64_t flags;
+	if (ln_mem_read(t->pub.tid, args_ptr, &flags, sizeof(flags)) != sizeof(flags) ||
+	    !(flags & CLONE_UNTRACED))
+		return false;
+	if (ln_arch_deny_syscall(t->pub.tid, EPERM) < 0)
+		return false;
+	resume(t, 0);
+	return true;
+}
+
 static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ptrace_syscall_info info;
@@ -479,8 +492,14 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	return begin(s, t, info.arch, type, (const uint64_t *)info.seccomp.args,
-		     (int)(info.seccomp.ret_data & 3));
+	int mode = (int)(info.seccomp.ret_data & 3);
+	if (!strcmp(ln_type(type)->name, "clone3") && refuse_untraced(t, info.seccomp.args[0]))
+		return false;
+	if (mode == LN_TRACE_GUARD) {
+		resume(t, 0);
+		return false;
+	}
+	return begin(s, t, info.arch, type, (const uint64_t *)info.seccomp.args, mode);
 }
 
 static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)

@@ -19,7 +19,7 @@ function(e, proc)
 	local read = { time = e.time, name = e["fd.name"], pid = e.pid }
 	proc.state.secret = read
 	-- the parent keeps it too, for a sibling that does the sending
-	local parent = d.proc(e["proc.ppid"])
+	local parent = d.proc(e["proc.ppid"] or 0)
 	if parent then parent.state.child_secret = read end
 end)
 
@@ -29,7 +29,7 @@ d.on([[evt.type = connect and fd.typechar in (4, 6)
 function(e, proc)
 	local read, holder = proc.state.secret, proc
 	if not read then
-		holder = d.proc(e["proc.ppid"])
+		holder = d.proc(e["proc.ppid"] or 0)
 		read = holder and holder.state.child_secret
 	end
 	if not read or e.time - read.time > WINDOW_NS then return end
