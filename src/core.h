@@ -4,6 +4,7 @@
 #ifndef LN_CORE_H
 #define LN_CORE_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include "lanner.h"
@@ -180,7 +181,10 @@ struct ln_session {
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */
 	bool signals_installed;
 	bool detaching;
-	bool fd_lazy;			/* fds read from the kernel per event */			/* ln_stop_all: detach attached tracees */
+	bool fd_lazy;			/* fds read from the kernel per event */
+	int cpu_policy;			/* enum ln_cpu_policy */
+	bool pinned;			/* lanner was moved to one CPU */
+	cpu_set_t orig_mask;		/* lanner's CPUs before that */			/* ln_stop_all: detach attached tracees */
 	uint64_t evnum;
 	ln_stats stats;
 	uint64_t *type_counts;

@@ -303,6 +303,16 @@ int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_t value
  * entry (/proc/PID/fd/N, the socket itself): cheap when fd-using events
  * are rare, and never stale. */
 void ln_set_fd_tracking(ln_session *s, int full);
+/* Where lanner and its tracees run.  A stop wakes the tracer; in a VM a
+ * wake-up on another CPU costs about twice one on the same CPU. */
+enum ln_cpu_policy {
+	LN_CPU_FREE = 0,	/* leave it to the scheduler */
+	LN_CPU_TRACER = 1,	/* pin lanner to the CPU it starts on */
+	LN_CPU_SHARED = 2	/* lanner and a launched program on one CPU
+				   (the program sees a one-CPU affinity mask) */
+};
+/* Before ln_spawn/ln_attach. */
+void ln_set_cpu_policy(ln_session *s, int policy);
 /* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN). */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);
 /* Write the seccomp filter as libseccomp's PFC text to fd. */

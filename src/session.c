@@ -220,6 +220,25 @@ LN_API int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_
 	return 0;
 }
 
+LN_API void ln_set_cpu_policy(ln_session *s, int policy)
+{
+	s->cpu_policy = policy;
+}
+
+/* Pins lanner (and, with LN_CPU_SHARED, what it forks next) to the CPU it
+ * runs on now.  bench/RESULTS.md has the measurements behind the default. */
+static void place_cpus(struct ln_session *s)
+{
+	if (s->cpu_policy == LN_CPU_FREE || s->pinned ||
+	    sched_getaffinity(0, sizeof(s->orig_mask), &s->orig_mask) < 0)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	int cpu = sched_getcpu();
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	s->pinned = sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
 LN_API void ln_set_fd_tracking(ln_session *s, int full)
 {
 	s->fd_lazy = !full;
@@ -298,6 +317,9 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 	if (r < 0)
 		return r;
 	ln_install_signals(s);
+	place_cpus(s);
+	/* with LN_CPU_TRACER the program keeps every CPU lanner was given */
+	bool restore = s->pinned && s->cpu_policy == LN_CPU_TRACER;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -306,6 +328,8 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 		return -errno;
 	}
 	if (pid == 0) {
+		if (restore)
+			sched_setaffinity(0, sizeof(s->orig_mask), &s->orig_mask);
 		/* Wait for the tracer: it seizes us while we are stopped. */
 		raise(SIGSTOP);
 		struct sock_fprog fp = { (unsigned short)(len / sizeof(struct sock_filter)), prog };

@@ -289,7 +289,7 @@ function Outputs:close()
 			if n > 0 then parts[#parts + 1] = ("%s %d (queue full %d, failed %d)"):format(name, n, o.dropped or 0, o.failed or 0) end
 		end
 		table.sort(parts)
-		io.stderr:write(("lanner: %d alert deliveries lost: %s\n"):format(lost, table.concat(parts, "; ")))
+		self.stats_stream:write(("lanner: %d alert deliveries lost: %s\n"):format(lost, table.concat(parts, "; ")))
 	end
 end
 

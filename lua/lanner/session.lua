@@ -63,6 +63,14 @@ function Session:set_fd_tracking(full)
 	C.ln_set_fd_tracking(self.s, full and 1 or 0)
 end
 
+-- "free" (default), "tracer" or "shared": see enum ln_cpu_policy.
+function Session:set_cpu_policy(name)
+	local p = ({ free = C.LN_CPU_FREE, tracer = C.LN_CPU_TRACER, shared = C.LN_CPU_SHARED })[name]
+	if not p then return nil, "unknown CPU policy '" .. tostring(name) .. "' (free, tracer, shared)" end
+	C.ln_set_cpu_policy(self.s, p)
+	return true
+end
+
 function Session:set_snaplen(n)
 	C.ln_set_snaplen(self.s, n)
 end

@@ -19,6 +19,8 @@ Output
       --output-file FILE write events and alerts to FILE, not stdout
   -q, --quiet            no progress or summary on stderr
       --stats            print tracing statistics at the end (stderr)
+      --cpu POLICY       free (default), tracer (pin lanner to one CPU) or
+                         shared (lanner and the program on one CPU)
 Captures
   -w FILE                record events to a capture file (with a filter:
                          only what matches)
@@ -68,6 +70,7 @@ local with_value = {
 	["--test-rules"] = "test_rules",
 	["--attach-mode"] = "attach_mode",
 	["--config"] = "config",
+	["--cpu"] = "cpu_policy",
 	["--stats-interval"] = "stats_interval",
 	["-C"] = "rotate_mb", ["-G"] = "rotate_secs", ["-W"] = "rotate_files",
 }

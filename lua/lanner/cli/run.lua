@@ -64,6 +64,10 @@ local function open_source(o, c)
 	if o.snaplen then sess:set_snaplen(o.snaplen) end
 	sess:trace(modes)
 	sess:set_fd_tracking(fd_full)
+	if o.cpu_policy then
+		local ok, err = sess:set_cpu_policy(o.cpu_policy)
+		if not ok then return nil, err end
+	end
 	return sess, nil, modes, fd_full
 end
 

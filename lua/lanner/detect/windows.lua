@@ -204,9 +204,10 @@ end
 
 ---------------------------------------------------------------------------
 -- map(max, secs|nil): a table whose entries expire secs after they
--- were set (never when span is nil); at most max entries, the oldest set
--- is evicted first.  A queue of (key, time) in set order, with stale rows
--- skipped and compacted away, finds the oldest without a scan.
+-- were set (never when secs is nil); at most max entries, the oldest set
+-- is evicted first.  A queue of (key, set number) in set order, with stale
+-- rows (deleted or set again since) skipped and compacted away, finds the
+-- oldest without a scan.
 
 local Map = {}
 Map.__index = Map
@@ -214,13 +215,13 @@ Map.__index = Map
 function M.map(clock, max, span)
 	check(type(max) == "number" and max >= 1, "map: the maximum must be a number >= 1")
 	check(span == nil or (type(span) == "number" and span > 0), "map: the span must be a positive number of seconds")
-	return setmetatable({ clock = clock, max = math.floor(max), span = span and span * 1e9, v = {}, t = {}, n = 0,
-		qk = {}, qt = {}, qh = 1, qe = 0 }, Map)
+	return setmetatable({ clock = clock, max = math.floor(max), span = span and span * 1e9, v = {}, t = {},
+		seq = {}, n = 0, nset = 0, qk = {}, qs = {}, qh = 1, qe = 0 }, Map)
 end
 
 function Map:del(k)
 	if self.v[k] ~= nil then
-		self.v[k], self.t[k] = nil, nil
+		self.v[k], self.t[k], self.seq[k] = nil, nil, nil
 		self.n = self.n - 1
 	end
 end
@@ -235,36 +236,33 @@ function Map:get(k)
 	return v
 end
 
--- Drops queue rows whose key was deleted or set again since.
 function Map:compact()
-	local qk, qt, nk, nt = self.qk, self.qt, {}, {}
+	local qk, qs, nk, ns = self.qk, self.qs, {}, {}
 	for i = self.qh, self.qe do
 		local k = qk[i]
-		if self.t[k] == qt[i] and self.v[k] ~= nil then
-			nk[#nk + 1], nt[#nt + 1] = k, qt[i]
-		end
+		if self.seq[k] == qs[i] then nk[#nk + 1], ns[#ns + 1] = k, qs[i] end
 	end
-	self.qk, self.qt, self.qh, self.qe = nk, nt, 1, #nk
+	self.qk, self.qs, self.qh, self.qe = nk, ns, 1, #nk
 end
 
 function Map:set(k, v)
 	check(k ~= nil, "map:set: the key is nil")
 	if v == nil then return self:del(k) end
-	local now = self.clock.now
 	if self.v[k] == nil then
 		while self.n >= self.max do
 			-- the oldest live row: expired or not, it is the one to go
 			local i = self.qh
 			local qk = self.qk[i]
-			self.qk[i], self.qh = nil, i + 1
-			if self.t[qk] == self.qt[i] then self:del(qk) end
-			self.qt[i] = nil
+			if self.seq[qk] == self.qs[i] then self:del(qk) end
+			self.qk[i], self.qs[i], self.qh = nil, nil, i + 1
 		end
 		self.n = self.n + 1
 	end
-	self.v[k], self.t[k] = v, now
+	local s = self.nset + 1
+	self.nset = s
+	self.v[k], self.t[k], self.seq[k] = v, self.clock.now, s
 	self.qe = self.qe + 1
-	self.qk[self.qe], self.qt[self.qe] = k, now
+	self.qk[self.qe], self.qs[self.qe] = k, s
 	if self.qe - self.qh > 2 * self.max + 16 then self:compact() end
 end
 

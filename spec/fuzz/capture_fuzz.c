@@ -1,0 +1,151 @@
+/*
+ * capture_fuzz.c - libFuzzer target for the capture reader
+ * (src/capture_read.c): the bytes become a file, which is replayed to its
+ * end the way `lanner -r` does, and everything an event points at is
+ * touched the way the Lua side touches it (parameters rendered, the
+ * event's fd and tuple rendered, the thread, process and fd tables walked),
+ * so that a pointer the reader got wrong shows up here and not in Lua.
+ *
+ * Build and run: spec/fuzz/run.sh (make fuzz).  The memory limit matters:
+ * a capture of a few KB must never make the reader allocate much.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "lanner.h"
+
+/* Fails loudly if a string the core hands out is not NUL-terminated
+ * inside its allocation: ASan sees the strlen run off. */
+static size_t touch_str(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+static size_t touch_bytes(const char *p, size_t n)
+{
+	size_t sum = 0;
+	for (size_t i = 0; p && i < n; i++)
+		sum += (unsigned char)p[i];
+	return sum;
+}
+
+static size_t touch_fd(const ln_fd *f)
+{
+	char buf[512];
+	size_t sum = touch_str(f->name);
+	sum += touch_str(ln_fd_type_name(f->type));
+	sum += (unsigned char)ln_fd_typechar(f->type);
+	if (ln_tuple_format(&f->tuple, f->is_server, buf, sizeof(buf)) > 0)
+		sum += touch_str(buf);
+	if (ln_ip_format(f->tuple.family, f->tuple.lip, buf, sizeof(buf)) > 0)
+		sum += touch_str(buf);
+	return sum;
+}
+
+static size_t touch_proc(const ln_proc *p)
+{
+	size_t sum = touch_str(p->exe) + touch_str(p->exepath) + touch_str(p->cwd) +
+		     touch_str(p->root) + touch_str(p->container_id);
+	sum += strnlen(p->comm, sizeof(p->comm));
+	sum += touch_bytes(p->args, p->args_len) + touch_bytes(p->env, p->env_len);
+	return sum;
+}
+
+static size_t touch_event(ln_session *s, const ln_event *ev)
+{
+	char buf[8192];
+	size_t sum = 0;
+	const ln_type_info *ti = ln_type(ev->type);
+	if (ti)
+		sum += touch_str(ti->name) + touch_str(ln_category_name(ti->category));
+	for (int i = 0; i < ev->nparams && i < LN_MAX_PARAMS; i++) {
+		const ln_param *p = &ev->params[i];
+		if (p->str)
+			sum += touch_bytes(p->str, p->len);
+		if (ln_param_format(ev, i, buf, sizeof(buf)) >= 0)
+			sum += touch_str(buf);
+		sum += touch_str(ln_const_name(p->kind, p->val));
+	}
+	if (ev->has_res && ev->res < 0)
+		sum += touch_str(ln_errno_name((int)-ev->res));
+	if (ev->fd)
+		sum += touch_fd(ev->fd);
+	if (ev->thread) {
+		sum += (size_t)ev->thread->uid;
+		if (ev->thread->proc) {
+			const ln_proc *p = ev->thread->proc;
+			sum += touch_proc(p);
+			ln_fd *f = ln_fd_get(s, (ln_proc *)p, ev->fdnum);
+			if (f)
+				sum += touch_fd(f);
+			/* proc.pname, proc.aname[N]: the parent chain by pid */
+			const ln_proc *a = p;
+			for (int depth = 0; a && depth < 8; depth++)
+				a = ln_proc_get(s, a->ppid);
+		}
+	}
+	if (ln_thread_get(s, ev->tid))
+		sum++;
+	return sum;
+}
+
+/* The tables at the end, as a chisel's on_capture_end walks them. */
+static size_t touch_tables(ln_session *s)
+{
+	size_t sum = 0;
+	for (ln_proc *p = ln_proc_next(s, NULL); p; p = ln_proc_next(s, p)) {
+		sum += touch_proc(p);
+		for (ln_fd *f = ln_fd_next(s, p, NULL); f; f = ln_fd_next(s, p, f))
+			sum += touch_fd(f);
+	}
+	return sum;
+}
+
+static volatile size_t sink;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mfd = memfd_create("capture_fuzz", MFD_CLOEXEC);
+	if (mfd < 0)
+		return 0;
+	size_t off = 0;
+	while (off < size) {
+		ssize_t n = write(mfd, data + off, size - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	ln_session *s = ln_session_new();
+	if (!s) {
+		close(mfd);
+		return 0;
+	}
+	if (ln_capture_read(s, path) == 0) {
+		ln_event *ev;
+		int r;
+		/* A capture of N bytes holds fewer than N events: more means a
+		 * reader that does not advance. */
+		size_t guard = size + 16;
+		while ((r = ln_next(s, &ev, -1)) == LN_NEXT_EVENT && guard--)
+			sink += touch_event(s, ev);
+		if (r == LN_NEXT_EVENT)
+			abort();	/* the reader loops */
+		if (r == LN_NEXT_ERROR)
+			sink += touch_str(ln_errmsg(s));
+		sink += touch_str(ln_capture_notes(s));
+		double pr = ln_capture_progress(s);
+		if (!(pr >= 0.0 && pr <= 1.0))
+			abort();	/* read past the end, or a negative offset */
+		sink += touch_tables(s);
+	} else {
+		sink += touch_str(ln_errmsg(s));
+	}
+	ln_session_free(s);
+	close(mfd);
+	return 0;
+}
