@@ -128,6 +128,56 @@ describe("http output", function()
 	end)
 end)
 
+describe("http output over TLS", function()
+	local dir, server, cert, key
+	setup(function()
+		dir = H.tmpdir()
+		cert, key = H.make_cert(dir, "server")
+	end)
+	teardown(function() H.rmdir(dir) end)
+	after_each(function()
+		if server then server.stop() end
+		server = nil
+		os.remove(dir .. "/records.jsonl")
+	end)
+
+	local function send_one(cfg)
+		local o = http_outputs(server.url, cfg)
+		o:alert(alert(1))
+		o:close()
+		return o:stats().outputs.http
+	end
+
+	it("verifies the receiver against ca_cert", function()
+		if not cert then return pending("needs openssl") end
+		server = H.http_server(dir, "ok", { cert = cert, key = key })
+		assert.matches("^https://", server.url)
+		assert.equal(1, send_one({ ca_cert = cert }).sent)
+		assert.equal(1, #server.records())
+	end)
+
+	it("refuses a receiver it cannot verify, unless insecure", function()
+		if not cert then return pending("needs openssl") end
+		server = H.http_server(dir, "ok", { cert = cert, key = key })
+		local st = send_one({ ca_path = dir .. "/no-cas", ca_cert = "" })
+		assert.equal(0, st.sent)
+		assert.equal(1, st.failed)
+		assert.equal(0, st.retries) -- an unverified receiver stays unverified
+		assert.equal(0, #server.records())
+		assert.equal(1, send_one({ insecure = true }).sent)
+		assert.equal(1, #server.records())
+	end)
+
+	it("presents client_cert and client_key with mtls", function()
+		if not cert then return pending("needs openssl") end
+		local ccert, ckey = H.make_cert(dir, "client")
+		server = H.http_server(dir, "ok", { cert = cert, key = key, client_ca = ccert })
+		assert.equal(0, send_one({ ca_cert = cert, max_retries = 0 }).sent)
+		assert.equal(1, send_one({ ca_cert = cert, mtls = true, client_cert = ccert, client_key = ckey }).sent)
+		assert.equal(1, #server.records())
+	end)
+end)
+
 describe("http output through lanner", function()
 	if not H.ready() then
 		pending("needs build/lanner (make all)")

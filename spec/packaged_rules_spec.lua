@@ -162,6 +162,10 @@ end
 local ready = is_root() and read(LANNER) ~= nil
 
 describe("packaged rules", function()
+  teardown(function()
+    for _, ext in ipairs { "", ".out", ".err", ".rc" } do os.remove(scratch .. ext) end
+  end)
+
   if not ready then
     pending("needs root and build/lanner (make all)")
     return

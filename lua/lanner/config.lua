@@ -192,10 +192,13 @@ local function override(root, opt)
 	return true
 end
 
--- A section's settings that must hang together.
-local function check_section(ctx, name, v, node)
+-- A section's settings that must hang together.  A missing key is
+-- reported at the section's name, a bad one at its value.
+local function check_section(ctx, name, v, node, knode)
 	local function need(key, ok, msg)
-		if not ok then fail(ctx, node, name .. "." .. key, msg) end
+		if ok then return end
+		local at_node = node.map and node.map[key] or knode or node
+		fail(ctx, at_node, name .. "." .. key, msg)
 	end
 	if not v.enabled then return end
 	if name == "file_output" then
@@ -227,7 +230,7 @@ local function validate(ctx, root)
 					end
 				end
 			end
-			check_section(ctx, k, v, node)
+			check_section(ctx, k, v, node, knode)
 			cfg[k] = v
 		elseif TOP[k] then
 			cfg[k] = convert(ctx, node, k, TOP[k])

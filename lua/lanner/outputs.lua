@@ -146,7 +146,8 @@ end
 function Outputs:alert(a)
 	local c = self.counts
 	c.alerts = c.alerts + 1
-	c.per_rule[a.rule] = (c.per_rule[a.rule] or 0) + 1
+	local rule = a.rule or "?"
+	c.per_rule[rule] = (c.per_rule[rule] or 0) + 1
 	if self.bucket and not self.bucket:take(self.clock()) then
 		c.rate_limited = c.rate_limited + 1
 		return

@@ -54,7 +54,8 @@ end
 
 local function load_scripts(o, c, alert)
 	local detect = require "lanner.detect.host"
-	local host, err = detect.load(o.scripts, { env = c.env, alert = alert, quiet = o.quiet })
+	local host, err = detect.load(o.scripts, { env = c.env, alert = alert, quiet = o.quiet,
+		min_priority = o.min_priority })
 	if not host then return nil, err end
 	c.scripts = host
 	for _, need in ipairs(host:interest()) do c.needs[#c.needs + 1] = need end

@@ -29,8 +29,8 @@ end
 -- -V and --list-rules.
 function M.rules(o)
 	local rules = require "lanner.rules"
-	if #o.rules == 0 then
-		io.stderr:write("lanner: no rules given (-R FILE or folder)\n")
+	if #o.rules == 0 and not (o.scripts and #o.scripts > 0) then
+		io.stderr:write("lanner: no rules given (-R FILE or folder, or --script FILE)\n")
 		return 2
 	end
 	local rs = rules.load(o.rules, { min_priority = o.min_priority, validate = o.validate })
@@ -46,7 +46,12 @@ function M.rules(o)
 		local ne = #(rs.errors or {})
 		io.stdout:write(string.format("%s: %d rules, %d errors, %d warnings\n",
 			ne == 0 and "ok" or "failed", #(rs.rules or {}), ne, #(rs.warnings or {})))
-		return ne == 0 and 0 or 1
+		local se = 0
+		if o.scripts and #o.scripts > 0 then
+			se = require("lanner.detect.validate").report(o.scripts,
+				{ env = rs.env, min_priority = o.min_priority }, io.stdout)
+		end
+		return (ne == 0 and se == 0) and 0 or 1
 	end
 	return 0
 end

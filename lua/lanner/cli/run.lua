@@ -148,6 +148,10 @@ function M.loop(o, sess, c, out, outputs)
 		local ms = ch:interval_ms()
 		if ms and (interval_ms < 0 or ms < interval_ms) then interval_ms = ms end
 	end
+	if c.scripts then
+		local ms = c.scripts:interval_ms()
+		if ms and (interval_ms < 0 or ms < interval_ms) then interval_ms = ms end
+	end
 	local timeout = interval_ms
 	if (deadline or o.stats_interval) and (timeout < 0 or timeout > 1000) then timeout = 1000 end
 	local evfilter, printer, engine, chisels, scripts = c.filter, c.printer, c.engine, c.chisels, c.scripts

@@ -7,7 +7,7 @@
 --   local host, err = require("lanner.detect.host").load(files, {
 --     env = {macros=, lists=},   -- the rule files' (filter.expand)
 --     alert = function(a) end,   -- every alert (the CLI's outputs)
---     min_priority = "warning", quiet = bool, errout = io.stderr })
+--     min_priority = "warning", errout = io.stderr })
 --   host:interest()        -> list of needs (lanner.interest)
 --   host:on_event(ev)      -- ev: ln_event*, valid during the call
 --   host:tick(ev or false) -- after every wait (false: timed out)
@@ -117,8 +117,8 @@ function Host:report(where, sc, err)
 		e = { where = where, site = site, n = 0, script = sc }
 		self.errs[key] = e
 		self.errlist[#self.errlist + 1] = e
-		self.errout:write("lanner: script ", sc.display, ": error in ", where, ": ", err,
-			" (the program runs on; more errors here are counted)\n")
+		self.errout:write("lanner: script error: ", err, " (in the ", where,
+			"; the program runs on, more errors here are counted)\n")
 	end
 	e.n = e.n + 1
 	self.nerrors = self.nerrors + 1
@@ -213,8 +213,8 @@ function Host:finish()
 	self.finished = true
 	for _, e in ipairs(self.errlist) do
 		if e.n > 1 then
-			self.errout:write(string.format("lanner: script %s: %s raised %d errors at %s\n",
-				e.script.display, e.where, e.n, e.site))
+			self.errout:write(string.format("lanner: script error: the %s raised %d errors at %s\n",
+				e.where, e.n, e.site))
 		end
 	end
 end

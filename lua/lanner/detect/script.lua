@@ -91,7 +91,13 @@ function Script:add_handler(cond, fn, line)
 	if ast then ast, err = filter.expand(ast, self.host.env) end
 	local cfn
 	if ast then cfn, err = filter.compile(ast, fields, { name = "script " .. self.display .. ":" .. line }) end
-	if not cfn then return nil, "bad condition: " .. tostring(err) end
+	if not cfn then
+		err = tostring(err)
+		if err:find("undefined macro", 1, true) or err:find("undefined list", 1, true) then
+			err = err .. " (a condition may use the macros and lists of rule files loaded with -R)"
+		end
+		return nil, "bad condition: " .. err
+	end
 	local h = { cond = cfn, fn = fn, script = self, line = line, ast = ast,
 		where = self.display .. ":" .. line, info = filter.analyze(ast, fields) }
 	self.handlers[#self.handlers + 1] = h

@@ -124,13 +124,17 @@ function Http:start(slot, item)
 	self.inflight = self.inflight + 1
 end
 
+-- curl errors that another try cannot mend: unsupported protocol, bad
+-- URL, bad client certificate, receiver not verified, bad CA file.
+local PERMANENT = { [1] = true, [3] = true, [58] = true, [60] = true, [77] = true }
+
 -- Whether a finished request is done with (true), worth another try
 -- ("retry") or hopeless (false), and a word on why.
 local function verdict(lib, slot, result)
 	if result ~= 0 then
 		local msg = ffi.string(slot.errbuf)
 		if msg == "" then msg = ffi.string(lib.curl_easy_strerror(result)) end
-		return "retry", msg
+		return not PERMANENT[result] and "retry", msg
 	end
 	local code = ffi.new("long[1]")
 	lib.curl_easy_getinfo(slot.easy, curl.INFO_RESPONSE_CODE, code)
