@@ -24,7 +24,7 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 # Debian packages: build, test and demo needs.
 DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml-dev \
-             lua-busted strace
+             lua-busted strace libcurl4 python3 openssl
 DEB_MISSING = $(shell for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
                 grep -q 'install ok installed' || echo $$p; done)
 

@@ -32,6 +32,10 @@ local function bodies(server)
 end
 
 describe("http output", function()
+	if not H.PYTHON then
+		pending("needs python3 (the receiver)")
+		return
+	end
 	local dir, server
 	before_each(function() dir = H.tmpdir() end)
 	after_each(function()
@@ -129,6 +133,10 @@ describe("http output", function()
 end)
 
 describe("http output over TLS", function()
+	if not H.PYTHON then
+		pending("needs python3 (the receiver)")
+		return
+	end
 	local dir, server, cert, key
 	setup(function()
 		dir = H.tmpdir()
@@ -179,8 +187,8 @@ describe("http output over TLS", function()
 end)
 
 describe("http output through lanner", function()
-	if not H.ready() then
-		pending("needs build/lanner (make all)")
+	if not H.ready() or not H.PYTHON then
+		pending("needs build/lanner (make all) and python3")
 		return
 	end
 	local dir, server

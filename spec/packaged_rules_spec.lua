@@ -63,7 +63,7 @@ local function case_command(c)
   else
     cmd = "setsid -w " .. cmd
   end
-  if c.container then cmd = CONTAINER .. " sh -c " .. q(cmd) end
+  if c.container then cmd = "sh " .. CONTAINER .. " sh -c " .. q(cmd) end
   return cmd
 end
 

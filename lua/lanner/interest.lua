@@ -47,6 +47,7 @@ local state_needs = {
 	{ prefix = "proc.stdout", types = fd_table_types },
 	{ prefix = "proc.stderr", types = fd_table_types },
 	{ prefix = "fs.path.", types = function() return set { "chdir", "fchdir" } end },
+	{ prefix = "evt.abspath", types = function() return set { "chdir", "fchdir" } end },
 	{ prefix = "proc.cwd", types = function() return set { "chdir", "fchdir", "chroot" } end },
 	{ prefix = "user.", types = function() return set { "setuid", "setreuid", "setresuid" } end },
 	{ prefix = "group.", types = function() return set { "setgid", "setregid", "setresgid" } end },

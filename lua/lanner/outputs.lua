@@ -196,8 +196,9 @@ function Outputs:stats()
 	s.per_rule = s.rules -- the name this table had before
 	for _, o in ipairs(self.list) do s.outputs[o.name] = o:stats() end
 	if self.stats_source then
-		local st = self.stats_source()
-		if st then
+		-- a stats report must never take the session down
+		local ok, st = pcall(self.stats_source)
+		if ok and type(st) == "table" then
 			s.events = st.events
 			s.stops = (st.stops_entry or 0) + (st.stops_exit or 0) + (st.stops_ptrace or 0) + (st.stops_signal or 0)
 			s.drops = st.dropped

@@ -173,7 +173,25 @@ EFFECT(effect_connect)
 {
 	if (ev->res < 0 && ev->res != -115 /* EINPROGRESS */)
 		return;
-	refill(s, t, (int)ev->params[2].val, false);
+	int fd = (int)ev->params[2].val;
+	refill(s, t, fd, false);
+	/* A non-blocking connect in progress has no peer yet for the kernel
+	 * (getpeername fails): the address it is connecting to is the peer. */
+	struct ln_pstate *p = PROC(t);
+	ln_fd *f = fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
+	const ln_param *a = &ev->params[3];
+	if (!f || f->connected || !(a->flags & LN_PF_READ))
+		return;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, t->arena.buf + t->off[3], a->len < sizeof(ss) ? a->len : sizeof(ss));
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+		return;
+	addr_to(&ss, f->tuple.rip, &f->tuple.rport);
+	f->tuple.family = ss.ss_family;
+	char name[128];
+	ln_tuple_format(&f->tuple, f->is_server, name, sizeof(name));
+	ln_fd_set_name(f, name);
 }
 
 EFFECT(effect_bind)

@@ -87,7 +87,8 @@ function M.run(o)
 	end
 	if ffi.C.isatty(1) == 0 or o.output_file then out:setvbuf("full") else out:setvbuf("line") end
 
-	local outputs = require("lanner.outputs").new(o.output_config or { json_output = o.json }, { stream = out })
+	local outputs = require("lanner.outputs").new(o.output_config or { json_output = o.json },
+		{ stream = out, stats_interval = o.stats_interval, json = o.json, quiet = o.quiet })
 	local alert = function(a) outputs:alert(a) end
 	local c, err = consumers.build(o, out, alert)
 	if not c then
@@ -104,6 +105,7 @@ function M.run(o)
 		return 0
 	end
 	fields.set_session(sess.s)
+	outputs:set_stats_source(function() return sess:stats() end)
 	if o.write_file then
 		local ok, werr = sess:capture_open(o.write_file, { rotate_mb = o.rotate_mb, rotate_secs = o.rotate_secs,
 			rotate_files = o.rotate_files, compress = o.compress })
@@ -154,6 +156,8 @@ function M.loop(o, sess, c, out, outputs)
 	end
 	local timeout = interval_ms
 	if (deadline or o.stats_interval) and (timeout < 0 or timeout > 1000) then timeout = 1000 end
+	local wake = outputs:wake_ms()
+	if wake and (timeout < 0 or timeout > wake) then timeout = wake end
 	local evfilter, printer, engine, chisels, scripts = c.filter, c.printer, c.engine, c.chisels, c.scripts
 	local writing = o.write_file ~= nil
 	local function stop()

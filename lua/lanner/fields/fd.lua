@@ -24,7 +24,9 @@ local RELATED = core.types_with_flags(cm.FD_RELATED)
 -- fd fields known only at the exit: fds a syscall makes, and sockets whose
 -- ends the syscall sets (a connect's peer, a bind's local address).
 local CREATES = core.types_with_flags(cm.TF.FD_CREATE)
-for _, n in ipairs { "connect", "bind", "listen" } do CREATES[n] = true end
+for _, n in ipairs { "connect", "bind", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg" } do
+	CREATES[n] = true
+end
 
 -- The event's fd, or false when the event type has nothing to do with fds
 -- (every fd field is then missing, as sinsp's extract_fd() failing).

@@ -91,6 +91,13 @@ function M.new(cfg, common)
 		backoff_until = 0, backoff = 0,
 		counts = { sent = 0, failed = 0, retries = 0 },
 	}, Http)
+	if self.compress then
+		local ok, gerr = curl.gzip("")
+		if not ok then
+			common.warn("http-gzip", "http_output.compress_uploads: " .. gerr .. ", bodies sent uncompressed")
+			self.compress = false
+		end
+	end
 	local h = lib.curl_slist_append(nil, "Content-Type: application/json")
 	if self.compress then h = lib.curl_slist_append(h, "Content-Encoding: gzip") end
 	h = lib.curl_slist_append(h, "Expect:") -- no 100-continue round trip
@@ -109,11 +116,8 @@ end
 
 function Http:start(slot, item)
 	if not item.body then
-		item.body = item.line
-		if self.compress then
-			local gz, err = curl.gzip(item.line)
-			if gz then item.body = gz else self.warn("http-gzip", "http_output: " .. err .. ", sent uncompressed") end
-		end
+		-- zlib was checked in new(): deflate of a string in memory cannot fail
+		item.body = self.compress and assert(curl.gzip(item.line)) or item.line
 	end
 	local lib = self.lib
 	lib.curl_easy_setopt(slot.easy, OPT.POSTFIELDSIZE, long(#item.body))
