@@ -27,7 +27,7 @@ static int seize_thread(struct ln_session *s, pid_t tid)
 {
 	if (ln_ptrace(PTRACE_SEIZE, tid, 0, LN_PTRACE_OPTIONS) < 0)
 		return -errno;
-	struct ln_tstate *t = ln_thread_new(s, tid, 0, LN_CHILD_UNKNOWN);
+	struct ln_tstate *t = ln_thread_new(s, tid, 0, LN_CHILD_EXISTING);
 	if (!t) {
 		ln_ptrace(PTRACE_DETACH, tid, 0, 0);
 		return -ENOMEM;

@@ -5,6 +5,7 @@
 #define LN_CORE_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include "lanner.h"
@@ -110,6 +111,8 @@ void ln_fd_del(struct ln_pstate *p, int fd);
 void ln_fd_set_name(ln_fd *f, const char *name);
 /* Name and type of fd from /proc/PID/fd/N and the socket itself. */
 void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
+/* decode/net.c: type, protocol, both ends and name of a socket fd. */
+void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
 char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
 void ln_state_free_all(struct ln_session *s);
@@ -128,6 +131,12 @@ struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_ps
 void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
 
 /* --- session.c --- */
+uint64_t ln_now_mono(void);
+/* Signals to lanner: forwarded or acted on between stops. */
+void ln_deliver_pending(struct ln_session *s);
+void ln_forward_due(struct ln_session *s, bool all);
+void ln_forward_cancel(struct ln_session *s, int sig, pid_t sender);
+extern volatile sig_atomic_t ln_alarm_fired;
 /* Options of every tracee; launched ones add PTRACE_O_EXITKILL. */
 #define LN_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | \
 	PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
@@ -149,7 +158,14 @@ struct ln_argpred {
 	uint64_t mask, value;
 };
 
-enum { LN_THASH = 4096, LN_CREATORS = 256 };
+enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30 };
+
+/* A signal to lanner waiting to be forwarded to the launched program. */
+struct ln_fwd {
+	int sig;
+	pid_t sender;
+	uint64_t due;		/* monotonic ns */
+};
 
 /* Who made a child whose first stop has not been seen yet, and how. */
 struct ln_creator {
@@ -160,7 +176,8 @@ struct ln_creator {
 enum ln_child_kind {
 	LN_CHILD_UNKNOWN = 0,		/* ask /proc */
 	LN_CHILD_THREAD,		/* CLONE_THREAD: the creator's process */
-	LN_CHILD_PROCESS		/* fork, vfork, clone without CLONE_THREAD */
+	LN_CHILD_PROCESS,		/* fork, vfork, clone without CLONE_THREAD */
+	LN_CHILD_EXISTING		/* attached: everything comes from /proc */
 };
 
 struct ln_session {
@@ -174,6 +191,10 @@ struct ln_session {
 	struct ln_pstate *deferred;	/* dead, freed at the next ln_next */
 	struct ln_tstate *dead_thread;	/* freed at the next ln_next */
 	int ntracees;
+	struct ln_fwd fwd[LN_MAX_FWD];
+	int nfwd;
+	struct ln_fwd seen[LN_MAX_FWD];	/* user signals the program got itself */
+	unsigned nseen;
 	struct ln_creator creators[LN_CREATORS];
 	unsigned ncreators;
 	pid_t root_pid;

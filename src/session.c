@@ -1,14 +1,11 @@
 /*
- * session.c - a tracing session: launching, the wait loop, and the ptrace
- * stops it turns into events.
+ * session.c - a tracing session: what to trace, signals to lanner itself,
+ * launching a program, and the state tables as Lua sees them.  The stops
+ * and the wait loop are in stops.c.
  *
  * Every tracee is PTRACE_SEIZE'd (so group-stops can be told apart from
- * signals and job control keeps working) with EXITKILL (nothing survives
- * lanner half-traced).  Syscalls stop at entry through the seccomp filter
- * (PTRACE_EVENT_SECCOMP); when the exit is wanted the tracee is resumed
- * with PTRACE_SYSCALL so that the next stop is the syscall's exit.  Process
- * life cycle comes from ptrace's own fork/vfork/clone/exec events, which
- * need no seccomp rule.
+ * signals and job control keeps working); launched ones with EXITKILL
+ * (nothing survives lanner half-traced).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -38,13 +35,6 @@ long ln_ptrace(long req, pid_t pid, unsigned long addr, unsigned long data)
 }
 #define pt ln_ptrace
 
-enum {
-#if defined(__x86_64__)
-	NATIVE_ARCH = AUDIT_ARCH_X86_64,
-#elif defined(__aarch64__)
-	NATIVE_ARCH = AUDIT_ARCH_AARCH64,
-#endif
-};
 
 uint64_t ln_now_realtime(void)
 {
@@ -53,7 +43,7 @@ uint64_t ln_now_realtime(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t now_mono(void)
+uint64_t ln_now_mono(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -79,23 +69,30 @@ LN_API const char *ln_errmsg(ln_session *s)
 /* --- signals to lanner itself --- */
 
 /* Signals that a process manager sends to stop or poke the workload are
- * forwarded to the launched program (lanner as a container entrypoint);
- * the same signals from the terminal reach the program without us. */
+ * forwarded to the launched program (lanner as a container entrypoint).
+ * The same signal may also have reached the program itself (Ctrl-C from
+ * the terminal, kill to the process group, the program's own kill(0, ..)):
+ * a user-sent signal is therefore held for LN_FWD_WAIT_MS, and dropped if
+ * the program's signal-delivery stop shows the same signal from the same
+ * sender (stops.c).  Without a launched program, INT/TERM/HUP/QUIT detach
+ * from the attached ones. */
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-static volatile sig_atomic_t pending_fwd[65];
-static volatile sig_atomic_t pending_any, alarm_fired, kill_requests;
+static volatile sig_atomic_t pending_sender[65];	/* sender pid + 1, 0 none */
+static volatile sig_atomic_t pending_tty[65];
+static volatile sig_atomic_t pending_any;
+volatile sig_atomic_t ln_alarm_fired;
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	if (sig == SIGALRM) {
-		alarm_fired = 1;
+		ln_alarm_fired = 1;
 		return;
 	}
 	if (si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL)
-		pending_fwd[sig] = 1;
-	else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
-		kill_requests++;	/* terminal: the program got it too */
+		pending_sender[sig] = si->si_pid + 1;
+	else
+		pending_tty[sig] = 1;
 	pending_any = 1;
 }
 
@@ -114,25 +111,68 @@ void ln_install_signals(struct ln_session *s)
 	s->signals_installed = true;
 }
 
-static void deliver_pending(struct ln_session *s)
+static bool program_alive(struct ln_session *s)
+{
+	return s->root_pid > 0 && s->root_status < 0;
+}
+
+/* The program's own delivery of the signal may be seen before lanner's
+ * handler has run: remember those for a moment. */
+static bool seen_lately(struct ln_session *s, int sig, pid_t sender)
+{
+	uint64_t now = ln_now_mono();
+	for (int i = 0; i < LN_MAX_FWD; i++)
+		if (s->seen[i].sig == sig && s->seen[i].sender == sender &&
+		    now - s->seen[i].due < 4 * LN_FWD_WAIT_MS * 1000000ull)
+			return true;
+	return false;
+}
+
+void ln_deliver_pending(struct ln_session *s)
 {
 	if (!pending_any)
 		return;
 	pending_any = 0;
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) {
 		int sig = forwarded[i];
-		if (pending_fwd[sig]) {
-			pending_fwd[sig] = 0;
-			if (s->root_pid > 0 && s->root_status < 0) {
-				if (kill_requests++ > 0)
-					ln_stop_all(s);	/* asked twice: stop now */
-				else
-					kill(s->root_pid, sig);
-			}
+		pid_t sender = (pid_t)pending_sender[sig] - 1;
+		bool tty = pending_tty[sig];
+		pending_sender[sig] = 0;
+		pending_tty[sig] = 0;
+		bool stops = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+		if ((sender >= 0 || tty) && !program_alive(s)) {
+			if (stops)
+				ln_stop_all(s);	/* attached only: detach */
+		} else if (sender >= 0 && s->nfwd < LN_MAX_FWD && !seen_lately(s, sig, sender)) {
+			s->fwd[s->nfwd++] = (struct ln_fwd){ sig, sender,
+				ln_now_mono() + LN_FWD_WAIT_MS * 1000000ull };
 		}
 	}
-	if (kill_requests > 1)
-		ln_stop_all(s);
+}
+
+void ln_forward_due(struct ln_session *s, bool all)
+{
+	uint64_t now = ln_now_mono();
+	for (int i = 0; i < s->nfwd;) {
+		if (all || now >= s->fwd[i].due) {
+			if (program_alive(s))
+				kill(s->root_pid, s->fwd[i].sig);
+			s->fwd[i] = s->fwd[--s->nfwd];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* The program got the signal from this sender itself: no forward. */
+void ln_forward_cancel(struct ln_session *s, int sig, pid_t sender)
+{
+	s->seen[s->nseen++ % LN_MAX_FWD] = (struct ln_fwd){ sig, sender, ln_now_mono() };
+	for (int i = 0; i < s->nfwd; i++)
+		if (s->fwd[i].sig == sig && s->fwd[i].sender == sender) {
+			s->fwd[i] = s->fwd[--s->nfwd];
+			return;
+		}
 }
 
 /* --- session --- */
@@ -371,421 +411,6 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 		s->root_pid = pid;
 	kill(pid, SIGCONT);
 	return pid;
-}
-
-/* --- stops --- */
-
-/* Tracees attached without a seccomp filter (syscall mode) stop at every
- * syscall's entry and exit; the others only where the filter says. */
-void ln_resume(struct ln_tstate *t, int sig)
-{
-	pt(t->want_exit || t->syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, t->pub.tid, 0, (unsigned long)sig);
-}
-#define resume ln_resume
-
-/* The fd an event is about: the new fd, or the first fd argument. */
-static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
-{
-	const ln_type_info *ti = ln_type(ev->type);
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	ev->fdnum = -1;
-	ev->fd = NULL;
-	if (!strcmp(ti->name, "close") && ev->has_res && s->closed_fd.num == (int)ev->params[1].val) {
-		ev->fdnum = s->closed_fd.num;
-		ev->fd = &s->closed_fd;
-		return;
-	}
-	if ((ti->flags & LN_TF_FD_CREATE) && ev->has_res && ev->res >= 0 &&
-	    ti->kind[0] == LN_K_RES_FD) {
-		ev->fdnum = (int32_t)ev->res;
-	} else if (ti->flags & (LN_TF_USES_FD | LN_TF_FD_CREATE)) {
-		for (int i = 0; i < ti->nparams; i++)
-			if (ti->kind[i] == LN_K_FD && ti->src[i] < 6) {
-				ev->fdnum = (int32_t)ev->params[i].val;
-				break;
-			}
-	} else {
-		/* mmap's fd, for file-backed maps */
-		for (int i = 0; i < ti->nparams; i++)
-			if (ti->kind[i] == LN_K_FD && ti->src[i] < 6 && ev->params[i].val >= 0) {
-				ev->fdnum = (int32_t)ev->params[i].val;
-				break;
-			}
-	}
-	if (ev->fdnum >= 0 && ev->fdnum < p->nfd_slots)
-		ev->fd = p->fds[ev->fdnum];
-}
-
-/* Lazy fd tracking: the fd this syscall acts on, as the kernel has it now,
- * before the syscall runs (a close still sees what it closes). */
-static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
-{
-	const ln_type_info *ti = ln_type(ev->type);
-	if (!(ti->flags & LN_TF_USES_FD))
-		return;
-	int fd = -1;
-	for (int i = 0; i < ti->nparams; i++)
-		if (ti->kind[i] == LN_K_FD && ti->src[i] < 6) {
-			fd = (int)ev->params[i].val;
-			break;
-		}
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	if (fd < 0 || !p)
-		return;
-	ln_fd *f = ln_fd_set(p, fd);
-	if (f)
-		ln_fd_from_kernel(s, p, f);
-	if (f && f->type == LN_FD_UNKNOWN)
-		ln_fd_del(p, fd);	/* not open: EBADF ahead */
-}
-
-/* The mode a syscall gets when no filter chose it (syscall mode): the
- * same decision the seccomp filter would take, made here. */
-static int mode_for(struct ln_session *s, int type, const uint64_t *args)
-{
-	int mode = s->mode[type];
-	for (int i = 0; !mode && i < s->npreds; i++) {
-		const struct ln_argpred *p = &s->preds[i];
-		if (p->type == type && (args[p->arg] & p->mask) == p->value)
-			mode = p->mode;
-	}
-	return mode;
-}
-
-static int type_of(uint32_t arch, int nr)
-{
-	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr);
-}
-
-/* A syscall's entry, from a seccomp stop or a syscall-entry stop. */
-static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
-		  const uint64_t *args, int mode)
-{
-	ln_event *ev = &t->ev;
-	ev->type = (uint16_t)type;
-	ev->tid = t->pub.tid;
-	ev->ts = ln_now_realtime();
-	ev->latency = 0;
-	ev->res = 0;
-	ev->has_res = 0;
-	ev->cpu = sched_getcpu();
-	ev->thread = &t->pub;
-	t->compat = arch != NATIVE_ARCH;
-	for (int i = 0; i < 6; i++)
-		ev->rawargs[i] = t->compat ? (uint32_t)args[i] : args[i];
-	ln_args_entry(s, t);
-	if (s->fd_lazy)
-		refresh_fd(s, t, ev);
-	if (mode == LN_TRACE_EXIT) {
-		t->phase = LN_PH_IN_SYSCALL;
-		t->want_exit = true;
-		t->entry_mono = now_mono();
-		resume(t, 0);
-		return false;
-	}
-	attach_fd(s, t, ev);
-	ln_event_finish(t);
-	resume(t, 0);
-	return true;
-}
-
-/* clone3 with CLONE_UNTRACED: refused, as the filter refuses clone's. */
-static bool refuse_untraced(struct ln_tstate *t, uint64_t args_ptr)
-{
-	uint64_t flags;
-	if (ln_mem_read(t->pub.tid, args_ptr, &flags, sizeof(flags)) != sizeof(flags) ||
-	    !(flags & CLONE_UNTRACED))
-		return false;
-	if (ln_arch_deny_syscall(t->pub.tid, EPERM) < 0)
-		return false;
-	resume(t, 0);
-	return true;
-}
-
-static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
-{
-	struct ptrace_syscall_info info;
-	s->stats.stops_entry++;
-	if (pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
-	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		resume(t, 0);
-		return false;
-	}
-	int type = type_of(info.arch, (int)info.seccomp.nr);
-	if (type < 0) {
-		resume(t, 0);
-		return false;
-	}
-	int mode = (int)(info.seccomp.ret_data & 3);
-	if (!strcmp(ln_type(type)->name, "clone3") && refuse_untraced(t, info.seccomp.args[0]))
-		return false;
-	if (mode == LN_TRACE_GUARD) {
-		resume(t, 0);
-		return false;
-	}
-	return begin(s, t, info.arch, type, (const uint64_t *)info.seccomp.args, mode);
-}
-
-static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
-{
-	struct ptrace_syscall_info info;
-	long r = pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info);
-	if (r > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY && t->syscall_mode &&
-	    t->phase == LN_PH_RUNNING) {
-		s->stats.stops_entry++;
-		int type = type_of(info.arch, (int)info.entry.nr);
-		int mode = type >= 0 ? mode_for(s, type, (const uint64_t *)info.entry.args) : 0;
-		if (mode)
-			return begin(s, t, info.arch, type, (const uint64_t *)info.entry.args, mode);
-		resume(t, 0);
-		return false;
-	}
-	s->stats.stops_exit++;
-	if (r <= 0 || info.op != PTRACE_SYSCALL_INFO_EXIT || t->phase != LN_PH_IN_SYSCALL) {
-		/* an entry stop we did not ask for, after an exec or signal */
-		t->want_exit = t->phase == LN_PH_IN_SYSCALL;
-		resume(t, 0);
-		return false;
-	}
-	ln_event *ev = &t->ev;
-	ev->res = info.exit.rval;
-	if (t->compat)
-		ev->res = (int32_t)ev->res;
-	ev->has_res = 1;
-	ev->latency = now_mono() - t->entry_mono;
-	ev->thread = &t->pub;
-	ev->tid = t->pub.tid;
-	ln_args_exit(s, t);
-	ln_effect_fn eff = ln_type_effect(ev->type);
-	if (eff)
-		eff(s, t, ev);
-	attach_fd(s, t, ev);
-	ln_event_finish(t);
-	t->phase = LN_PH_RUNNING;
-	t->want_exit = false;
-	resume(t, 0);
-	return true;
-}
-
-/* exec: the process image changed.  From a non-leader thread, the execing
- * thread takes the leader's tid and every other thread is gone. */
-static void on_exec(struct ln_session *s, struct ln_tstate *t)
-{
-	unsigned long former = 0;
-	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&former);
-	if ((pid_t)former != t->pub.tid && former > 0) {
-		struct ln_tstate *old = ln_thread_find(s, (pid_t)former);
-		if (old && old != t) {
-			pid_t leader = t->pub.tid;
-			ln_thread_gone(s, t);	/* the leader's record ends */
-			ln_thread_rekey(s, old, leader);
-			t = old;
-		}
-	}
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	ln_proc_load_exec(s, p, ln_now_realtime());
-	ln_proc_load_creds(t);
-	ln_proc_scan_fds(s, p);
-	resume(t, 0);
-}
-
-/* A new child is only recorded at its own first stop: if it has already
- * stopped (or even ended) by now, a record made here would be a ghost.
- * Until then remember who made it, so its state is copied from its real
- * creator (PPid would name the grandparent after CLONE_PARENT). */
-static void on_new_child(struct ln_session *s, struct ln_tstate *t)
-{
-	unsigned long child = 0;
-	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
-	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
-		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-		int64_t flags = ln_arch_clone_flags(t->pub.tid);
-		c->child = (pid_t)child;
-		c->creator = t->pub.tid;
-		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
-			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
-	}
-	resume(t, 0);
-}
-
-static pid_t creator_of(struct ln_session *s, pid_t child, int *kind)
-{
-	*kind = LN_CHILD_UNKNOWN;
-	for (int i = 0; i < LN_CREATORS; i++)
-		if (s->creators[i].child == child) {
-			s->creators[i].child = 0;
-			*kind = s->creators[i].kind;
-			return s->creators[i].creator;
-		}
-	return 0;
-}
-
-static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
-{
-	ln_proc *p = t->pub.proc;
-	bool last = p && p->nthreads == 1;
-	int type = ln_type_id("procexit");
-	bool emit = last && type >= 0 && s->mode[type] != LN_TRACE_NONE;
-	if (emit) {
-		ln_event *ev = &s->pseudo;
-		const ln_type_info *ti = ln_type(type);
-		memset(ev, 0, sizeof(*ev));
-		ev->type = (uint16_t)type;
-		ev->ts = ln_now_realtime();
-		ev->tid = t->pub.tid;
-		ev->cpu = sched_getcpu();
-		ev->fdnum = -1;
-		ev->thread = &t->pub;
-		ev->nparams = ti->nparams;
-		for (int i = 0; i < ti->nparams; i++)
-			ev->params[i].kind = ti->kind[i];
-		ev->params[0].val = status;
-		ev->params[1].val = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		ev->params[2].val = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-		ev->params[3].val = WIFSIGNALED(status) && WCOREDUMP(status);
-		ev->res = 0;
-	}
-	if (p)
-		p->flags |= last ? LN_PROC_EXITED : 0;
-	ln_thread_gone(s, t);
-	return emit;
-}
-
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-/* One waitpid result; true if it made an event (in *out). */
-static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
-{
-	struct ln_tstate *t = ln_thread_find(s, pid);
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		if (pid == s->root_pid)
-			s->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (!t)
-			return false;
-		*out = &s->pseudo;
-		return on_death(s, t, status);
-	}
-	if (!WIFSTOPPED(status))
-		return false;
-	if (!t) {
-		/* a new child at its first stop */
-		int kind;
-		pid_t creator = creator_of(s, pid, &kind);
-		t = ln_thread_new(s, pid, creator, kind);
-		if (!t) {
-			pt(PTRACE_CONT, pid, 0, 0);
-			return false;
-		}
-	}
-	if (ln_detach_if_leaving(s, t, status))
-		return false;
-	int sig = WSTOPSIG(status), event = status >> 16;
-	if (sig == (SIGTRAP | 0x80)) {
-		*out = &t->ev;
-		return on_syscall_stop(s, t);
-	}
-	switch (event) {
-	case PTRACE_EVENT_SECCOMP:
-		*out = &t->ev;
-		return on_seccomp(s, t);
-	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK:
-	case PTRACE_EVENT_CLONE:
-		s->stats.stops_ptrace++;
-		on_new_child(s, t);
-		return false;
-	case PTRACE_EVENT_EXEC:
-		s->stats.stops_ptrace++;
-		on_exec(s, t);
-		return false;
-	case PTRACE_EVENT_STOP:
-		s->stats.stops_signal++;
-		if (is_stop_signal(sig)) {
-			/* group-stop: stay stopped, but let SIGCONT through */
-			t->group_stopped = true;
-			pt(PTRACE_LISTEN, pid, 0, 0);
-		} else {
-			t->seen_first_stop = true;
-			resume(t, 0);
-		}
-		return false;
-	case 0:
-		/* signal-delivery-stop: pass the signal on unchanged */
-		s->stats.stops_signal++;
-		t->group_stopped = false;
-		resume(t, sig);
-		return false;
-	default:
-		s->stats.stops_ptrace++;
-		resume(t, 0);
-		return false;
-	}
-}
-
-/* ms > 0 arms the one-shot timer behind ln_next's timeout, 0 disarms. */
-static void arm_alarm(int ms)
-{
-	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms)
-{
-	for (;;) {
-		deliver_pending(s);
-		if (s->ntracees <= 0)
-			return LN_NEXT_DONE;
-		int status;
-		pid_t pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
-		if (pid == 0)
-			return LN_NEXT_TIMEOUT;
-		if (pid < 0) {
-			if (errno == EINTR) {
-				if (alarm_fired)
-					return LN_NEXT_TIMEOUT;
-				continue;
-			}
-			s->ntracees = 0;	/* ECHILD: nobody left */
-			return LN_NEXT_DONE;
-		}
-		uint64_t t0 = now_mono();
-		ln_event *out = NULL;
-		bool made = handle(s, pid, status, &out);
-		s->stats.tracer_ns += now_mono() - t0;
-		if (made && out) {
-			out->num = ++s->evnum;
-			s->stats.events++;
-			s->type_counts[out->type]++;
-			*ev = out;
-			return LN_NEXT_EVENT;
-		}
-	}
-}
-
-LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
-{
-	ln_proc_free_deferred(s);
-	if (s->capr) {
-		int r = ln_cap_next(s, ev);
-		if (r == LN_NEXT_EVENT) {
-			s->stats.events++;
-			s->type_counts[(*ev)->type]++;
-		}
-		return r;
-	}
-	alarm_fired = 0;
-	/* The timer interrupts a blocking waitpid; it is disarmed on every
-	 * return so that no SIGALRM reaches the caller later. */
-	bool armed = timeout_ms > 0;
-	if (armed)
-		arm_alarm(timeout_ms);
-	int r = wait_next(s, ev, timeout_ms);
-	if (armed)
-		arm_alarm(0);
-	return r;
 }
 
 /* --- state access for Lua --- */

@@ -74,7 +74,7 @@ static size_t touch_event(ln_session *s, const ln_event *ev)
 			sum += touch_str(buf);
 		sum += touch_str(ln_const_name(p->kind, p->val));
 	}
-	if (ev->has_res && ev->res < 0)
+	if (ev->has_res && ev->res < 0 && ev->res > -4096)
 		sum += touch_str(ln_errno_name((int)-ev->res));
 	if (ev->fd)
 		sum += touch_fd(ev->fd);

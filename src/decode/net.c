@@ -16,8 +16,6 @@
 
 #define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
 
-void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
-
 static void addr_to(const struct sockaddr_storage *ss, uint8_t ip[16], uint16_t *port)
 {
 	if (ss->ss_family == AF_INET) {

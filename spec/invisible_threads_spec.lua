@@ -1,0 +1,250 @@
+-- Threads and processes under lanner: exec from a thread that is not the
+-- leader (while others exit), vfork, clone3 with and without CLONE_THREAD,
+-- raw clone, CLONE_UNTRACED (which must not be a way out of tracing), the
+-- wait statuses a parent sees of children ending every way (zombies,
+-- orphans, SIGCHLD ignored), and a tracee that tries ptrace itself.  Each
+-- program prints what it saw; traced and untraced must print the same, and
+-- the events must show every child's marker syscall.
+local trace = require "spec.helpers.trace"
+local cmp = require "spec.helpers.compare"
+
+-- "*" prints events with fields that do not apply (<NA>) too.
+local FMT = "*%proc.pid %thread.tid %evt.type %evt.rawarg.fd %evt.rawres"
+
+local function parse(lines)
+	local out = {}
+	for _, l in ipairs(lines) do
+		local pid, tid, ty, fd, res = l:match("^(%d+) (%d+) (%S+) (%S+) (%S+)$")
+		if pid then
+			out[#out + 1] = { pid = tonumber(pid), tid = tonumber(tid), type = ty, fd = tonumber(fd),
+				res = tonumber(res), line = l }
+		end
+	end
+	return out
+end
+
+local function select(evs, pred)
+	local out = {}
+	for _, e in ipairs(evs) do
+		if pred(e) then out[#out + 1] = e end
+	end
+	return out
+end
+
+local function markers(evs, fd)
+	return select(evs, function(e) return e.type == "close" and e.fd == fd end)
+end
+
+local function traced(argv, filter, opts)
+	local r = cmp.lanner({ "-p", FMT, filter }, argv, opts or { timeout = 30 })
+	r.evs = parse(r.events)
+	return r
+end
+
+describe("invisible: execve from a thread that is not the leader (spec/progs/inv_exec_mt)", function()
+	teardown(cmp.cleanup)
+	local FILTER = "evt.type in (close, execve, exit, exit_group, procexit)"
+
+	for _, mode in ipairs { "leader waits", "leader exits first" } do
+		local argv = { trace.prog("inv_exec_mt") }
+		if mode == "leader exits first" then argv[2] = "leader-exits" end
+
+		describe(mode, function()
+			local a, runs
+
+			setup(function()
+				a = cmp.run(argv, { timeout = 30 })
+				runs = {}
+				for i = 1, 3 do runs[i] = traced(argv, FILTER) end
+			end)
+
+			it("untraced: the new image has the old pid, one thread, tid = pid", function()
+				assert.equal(0, a.status)
+				assert.truthy(a.stdout:match("after exec: same pid yes, tid is pid yes, threads 1\n"), a.stdout)
+			end)
+
+			it("traced (3 runs): same status and output", function()
+				for _, r in ipairs(runs) do
+					assert.is_false(r.timed_out)
+					assert.equal(a.status, r.status)
+					assert.equal(a.stdout, r.stdout)
+				end
+			end)
+
+			it("the exec'ing thread's marker is on its own tid, the execve and all after on the pid", function()
+				for _, r in ipairs(runs) do
+					local pid = r.evs[1] and r.evs[1].pid
+					local m3 = markers(r.evs, -3)[1]
+					assert.is_table(m3)
+					assert.equal(pid, m3.pid)
+					assert.is_true(m3.tid ~= pid)
+					local ex = select(r.evs, function(e) return e.type == "execve" and e.res == 0 end)
+					-- the first execve is lanner's launch, the second the thread's
+					assert.equal(2, #ex)
+					assert.equal(pid, ex[2].tid)
+					local m7 = markers(r.evs, -7)[1]
+					assert.is_table(m7)
+					assert.same({ pid, pid }, { m7.pid, m7.tid })
+				end
+			end)
+
+			it("one procexit, for the pid, and nothing left behind", function()
+				for _, r in ipairs(runs) do
+					local pe = select(r.evs, function(e) return e.type == "procexit" end)
+					assert.equal(1, #pe)
+					assert.equal(r.evs[1].pid, pe[1].pid)
+				end
+				assert.same({}, cmp.zombie_children())
+				assert.same({}, trace.leftovers())
+			end)
+		end)
+	end
+end)
+
+describe("invisible: vfork, clone3, clone, pthreads (spec/progs/inv_clones)", function()
+	local a, r
+
+	setup(function()
+		a = cmp.run({ trace.prog("inv_clones") })
+		r = traced({ trace.prog("inv_clones") }, "evt.type in (close, execve, procexit)")
+	end)
+	teardown(cmp.cleanup)
+
+	it("prints the same traced and untraced, exits 0", function()
+		assert.equal(0, a.status)
+		assert.equal(0, r.status)
+		assert.equal(a.stdout, r.stdout)
+		assert.truthy(a.stdout:match("clone3 thread: EBADF EBADF EBADF\n"))
+	end)
+
+	it("every child's marker is reported, once, on the right process or thread", function()
+		local root = r.evs[1].pid
+		-- processes: vfork (-11), clone3 (-12), clone (-14), PARENT_SETTID (-15)
+		for _, fd in ipairs { -11, -12, -14, -15 } do
+			local m = markers(r.evs, fd)
+			assert.equal(1, #m, "close(" .. fd .. ")")
+			assert.is_true(m[1].pid ~= root, "close(" .. fd .. ") in the parent")
+			assert.equal(m[1].pid, m[1].tid)
+			assert.equal(-9, m[1].res)
+		end
+		-- threads: clone3 CLONE_THREAD (-13 x3), pthread (-16 x2, then main)
+		local m13 = markers(r.evs, -13)
+		assert.equal(3, #m13)
+		for _, e in ipairs(m13) do
+			assert.equal(root, e.pid)
+			assert.is_true(e.tid ~= root)
+		end
+		local m16 = markers(r.evs, -16)
+		assert.equal(3, #m16)
+		assert.is_true(m16[1].tid ~= root)
+		assert.equal(root, m16[3].tid)
+	end)
+
+	it("vfork+exec'd /bin/true is seen exec'ing, one procexit per process", function()
+		local ex = select(r.evs, function(e) return e.type == "execve" and e.res == 0 end)
+		assert.equal(2, #ex)
+		local pe = select(r.evs, function(e) return e.type == "procexit" end)
+		assert.equal(6, #pe)
+	end)
+end)
+
+describe("invisible: CLONE_UNTRACED cannot be used to escape (spec/progs/inv_untraced)", function()
+	local r, lines
+
+	setup(function()
+		r = traced({ trace.prog("inv_untraced") }, "evt.type in (close, clone, clone3, procexit)")
+		lines = r.stdout
+	end)
+	teardown(cmp.cleanup)
+
+	it("exits 0 (untraced too)", function()
+		assert.equal(0, cmp.run({ trace.prog("inv_untraced") }).status)
+		assert.equal(0, r.status)
+	end)
+
+	for _, how in ipairs { "clone", "clone3" } do
+		it(how .. " with CLONE_UNTRACED either fails with EPERM or its child stays traced", function()
+			local refused = lines:match("\n?" .. how .. ": clone failed: EPERM\n")
+			if not refused then
+				local child = lines:match(how .. " child %(pid (%d+)%): tracer traced, close%(%-77%) EBADF\n")
+				assert.is_truthy(child, "the " .. how .. " child escaped:\n" .. lines)
+				local m = select(markers(r.evs, -77), function(e) return e.pid == tonumber(child) end)
+				assert.equal(1, #m)
+			end
+		end)
+	end
+
+	-- lanner refuses clone3 by reading clone_args.flags at the seccomp
+	-- stop; the kernel reads them again after: a thread that flips the bit
+	-- in between gets an untraced child (and the child's traced syscalls
+	-- then fail with ENOSYS, the seccomp filter finding no tracer)
+	it("[core bug] clone3 while another thread flips CLONE_UNTRACED: no child escapes", function()
+		local results = {}
+		for _ = 1, 3 do
+			local rr = cmp.lanner({ "evt.type=close" }, { trace.prog("inv_untraced"), "race", "3000" }, { timeout = 40 })
+			assert.equal(0, rr.status)
+			local esc = rr.stdout:match("(%d+) escaped")
+			results[#results + 1] = tonumber(esc)
+		end
+		assert.same({ 0, 0, 0 }, results)
+	end)
+end)
+
+describe("invisible: what wait says of children (spec/progs/inv_wait)", function()
+	local a
+	setup(function() a = cmp.run({ trace.prog("inv_wait") }, { timeout = 30 }) end)
+	teardown(cmp.cleanup)
+
+	it("untraced: exits 0, reaps a zombie, an orphan, five at once", function()
+		assert.equal(0, a.status)
+		assert.truthy(a.stdout:match("zombie before reap: Z\n"))
+		assert.truthy(a.stdout:match("collected 5: 10 11 12 13 14\n"))
+		assert.truthy(a.stdout:match("orphaned grandchild: exited 21\n"))
+		assert.truthy(a.stdout:match("SIGCHLD ignored: wait %-1 ECHILD, child %-\n"))
+	end)
+
+	for _, f in ipairs {
+		{ "wait and clone syscalls", "evt.type in (wait4, waitid, clone, clone3, vfork, exit_group, kill, procexit, prctl)" },
+		{ "openat only", "evt.type=openat" },
+		{ "every syscall", nil },
+	} do
+		it("traced (" .. f[1] .. "): same status and the same lines", function()
+			local r = cmp.lanner(f[2] and { f[2] } or {}, { trace.prog("inv_wait") }, { timeout = 30 })
+			assert.is_false(r.timed_out)
+			assert.equal(a.status, r.status)
+			assert.equal(a.stdout, r.stdout)
+		end)
+	end
+
+	it("leaves no zombie among the spec's children", function()
+		assert.same({}, cmp.zombie_children())
+	end)
+end)
+
+describe("invisible: a tracee that tries ptrace (spec/progs/inv_ptrace)", function()
+	local a, r, evs
+
+	setup(function()
+		a = cmp.run({ trace.prog("inv_ptrace") })
+		r = cmp.lanner({ "-p", "%proc.pid %evt.type %evt.arg.request %evt.res", "evt.type=ptrace" },
+			{ trace.prog("inv_ptrace") })
+		evs = r.events
+	end)
+	teardown(cmp.cleanup)
+
+	it("untraced: PTRACE_TRACEME, PTRACE_ATTACH, PTRACE_SEIZE all work", function()
+		assert.equal("traceme: ok\ntraceme child: exit 0\nattach: ok\nseize: ok\n", a.stdout)
+	end)
+
+	it("traced: each fails with EPERM (documented), the program goes on and exits 0", function()
+		assert.equal(0, r.status)
+		assert.equal("traceme: EPERM\ntraceme child: exit 0\nattach: EPERM\nseize: EPERM\n", r.stdout)
+	end)
+
+	it("each attempt is an event with its request and result", function()
+		assert.equal(3, #evs)
+		assert.truthy(evs[1]:match("ptrace PTRACE_TRACEME EPERM$"), evs[1])
+		assert.truthy(evs[2]:match("ptrace PTRACE_ATTACH EPERM$"), evs[2])
+		assert.truthy(evs[3]:match("ptrace PTRACE_SEIZE EPERM$"), evs[3])
+	end)
+end)
