@@ -41,7 +41,8 @@ function M.bind(sc)
 	-- d.alert{...} -> true, or false when below the minimum priority.
 	-- Not a tail call: alert.lua raises at a fixed depth.
 	function api.alert(t)
-		local sent = sc.host.alert(t, current(), clock.now)
+		-- in a timer, its due time; otherwise the clock
+		local sent = sc.host.alert(t, current(), sc.timer_at or clock.now)
 		return sent
 	end
 

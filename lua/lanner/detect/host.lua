@@ -129,7 +129,9 @@ end
 
 function Host:run_timer(t, now)
 	local sc = t.owner
+	sc.timer_at = now
 	local ok, err = xpcall(t.fn, sc.msgh, now)
+	sc.timer_at = nil
 	if not ok then self:report("timer at " .. t.where, sc, err) end
 end
 

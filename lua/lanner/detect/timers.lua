@@ -93,8 +93,8 @@ function Timer:cancel()
 	self.clock:reschedule()
 end
 
--- Runs the timers that are due, each once however many periods passed (a
--- timer reports on "now"; replaying missed periods would repeat it).
+-- Runs the timers that are due, each once however many periods passed
+-- (replaying missed periods would repeat the same report).
 -- call(timer, now) runs one, protected by the caller.
 function Clock:run(call)
 	local now = self.now
@@ -104,9 +104,13 @@ function Clock:run(call)
 		if t.next and t.next <= now then due[#due + 1] = t end
 	end
 	for _, t in ipairs(due) do
+		-- a timer reports at its due time, not when lanner noticed: live
+		-- (woken by the wall clock) and replayed (woken by a later
+		-- event) runs then see the same time
+		local at = t.next
 		t.next = t.next + t.period
 		if t.next <= now then t.next = now + t.period end
-		call(t, now)
+		call(t, at)
 	end
 	self:reschedule()
 end
