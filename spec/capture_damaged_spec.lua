@@ -13,7 +13,7 @@ local bit = require "bit"
 local ffi = require "ffi"
 
 local ROOT = trace.root
-local LANNER = ROOT .. "/build/lanner"
+local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"	-- another build to test
 local ASAN = ROOT .. "/build/asan/lanner"
 local q = trace.shell_quote
 local FMT = "*%evt.num %evt.type %proc.name %proc.pid %fd.name %evt.args"

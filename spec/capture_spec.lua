@@ -9,7 +9,7 @@ local trace = require "spec.helpers.trace"
 local json = require "dkjson"
 
 local ROOT = trace.root
-local LANNER = ROOT .. "/build/lanner"
+local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"	-- another build to test
 local q = trace.shell_quote
 
 -- Fields whose values come from the capture alone (nothing read from /proc

@@ -5,6 +5,9 @@
 local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"
 
+-- the scratch files of cmp.run and cmp.lanner go when the file is done
+teardown(cmp.cleanup)
+
 local FILTERS = {
 	{ "close and exec", "evt.type in (close, execve, procexit)" },
 	{ "the filtered syscalls themselves", "evt.type in (uname, getppid, getpgid, sync, close, procexit)" },

@@ -7,6 +7,9 @@
 local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"
 
+-- the scratch files of cmp.run and cmp.lanner go when the file is done
+teardown(cmp.cleanup)
+
 local FMT = "%proc.pid %thread.tid %evt.type %fd.name"
 local FILTER = "evt.type in (openat, write, pread64, connect, accept, accept4)"
 

@@ -8,6 +8,9 @@
 local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"
 
+-- the scratch files of cmp.run and cmp.lanner go when the file is done
+teardown(cmp.cleanup)
+
 -- "*" prints events with fields that do not apply (<NA>) too.
 local FMT = "*%proc.pid %thread.tid %evt.type %evt.rawarg.fd %evt.rawres"
 

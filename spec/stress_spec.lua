@@ -5,6 +5,9 @@
 local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"
 
+-- the scratch files of cmp.run and cmp.lanner go when the file is done
+teardown(cmp.cleanup)
+
 local MARK = "%evt.type %evt.rawarg.fd"
 
 local function stats_of(stderr)

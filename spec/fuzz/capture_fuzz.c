@@ -11,8 +11,9 @@
  * with the checksum of each block that fits recomputed, so that mutated
  * lengths, strings and fields reach the decoders behind the checksum.
  *
- * Build and run: spec/fuzz/run.sh (make fuzz).  The memory limit matters:
- * a capture of a few KB must never make the reader allocate much.
+ * Build and run: spec/fuzz/run.sh (make fuzz), whose -malloc_limit_mb
+ * makes any single allocation over 64 MB a finding.  Many moderate ones (an
+ * fd table per process) are checked by spec/capture_damaged_spec.lua.
  */
 #include <stdint.h>
 #include <stdio.h>

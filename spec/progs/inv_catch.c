@@ -5,6 +5,9 @@
  *                         20 s) for a first signal, goes on 0.5 s more to
  *                         catch any that follow, prints how many of each it
  *                         got ("INT 1") and exits 0
+ *   inv_catch READYFILE rt
+ *                         counts SIGRTMIN+1 (real-time signals queue, none
+ *                         merge) until a SIGUSR2, then prints "RT n"
  *   inv_catch             exits 0 at once (for spec/asan.sh)
  */
 #include <signal.h>
@@ -23,6 +26,16 @@ static void on_sig(int sig)
 	any = 1;
 }
 
+static volatile sig_atomic_t rt_count, usr2;
+
+static void on_rt(int sig)
+{
+	if (sig == SIGUSR2)
+		usr2 = 1;
+	else
+		rt_count++;
+}
+
 static void nap(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -38,8 +51,16 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sig;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	int rt = argc > 2 && !strcmp(argv[2], "rt");
+	if (rt) {
+		sa.sa_handler = on_rt;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGRTMIN + 1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+	} else {
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+	}
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
 	FILE *f = fopen(tmp, "w");
@@ -48,6 +69,13 @@ int main(int argc, char **argv)
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
 	rename(tmp, argv[1]);
+	if (rt) {
+		for (int i = 0; i < 6000 && !usr2; i++)
+			nap(10);
+		nap(200);
+		printf("RT %d\n", (int)rt_count);
+		return 0;
+	}
 	for (int i = 0; i < 2000 && !any; i++)
 		nap(10);
 	nap(500);
