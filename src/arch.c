@@ -71,3 +71,42 @@ int ln_arch_deny_syscall(pid_t tid, int err)
 	return -ENOSYS;
 #endif
 }
+
+int ln_arch_skip_syscall(pid_t tid)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+	r.orig_rax = (unsigned long long)-1;
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#elif defined(__aarch64__)
+	int nr = -1;
+	struct iovec sc = { &nr, sizeof(nr) };
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_ARM_SYSTEM_CALL, &sc) < 0 ? -errno : 0;
+#else
+	(void)tid;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_set_return(pid_t tid, int64_t val)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+#if defined(__x86_64__)
+	r.rax = (unsigned long long)val;
+#else
+	r.regs[0] = (unsigned long long)val;
+#endif
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#else
+	(void)tid;
+	(void)val;
+	return -ENOSYS;
+#endif
+}

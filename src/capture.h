@@ -20,6 +20,7 @@ enum ln_block {
 enum {
 	LN_CAP_VERSION = 1,
 	LN_CAP_MAX_BLOCK = 1 << 20,	/* a longer block is damage, not data */
+	LN_CAP_MAX_FD = 65536,		/* a higher fd number is damage, not data */
 };
 
 /* What changed since the last block was written: state is written before

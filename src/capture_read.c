@@ -19,8 +19,6 @@
 #include <unistd.h>
 #include "capture.h"
 
-enum { MAX_GONE = 64 };
-
 /* The capture's own type table, mapped onto this lanner's by name. */
 struct captype {
 	int id;				/* this lanner's type id, -1 unknown */
@@ -40,8 +38,8 @@ struct ln_capr {
 	ln_event ev;
 	ln_fd evfd;
 	char evfd_name[LN_STR_MAX];
-	pid_t gone[MAX_GONE];		/* threads ended, removed after the next event */
-	int ngone;
+	uint8_t *rbuf;			/* read-ahead: reads in large chunks */
+	size_t rlen, rpos;
 	uint64_t unknown_blocks;
 	char notes[512];
 };
@@ -118,6 +116,33 @@ static ssize_t read_full(int fd, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
+enum { RBUF = 1 << 20 };
+
+/* read_full through a 1 MiB read-ahead: a capture is read block by block,
+ * and two read()s per block would cost more than decoding it. */
+static ssize_t bread(struct ln_capr *r, void *dst, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		if (r->rpos == r->rlen) {
+			if (n - got >= RBUF)
+				return (ssize_t)got + read_full(r->fd, (char *)dst + got, n - got);
+			ssize_t k = read_full(r->fd, r->rbuf, RBUF);
+			if (k < 0)
+				return k;
+			r->rlen = (size_t)k;
+			r->rpos = 0;
+			if (k == 0)
+				break;
+		}
+		size_t take = r->rlen - r->rpos < n - got ? r->rlen - r->rpos : n - got;
+		memcpy((char *)dst + got, r->rbuf + r->rpos, take);
+		r->rpos += take;
+		got += take;
+	}
+	return (ssize_t)got;
+}
+
 static int fail(struct ln_session *s, uint64_t off, const char *what)
 {
 	ln_set_err(s, 0, "capture damaged at offset %llu: %s", (unsigned long long)off, what);
@@ -139,7 +164,7 @@ static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 {
 	uint8_t hdr[8];
 	uint64_t at = r->off;
-	ssize_t n = read_full(r->fd, hdr, sizeof(hdr));
+	ssize_t n = bread(r, hdr, sizeof(hdr));
 	if (n == 0)
 		return 0;
 	if (n < 0)
@@ -161,7 +186,7 @@ static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 		r->blk = p;
 		r->blk_cap = len + 4u;
 	}
-	n = read_full(r->fd, r->blk, len + 4u);
+	n = bread(r, r->blk, len + 4u);
 	if (n < 0)
 		return fail(s, at, strerror((int)-n));
 	if ((size_t)n < len + 4u) {
@@ -180,8 +205,9 @@ static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 
 static int read_header(struct ln_session *s, struct ln_capr *r, struct cur *c)
 {
-	if (U16(c) > LN_CAP_VERSION)
-		note(r, "written by a newer lanner (format %llu): unknown parts are skipped", 0);
+	uint16_t version = U16(c);
+	if (version > LN_CAP_VERSION)
+		note(r, "written by a newer lanner (format %llu): unknown parts are skipped", version);
 	uint32_t n;
 	get_str(c, &n);	/* lanner version */
 	get_str(c, &n);	/* hostname */
@@ -300,7 +326,9 @@ static void apply_fd(struct ln_session *s, struct cur *c)
 	memset(&v, 0, sizeof(v));
 	get_fd(c, &v, &name, &nlen);
 	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
-	if (!p || v.num < 0)
+	/* fd numbers index a table: one beyond any real RLIMIT_NOFILE would
+	 * make a few bytes of capture cost megabytes */
+	if (!p || v.num < 0 || v.num >= LN_CAP_MAX_FD)
 		return;
 	ln_fd *f = ln_fd_set(p, v.num);
 	if (!f)
@@ -311,18 +339,6 @@ static void apply_fd(struct ln_session *s, struct cur *c)
 	char buf[LN_STR_MAX];
 	snprintf(buf, sizeof(buf), "%.*s", (int)(nlen < sizeof(buf) - 1 ? nlen : sizeof(buf) - 1), name);
 	ln_fd_set_name(f, buf);
-}
-
-/* Threads that ended are removed once the event after their end went out:
- * that event (a procexit) still refers to them. */
-static void reap(struct ln_session *s, struct ln_capr *r)
-{
-	for (int i = 0; i < r->ngone; i++) {
-		struct ln_tstate *t = ln_thread_find(s, r->gone[i]);
-		if (t)
-			ln_thread_gone(s, t);
-	}
-	r->ngone = 0;
 }
 
 static int build_event(struct ln_session *s, struct ln_capr *r, struct cur *c)
@@ -386,6 +402,8 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct cur *c)
 	for (int i = 0; i < ev->nparams; i++)
 		ev->params[i].str = ev->params[i].flags & LN_PF_READ ? r->arena.buf + r->poff[i] : NULL;
 	struct ln_tstate *t = ln_thread_find(s, ev->tid);
+	if (!t && s->dead_thread && s->dead_thread->pub.tid == ev->tid)
+		t = s->dead_thread;	/* a procexit: the thread just ended */
 	ev->thread = t ? &t->pub : NULL;
 	return 0;
 }
@@ -393,7 +411,6 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct cur *c)
 int ln_cap_next(struct ln_session *s, ln_event **out)
 {
 	struct ln_capr *r = s->capr;
-	reap(s, r);
 	for (;;) {
 		uint32_t type;
 		struct cur c;
@@ -425,12 +442,9 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		}
 		case LN_BLK_THREAD_GONE: {
 			pid_t tid = (pid_t)U32(&c);
-			if (!c.bad && r->ngone < MAX_GONE)
-				r->gone[r->ngone++] = tid;
-			else if (!c.bad) {
-				reap(s, r);
-				r->gone[r->ngone++] = tid;
-			}
+			struct ln_tstate *t = c.bad ? NULL : ln_thread_find(s, tid);
+			if (t)
+				ln_thread_gone(s, t);	/* freed at the next ln_next */
 			break;
 		}
 		case LN_BLK_EVENT: {
@@ -477,7 +491,8 @@ LN_API int ln_capture_read(ln_session *s, const char *path)
 		return -EINVAL;
 	}
 	struct ln_capr *r = calloc(1, sizeof(*r));
-	if (!r) {
+	if (!r || !(r->rbuf = malloc(RBUF))) {
+		free(r);
 		close(fd);
 		return -ENOMEM;
 	}
@@ -508,6 +523,7 @@ void ln_cap_free_reader(struct ln_session *s)
 	if (!r)
 		return;
 	close(r->fd);
+	free(r->rbuf);
 	free(r->blk);
 	free(r->types);
 	free(r->arena.buf);

@@ -318,6 +318,10 @@ void ln_cap_touch(struct ln_session *s, int what, int32_t a, int32_t b)
 		if (!w->journal)
 			return;
 	}
+	/* what is pending about the thread and its process must be written
+	 * while they exist: they are unlinked right after this */
+	if (what == LN_TOUCH_THREAD_GONE)
+		flush_journal(s, w);
 	w->journal[w->njournal++] = (struct touch){ what, a, b };
 }
 
@@ -347,7 +351,10 @@ static int open_file(struct ln_session *s, struct ln_capw *w)
 	header(s, w);
 	snapshot(s, w);
 	w->njournal = 0;	/* the snapshot has it all */
-	return flush_out(w);
+	int r = flush_out(w);
+	if (r < 0)
+		ln_set_err(s, r, "writing %s", name);
+	return r;
 }
 
 LN_API int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o)
@@ -414,10 +421,12 @@ LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
 		return -EBADF;
 	flush_journal(s, w);
 	write_event(w, ev);
-	if (w->err)
+	if (!w->err && w->out.len >= FLUSH_AT)
+		flush_out(w);
+	if (w->err) {
+		ln_set_err(s, w->err, "writing %s", w->path);
 		return w->err;
-	if (w->out.len >= FLUSH_AT && flush_out(w) < 0)
-		return w->err;
+	}
 	const ln_capture_opts *o = &w->opts;
 	if ((o->rotate_bytes && w->written + w->out.len >= o->rotate_bytes) ||
 	    (o->rotate_secs && ev->ts >= w->opened_at + o->rotate_secs * 1000000000ull)) {
@@ -438,6 +447,8 @@ LN_API int ln_capture_close(ln_session *s)
 	int r = flush_out(w);
 	if (w->fd >= 0 && close(w->fd) < 0 && !r)
 		r = -errno;
+	if (r < 0)
+		ln_set_err(s, r, "writing %s", w->path);
 	free(w->journal);
 	free(w->out.p);
 	free(w->blk.p);

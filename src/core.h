@@ -13,8 +13,10 @@
 #define LN_API __attribute__((visibility("default")))
 #define LN_VERSION "0.1.0"
 
-/* SECCOMP_RET_DATA of a syscall that stops only to be checked. */
-enum { LN_TRACE_GUARD = 3 };
+/* SECCOMP_RET_DATA of lanner's filter: the tag, and the trace mode in the
+ * low bits.  A stop without the tag comes from a filter the program loaded
+ * itself: with no tracer of its own, that syscall must fail with ENOSYS. */
+enum { LN_DATA_TAG = 0x4c00, LN_DATA_TAG_MASK = 0xff00, LN_DATA_MODE_MASK = 3 };
 
 /* Index of the result and of derived values in ln_type_info.src. */
 enum { LN_SRC_RES = 6, LN_SRC_DERIVED = 7 };
@@ -62,6 +64,7 @@ struct ln_tstate {
 	bool group_stopped;		/* in group-stop, PTRACE_LISTEN'd */
 	bool want_exit;			/* resume with PTRACE_SYSCALL */
 	bool syscall_mode;		/* no seccomp filter: stops at every syscall */
+	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	ln_event ev;			/* the syscall in flight */
 	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
@@ -121,6 +124,10 @@ void ln_state_free_all(struct ln_session *s);
 int64_t ln_arch_clone_flags(pid_t tid);
 /* At a seccomp stop: skip the syscall, which then returns -err. */
 int ln_arch_deny_syscall(pid_t tid, int err);
+/* At a syscall-entry stop: skip the syscall; at its exit stop, set what
+ * it returns. */
+int ln_arch_skip_syscall(pid_t tid);
+int ln_arch_set_return(pid_t tid, int64_t val);
 
 /* --- seccomp_filter.c --- */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);

@@ -4,7 +4,8 @@
  * Built with libseccomp from the trace modes and argument predicates the
  * Lua side set (ln_trace_type, ln_trace_arg): SCMP_ACT_TRACE(mode) for the
  * syscalls in the set, ALLOW for the rest.  SECCOMP_RET_DATA carries the
- * mode so the entry stop knows whether the exit is wanted.  Syscalls made
+ * mode so the entry stop knows whether the exit is wanted, with a tag that
+ * tells lanner's verdicts from those of a filter the program loaded itself.  Syscalls made
  * through the 32-bit ABI get the same rules (a tracee cannot slip past with
  * int 0x80); any other ABI fails with ENOSYS instead of libseccomp's
  * default of killing the process.
@@ -20,18 +21,19 @@
 
 /* CLONE_UNTRACED would make a child the tracer never sees, which would
  * still carry the filter: an escape, or a broken child.  clone's flags are
- * a register, so the filter refuses it (EPERM); clone3's are in memory, so
- * clone3 always stops (at entry at least) and the tracer refuses it there
- * (LN_TRACE_GUARD: check only, no event unless the mode asks for one). */
+ * a register, so the filter refuses it (EPERM).  clone3's are in memory,
+ * where another thread can change them between any check and the kernel's
+ * own read, so clone3 is refused with ENOSYS, as container runtimes' default
+ * profiles do: libc then falls back to clone. */
 static int untraced_guard(scmp_filter_ctx ctx, const ln_type_info *ti, int mode)
 {
 	if (!strcmp(ti->name, "clone3"))
-		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(mode ? mode : LN_TRACE_GUARD), ti->nr, 0);
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), ti->nr, 0);
 	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
 	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), ti->nr, 1, untraced);
 	if (!r && mode != LN_TRACE_NONE) {
 		struct scmp_arg_cmp traced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0);
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(mode), ti->nr, 1, traced);
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 1, traced);
 	}
 	return r;
 }
@@ -63,7 +65,7 @@ static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
 		/* A plain mode covers every call; predicates only narrow a
 		 * syscall whose mode is otherwise NONE. */
 		if (mode != LN_TRACE_NONE) {
-			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(mode), ti->nr, 0);
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 0);
 			continue;
 		}
 		for (int i = 0; !r && i < s->npreds; i++) {
@@ -71,7 +73,7 @@ static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
 			if (p->type != id)
 				continue;
 			struct scmp_arg_cmp cmp = SCMP_CMP64(p->arg, SCMP_CMP_MASKED_EQ, p->mask, p->value);
-			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(p->mode), ti->nr, 1, cmp);
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | p->mode), ti->nr, 1, cmp);
 		}
 	}
 	if (r) {

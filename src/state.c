@@ -399,6 +399,9 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	p->launched = parent->launched;
 	p->syscall_mode = parent->syscall_mode;
 	proc_link(s, p);
+	for (int i = 0; i < p->nfd_slots; i++)
+		if (p->fds[i])
+			ln_cap_touch(s, LN_TOUCH_FD, pid, i);
 	return p;
 }
 
@@ -482,13 +485,15 @@ static void thread_unlink(struct ln_session *s, struct ln_tstate *t)
 
 void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
 {
-	ln_cap_touch(s, LN_TOUCH_THREAD_GONE, t->pub.tid, 0);
-	ln_cap_touch(s, LN_TOUCH_THREAD, newtid, 0);
+	pid_t oldtid = t->pub.tid;
 	thread_unlink(s, t);
 	t->pub.tid = newtid;
 	unsigned h = hash(newtid);
 	t->hnext = s->threads[h];
 	s->threads[h] = t;
+	/* the new record first: the process never has no thread */
+	ln_cap_touch(s, LN_TOUCH_THREAD, newtid, 0);
+	ln_cap_touch(s, LN_TOUCH_THREAD_GONE, oldtid, 0);
 }
 
 static void proc_unlink(struct ln_session *s, struct ln_pstate *p)

@@ -147,17 +147,17 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	return true;
 }
 
-/* clone3 with CLONE_UNTRACED: refused, as the filter refuses clone's. */
-static bool refuse_untraced(struct ln_tstate *t, uint64_t args_ptr)
+/* Syscall mode has no filter to refuse what would escape tracing, so the
+ * entry stop does it, with the filter's verdicts: clone with CLONE_UNTRACED
+ * fails with EPERM, clone3 with ENOSYS (see seccomp_filter.c). */
+static int refusal(int type, const uint64_t *args)
 {
-	uint64_t flags;
-	if (ln_mem_read(t->pub.tid, args_ptr, &flags, sizeof(flags)) != sizeof(flags) ||
-	    !(flags & CLONE_UNTRACED))
-		return false;
-	if (ln_arch_deny_syscall(t->pub.tid, EPERM) < 0)
-		return false;
-	resume(t, 0);
-	return true;
+	const char *name = ln_type(type)->name;
+	if (!strcmp(name, "clone3"))
+		return ENOSYS;
+	if (!strcmp(name, "clone") && (args[0] & CLONE_UNTRACED))
+		return EPERM;
+	return 0;
 }
 
 static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
@@ -174,13 +174,14 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	int mode = (int)(info.seccomp.ret_data & 3);
-	if (!strcmp(ln_type(type)->name, "clone3") && refuse_untraced(t, info.seccomp.args[0]))
-		return false;
-	if (mode == LN_TRACE_GUARD) {
+	/* not lanner's verdict: the program's own filter said TRACE, and
+	 * without lanner it would have no tracer, so the call fails */
+	if ((info.seccomp.ret_data & LN_DATA_TAG_MASK) != LN_DATA_TAG) {
+		ln_arch_deny_syscall(t->pub.tid, ENOSYS);
 		resume(t, 0);
 		return false;
 	}
+	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
 	return begin(s, t, info.arch, type, (const uint64_t *)info.seccomp.args, mode);
 }
 
@@ -192,6 +193,12 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	    t->phase == LN_PH_RUNNING) {
 		s->stats.stops_entry++;
 		int type = type_of(info.arch, (int)info.entry.nr);
+		int deny = type >= 0 ? refusal(type, (const uint64_t *)info.entry.args) : 0;
+		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0) {
+			t->deny_err = deny;
+			resume(t, 0);
+			return false;
+		}
 		int mode = type >= 0 ? mode_for(s, type, (const uint64_t *)info.entry.args) : 0;
 		if (mode)
 			return begin(s, t, info.arch, type, (const uint64_t *)info.entry.args, mode);
@@ -199,6 +206,12 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		return false;
 	}
 	s->stats.stops_exit++;
+	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		ln_arch_set_return(t->pub.tid, -t->deny_err);
+		t->deny_err = 0;
+		resume(t, 0);
+		return false;
+	}
 	if (r <= 0 || info.op != PTRACE_SYSCALL_INFO_EXIT || t->phase != LN_PH_IN_SYSCALL) {
 		/* an entry stop we did not ask for, after an exec or signal */
 		t->want_exit = t->phase == LN_PH_IN_SYSCALL;

@@ -15,8 +15,6 @@ function M.open_capture(path, opts)
 	if not self then return nil, err end
 	if C.ln_capture_read(self.s, path) < 0 then return nil, self:errmsg() end
 	self.progress = opts and opts.progress and ffi.C.isatty(2) == 1
-	local notes = self:capture_notes()
-	if notes then io.stderr:write("lanner: ", path, ": ", notes, "\n") end
 	return self
 end
 

@@ -126,7 +126,17 @@ function M.run(o)
 	local stopped = M.loop(o, sess, c, out, outputs)
 	for _, ch in ipairs(c.chisels) do ch:finish() end
 	if c.scripts then c.scripts:finish() end
-	if o.write_file then sess:capture_close() end
+	if o.write_file then
+		local ok, cerr = sess:capture_close()
+		if not ok then
+			errf("%s", cerr)
+			sess.write_failed = true
+		end
+	end
+	if o.read_file then
+		local notes = sess:capture_notes()
+		if notes then errf("%s: %s", o.read_file, notes) end
+	end
 	outputs:close()
 	out:flush()
 	if o.stats then require("lanner.cli.info").print_stats(sess:stats(), io.stderr) end
@@ -135,6 +145,7 @@ function M.run(o)
 		errf("%s", sess.read_error)
 		return 2
 	end
+	if sess.write_failed then return 2 end
 	if stopped or o.read_file then return 0 end
 	local st = sess:exit_status()
 	return st >= 0 and st or 0
@@ -169,7 +180,12 @@ function M.loop(o, sess, c, out, outputs)
 		if ev == nil then break end
 		if ev and not stopped then
 			local pass = not evfilter or evfilter(ev)
-			if writing and pass then sess:capture_event(ev) end
+			if writing and pass and sess:capture_event(ev) < 0 then
+				-- the disk is full or gone: say so once, keep tracing
+				io.stderr:write("lanner: capture: ", sess:errmsg(), "; recording stopped\n")
+				writing = false
+				sess.write_failed = true
+			end
 			if printer and pass then
 				local line = printer(ev)
 				if line then

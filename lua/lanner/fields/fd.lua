@@ -149,8 +149,10 @@ end
 local function name_of(ev)
 	if not related(ev) then return nil end
 	local fd = ev.fd
-	-- a failed connect leaves the socket's old name: report the target
-	if fd == nil or (type_info[ev.type].name == "connect" and ev.has_res ~= 0 and ev.res < 0) then
+	-- a failed connect leaves the socket's old name: report the target;
+	-- one in progress (EINPROGRESS, -115) already has its tuple
+	if fd == nil or (type_info[ev.type].name == "connect" and ev.has_res ~= 0 and ev.res < 0
+		and ev.res ~= -115) then
 		return creator_name(ev, false)
 	end
 	return fd_name(fd)
