@@ -25,10 +25,14 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # Debian packages: build, test and demo needs.
 DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml-dev \
              lua-busted strace libcurl4 python3 openssl
-DEB_MISSING = $(shell for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+# Optional: specs that need them say "pending" without them (a Go program
+# traced, the HTML chisel's screenshot, the fuzzer's runtime).
+DEB_OPTIONAL := golang-go chromium clang libclang-rt-14-dev
+missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
                 grep -q 'install ok installed' || echo $$p; done)
+DEB_MISSING = $(call missing,$(DEB_PKGS))
 
-.PHONY: all deps test test-rules demo bench fuzz install clean progs asan
+.PHONY: all deps deps-optional test test-rules demo bench bench-capture fuzz install clean progs asan
 all: $(B)/lanner $(B)/liblanner.so $(B)/lua/lanner/cdef.lua
 
 deps:
@@ -37,6 +41,12 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q >/dev/null && apt-get install -y -q $$missing; }; fi
+
+deps-optional: deps
+	$(Q)missing="$(call missing,$(DEB_OPTIONAL))"; if [ -n "$$missing" ]; then \
+	  echo "installing optional Debian packages:$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	  echo "optional packages not installed ($$missing): the specs that need them are pending"; fi
 
 $(B)/obj/%.o: %.c $(HDRS)
 	$(Q)mkdir -p $(@D); echo "  CC    $<"
@@ -92,8 +102,16 @@ $(B)/bench/floor_tracer: bench/floor_tracer.c
 
 asan: $(B)/asan/lanner
 
-test: deps all progs asan $(B)/abi_layout
+test: deps deps-optional all progs asan $(B)/abi_layout
 	$(Q)CI=$${CI:-} sh spec/run.sh
+
+# The capture reader under libFuzzer (clang, ASan+UBSan): FUZZ_TIME seconds
+# (default 60), FUZZ_ARGS for more libFuzzer flags.
+fuzz: deps deps-optional
+	$(Q)sh spec/fuzz/run.sh
+
+bench-capture: deps all $(B)/bench/bench_scmix
+	$(Q)sh bench/capture_replay.sh
 
 # The packaged rules' trigger and benign cases, through lanner --test-rules.
 test-rules: deps all

@@ -10,7 +10,8 @@ tap=build/test/busted.tap
 busted --lua=luajit -o TAP "$@" > "$tap" 2> build/test/busted.err
 rc=$?
 cat "$tap"
-passed=$(grep -c '^ok ' "$tap")
+passed=$(grep '^ok ' "$tap" | grep -vc '# SKIP')
+skipped=$(grep '^ok ' "$tap" | grep -c '# SKIP')
 failed=$(grep -c '^not ok ' "$tap")
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	# busted died before it could report (a spec file that does not load)
@@ -23,5 +24,5 @@ cat build/test/asan.tap
 passed=$((passed + $(grep -c '^ok ' build/test/asan.tap)))
 failed=$((failed + $(grep -c '^not ok ' build/test/asan.tap)))
 
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -337,3 +337,13 @@ void ln_event_finish(struct ln_tstate *t)
 		p->str = p->flags & LN_PF_READ ? t->arena.buf + t->off[i] : NULL;
 	}
 }
+
+/* The two fds of a successful pipe or socketpair (an LN_K_FDPAIR param). */
+bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2])
+{
+	const ln_param *p = &t->ev.params[i];
+	if (t->ev.res < 0 || !(p->flags & LN_PF_READ) || p->len < 2 * sizeof(int))
+		return false;
+	memcpy(fds, t->arena.buf + t->off[i], 2 * sizeof(int));
+	return true;
+}

@@ -17,6 +17,8 @@
  * low bits.  A stop without the tag comes from a filter the program loaded
  * itself: with no tracer of its own, that syscall must fail with ENOSYS. */
 enum { LN_DATA_TAG = 0x4c00, LN_DATA_TAG_MASK = 0xff00, LN_DATA_MODE_MASK = 3 };
+/* The mode of a syscall that stops only to be checked at its exit. */
+enum { LN_TRACE_GUARD = 3 };
 
 /* Index of the result and of derived values in ln_type_info.src. */
 enum { LN_SRC_RES = 6, LN_SRC_DERIVED = 7 };
@@ -52,7 +54,8 @@ struct ln_pstate {
 /* What a thread is doing between its entry and exit stops. */
 enum ln_tphase {
 	LN_PH_RUNNING = 0,	/* not inside a traced syscall */
-	LN_PH_IN_SYSCALL	/* entry seen, waiting for the exit stop */
+	LN_PH_IN_SYSCALL,	/* entry seen, waiting for the exit stop */
+	LN_PH_GUARD		/* a clone3 checked at its exit, no event */
 };
 
 struct ln_tstate {
@@ -95,6 +98,7 @@ size_t ln_arena_put(struct ln_arena *a, const void *p, size_t n);
 void ln_args_entry(struct ln_session *s, struct ln_tstate *t);
 void ln_args_exit(struct ln_session *s, struct ln_tstate *t);
 void ln_event_finish(struct ln_tstate *t);
+bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2]);
 
 /* --- state.c: thread, process and fd tables --- */
 struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
@@ -106,6 +110,8 @@ void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
 void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
 void ln_proc_free_deferred(struct ln_session *s);
 void ln_proc_add_ancestors(struct ln_session *s, pid_t pid);
+/* Thread group and parent of a tid, from /proc; 0 or -1. */
+int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
 void ln_proc_load_creds(struct ln_tstate *t);
 void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);

@@ -22,13 +22,15 @@
 /* CLONE_UNTRACED would make a child the tracer never sees, which would
  * still carry the filter: an escape, or a broken child.  clone's flags are
  * a register, so the filter refuses it (EPERM).  clone3's are in memory,
- * where another thread can change them between any check and the kernel's
- * own read, so clone3 is refused with ENOSYS, as container runtimes' default
- * profiles do: libc then falls back to clone. */
+ * which another thread can change between any check and the kernel's own
+ * read: clone3 always stops, the tracer refuses the flag at entry, and at
+ * the exit seizes a child that got past anyway (LN_TRACE_GUARD: the exit is
+ * needed, an event only if asked for). */
 static int untraced_guard(scmp_filter_ctx ctx, const ln_type_info *ti, int mode)
 {
 	if (!strcmp(ti->name, "clone3"))
-		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), ti->nr, 0);
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | (mode ? LN_TRACE_EXIT : LN_TRACE_GUARD)),
+					ti->nr, 0);
 	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
 	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), ti->nr, 1, untraced);
 	if (!r && mode != LN_TRACE_NONE) {

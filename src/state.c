@@ -407,7 +407,7 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 
 /* Read /proc/TID/status for the thread group and parent of a tid we have
  * not met; 0 on success. */
-static int read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
+int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 {
 	char buf[2048], *q;
 	if (read_file(tid, "status", buf, sizeof(buf)) <= 0)
@@ -430,7 +430,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	if (ct && kind == LN_CHILD_THREAD)
 		tgid = ct->pub.proc->pid;
 	else if (!ct || kind != LN_CHILD_PROCESS)
-		read_ids(tid, &tgid, &ppid);
+		ln_read_ids(tid, &tgid, &ppid);
 
 	struct ln_pstate *p = ln_proc_find(s, tgid);
 	if (!p) {

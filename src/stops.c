@@ -147,17 +147,47 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	return true;
 }
 
-/* Syscall mode has no filter to refuse what would escape tracing, so the
- * entry stop does it, with the filter's verdicts: clone with CLONE_UNTRACED
- * fails with EPERM, clone3 with ENOSYS (see seccomp_filter.c). */
-static int refusal(int type, const uint64_t *args)
+/* CLONE_UNTRACED is refused (EPERM): by the filter for clone, here for
+ * clone3 (whose flags are in memory) and for tracees without a filter. */
+static int refusal(struct ln_tstate *t, int type, const uint64_t *args)
 {
 	const char *name = ln_type(type)->name;
-	if (!strcmp(name, "clone3"))
-		return ENOSYS;
-	if (!strcmp(name, "clone") && (args[0] & CLONE_UNTRACED))
+	uint64_t flags = args[0];
+	if (!strcmp(name, "clone3") &&
+	    ln_mem_read(t->pub.tid, args[0], &flags, sizeof(flags)) != sizeof(flags))
+		return 0;
+	if ((!strcmp(name, "clone") || !strcmp(name, "clone3")) && (flags & CLONE_UNTRACED))
 		return EPERM;
 	return 0;
+}
+
+static bool is_clone(int type)
+{
+	return ln_type(type)->flags & LN_TF_CLONE;
+}
+
+/* At a clone's exit: a child whose creation no ptrace event reported got
+ * past the CLONE_UNTRACED check (another thread rewrote clone3's flags after
+ * it): seize it now.  Until then its traced syscalls failed with ENOSYS. */
+static void adopt_child(struct ln_session *s, struct ln_tstate *t, int64_t child)
+{
+	if (child <= 0 || ln_thread_find(s, (pid_t)child))
+		return;
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child == (pid_t)child)
+			return;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	pid_t tgid, ppid;
+	/* only the creator's own child or thread: the pid may be reused */
+	if (!p || ln_read_ids((pid_t)child, &tgid, &ppid) < 0 ||
+	    (tgid != p->pub.pid && ppid != p->pub.pid))
+		return;
+	long opts = LN_PTRACE_OPTIONS | (p->launched ? PTRACE_O_EXITKILL : 0);
+	if (pt(PTRACE_SEIZE, (pid_t)child, 0, (unsigned long)opts) < 0)
+		return;
+	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
+	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN };
+	pt(PTRACE_INTERRUPT, (pid_t)child, 0, 0);
 }
 
 static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
@@ -169,11 +199,6 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	int type = type_of(info.arch, (int)info.seccomp.nr);
-	if (type < 0) {
-		resume(t, 0);
-		return false;
-	}
 	/* not lanner's verdict: the program's own filter said TRACE, and
 	 * without lanner it would have no tracer, so the call fails */
 	if ((info.seccomp.ret_data & LN_DATA_TAG_MASK) != LN_DATA_TAG) {
@@ -181,8 +206,25 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
+	int type = type_of(info.arch, (int)info.seccomp.nr);
+	if (type < 0) {
+		resume(t, 0);
+		return false;
+	}
 	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
-	return begin(s, t, info.arch, type, (const uint64_t *)info.seccomp.args, mode);
+	const uint64_t *args = (const uint64_t *)info.seccomp.args;
+	if (is_clone(type) && refusal(t, type, args)) {
+		ln_arch_deny_syscall(t->pub.tid, EPERM);
+		resume(t, 0);
+		return false;
+	}
+	if (mode == LN_TRACE_GUARD) {
+		t->phase = LN_PH_GUARD;
+		t->want_exit = true;
+		resume(t, 0);
+		return false;
+	}
+	return begin(s, t, info.arch, type, args, mode);
 }
 
 static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
@@ -193,22 +235,32 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	    t->phase == LN_PH_RUNNING) {
 		s->stats.stops_entry++;
 		int type = type_of(info.arch, (int)info.entry.nr);
-		int deny = type >= 0 ? refusal(type, (const uint64_t *)info.entry.args) : 0;
-		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0) {
-			t->deny_err = deny;
-			resume(t, 0);
-			return false;
-		}
-		int mode = type >= 0 ? mode_for(s, type, (const uint64_t *)info.entry.args) : 0;
+		const uint64_t *args = (const uint64_t *)info.entry.args;
+		int deny = type >= 0 ? refusal(t, type, args) : 0;
+		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
+			t->deny_err = deny;	/* the exit stop sets the result */
+		int mode = type >= 0 ? mode_for(s, type, args) : 0;
+		if (mode && type >= 0 && is_clone(type))
+			mode = LN_TRACE_EXIT;	/* adopt_child at the exit */
 		if (mode)
-			return begin(s, t, info.arch, type, (const uint64_t *)info.entry.args, mode);
+			return begin(s, t, info.arch, type, args, mode);
+		if (type >= 0 && is_clone(type))
+			t->phase = LN_PH_GUARD;
 		resume(t, 0);
 		return false;
 	}
 	s->stats.stops_exit++;
 	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		ln_arch_set_return(t->pub.tid, -t->deny_err);
+		info.exit.rval = -t->deny_err;
 		t->deny_err = 0;
+		if (t->phase == LN_PH_GUARD)
+			t->phase = LN_PH_RUNNING;
+	}
+	if (t->phase == LN_PH_GUARD && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		adopt_child(s, t, info.exit.rval);
+		t->phase = LN_PH_RUNNING;
+		t->want_exit = false;
 		resume(t, 0);
 		return false;
 	}
@@ -230,6 +282,8 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	ln_effect_fn eff = ln_type_effect(ev->type);
 	if (eff)
 		eff(s, t, ev);
+	if (is_clone(ev->type))
+		adopt_child(s, t, ev->res);
 	attach_fd(s, t, ev);
 	ln_event_finish(t);
 	t->phase = LN_PH_RUNNING;

@@ -91,11 +91,9 @@ EFFECT(effect_newfd)
 
 EFFECT(effect_pipe)
 {
-	const ln_param *p = &ev->params[1];
-	if (ev->res < 0 || !(p->flags & LN_PF_READ) || p->len < 8)
-		return;
 	int fds[2];
-	memcpy(fds, t->arena.buf + t->off[1], sizeof(fds));
+	if (!ln_event_fdpair(t, 1, fds))
+		return;
 	for (int i = 0; i < 2; i++) {
 		ln_fd *f = ln_fd_set(PROC(t), fds[i]);
 		if (f)

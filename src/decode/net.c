@@ -139,11 +139,9 @@ EFFECT(effect_socket)
 
 EFFECT(effect_socketpair)
 {
-	const ln_param *p = &ev->params[1];
-	if (ev->res < 0 || !(p->flags & LN_PF_READ) || p->len < 8)
-		return;
 	int fds[2];
-	memcpy(fds, t->arena.buf + t->off[1], sizeof(fds));
+	if (!ln_event_fdpair(t, 1, fds))
+		return;
 	for (int i = 0; i < 2; i++) {
 		ln_fd *f = ln_fd_set(PROC(t), fds[i]);
 		if (f)
@@ -167,29 +165,37 @@ static void refill(struct ln_session *s, struct ln_tstate *t, int fd, bool serve
 	ln_sock_fill(s, p, f);
 }
 
+/* The other end of fd is the address in param i, when the kernel cannot
+ * say: a connect still in progress, a datagram on an unconnected socket. */
+static void peer_from_param(struct ln_tstate *t, ln_event *ev, int fd, int i)
+{
+	struct ln_pstate *p = PROC(t);
+	ln_fd *f = fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
+	const ln_param *a = &ev->params[i];
+	if (!f || f->connected || !(a->flags & LN_PF_READ))
+		return;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, t->arena.buf + t->off[i], a->len < sizeof(ss) ? a->len : sizeof(ss));
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+		return;
+	addr_to(&ss, f->tuple.rip, &f->tuple.rport);
+	f->tuple.family = ss.ss_family;
+	if (p->sess)
+		ln_cap_touch(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
+	char name[128];
+	ln_tuple_format(&f->tuple, f->is_server, name, sizeof(name));
+	ln_fd_set_name(f, name);
+}
+
 EFFECT(effect_connect)
 {
 	if (ev->res < 0 && ev->res != -115 /* EINPROGRESS */)
 		return;
 	int fd = (int)ev->params[2].val;
 	refill(s, t, fd, false);
-	/* A non-blocking connect in progress has no peer yet for the kernel
-	 * (getpeername fails): the address it is connecting to is the peer. */
-	struct ln_pstate *p = PROC(t);
-	ln_fd *f = fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
-	const ln_param *a = &ev->params[3];
-	if (!f || f->connected || !(a->flags & LN_PF_READ))
-		return;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, t->arena.buf + t->off[3], a->len < sizeof(ss) ? a->len : sizeof(ss));
-	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
-		return;
-	addr_to(&ss, f->tuple.rip, &f->tuple.rport);
-	f->tuple.family = ss.ss_family;
-	char name[128];
-	ln_tuple_format(&f->tuple, f->is_server, name, sizeof(name));
-	ln_fd_set_name(f, name);
+	/* in progress: getpeername fails, the address asked for is the peer */
+	peer_from_param(t, ev, fd, 3);
 }
 
 EFFECT(effect_bind)
@@ -215,23 +221,8 @@ EFFECT(effect_accept)
  * address of this datagram, which only the syscall says. */
 static void dgram_peer(struct ln_tstate *t, ln_event *ev, int addr_param)
 {
-	struct ln_pstate *p = PROC(t);
-	int fd = (int)ev->params[2].val;
-	const ln_param *a = &ev->params[addr_param];
-	ln_fd *f = fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
-	if (!f || f->connected || !(a->flags & LN_PF_READ) || ev->res < 0)
-		return;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, t->arena.buf + t->off[addr_param], a->len < sizeof(ss) ? a->len : sizeof(ss));
-	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
-		return;
-	addr_to(&ss, f->tuple.rip, &f->tuple.rport);
-	if (p->sess)
-		ln_cap_touch(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
-	char name[128];
-	ln_tuple_format(&f->tuple, f->is_server, name, sizeof(name));
-	ln_fd_set_name(f, name);
+	if (ev->res >= 0)
+		peer_from_param(t, ev, (int)ev->params[2].val, addr_param);
 }
 
 EFFECT(effect_sendto)
