@@ -147,6 +147,34 @@ http { access_log off; server { listen 127.0.0.1:18080; root /usr/share/nginx/ht
 	return base, traced
 end
 
+-- CPU placement: the same open/close loop under each policy (see
+-- enum ln_cpu_policy in src/lanner.h), and the floor tracer pinned with its
+-- tracee (taskset) for comparison.
+local function placement()
+	local cmd = { root .. "/build/bench/bench_scmix", "0", "50000" }
+	local lan = function(policy)
+		return { L, "-q", "--cpu", policy, "--output-file", "/dev/null",
+			"evt.type=openat and fd.name=/nonexistent/nothing", "--", unpack(cmd) }
+	end
+	local rows = {
+		{ "lanner --cpu free (default)", lan("free") },
+		{ "lanner --cpu tracer", lan("tracer") },
+		{ "lanner --cpu shared", lan("shared") },
+		{ "floor tracer, free", { root .. "/build/bench/floor_tracer", "-x", "-e", "openat,close", "--", unpack(cmd) } },
+		{ "floor tracer, both on CPU 0 (taskset)", { "taskset", "-c", "0", root .. "/build/bench/floor_tracer",
+			"-x", "-e", "openat,close", "--", unpack(cmd) } },
+	}
+	local out = {}
+	for _, r in ipairs(rows) do
+		local times = {}
+		for i = 1, RUNS do times[i] = run_once(r[2]) end
+		table.sort(times)
+		out[#out + 1] = { r[1], times[1], times[math.floor((#times + 1) / 2)] }
+		io.stderr:write(string.format("placement %-40s median %.3fs\n", r[1], out[#out][3]))
+	end
+	return out
+end
+
 local md = {}
 local function w(...) md[#md + 1] = table.concat({ ... }) end
 w("# lanner benchmark results\n")
@@ -180,6 +208,24 @@ if next(only) == nil or only.nginx then
 			.. "lanner -R rules/ (%.2f× the untraced throughput).", base, traced, traced / base))
 	else
 		w("\nnginx under wrk: not measured (nginx or wrk missing).")
+	end
+end
+if next(only) == nil or only.placement then
+	w("\n## CPU placement\n")
+	w("50k open/close pairs of /dev/null, one tracee thread (min / median wall time):\n")
+	w("| placement | min | median |")
+	w("|---|---|---|")
+	for _, r in ipairs(placement()) do w(string.format("| %s | %.3f s | %.3f s |", r[1], r[2], r[3])) end
+	w("\n`shared` puts lanner and the program on one CPU: a stop then wakes the other side on the")
+	w("same CPU.  It is not the default because the program sees a one-CPU affinity mask")
+	w("(`nproc`, Go's GOMAXPROCS, `make -j$(nproc)` size themselves from it) and its threads share")
+	w("one CPU; `tracer` pins lanner alone and leaves the program's CPUs alone.")
+end
+if next(only) == nil or only.eval then
+	w("\n## Lua-side evaluation\n")
+	w("`LANNER_LIB=build/liblanner.so luajit bench/eval.lua` (hand-built events, 1M evaluations):\n")
+	for line in sh("LANNER_LIB=" .. root .. "/build/liblanner.so luajit bench/eval.lua 2>&1"):gmatch("[^\n]+") do
+		w("- ", line)
 	end
 end
 local text = table.concat(md, "\n") .. "\n"
