@@ -48,7 +48,7 @@ local cond = [[evt.type in (open, openat, openat2) and evt.is_open_read = true a
  and not proc.name in (sshd, sudo, login, su, passwd, chage) and fd.name startswith /etc
  and not fd.name endswith .conf and proc.pname != systemd and user.uid != 0
  and not proc.exepath startswith /usr/sbin and fd.directory = /etc and evt.res >= 0
- and not proc.cmdline contains "--check" and proc.aname[2] != cron and fd.num >= 0
+ and not proc.cmdline contains "--check" and proc.aname[1] != cron and fd.num >= 0
  and thread.tid > 0 and not fd.filename in (hosts, hostname, resolv.conf)
  and container.id = host and proc.cwd != /root/ and evt.dir = "<" and proc.pid > 1]]
 local ast = assert(filter.parse(cond))
