@@ -118,6 +118,7 @@ void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);
 ln_fd *ln_fd_set(struct ln_pstate *p, int fd);
 void ln_fd_del(struct ln_pstate *p, int fd);
 void ln_fd_set_name(ln_fd *f, const char *name);
+bool ln_fd_unchanged(struct ln_pstate *p, int fd);
 /* Name and type of fd from /proc/PID/fd/N and the socket itself. */
 void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 /* decode/net.c: type, protocol, both ends and name of a socket fd. */

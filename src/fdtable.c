@@ -61,6 +61,17 @@ void ln_fd_del(struct ln_pstate *p, int fd)
 		ln_cap_touch(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 }
 
+/* The entry for fd names the same open file the kernel has now. */
+bool ln_fd_unchanged(struct ln_pstate *p, int fd)
+{
+	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd] || !p->fds[fd]->ino)
+		return false;
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
+	return stat(path, &st) == 0 && st.st_ino == p->fds[fd]->ino && st.st_dev == p->fds[fd]->dev;
+}
+
 void ln_fd_set_name(ln_fd *f, const char *name)
 {
 	char *c = strdup(name);

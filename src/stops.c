@@ -90,6 +90,10 @@ static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	if (fd < 0 || !p)
 		return;
+	/* Still the same file (one stat): keep what lanner learned of it, such
+	 * as an accepted socket's server role, which the kernel cannot tell. */
+	if (ln_fd_unchanged(p, fd))
+		return;
 	ln_fd *f = ln_fd_set(p, fd);
 	if (f)
 		ln_fd_from_kernel(s, p, f);
