@@ -80,6 +80,8 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 static volatile sig_atomic_t pending_sender[65];	/* sender pid + 1, 0 none */
 static volatile sig_atomic_t pending_tty[65];
 static volatile sig_atomic_t pending_any;
+static struct sigaction old_actions[65];
+static int sessions_with_signals;
 volatile sig_atomic_t ln_alarm_fired;
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
@@ -105,10 +107,28 @@ void ln_install_signals(struct ln_session *s)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: waitpid must see EINTR */
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
 	s->signals_installed = true;
+	if (sessions_with_signals++)
+		return;	/* another session's handlers serve this one too */
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, &old_actions[forwarded[i]]);
+	sigaction(SIGALRM, &sa, &old_actions[SIGALRM]);
+}
+
+/* A library must not leave its handlers behind: the host process (a Lua
+ * program using the core through the FFI) may unload it. */
+static void restore_signals(struct ln_session *s)
+{
+	if (!s->signals_installed)
+		return;
+	s->signals_installed = false;
+	if (--sessions_with_signals)
+		return;
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &off, NULL);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &old_actions[forwarded[i]], NULL);
+	sigaction(SIGALRM, &old_actions[SIGALRM], NULL);
 }
 
 static bool program_alive(struct ln_session *s)
@@ -225,6 +245,7 @@ LN_API void ln_session_free(ln_session *s)
 	}
 	ln_capture_close(s);
 	ln_cap_free_reader(s);
+	restore_signals(s);
 	ln_state_free_all(s);
 	free(s->preds);
 	free(s->type_counts);
