@@ -8,29 +8,4 @@ args = {
 	{ name = "min_ms", description = "the threshold, in milliseconds", argtype = "int" },
 }
 
-local min_ms
-local h = {}
-
-function on_set_arg(name, val)
-	min_ms = tonumber(val)
-	return min_ms ~= nil and min_ms >= 0
-end
-
-function on_init()
-	h.lat = chisel.request_field("evt.latency")
-	h.type = chisel.request_field("evt.type")
-	h.proc = chisel.request_field("proc.name")
-	h.pid = chisel.request_field("proc.pid")
-	h.last = chisel.request_field("evt.info")
-	chisel.set_filter("evt.latency > " .. string.format("%d", min_ms * 1000000))
-	print(string.format("%-16s %-16s %-8s %-12s %-10s %s", "Time", "Process", "PID", "Syscall", "Latency", "evt.info"))
-	return true
-end
-
-function on_event()
-	local s, ns = evt.get_ts()
-	print(string.format("%-16s %-16s %-8s %-12s %-10s %s", report.clock(s, ns), tostring(evt.field(h.proc)),
-		tostring(evt.field(h.pid)), tostring(evt.field(h.type)), report.time(evt.field(h.lat)),
-		tostring(evt.field(h.last) or "")))
-	return true
-end
+report.slower(getfenv(1), "evt.info")

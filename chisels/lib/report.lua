@@ -288,4 +288,37 @@ function M.exit_snapshots(fdfilter)
 	return on_init, on_event, snapshots
 end
 
+
+-- The "slower than N ms" chisels (fileslower, scallslower): one line per
+-- call over the threshold, with `last` (a field) at the end.  Defines the
+-- calling chisel's on_set_arg, on_init and on_event in env.
+function M.slower(env, last, filter)
+	local min_ms
+	local h = {}
+	local fmt = "%-16s %-16s %-8s %-12s %-10s %s"
+	function env.on_set_arg(_, val)
+		min_ms = tonumber(val)
+		return min_ms ~= nil and min_ms >= 0
+	end
+	function env.on_init()
+		h.lat = env.chisel.request_field("evt.latency")
+		h.type = env.chisel.request_field("evt.type")
+		h.proc = env.chisel.request_field("proc.name")
+		h.pid = env.chisel.request_field("proc.pid")
+		h.last = env.chisel.request_field(last)
+		local cond = "evt.latency > " .. string.format("%d", min_ms * 1000000)
+		env.chisel.set_filter(filter and (filter .. " and " .. cond) or cond)
+		env.print(string.format(fmt, "Time", "Process", "PID", "Syscall", "Latency", last))
+		return true
+	end
+	function env.on_event()
+		local evt = env.evt
+		local s, ns = evt.get_ts()
+		env.print(string.format(fmt, M.clock(s, ns), tostring(evt.field(h.proc)),
+			tostring(evt.field(h.pid)), tostring(evt.field(h.type)), M.time(evt.field(h.lat)),
+			tostring(evt.field(h.last) or "")))
+		return true
+	end
+end
+
 return M
