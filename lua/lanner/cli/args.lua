@@ -26,6 +26,8 @@ Captures
                          only what matches)
   -r FILE                read events from a capture instead of tracing
   -C MB, -G SECS, -W N   rotate the capture by size or time, keep N files
+  -z, --compress [ALG]   compress the capture's blocks: zlib (the default
+                         with -z) or zstd; reading detects it
 Rules and detections
   -R, --rules PATH       load a Falco rules file, or every *.yaml in a folder
                          (repeatable; later files may override earlier ones)
@@ -45,7 +47,13 @@ Attaching
                          from now on (repeatable); Ctrl-C detaches
       --children         with --pid: also its existing descendants
       --attach-mode M    syscall (default: stops at every syscall, can
-                         detach) or seccomp (not available yet)
+                         detach) or seccomp (injects the filter: fast, but
+                         the process can never be detached; lanner serves
+                         it until it exits)
+      --keep             on Ctrl-C/SIGTERM, leave a launched program
+                         running untraced instead of killing it (not
+                         possible once it carries lanner's seccomp filter:
+                         lanner says so and stays until it exits)
 Information
   -l, --list [PREFIX]    fields with their types and descriptions
   -L, --list-events      event types and their arguments
@@ -87,6 +95,7 @@ local flags = {
 	["-h"] = "help", ["--help"] = "help",
 	["--version"] = "version",
 	["--children"] = "children",
+	["--keep"] = "keep",
 }
 
 -- chisel_nargs(name) tells how many argument words a chisel takes (0 or 1
@@ -141,6 +150,17 @@ function M.parse(argv, chisel_nargs)
 			if not v:find("=", 1, true) then return nil, "-o needs key=value, got '" .. v .. "'" end
 			o.options = o.options or {}
 			o.options[#o.options + 1] = v
+		elseif a == "-z" or a == "--compress" then
+			-- the algorithm is optional: -z alone means zlib, as sysdig's -z
+			local nxt = eqv or argv[i + 1]
+			if nxt == "zlib" or nxt == "zstd" then
+				o.compress = nxt
+				if not eqv then i = i + 1 end
+			elseif eqv then
+				return nil, "--compress takes zlib or zstd, got '" .. eqv .. "'"
+			else
+				o.compress = "zlib"
+			end
 		elseif a == "-l" or a == "--list" then
 			o.list_fields = true
 			local nxt = argv[i + 1]
