@@ -320,4 +320,36 @@ describe("filter.compile", function()
       end
     end)
   end)
+
+  describe("globs with only stars", function()
+    local ops = require "lanner.filter.ops"
+    it("are not sent to fnmatch", function()
+      local _, src = filter.compile(filter.parse("fd.name glob '*/.aws/credentials' and fd.name glob '/*run/*token'"),
+        cat, { source = true })
+      assert.matches("glob1%(v,", src)
+      assert.matches("glob2%(v,", src)
+      assert.not_matches("fnmatch", src)
+      local _, src2 = filter.compile(filter.parse("fd.name glob '/e?c/*'"), cat, { source = true })
+      assert.matches("fnmatch", src2)
+    end)
+    it("match exactly as fnmatch does (random patterns and names)", function()
+      math.randomseed(7)
+      local alphabet = { "a", "b", "/", ".", "ab", "ba" }
+      local function word(n)
+        local t = {}
+        for i = 1, n do t[i] = alphabet[math.random(#alphabet)] end
+        return table.concat(t)
+      end
+      local checked = 0
+      for _ = 1, 3000 do
+        local pat = word(math.random(0, 3)) .. "*" .. word(math.random(0, 3))
+        if math.random() < 0.5 then pat = pat .. "*" .. word(math.random(0, 2)) end
+        local name = word(math.random(0, 8))
+        local fn = assert(compile(("fd.name glob '%s'"):format(pat)))
+        assert.same(ops.fnmatch(pat, name), fn({ fd = { name = name } }), pat .. " on " .. name)
+        checked = checked + 1
+      end
+      assert.same(3000, checked)
+    end)
+  end)
 end)

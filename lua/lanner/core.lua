@@ -10,6 +10,8 @@ local bit = require "bit"
 
 local M = { ffi = ffi }
 
+require "lanner.jit_tuning"
+
 -- One cdef per process: a second ffi.cdef of the same structs raises
 -- "attempt to redefine", so guard on a type the header declares.
 if not pcall(ffi.typeof, "ln_event") then

@@ -117,6 +117,28 @@ function M.reset_cache()
 end
 
 ---------------------------------------------------------------------------
+-- Strings derived from strings (a directory from a path, a cwd with its
+-- slash): Lua strings are interned, so a table keyed on the input gives the
+-- output without a pattern match or a new string per event.  Bounded: the
+-- table starts over past `max` entries (a workload touching a million
+-- paths must not grow it for ever).
+function M.memo(fn, max)
+	max = max or 4096
+	local t, n = {}, 0
+	return function(s)
+		local v = t[s]
+		if v == nil then
+			v = fn(s)
+			if v == nil then v = false end
+			n = n + 1
+			if n > max then tclear(t); n = 1 end
+			t[s] = v
+		end
+		return v or nil
+	end
+end
+
+---------------------------------------------------------------------------
 -- Event, thread, process.
 
 function M.info(ev)
@@ -158,6 +180,10 @@ end
 -- corrupted table cannot hang a filter.
 local MAX_DEPTH = 128
 function M.ancestor(p, level)
+	-- the parent without a loop: a loop here would cut a compiled
+	-- condition's trace (proc.pname, proc.aname[1] are common)
+	if level == 0 or p == nil then return p end
+	if level == 1 then return M.parent(p) end
 	for _ = 1, level do
 		if p == nil then return nil end
 		p = M.parent(p)
@@ -273,12 +299,14 @@ function M.join(dir, path)
 end
 
 -- Working directory of p with the trailing slash Falco keeps.
-function M.cwd(p)
-	if p == nil or p.cwd == nil then return nil end
-	local cwd = ffi.string(p.cwd)
+local with_slash = M.memo(function(cwd)
 	if cwd == "" then return nil end
 	if cwd:sub(-1) ~= "/" then cwd = cwd .. "/" end
 	return cwd
+end)
+function M.cwd(p)
+	if p == nil or p.cwd == nil then return nil end
+	return with_slash(ffi.string(p.cwd))
 end
 
 -- Directory a *at() call resolves against: cwd for AT_FDCWD, else the

@@ -12,6 +12,8 @@ local function cid(ev)
 	return ffi.string(p.container_id)
 end
 
+local short_id = cm.memo(function(id) return #id > 12 and id:sub(1, 12) or id end, 256)
+
 local NO_RUNTIME = "no container runtime metadata"
 local NO_K8S = "no Kubernetes metadata"
 
@@ -21,7 +23,7 @@ local fields = {
 		get = function(ev)
 			local id = cid(ev)
 			if id == nil then return nil end
-			return #id > 12 and id:sub(1, 12) or id
+			return short_id(id)
 		end },
 	{ name = "container.full_id", type = "string",
 		desc = "The full container ID, 'host' for processes not in a container.", get = cid },

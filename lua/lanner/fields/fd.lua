@@ -130,13 +130,16 @@ end
 -- extract_fdname_from_creator): the path an open tried, the address a
 -- connect tried, "" for the rest.
 local OPEN_DIRFD = { openat = "dirfd", openat2 = "dirfd" }
+-- (a memo: gsub does not compile, and would cut the trace of every rule
+-- testing fd.nameraw)
+local squeeze_slashes = cm.memo(function(path) return (path:gsub("//+", "/")) end)
 local function creator_name(ev, raw)
 	local info = type_info[ev.type]
 	if band(info.flags, cm.TF.OPEN) ~= 0 then
 		local pi = info.pindex.name
 		local path = pi and cm.param_raw(ev, info, pi)
 		if path == nil then return nil end
-		if raw then return (path:gsub("//+", "/")) end
+		if raw then return squeeze_slashes(path) end
 		return cm.resolve_path(ev, info, path, OPEN_DIRFD[info.name])
 	end
 	-- connect: the address it tried; accept: the tuple of what it got
@@ -164,19 +167,19 @@ local CREATOR_CHAR = {
 	inotify_init1 = "i", memfd_create = "m",
 }
 
-local function dirname(name)
+local dirname = cm.memo(function(name)
 	local pos = name:match("^.*()/")
 	if pos == nil or pos == 1 then return "/" end
 	if pos < #name then return name:sub(1, pos - 1) end
 	return name
-end
+end)
 
-local function basename(name)
+local basename = cm.memo(function(name)
 	local pos = name:match("^.*()/")
 	if pos == nil then return "/" end
 	if pos < #name then return name:sub(pos + 1) end
 	return name
-end
+end)
 
 local function directory(ev)
 	if not related(ev) then return nil end

@@ -38,7 +38,7 @@ local HELPERS = {
   find = string.find, lower = string.lower, type = type, tonumber = tonumber,
   tostr = ops.tostr, startswith = ops.startswith, endswith = ops.endswith,
   icontains = ops.icontains, pmatch = ops.pmatch, pmatch1 = ops.pmatch1,
-  fnmatch = ops.fnmatch, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
+  fnmatch = ops.fnmatch, glob1 = ops.glob1, glob2 = ops.glob2, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
   in_net = ops.in_net, in_nets = ops.in_nets,
   tf_tolower = ops.lower, tf_toupper = ops.upper, tf_b64 = ops.b64,
   tf_basename = ops.basename, tf_len = ops.len,
@@ -206,6 +206,13 @@ local function literal_pred(fn, n, opclass, f)
     if op == "startswith" then return fmt("startswith(v, %s)", const(fn, s)) end
     if op == "endswith" then return fmt("endswith(v, %s)", const(fn, s)) end
     if op == "glob" or op == "iglob" then
+      local parts = op == "glob" and ops.star_split(s)
+      if parts and #parts == 2 then
+        return fmt("glob1(v, %s, %s)", const(fn, parts[1], "head"), const(fn, parts[2], "tail"))
+      elseif parts then
+        return fmt("glob2(v, %s, %s, %s)", const(fn, parts[1], "head"), const(fn, parts[2], "mid"),
+          const(fn, parts[3], "tail"))
+      end
       return fmt("fnmatch(%s, v, %s)", const(fn, s), tostring(op == "iglob"))
     end
     if op == "bcontains" or op == "bstartswith" then

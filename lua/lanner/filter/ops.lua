@@ -21,6 +21,7 @@ for _, decl in ipairs {
   "size_t regerror(int errcode, const void *preg, char *errbuf, size_t errbuf_size);",
   "void regfree(void *preg);",
   "int inet_pton(int af, const char *src, void *dst);",
+  "int memcmp(const void *s1, const void *s2, size_t n);",
 } do pcall(ffi.cdef, decl) end
 local C = ffi.C
 
@@ -28,30 +29,22 @@ local FNM_CASEFOLD = 16   -- glibc and musl
 local REG_EXTENDED, REG_ICASE, REG_NOSUB = 1, 2, 8
 local AF_INET, AF_INET6 = 2, 10
 
--- The last byte is checked first: it rejects most mismatches without
--- entering the loop, which matters when a loop over prefixes calls this
--- (LuaJIT traces nested loops poorly).
+-- Prefix and suffix tests with memcmp, not a Lua loop: a loop inside a
+-- comparison cuts the trace a compiled condition runs in (LuaJIT cannot
+-- inline an inner loop), while an FFI call stays in it.  A Lua string
+-- converts to a const pointer to its bytes without a copy.
+local as_ptr = ffi.typeof("const char *")
 function M.startswith(s, p)
   local n = #p
   if #s < n then return false end
-  if n == 0 then return true end
-  if byte(s, n) ~= byte(p, n) then return false end
-  for i = 1, n - 1 do
-    if byte(s, i) ~= byte(p, i) then return false end
-  end
-  return true
+  return C.memcmp(s, p, n) == 0
 end
 local startswith = M.startswith
 
 function M.endswith(s, p)
   local n, off = #p, #s - #p
   if off < 0 then return false end
-  if n == 0 then return true end
-  if byte(s, off + 1) ~= byte(p, 1) then return false end
-  for i = 2, n do
-    if byte(s, off + i) ~= byte(p, i) then return false end
-  end
-  return true
+  return C.memcmp(ffi.cast(as_ptr, s) + off, p, n) == 0
 end
 
 -- Case-insensitive (ASCII, as strcasestr in the C locale) substring test;
@@ -99,6 +92,35 @@ function M.pmatch(s, prefixes)
 end
 
 function M.pmatch1(s, p) return under(s, M.path_prefix(p)) end
+
+-- Globs whose only wildcard is `*`, once or twice, need no fnmatch:
+-- "*/.aws/credentials" is a suffix test, "/*run/secrets/*token" a prefix,
+-- a middle and a suffix in order.  fnmatch would walk the string at every
+-- star (rules test a dozen such globs on each open).  Without FNM_PATHNAME
+-- `*` matches any byte, `/` too, so these are exact.
+function M.star_split(pattern)
+  if find(pattern, "[%?%[\\]") then return nil end
+  local parts = {}
+  for piece in (pattern .. "*"):gmatch("([^*]*)%*") do parts[#parts + 1] = piece end
+  if #parts < 2 or #parts > 3 then return nil end -- no star, or more than two
+  return parts
+end
+
+function M.glob1(s, head, tail)
+  local n, nh, nt = #s, #head, #tail
+  if n < nh + nt then return false end
+  return C.memcmp(s, head, nh) == 0 and C.memcmp(ffi.cast(as_ptr, s) + (n - nt), tail, nt) == 0
+end
+
+function M.glob2(s, head, mid, tail)
+  local n, nh, nt = #s, #head, #tail
+  if n < nh + #mid + nt then return false end
+  if C.memcmp(s, head, nh) ~= 0 or C.memcmp(ffi.cast(as_ptr, s) + (n - nt), tail, nt) ~= 0 then
+    return false
+  end
+  local _, e = find(s, mid, nh + 1, true)
+  return e ~= nil and e <= n - nt
+end
 
 function M.fnmatch(pattern, s, icase)
   return C.fnmatch(pattern, s, icase and FNM_CASEFOLD or 0) == 0
