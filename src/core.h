@@ -125,6 +125,8 @@ void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
 char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
+/* overlay.c: the executable is in its overlayfs mount's upper layer. */
+bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);
 void ln_state_free_all(struct ln_session *s);
 
 /* --- arch.c --- */

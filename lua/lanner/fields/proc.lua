@@ -361,7 +361,7 @@ return {
 	{ name = "proc.ppid.ts", type = "reltime", desc = "Start of parent process as epoch timestamp in nanoseconds.",
 		get = function(ev) local p = cm.ancestor(cm.proc(ev), 1); if p == nil or p.start_ts == 0 then return nil end; return tonumber(p.start_ts) end },
 	proc_flag("proc.is_exe_writable", PF.WRITABLE, "'true' if this process' executable file is writable by the same user that spawned the process."),
-	proc_flag("proc.is_exe_upper_layer", PF.UPPER, "'true' if this process' executable file is in upper layer in overlayfs."),
+	proc_flag("proc.is_exe_upper_layer", PF.UPPER, "'true' if this process' executable file is in upper layer in overlayfs (lanner: looked up under the overlay's upperdir, false where lanner cannot see that directory)."),
 	proc_flag("proc.is_exe_from_memfd", PF.MEMFD, "'true' if the executable file of the current process is an anonymous file created using memfd_create()."),
 	stdio_field(0, "stdin", "type"), stdio_field(1, "stdout", "type"), stdio_field(2, "stderr", "type"),
 	stdio_field(0, "stdin", "name"), stdio_field(1, "stdout", "name"), stdio_field(2, "stderr", "name"),
