@@ -350,8 +350,15 @@ function M.ip_text(family, bytes)
 	return ffi.string(ipbuf, math.min(n, 63))
 end
 
-function M.fd_type_name(t) return ffi.string(C.ln_fd_type_name(t)) end
-function M.fd_typechar(t) return string.char(C.ln_fd_typechar(t)) end
+-- fd type names and characters as Lua strings, made once: a rule's
+-- `fd.typechar = f` is then a table read, not a C call and a new string.
+local FD_TYPE_NAME, FD_TYPECHAR = {}, {}
+for t = 0, tonumber(C.LN_FD_TYPE_COUNT) - 1 do
+	FD_TYPE_NAME[t] = ffi.string(C.ln_fd_type_name(t))
+	FD_TYPECHAR[t] = string.char(C.ln_fd_typechar(t))
+end
+function M.fd_type_name(t) return FD_TYPE_NAME[t] or ffi.string(C.ln_fd_type_name(t)) end
+function M.fd_typechar(t) return FD_TYPECHAR[t] or string.char(C.ln_fd_typechar(t)) end
 function M.category_name(c) return ffi.string(C.ln_category_name(c)) end
 
 function M.errno_name(err)

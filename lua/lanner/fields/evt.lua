@@ -117,16 +117,27 @@ end
 
 -- open/openat flags and mode; openat2 carries them in struct open_how
 -- (u64 flags, u64 mode, u64 resolve) when the core read it.
-local function open_flags_mode(ev)
-	local info = type_info[ev.type]
-	local name = info.name
-	if name == "creat" then
-		local mi = info.pindex.mode
-		return cm.O.WRONLY + cm.O.CREAT + cm.O.TRUNC, mi and cm.param_raw(ev, info, mi) or 0
+-- Where each open type keeps its flags and mode, worked out once per type:
+-- evt.is_open_read/write are in many rules and run on every open.
+local OPEN_AT = {}
+for id = 0, core.ntypes - 1 do
+	local info = type_info[id]
+	if band(info.flags, TF.OPEN) ~= 0 then
+		OPEN_AT[id] = { creat = info.name == "creat", fi = info.pindex.flags, mi = info.pindex.mode,
+			how = info.pindex.flags ~= nil and info.kinds[info.pindex.flags] == K.OPEN_HOW }
 	end
-	local fi = info.pindex.flags
+end
+
+local function open_flags_mode(ev)
+	local o = OPEN_AT[ev.type]
+	if o == nil then return nil end
+	local info = type_info[ev.type]
+	if o.creat then
+		return cm.O.WRONLY + cm.O.CREAT + cm.O.TRUNC, o.mi and cm.param_raw(ev, info, o.mi) or 0
+	end
+	local fi = o.fi
 	if fi == nil or not cm.param_ok(ev, info, fi) then return nil end
-	if info.kinds[fi] == K.OPEN_HOW then
+	if o.how then
 		local prm = ev.params[fi]
 		if prm.str ~= nil and prm.len >= 16 then
 			local how = ffi.cast("const uint64_t *", prm.str)
@@ -134,14 +145,13 @@ local function open_flags_mode(ev)
 		end
 		return nil -- not read: val is the struct's address
 	end
-	local mi = info.pindex.mode
-	return cm.param_raw(ev, info, fi), mi and cm.param_raw(ev, info, mi) or 0
+	local mi = o.mi
+	return tonumber(ev.params[fi].val), mi and cm.param_ok(ev, info, mi) and tonumber(ev.params[mi].val) or 0
 end
 
 local function is_open(ev, what)
-	if band(type_info[ev.type].flags, TF.OPEN) == 0 then return false end
 	local flags, mode = open_flags_mode(ev)
-	if flags == nil then return false end
+	if flags == nil then return false end -- not an open, or its flags unknown
 	local O = cm.O
 	local acc = band(flags, O.ACCMODE)
 	if what == "read" then return acc == O.RDONLY or acc == O.RDWR end

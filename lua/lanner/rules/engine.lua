@@ -140,7 +140,32 @@ function M.new(set, opts)
   end
   self.any, self.by_type = any, {}
   for t, list in pairs(typed) do self.by_type[t] = merge(list, any) end
+  self.hits, self.dispatch = {}, {}
+  self.dispatch[any] = M.dispatcher(any, self.first, self.hits)
+  for _, list in pairs(self.by_type) do self.dispatch[list] = M.dispatcher(list, self.first, self.hits) end
   return self
+end
+
+-- One function per rule list that tries its rules in order, each from its
+-- own call site.  A loop calling r.fn for every rule would be one call site
+-- that sees every rule's function, which LuaJIT compiles as a chain of side
+-- traces; here each site always calls the same function and the whole list
+-- runs as one trace.  It puts the indexes of the rules that matched in
+-- hits and returns how many (at most one with rule_matching first).
+function M.dispatcher(list, first, hits)
+  local src = { "local R, hits = ...", "return function(ev)", "  local n = 0" }
+  for i = 1, #list do
+    if first then
+      src[#src + 1] = ("  if R[%d](ev) then hits[1] = %d return 1 end"):format(i, i)
+    else
+      src[#src + 1] = ("  if R[%d](ev) then n = n + 1 hits[n] = %d end"):format(i, i)
+    end
+  end
+  src[#src + 1] = "  return n"
+  src[#src + 1] = "end"
+  local fns = {}
+  for i, r in ipairs(list) do fns[i] = r.fn end
+  return assert(loadstring(table.concat(src, "\n"), "=rules dispatch"))(fns, hits)
 end
 
 -- The rules an event of this type meets, in evaluation order.
@@ -185,15 +210,10 @@ end
 -- holds the n alerts of this event (empty when nothing matched).
 function Engine:process(ev)
   local list = self.by_type[self.type_name(ev)] or self.any
-  local alerts, n = self.alerts, 0
-  for i = 1, #list do
-    local r = list[i]
-    if r.fn(ev) then
-      n = n + 1
-      alerts[n] = self:alert(r, ev)
-      if self.first then break end
-    end
-  end
+  local alerts = self.alerts
+  local n = self.dispatch[list](ev)
+  local hits = self.hits
+  for k = 1, n do alerts[k] = self:alert(list[hits[k]], ev) end
   for i = n + 1, self.n do alerts[i] = nil end
   self.n = n
   return alerts, n
