@@ -14,6 +14,9 @@
 --                   argument is bound at resolve time, so the second
 --                   parameter is ignored; i (1-based) picks among the
 --                   values of a multi field
+--       cstr(ev)    optional: the value as a C string (const char *) when it
+--                   is one, nil otherwise (get() then decides); lets a
+--                   filter compare in place, with no Lua string made
 --       multi       several values (values(ev) gives them as a list); a
 --                   comparison holds if any value does
 --       list        a Falco list field (fd.types): `in` needs every value
@@ -139,6 +142,10 @@ local function make(d, text, how)
 		name = canon, field = d.name, arg = a,
 		get = function(ev, _, i) return get(ev, a, i) end,
 	}
+	if d.cstr then
+		local cstr = d.cstr
+		s.cstr = function(ev) return cstr(ev, a) end
+	end
 	if d.values then
 		local values = d.values
 		s.values = function(ev) return values(ev, a) end

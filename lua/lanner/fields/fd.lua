@@ -239,7 +239,16 @@ return {
 		end },
 	{ name = "fd.name", type = "string", needs_exit = CREATES, types = RELATED,
 		desc = "FD full name. If the fd is a file, this field contains the full path. If the FD is a socket, this field contain the connection tuple. For a failed open, the path it tried.",
-		get = name_of },
+		get = name_of,
+		cstr = function(ev)
+			if not related(ev) then return nil end
+			local fd = ev.fd
+			if fd == nil or fd.name == nil or (type_info[ev.type].name == "connect" and ev.has_res ~= 0
+				and ev.res < 0 and ev.res ~= -115) then
+				return nil
+			end
+			return fd.name
+		end },
 	{ name = "fd.nameraw", type = "string", needs_exit = CREATES, types = RELATED,
 		desc = "FD name as the syscall gave it, for files opened by this event; otherwise fd.name (lanner keeps resolved names only).",
 		get = function(ev)

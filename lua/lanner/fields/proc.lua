@@ -111,6 +111,24 @@ local function at_level(getter, level)
 	end
 end
 
+-- The same strings as C pointers, for comparisons that need no Lua string
+-- (a spec's cstr, see lanner/fields.lua): nil sends the filter to get().
+local C_OF = {
+	[comm] = function(p) return p.comm end,
+	[exe] = function(p) return p.exe end,
+	[exepath] = function(p) return p.exepath end,
+}
+local function at_level_c(getter, level)
+	local of = C_OF[getter]
+	return function(ev)
+		local p = cm.ancestor(cm.proc(ev), level)
+		if p == nil then return nil end
+		local s = of(p)
+		if s == nil then return nil end
+		return s
+	end
+end
+
 -- proc.aX: with an index the ancestor at that level; without, every
 -- ancestor from the parent up (multi).
 local function ancestor_field(suffix, getter, ftype, desc)
@@ -119,6 +137,14 @@ local function ancestor_field(suffix, getter, ftype, desc)
 		arg = { kind = "index", bracket = true }, multi = true, needs_exit = EXEC,
 		desc = desc,
 		bind = function(n) return { multi = false } end,
+		cstr = C_OF[getter] and function(ev, level)
+			if level == nil then return nil end
+			local p = cm.ancestor(cm.proc(ev), level)
+			if p == nil then return nil end
+			local s = C_OF[getter](p)
+			if s == nil then return nil end
+			return s
+		end,
 		values = function(ev)
 			local out = {}
 			for _, a in ipairs(cm.ancestors(cm.proc(ev))) do
@@ -252,13 +278,13 @@ end
 return {
 	{ name = "proc.name", type = "string", needs_exit = EXEC,
 		desc = "The process name (truncated after 16 characters) generating the event (task->comm).",
-		get = at_level(comm, 0) },
+		get = at_level(comm, 0), cstr = at_level_c(comm, 0) },
 	{ name = "proc.exe", type = "string", needs_exit = EXEC,
 		desc = "The first command line argument argv[0] of the process at its last exec.",
-		get = at_level(exe, 0) },
+		get = at_level(exe, 0), cstr = at_level_c(exe, 0) },
 	{ name = "proc.exepath", type = "string", needs_exit = EXEC,
 		desc = "The full executable path of the process (/proc/PID/exe at its last exec).",
-		get = at_level(exepath, 0) },
+		get = at_level(exepath, 0), cstr = at_level_c(exepath, 0) },
 	{ name = "proc.args", type = "string", needs_exit = EXEC, arg = { kind = "index", bracket = true },
 		desc = "The arguments passed on the command line when starting the process, excluding argv[0]. With [N] (lanner only), the Nth of them from 0.",
 		get = function(ev, n)
@@ -340,11 +366,11 @@ return {
 	{ name = "proc.is_vpgid_leader", type = "bool", desc = "'true' if this process is the leader of its process group.",
 		get = function(ev) local p = cm.proc(ev); return p and p.pgid == p.vpid end },
 	{ name = "proc.pname", type = "string", desc = "The proc.name of the parent of the process generating the event.",
-		get = at_level(comm, 1) },
+		get = at_level(comm, 1), cstr = at_level_c(comm, 1) },
 	{ name = "proc.pexe", type = "string", desc = "The proc.exe (argv[0]) of the parent process.",
-		get = at_level(exe, 1) },
+		get = at_level(exe, 1), cstr = at_level_c(exe, 1) },
 	{ name = "proc.pexepath", type = "string", desc = "The proc.exepath (full executable path) of the parent process.",
-		get = at_level(exepath, 1) },
+		get = at_level(exepath, 1), cstr = at_level_c(exepath, 1) },
 	{ name = "proc.pcmdline", type = "string", desc = "The proc.cmdline of the parent of the process generating the event.",
 		get = at_level(per.cmdline, 1) },
 	ancestor_field("name", comm, "CHARBUF", "The proc.name of an ancestor: proc.aname[1] is the parent, [0] the process; without an index, any ancestor."),

@@ -38,7 +38,8 @@ local HELPERS = {
   find = string.find, lower = string.lower, type = type, tonumber = tonumber,
   tostr = ops.tostr, startswith = ops.startswith, endswith = ops.endswith,
   icontains = ops.icontains, pmatch = ops.pmatch, pmatch1 = ops.pmatch1,
-  fnmatch = ops.fnmatch, glob1 = ops.glob1, glob2 = ops.glob2, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
+  fnmatch = ops.fnmatch, glob1 = ops.glob1, glob2 = ops.glob2,
+  strcmp = ops.C.strcmp, strncmp = ops.C.strncmp, strstr = ops.C.strstr, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
   in_net = ops.in_net, in_nets = ops.in_nets,
   tf_tolower = ops.lower, tf_toupper = ops.upper, tf_b64 = ops.b64,
   tf_basename = ops.basename, tf_len = ops.len,
@@ -279,6 +280,23 @@ local function field_pred(op, opclass)
   fail(fmt("'%s' needs a literal pattern, not a field", op))
 end
 
+-- The test on a C string `p` (a field's cstr) against a literal, for the
+-- operators that need no Lua string: nil when the comparison cannot.
+local function c_pred(fn, spec, f, op, opclass, val)
+  if not spec.cstr or opclass ~= "string" or (f.transformers and #f.transformers > 0)
+    or val == nil or val.kind ~= "str" then
+    return nil
+  end
+  local k = val.v
+  if type(k) ~= "string" or k:find("\0", 1, true) then return nil end
+  if op == "=" or op == "==" then return fmt("strcmp(p, %s) == 0", const(fn, k)) end
+  if op == "!=" then return fmt("strcmp(p, %s) ~= 0", const(fn, k)) end
+  if op == "startswith" then return fmt("strncmp(p, %s, %d) == 0", const(fn, k), #k) end
+  if op == "endswith" then return fmt("cendswith(p, %s, %d)", const(fn, k), #k) end
+  if op == "contains" then return fmt("strstr(p, %s) ~= nil", const(fn, k)) end
+  return nil
+end
+
 -- Which class the comparison runs in, from the left side's class.
 local function op_class(cls, op, f, t)
   if op == "exists" then return nil end
@@ -344,6 +362,11 @@ local function gen_cmp(st, n)
     normalize(fn, "v", CLASS[t], opclass, trs, true, "return false")
     line(fn, "return " .. pred)
   elseif not multi then
+    local cpred = c_pred(fn, spec, f, op, opclass, val)
+    if cpred then
+      line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget")))
+      line(fn, fmt("if p ~= nil then return %s end", cpred))
+    end
     line(fn, fmt("local v = %s(ev%s)", get, arg and ", " .. arg or ""))
     line(fn, "if v == nil then return false end")
     normalize(fn, "v", CLASS[t], opclass, trs, false, "return false")

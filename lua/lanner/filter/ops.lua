@@ -22,8 +22,13 @@ for _, decl in ipairs {
   "void regfree(void *preg);",
   "int inet_pton(int af, const char *src, void *dst);",
   "int memcmp(const void *s1, const void *s2, size_t n);",
+  "int strcmp(const char *s1, const char *s2);",
+  "int strncmp(const char *s1, const char *s2, size_t n);",
+  "char *strstr(const char *haystack, const char *needle);",
+  "size_t strlen(const char *s);",
 } do pcall(ffi.cdef, decl) end
 local C = ffi.C
+M.C = C
 
 local FNM_CASEFOLD = 16   -- glibc and musl
 local REG_EXTENDED, REG_ICASE, REG_NOSUB = 1, 2, 8
@@ -40,6 +45,12 @@ function M.startswith(s, p)
   return C.memcmp(s, p, n) == 0
 end
 local startswith = M.startswith
+
+-- endswith on a C string (a field's cstr) with a Lua string suffix of n bytes.
+function M.cendswith(p, k, n)
+  local len = C.strlen(p)
+  return len >= n and C.memcmp(ffi.cast(as_ptr, p) + (len - n), k, n) == 0
+end
 
 function M.endswith(s, p)
   local n, off = #p, #s - #p
