@@ -39,6 +39,12 @@ local function chisel_nargs(name, next_word)
 end
 
 function M.main(argv)
+	-- Start-up (parsing options, loading and compiling rules, chisels)
+	-- runs once, and LuaJIT would compile hundreds of traces for it, each
+	-- an mprotect of its machine code: `lanner -V -R rules/` took 1.1-1.9 s
+	-- with the JIT on and 0.5 s with it off on the CI machine.  The event
+	-- loop turns it back on (cli/run.lua, M.loop).
+	jit.off()
 	local o, err = args.parse(argv, chisel_nargs)
 	if not o then
 		errf("%s", err)

@@ -154,6 +154,7 @@ end
 -- The event loop.  Returns true if lanner itself stopped the program
 -- (-n, -M or a chisel's end_capture).
 function M.loop(o, sess, c, out, outputs)
+	jit.on()	-- off during start-up (cli.lua): from here on, code runs per event
 	local printed, stopped = 0, false
 	local deadline = o.duration and (os.time() + o.duration)
 	local interval_ms = -1
