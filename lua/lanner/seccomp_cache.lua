@@ -82,12 +82,48 @@ function M.const_allow(prog, arch, nr)
 	return false, "runs off the end"
 end
 
+-- run(prog, arch, nr, args) -> the action word the program returns for a
+-- call (args: up to 6 numbers below 2^53, or {lo, hi} pairs), or nil and
+-- why: the whole program, arguments included, for the specs' tables of
+-- calls and verdicts.  Only the instructions libseccomp emits.
+function M.run(prog, arch, nr, args)
+	local function word(off)
+		if off == OFF_NR then return u32(nr) end
+		if off == OFF_ARCH then return arch end
+		local i, hi = math.floor((off - 16) / 8), (off - 16) % 8 == 4
+		local v = args and args[i + 1] or 0
+		if type(v) == "table" then return hi and v[2] or v[1] end
+		if hi then return math.floor(v / 4294967296) end
+		return v % 4294967296
+	end
+	local a, pc = 0, 0
+	while pc < prog.len do
+		local insn = prog[pc]
+		local code, k = insn.code, insn.k
+		if code == LD_ABS then a = word(k)
+		elseif code == RET_K then return k
+		elseif code == JA then pc = pc + k
+		elseif code == JEQ or code == JGE or code == JGT or code == JSET then
+			local r
+			if code == JEQ then r = a == k
+			elseif code == JGE then r = a >= k
+			elseif code == JGT then r = a > k
+			else r = bit.band(a, k) ~= 0 end
+			pc = pc + (r and insn.jt or insn.jf)
+		elseif code == AND_K then a = u32(bit.band(a, k))
+		else return nil, string.format("insn 0x%02x", code) end
+		pc = pc + 1
+	end
+	return nil, "runs off the end"
+end
+
 -- Syscall names by (arch, nr) from libseccomp, when it can be loaded.
 local scmp
 local function scmp_lib()
 	if scmp == nil then
 		ffi.cdef [[ char *seccomp_syscall_resolve_num_arch(uint32_t arch_token, int num);
-			void free(void *); ]]
+			int seccomp_syscall_resolve_name_arch(uint32_t arch_token, const char *name); ]]
+		pcall(ffi.cdef, "void free(void *);") -- another module may have it
 		local ok, lib = pcall(ffi.load, "libseccomp.so.2")
 		scmp = ok and lib or false
 	end
@@ -102,6 +138,14 @@ function M.name(arch, nr)
 	local s = ffi.string(p)
 	ffi.C.free(p)
 	return s
+end
+
+-- Number of a syscall name on an ABI, or nil.
+function M.nr(arch, name)
+	local lib = scmp_lib()
+	local n = lib and lib.seccomp_syscall_resolve_name_arch(arch, name)
+	if not n or n < 0 then return nil end
+	return n
 end
 
 -- scan(prog, arch) -> { [nr] = why } for every number below NR_LIMIT that
