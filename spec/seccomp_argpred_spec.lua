@@ -13,6 +13,7 @@ local cache = require "lanner.seccomp_cache"
 local H = require "spec.fields_helper"
 local bit = require "bit"
 
+local NARROW = { narrow = true }
 local X64, I386 = cache.AUDIT_ARCH_X86_64, cache.AUDIT_ARCH_I386
 local RET_TRACE, RET_ALLOW = 0x7ff00000, 0x7fff0000
 
@@ -32,7 +33,7 @@ local function session_for(o)
 	local consumers = require "lanner.cli.consumers"
 	o.rules, o.chisels, o.quiet = o.rules or {}, o.chisels or {}, true
 	local c = assert(consumers.build(o, io.stdout, function() end))
-	local modes, _, _, narrowed = interest.compute(c.needs)
+	local modes, _, _, narrowed = interest.compute(c.needs, NARROW)
 	local sess = assert(session.new())
 	sess:trace(modes)
 	for name, nw in pairs(narrowed) do
@@ -210,33 +211,39 @@ describe("argument predicates: union over consumers", function()
 	local OR = analyze("evt.type = openat and evt.is_open_read = true")
 
 	it("narrows a type every consumer narrows", function()
-		local modes, _, _, nw = interest.compute { OW, OR }
+		local modes, _, _, nw = interest.compute({ OW, OR }, NARROW)
 		assert.is_nil(modes.openat)
 		assert.equal("a2&0x3==0x1 | a2&0x3==0x2 | a2&0x3==0x0", argpred.text(nw.openat.terms))
 	end)
 
 	it("stops always when one consumer needs the type without a predicate", function()
-		local modes, _, _, nw = interest.compute { OW, { types = { openat = true }, fields = {} } }
+		local modes, _, _, nw = interest.compute({ OW, { types = { openat = true }, fields = {} } }, NARROW)
 		assert.is_truthy(modes.openat)
 		assert.is_nil(nw.openat)
 	end)
 
 	it("stops always when a state table needs the type", function()
-		local modes, _, fd_full, nw = interest.compute { OW, { types = { close = true }, fields = { ["fd.types"] = true } } }
+		local modes, _, fd_full, nw = interest.compute({ OW, { types = { close = true }, fields = { ["fd.types"] = true } } }, NARROW)
 		assert.equal("exit", modes.openat)
 		assert.is_nil(nw.openat)
 		assert.is_true(fd_full)
 	end)
 
 	it("keeps the fd table lazy when an fd-making type is narrowed", function()
-		local _, _, fd_full, nw = interest.compute { OW }
+		local _, _, fd_full, nw = interest.compute({ OW }, NARROW)
 		assert.is_truthy(nw.openat)
 		assert.is_false(fd_full)
 	end)
 
+	it("hands a caller that did not ask for predicates the whole type", function()
+		local modes, _, _, nw = interest.compute { OW }
+		assert.is_truthy(modes.openat)
+		assert.is_nil(next(nw))
+	end)
+
 	it("takes the exit mode if any narrowed need wants it", function()
 		local e = analyze("evt.type = openat and evt.is_open_read = true and evt.res >= 0")
-		local _, _, _, nw = interest.compute { OW, e }
+		local _, _, _, nw = interest.compute({ OW, e }, NARROW)
 		assert.equal("exit", nw.openat.mode)
 	end)
 

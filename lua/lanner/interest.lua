@@ -112,8 +112,10 @@ end
 -- Returns modes { [type] = "entry"|"exit" }, a list of warnings, whether
 -- the fd table must be kept exact, and the narrowed types
 -- { [type] = { mode = "entry"|"exit", terms = predicate } }: types that
--- stop only when a term holds (never in modes).
-function M.compute(needs)
+-- stop only when a term holds (never in modes).  Only with opts.narrow:
+-- a caller that would not hand the predicates to ln_trace_arg gets those
+-- types in modes instead (stopping on every call is always sound).
+function M.compute(needs, opts)
 	local modes, warnings, fields, narrowed = {}, {}, {}, {}
 	local function add(name, mode)
 		if not core.type_id[name] then return end
@@ -175,6 +177,9 @@ function M.compute(needs)
 			if nw.mode == "exit" then modes[name] = "exit" end
 			narrowed[name] = nil
 		elseif nw.terms == nil or #nw.terms == 0 then
+			narrowed[name] = nil
+		elseif not (opts and opts.narrow) then
+			add(name, nw.mode)
 			narrowed[name] = nil
 		end
 	end

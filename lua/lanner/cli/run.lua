@@ -66,7 +66,7 @@ local function open_source(o, c)
 		if not sess then return nil, err end
 		return sess
 	end
-	local modes, warnings, fd_full, narrowed = interest.compute(c.needs)
+	local modes, warnings, fd_full, narrowed = interest.compute(c.needs, { narrow = true })
 	for _, w in ipairs(warnings) do
 		if not o.quiet then errf("warning: %s", w) end
 	end
