@@ -391,6 +391,15 @@ describe("seccomp filter: action cache", function()
 	it("for the packaged rules", function()
 		check { rules = PACKAGED }
 	end)
+	it("clone3 always stops with its exit (the CLONE_UNTRACED guard seizes children there)", function()
+		local sess = assert(session.new())
+		sess:trace { clone3 = "entry" }
+		local prog = assert(cache.program(sess))
+		for _, arch in ipairs { X64, I386 } do
+			assert.equal(0x7ff04c02, cache.run(prog, arch, cache.nr(arch, "clone3"), {}))
+		end
+	end)
+
 	it("for nothing at all: only clone reads its flags", function()
 		local sess = assert(session.new())
 		local prog = assert(cache.program(sess))

@@ -97,7 +97,7 @@ static int untraced_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, boo
 	if (!strcmp(ti->name, "clone3")) {
 		if (!mode)
 			mode = pred_mode(s, id);
-		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | (mode ? mode : LN_TRACE_GUARD)),
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | (mode ? LN_TRACE_EXIT : LN_TRACE_GUARD)),
 					ti->nr, 0);
 	}
 	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
