@@ -108,9 +108,13 @@ local function const(kind, name)
 	return tonumber(out[0])
 end
 
--- The types with a parameter, and which register carries it.
-local function register_sites(pname, kind_ok)
-	local sites = {}
+-- The types with a parameter in a register: { [type] = {arg=, kind=} },
+-- computed once per name (analysis runs over every rule's every atom).
+local sites_cache = {}
+local function all_sites(pname)
+	local sites = sites_cache[pname]
+	if sites then return sites end
+	sites = {}
 	for id = 0, core.ntypes - 1 do
 		local info = core.type_info[id]
 		local i
@@ -120,11 +124,20 @@ local function register_sites(pname, kind_ok)
 			i = info.pindex[pname]
 		end
 		local src = i and info.srcs[i]
-		if src and src >= 0 and src <= 5 and kind_ok(info.kinds[i]) then
+		if src and src >= 0 and src <= 5 then
 			sites[info.name] = { arg = src, kind = info.kinds[i] }
 		end
 	end
+	sites_cache[pname] = sites
 	return sites
+end
+
+local function register_sites(pname, kind_ok)
+	local out = {}
+	for t, site in pairs(all_sites(pname)) do
+		if kind_ok(site.kind) then out[t] = site end
+	end
+	return out
 end
 
 -- open/openat flags (openat2's are in memory: never narrowed; creat's are
