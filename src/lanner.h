@@ -317,6 +317,9 @@ void ln_set_cpu_policy(ln_session *s, int policy);
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);
 /* Write the seccomp filter as libseccomp's PFC text to fd. */
 int ln_debug_filter(ln_session *s, int fd);
+/* The BPF program the session would load (struct sock_filter[]): its size
+ * in bytes, the program copied to buf if n is enough; or -errno. */
+int ln_filter_export(ln_session *s, void *buf, size_t n);
 
 /* Start argv[0] (searched in PATH) traced.  Returns its pid or -errno. */
 int ln_spawn(ln_session *s, const char *const *argv);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,68 +20,172 @@
 #include <unistd.h>
 #include "core.h"
 
+/* The 32-bit x86 ABI passes these syscalls' arguments in the same
+ * registers, as ints, as x86_64 does: their predicates hold there too.
+ * Any other syscall with predicates stops on every 32-bit call, which is
+ * always sound: "mmap" there is old_mmap, whose arguments are in memory,
+ * and 64-bit arguments take two registers, shifting the ones after them.
+ * socket through socketcall(2) has its arguments in memory as well:
+ * libseccomp drops the comparisons of that variant by itself. */
+static const char *const compat_same[] = {
+	"open", "openat", "socket", "socketpair", "kill", "tkill", "tgkill", "fcntl",
+	"mprotect", "clone", "unshare", "ptrace", "bpf", "prctl", "setns", "ftruncate",
+};
+
+static bool preds_hold_in(const char *name, bool compat)
+{
+	if (!compat)
+		return true;
+	for (size_t i = 0; i < sizeof(compat_same) / sizeof(compat_same[0]); i++)
+		if (!strcmp(compat_same[i], name))
+			return true;
+	return false;
+}
+
+/* The mode of a type's predicates, LN_TRACE_NONE if it has none. */
+static int pred_mode(struct ln_session *s, int id)
+{
+	int mode = LN_TRACE_NONE;
+	for (int i = 0; i < s->npreds; i++)
+		if (s->preds[i].type == id && s->preds[i].mode > mode)
+			mode = s->preds[i].mode;
+	return mode;
+}
+
+/* One TRACE rule per predicate of the type; extra: a comparison every rule
+ * also needs (clone's CLONE_UNTRACED clear), or NULL.  A predicate on
+ * extra's argument is folded into it (libseccomp takes one comparison per
+ * argument); one that contradicts it can never stop and is left out. */
+static int add_preds(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr,
+		     const struct scmp_arg_cmp *extra)
+{
+	int r = 0;
+	for (int i = 0; !r && i < s->npreds; i++) {
+		const struct ln_argpred *p = &s->preds[i];
+		if (p->type != id)
+			continue;
+		struct scmp_arg_cmp cmp[2];
+		unsigned n = 0;
+		uint64_t mask = p->mask, value = p->value & p->mask;
+		if (extra && extra->arg == p->arg) {
+			uint64_t common = mask & extra->datum_a;
+			if ((value & common) != (extra->datum_b & common))
+				continue;
+			mask |= extra->datum_a;
+			value |= extra->datum_b;
+		} else if (extra) {
+			cmp[n++] = *extra;
+		}
+		cmp[n++] = SCMP_CMP64(p->arg, SCMP_CMP_MASKED_EQ, mask, value);
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | p->mode), nr, n, cmp);
+	}
+	return r;
+}
+
 /* CLONE_UNTRACED would make a child the tracer never sees, which would
  * still carry the filter: an escape, or a broken child.  clone's flags are
  * a register, so the filter refuses it (EPERM).  clone3's are in memory,
  * which another thread can change between any check and the kernel's own
  * read: clone3 always stops, the tracer refuses the flag at entry, and at
  * the exit seizes a child that got past anyway (LN_TRACE_GUARD: the exit is
- * needed, an event only if asked for). */
-static int untraced_guard(scmp_filter_ctx ctx, const ln_type_info *ti, int mode)
+ * needed, an event only if asked for).  clone3's predicates, if any, could
+ * not be checked here either: it stops on every call. */
+static int untraced_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, bool compat)
 {
-	if (!strcmp(ti->name, "clone3"))
+	const ln_type_info *ti = ln_type(id);
+	int mode = s->mode[id];
+	if (!strcmp(ti->name, "clone3")) {
+		if (!mode)
+			mode = pred_mode(s, id);
 		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | (mode ? LN_TRACE_EXIT : LN_TRACE_GUARD)),
 					ti->nr, 0);
-	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), ti->nr, 1, untraced);
-	if (!r && mode != LN_TRACE_NONE) {
-		struct scmp_arg_cmp traced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0);
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 1, traced);
 	}
-	return r;
+	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED);
+	struct scmp_arg_cmp traced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0);
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), ti->nr, 1, untraced);
+	if (r)
+		return r;
+	if (mode == LN_TRACE_NONE && !preds_hold_in(ti->name, compat))
+		mode = pred_mode(s, id);
+	if (mode != LN_TRACE_NONE)
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 1, traced);
+	return add_preds(ctx, s, id, ti->nr, &traced);
 }
 
-static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
+/* The rules of one ABI.  compat: the 32-bit x86 ABI, whose registers do
+ * not always line up with the native ones (preds_hold_in). */
+static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
-#if defined(__x86_64__)
-	if (!r)
-		r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-#endif
-	/* binary search over syscall numbers instead of a linear chain */
-	if (!r)
-		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	int r = 0;
 	for (int id = 0; !r && id < ln_ntypes(); id++) {
 		const ln_type_info *ti = ln_type(id);
 		int mode = s->mode[id];
 		if (ti->nr < 0)
 			continue;
 		if (!strcmp(ti->name, "clone") || !strcmp(ti->name, "clone3")) {
-			r = untraced_guard(ctx, ti, mode);
+			r = untraced_guard(ctx, s, id, compat);
 			continue;
 		}
 		/* A plain mode covers every call; predicates only narrow a
 		 * syscall whose mode is otherwise NONE. */
-		if (mode != LN_TRACE_NONE) {
+		if (mode == LN_TRACE_NONE && !preds_hold_in(ti->name, compat))
+			mode = pred_mode(s, id);
+		if (mode != LN_TRACE_NONE)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 0);
-			continue;
-		}
-		for (int i = 0; !r && i < s->npreds; i++) {
-			const struct ln_argpred *p = &s->preds[i];
-			if (p->type != id)
-				continue;
-			struct scmp_arg_cmp cmp = SCMP_CMP64(p->arg, SCMP_CMP_MASKED_EQ, p->mask, p->value);
-			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | p->mode), ti->nr, 1, cmp);
-		}
+		else
+			r = add_preds(ctx, s, id, ti->nr, NULL);
 	}
-	if (r) {
+	return r;
+}
+
+/* An empty filter for one ABI, with the attributes every part shares
+ * (seccomp_merge wants them equal). */
+static scmp_filter_ctx new_ctx(uint32_t arch, int *r)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		*r = -ENOMEM;
+		return NULL;
+	}
+	*r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+	if (!*r && arch != SCMP_ARCH_NATIVE) {
+		*r = seccomp_arch_add(ctx, arch);
+		if (!*r)
+			*r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+	}
+	/* binary search over syscall numbers instead of a linear chain */
+	if (!*r)
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (*r) {
 		seccomp_release(ctx);
-		*err = r;
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The native ABI's filter, merged with the 32-bit one's on x86_64 (one
+ * filter per ABI: their rules differ where the registers do). */
+static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
+{
+	int r = 0;
+	scmp_filter_ctx ctx = new_ctx(SCMP_ARCH_NATIVE, &r);
+	if (ctx)
+		r = add_rules(ctx, s, false);
+#if defined(__x86_64__)
+	if (ctx && !r) {
+		scmp_filter_ctx c32 = new_ctx(SCMP_ARCH_X86, &r);
+		if (c32)
+			r = add_rules(c32, s, true);
+		if (c32 && !r)
+			r = seccomp_merge(ctx, c32);	/* takes c32 over */
+		else if (c32)
+			seccomp_release(c32);
+	}
+#endif
+	if (r || !ctx) {
+		if (ctx)
+			seccomp_release(ctx);
+		*err = r ? r : -ENOMEM;
 		return NULL;
 	}
 	return ctx;
@@ -128,4 +233,17 @@ LN_API int ln_debug_filter(ln_session *s, int fd)
 	int r = seccomp_export_pfc(ctx, fd);
 	seccomp_release(ctx);
 	return r;
+}
+
+LN_API int ln_filter_export(ln_session *s, void *buf, size_t n)
+{
+	void *prog;
+	size_t len;
+	int r = ln_filter_build(s, &prog, &len);
+	if (r < 0)
+		return r;
+	if (buf && n >= len)
+		memcpy(buf, prog, len);
+	free(prog);
+	return (int)len;
 }

@@ -1,8 +1,18 @@
--- The interest set: which event types stop, and whether their exit is
--- needed, computed from what is loaded (the command-line filter, rules,
--- chisels, output formats).  This is what makes lanner cheap: a syscall
--- nothing asks about never stops (see ../shared/DESIGN.md).
+-- The interest set: which event types stop, whether their exit is needed,
+-- and for which of their calls, computed from what is loaded (the
+-- command-line filter, rules, chisels, output formats).  This is what
+-- makes lanner cheap: a syscall nothing asks about never stops (see
+-- ../shared/DESIGN.md), and a syscall asked about only for some argument
+-- values (openat for writing, socket for AF_PACKET) stops only for those,
+-- the seccomp filter checking the registers (lanner/filter/argpred.lua
+-- derives the predicates from the syntax trees).
+--
+-- The set is a union: a type stops on every call as soon as one consumer
+-- needs it without a predicate, or a state table needs it (the fd table,
+-- the cwd, the credentials: their updates must all be seen); otherwise it
+-- stops when any consumer's predicate holds.
 local core = require "lanner.core"
+local argpred = require "lanner.filter.argpred"
 
 local M = {}
 
@@ -65,15 +75,65 @@ local function all_syscalls()
 	return s
 end
 
+-- Union of predicate maps into acc (see M.compute for the shape): types
+-- is the set a need covers (nil: all), preds its predicates.  acc.plain
+-- collects the types some need takes whole.  Used to fold many rules
+-- into one need.
+function M.union_preds(acc, types, preds)
+	acc.plain = acc.plain or {}
+	acc.preds = acc.preds or {}
+	if types == nil then
+		acc.all = true
+		return acc
+	end
+	for t in pairs(types) do
+		local p = preds and preds[t]
+		if p == nil or acc.plain[t] then
+			acc.plain[t] = true
+			acc.preds[t] = nil
+		else
+			acc.preds[t] = argpred.disj(acc.preds[t] or {}, p)
+			if acc.preds[t] == nil then acc.plain[t] = true end
+		end
+	end
+	return acc
+end
+
+-- The predicate map of a folded union, or nil.
+function M.folded_preds(acc)
+	if acc.all or not acc.preds or next(acc.preds) == nil then return nil end
+	return acc.preds
+end
+
 -- needs: list of { types = set or nil (unbounded), fields = set,
--- needs_exit = bool, exit_types = set or nil (all of types), what = name
--- for warnings }.  Returns modes { [type] = "entry"|"exit" }, a list of
--- warnings, and whether the fd table must be kept exact.
-function M.compute(needs)
-	local modes, warnings, fields = {}, {}, {}
+-- needs_exit = bool, exit_types = set or nil (all of types), preds = nil
+-- or { [type] = predicate } (the type is needed only for calls where it
+-- holds: lanner/filter/argpred.lua), what = name for warnings }.
+-- Returns modes { [type] = "entry"|"exit" }, a list of warnings, whether
+-- the fd table must be kept exact, and the narrowed types
+-- { [type] = { mode = "entry"|"exit", terms = predicate } }: types that
+-- stop only when a term holds (never in modes).  Only with opts.narrow:
+-- a caller that would not hand the predicates to ln_trace_arg gets those
+-- types in modes instead (stopping on every call is always sound).
+function M.compute(needs, opts)
+	local modes, warnings, fields, narrowed = {}, {}, {}, {}
 	local function add(name, mode)
 		if not core.type_id[name] then return end
 		if modes[name] ~= "exit" then modes[name] = mode end
+	end
+	local function add_pred(name, mode, p)
+		if not core.type_id[name] then return end
+		local nw = narrowed[name]
+		if not nw then
+			nw = { mode = mode, terms = {} }
+			narrowed[name] = nw
+		elseif mode == "exit" then
+			nw.mode = "exit"
+		end
+		local terms = nw.terms and argpred.disj(nw.terms, p)
+		-- too many terms: the type is taken whole
+		if terms == nil then add(name, nw.mode) end
+		nw.terms = terms
 	end
 	for _, n in ipairs(needs) do
 		local types = n.types
@@ -92,7 +152,12 @@ function M.compute(needs)
 			else
 				exit = true	-- unknown: the safe default, exit-style
 			end
-			add(name, exit and "exit" or "entry")
+			local p = n.types and n.preds and n.preds[name]
+			if p then
+				add_pred(name, exit and "exit" or "entry", p)
+			else
+				add(name, exit and "exit" or "entry")
+			end
 		end
 		for f in pairs(n.fields or {}) do fields[f] = true end
 	end
@@ -104,11 +169,25 @@ function M.compute(needs)
 			end
 		end
 	end
+	-- a type stopping on every call needs no predicate; one whose
+	-- predicates can never hold does not stop at all
+	for name, nw in pairs(narrowed) do
+		if modes[name] then
+			-- stops on every call; the exit too if a narrowed need wanted it
+			if nw.mode == "exit" then modes[name] = "exit" end
+			narrowed[name] = nil
+		elseif nw.terms == nil or #nw.terms == 0 then
+			narrowed[name] = nil
+		elseif not (opts and opts.narrow) then
+			add(name, nw.mode)
+			narrowed[name] = nil
+		end
+	end
 	local fd_full = true
 	for name in pairs(fd_table_types()) do
 		if modes[name] ~= "exit" then fd_full = false end
 	end
-	return modes, warnings, fd_full
+	return modes, warnings, fd_full, narrowed
 end
 
 M.all_syscalls = all_syscalls

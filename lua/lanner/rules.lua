@@ -97,9 +97,12 @@ function M.engine(set, opts) return engine.new(set, opts) end
 -- fields = set, needs_exit = bool}: what the seccomp filter and state tables
 -- must provide for the rules an engine with the same opts would run.
 -- exit_types: the types whose exit stop some rule needs (nil: all).
+-- preds: the argument predicates every rule's calls share (lanner.interest).
 function Ruleset:interest(opts)
   local types, fields, needs_exit, exit_types = {}, {}, false, {}
+  local interest, folded = require "lanner.interest", {}
   for _, r in ipairs(engine.select(self.rules, opts)) do
+    interest.union_preds(folded, r.types, r.preds)
     if r.types == nil then
       types = nil
     elseif types then
@@ -116,7 +119,8 @@ function Ruleset:interest(opts)
     for _, f in ipairs(r.output_fields) do fields[f:match "^[^%[]+"] = true end
     needs_exit = needs_exit or r.needs_exit
   end
-  return { types = types, fields = fields, needs_exit = needs_exit, exit_types = exit_types }
+  return { types = types, fields = fields, needs_exit = needs_exit, exit_types = exit_types,
+           preds = interest.folded_preds(folded) }
 end
 
 -- list() -> rows for --list-rules: {name, priority, tags, enabled, desc}

@@ -77,7 +77,8 @@ local function make_printer(o, c)
 	c.printer = fn
 	local used = {}
 	for _, n in ipairs(format.fields_of(f)) do used[n] = true end
-	local need = { types = c.filter_need and c.filter_need.types, fields = used }
+	local need = { types = c.filter_need and c.filter_need.types, fields = used,
+		preds = c.filter_need and c.filter_need.preds }
 	if c.filter_need then
 		for k in pairs(c.filter_need.fields or {}) do used[k] = true end
 	end
@@ -102,13 +103,15 @@ function M.build(o, out, alert)
 		if not ok then return nil, err end
 	elseif c.filter_need then
 		-- the filter still narrows what is recorded: its fields count
-		c.needs[#c.needs + 1] = { types = c.filter_need.types, fields = c.filter_need.fields }
+		c.needs[#c.needs + 1] = { types = c.filter_need.types, fields = c.filter_need.fields,
+			preds = c.filter_need.preds }
 	end
 	if o.write_file then
 		-- A capture must let any field be evaluated later: every event
 		-- (or what the filter matches) and all the state syscalls.
 		c.needs[#c.needs + 1] = {
 			types = c.filter_need and c.filter_need.types,
+			preds = c.filter_need and c.filter_need.preds,
 			fields = { ["fd.types"] = true, ["proc.cwd"] = true, ["user.name"] = true,
 				["group.name"] = true, ["thread.cap_effective"] = true, ["proc.name"] = true,
 				["proc.sid"] = true, ["proc.pgid"] = true },

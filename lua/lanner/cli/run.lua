@@ -17,7 +17,7 @@ end
 
 ffi.cdef [[ int isatty(int fd); ]]
 
-local function print_debug_filter(sess, modes, fd_full)
+local function print_debug_filter(sess, modes, fd_full, narrowed)
 	local names = {}
 	for name in pairs(modes) do names[#names + 1] = name end
 	table.sort(names)
@@ -25,7 +25,17 @@ local function print_debug_filter(sess, modes, fd_full)
 	for i, name in ipairs(names) do described[i] = name .. (modes[name] == "entry" and "(entry)" or "") end
 	io.stdout:write("# traced: ", table.concat(names, ","), "\n")
 	io.stdout:write("# modes: ", table.concat(described, " "), "\n")
+	local pnames = {}
+	for name in pairs(narrowed or {}) do pnames[#pnames + 1] = name end
+	table.sort(pnames)
+	for _, name in ipairs(pnames) do
+		local nw = narrowed[name]
+		io.stdout:write("# only when: ", name, nw.mode == "entry" and "(entry)" or "", ": ",
+			require("lanner.filter.argpred").text(nw.terms), "\n")
+	end
 	io.stdout:write("# fd table: ", fd_full and "exact (fd syscalls traced)" or "read from the kernel per event", "\n")
+	local cache = require("lanner.seccomp_cache").summary(sess)
+	if cache then io.stdout:write("# action cache: ", cache, "\n") end
 	io.stdout:flush()
 	sess:debug_filter(1)
 end
@@ -56,19 +66,25 @@ local function open_source(o, c)
 		if not sess then return nil, err end
 		return sess
 	end
-	local modes, warnings, fd_full = interest.compute(c.needs)
+	local modes, warnings, fd_full, narrowed = interest.compute(c.needs, { narrow = true })
 	for _, w in ipairs(warnings) do
 		if not o.quiet then errf("warning: %s", w) end
 	end
 	local sess = assert(session.new())
 	if o.snaplen then sess:set_snaplen(o.snaplen) end
 	sess:trace(modes)
+	for name, nw in pairs(narrowed) do
+		for _, t in ipairs(nw.terms) do
+			local ok, err = sess:trace_arg(name, t.arg, t.mask, t.value, nw.mode)
+			if not ok then return nil, err end
+		end
+	end
 	sess:set_fd_tracking(fd_full)
 	if o.cpu_policy then
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)
 		if not ok then return nil, err end
 	end
-	return sess, nil, modes, fd_full
+	return sess, nil, modes, fd_full, narrowed
 end
 
 function M.run(o)
@@ -95,13 +111,13 @@ function M.run(o)
 		errf("%s", err)
 		return 2
 	end
-	local sess, serr, modes, fd_full = open_source(o, c)
+	local sess, serr, modes, fd_full, narrowed = open_source(o, c)
 	if not sess then
 		errf("%s", serr)
 		return 2
 	end
 	if o.debug_filter then
-		print_debug_filter(sess, modes, fd_full)
+		print_debug_filter(sess, modes, fd_full, narrowed)
 		return 0
 	end
 	fields.set_session(sess.s)

@@ -126,7 +126,8 @@ function Script:interest()
 	local needs = {}
 	for _, h in ipairs(self.handlers) do
 		local a = h.info
-		local need = { types = a.types and copy(a.types), fields = copy(a.fields), what = "script " .. h.where }
+		local need = { types = a.types and copy(a.types), fields = copy(a.fields), preds = a.preds,
+			what = "script " .. h.where }
 		for name in pairs(self.scanned) do need.fields[name] = true end
 		if exit_all or (a.needs_exit and a.exit_types == nil) then
 			need.needs_exit = true

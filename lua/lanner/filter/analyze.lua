@@ -9,6 +9,7 @@
 -- evaluated exactly (each name of the universe is tried), not only = / in.
 local compile = require "lanner.filter.compile"
 local astm = require "lanner.filter.ast"
+local argpred = require "lanner.filter.argpred"
 
 local M = {}
 
@@ -74,39 +75,78 @@ local function type_set(n, universe)
   return s
 end
 
--- Types node n can match (negated when neg), nil = unbounded.
+-- Per-type argument predicates of a node, beside its type set (see
+-- lanner/filter/argpred.lua): preds[t] narrows type t to the calls whose
+-- registers satisfy it; a type without an entry is unconstrained, a type
+-- outside the set cannot match at all.  `and` conjoins, `or` disjoins,
+-- each on the type's own predicates, so that `evt.type = socket or
+-- (evt.type = openat and evt.is_open_write = true)` narrows openat only.
+local function pred_of(set, preds, t)
+  if set and not set[t] then return {} end -- cannot match: false
+  return preds and preds[t]                -- nil: true
+end
+
+local function combine(meet, nsub, sets, preds, result_set)
+  local keys = {}
+  for _, p in ipairs(preds) do
+    for t in pairs(p) do keys[t] = true end
+  end
+  local out = {}
+  for t in pairs(keys) do
+    if result_set == nil or result_set[t] then
+      local acc
+      for i = 1, nsub do
+        local p = pred_of(sets[i], preds[i], t)
+        if i == 1 then acc = p
+        elseif meet then acc = argpred.conj(acc, p)
+        else acc = argpred.disj(acc, p) end
+      end
+      out[t] = acc
+    end
+  end
+  return out
+end
+
+-- Types node n can match (negated when neg), nil = unbounded; and the
+-- argument predicates per type.
 local function types(n, neg, cat, universe)
   local op = n.op
   if op == "not" then return types(n[1], not neg, cat, universe) end
   if op == "and" or op == "or" then
     -- Under a negation and/or swap (De Morgan).
     local meet = (op == "and") ~= neg
-    local acc, first = nil, true
+    local acc, unbounded = nil, false
+    local sets, preds = {}, {}
     for i = 1, #n do
-      local s = types(n[i], neg, cat, universe)
+      local s, p = types(n[i], neg, cat, universe)
+      sets[i], preds[i] = s, p or {}
       if meet then
         acc = inter(acc, s)
+      elseif s == nil then
+        unbounded = true
       else
-        if s == nil then return nil end
-        if first then acc = {} end
+        acc = acc or {}
         for k in pairs(s) do acc[k] = true end
       end
-      first = false
     end
-    return acc
+    if unbounded then acc = nil end
+    return acc, combine(meet, #n, sets, preds, acc)
   end
-  if op ~= "cmp" then return nil end
+  if op ~= "cmp" then return nil, {} end
   if TYPE_FIELDS[n.field.name] and n.field.arg == nil then
     local s = type_set(n, universe)
-    if s == nil then return nil end
-    if neg then return universe and minus(universe, s) or nil end
-    return universe and inter(s, universe) or s
+    if s == nil then return nil, {} end
+    if neg then return universe and minus(universe, s) or nil, {} end
+    return universe and inter(s, universe) or s, {}
   end
+  local sp = spec_of(cat, n.field)
+  local ok, p = pcall(argpred.atom, n, neg, sp, cat)
+  if not ok then p = nil end -- analysis never fails: unknown is unconstrained
+  p = p or {}
   -- Any other field: false where it has no value, so bounded by the
   -- types where it can have one; negated, that bound is lost.
-  if neg then return nil end
+  if neg then return nil, p end
   local bound
-  local sp = spec_of(cat, n.field)
   if sp and sp.types then bound = inter(bound, sp.types) end
   if n.value and n.value.kind == "field" then
     local rs = spec_of(cat, n.value.field)
@@ -115,9 +155,9 @@ local function types(n, neg, cat, universe)
   if bound then
     local copy = {}
     for k in pairs(bound) do copy[k] = true end
-    return copy
+    return copy, p
   end
-  return nil
+  return nil, p
 end
 
 -- analyze(ast, catalogue) -> {types=, fields=, needs_exit=, exit_types=}
@@ -129,6 +169,10 @@ end
 --               a spec's needs_exit may be a set of types, which keeps
 --               e.g. `fd.name` on read() entry-only when only fd-creating
 --               calls need their result
+--   preds       nil, or { [type] = predicate }: the type can match only
+--               calls whose registers satisfy the predicate (a list of
+--               masked comparisons, any of which may hold; {} = none):
+--               what the seccomp filter checks (lanner/filter/argpred.lua)
 function M.analyze(ast, cat)
   if type(ast) ~= "table" then error("filter.analyze: expected an AST", 2) end
   local universe
@@ -147,7 +191,11 @@ function M.analyze(ast, cat)
       exit_all = true
     end
   end)
-  local t = types(ast, false, cat, universe)
+  local t, p = types(ast, false, cat, universe)
+  local preds = {}
+  for k, v in pairs(p or {}) do
+    if t == nil or t[k] then preds[k] = v end
+  end
   local exit_types
   if exit_all then
     exit_types = t and inter(t, t) or nil
@@ -155,7 +203,8 @@ function M.analyze(ast, cat)
     exit_types = t and inter(exit_set, t) or exit_set
   end
   local needs_exit = exit_all or next(exit_types) ~= nil
-  return { types = t, fields = fields, needs_exit = needs_exit, exit_types = exit_types }
+  return { types = t, fields = fields, needs_exit = needs_exit, exit_types = exit_types,
+    preds = next(preds) and preds or nil }
 end
 
 return M

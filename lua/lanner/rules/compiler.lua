@@ -299,7 +299,7 @@ function M.compile_rule(r, env)
     priority = pname, priority_num = r.priority, tags = tags, tag_set = r.tags,
     enabled = r.enabled, source = r.source, file = r.file, line = r.line,
     index = r.index, output_format = output, output = out_fn, output_fields = ofields,
-    exceptions = r.exceptions, types = info.types, fields = info.fields or {},
+    exceptions = r.exceptions, types = info.types, fields = info.fields or {}, preds = info.preds,
     needs_exit = (info.needs_exit or (exit_types and next(exit_types) ~= nil)) and true or false,
     exit_types = exit_types, warn_evttypes = r.warn_evttypes,
   }
