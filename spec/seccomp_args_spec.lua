@@ -139,11 +139,24 @@ describe("seccomp argument predicates, loaded in a child", function()
 			assert.is_true(r.entry >= NOISE, r.stats)
 		end)
 
-		it("a rule reading fd.sip keeps every fd-making call (the fd table)", function()
+		it("a rule reading fd.sip keeps the role calls only, not every fd-making call", function()
 			local r = run("-R " .. rules("w3.yaml", WRITE .. [[
 - rule: connect
   desc: d
   condition: evt.type = connect and fd.sip = 10.0.0.1
+  output: o
+  priority: WARNING
+]]), { "openat_rdonly:" .. NOISE, "openat_wronly" })
+			assert.equal(1, count(r.lines, "written flags=O_WRONLY"))
+			-- the socket's role comes from connect/accept/listen
+			-- (interest.lua): the read-only opens still do not stop
+			assert.is_true(r.entry < NOISE, r.stats)
+		end)
+		it("a rule reading proc.fdopencount keeps every fd-making call (the fd table)", function()
+			local r = run("-R " .. rules("w4.yaml", WRITE .. [[
+- rule: many fds
+  desc: d
+  condition: evt.type = connect and proc.fdopencount > 1000
   output: o
   priority: WARNING
 ]]), { "openat_rdonly:" .. NOISE, "openat_wronly" })

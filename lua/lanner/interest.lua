@@ -38,20 +38,29 @@ local function fd_table_types()
 	return s
 end
 
+-- Which end of a socket is the server is known from the call that gave
+-- the socket its role: listen, accept, connect.  The kernel cannot tell an
+-- accepted socket from a connected one, so these must stop; the rest of
+-- the fd table need not be exact (a socket read lazily keeps the role
+-- lanner saw while its inode stays the same, see src/fdtable.c).  The
+-- packaged rules test fd.sip on connect: tracing every open and close for
+-- it would double their stops.
+local function socket_role_types()
+	return set { "connect", "accept", "accept4", "listen" }
+end
+
 -- Fields and the state syscalls they depend on (by prefix).
 local state_needs = {
 	{ prefix = "fd.types", types = fd_table_types },
-	-- which end is the server is known from listen/accept/connect only: the
-	-- kernel cannot tell an accepted socket from a connected one
-	{ prefix = "fd.sip", types = fd_table_types },
-	{ prefix = "fd.cip", types = fd_table_types },
-	{ prefix = "fd.sport", types = fd_table_types },
-	{ prefix = "fd.cport", types = fd_table_types },
-	{ prefix = "fd.snet", types = fd_table_types },
-	{ prefix = "fd.cnet", types = fd_table_types },
-	{ prefix = "fd.sproto", types = fd_table_types },
-	{ prefix = "fd.cproto", types = fd_table_types },
-	{ prefix = "fd.is_server", types = fd_table_types },
+	{ prefix = "fd.sip", types = socket_role_types },
+	{ prefix = "fd.cip", types = socket_role_types },
+	{ prefix = "fd.sport", types = socket_role_types },
+	{ prefix = "fd.cport", types = socket_role_types },
+	{ prefix = "fd.snet", types = socket_role_types },
+	{ prefix = "fd.cnet", types = socket_role_types },
+	{ prefix = "fd.sproto", types = socket_role_types },
+	{ prefix = "fd.cproto", types = socket_role_types },
+	{ prefix = "fd.is_server", types = socket_role_types },
 	{ prefix = "proc.fdopencount", types = fd_table_types },
 	{ prefix = "proc.stdin", types = fd_table_types },
 	{ prefix = "proc.stdout", types = fd_table_types },

@@ -62,8 +62,10 @@ static void unix_name(ln_fd *f, const struct sockaddr_storage *l, socklen_t ll,
 void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 {
 	ln_cap_touch(s, LN_TOUCH_FD, p->pub.pid, f->num);
-	if (!f->ino) {
-		/* the inode tells later whether this number is still this socket */
+	{
+		/* the inode tells later whether this number is still this socket
+		 * (always re-read: an entry lanner kept may be of a file closed
+		 * while close was not traced) */
 		char path[64];
 		struct stat st;
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, f->num);
@@ -225,6 +227,9 @@ EFFECT(effect_accept)
 {
 	if (ev->res < 0)
 		return;
+	/* a new fd: whatever lanner knew under that number is gone (closed
+	 * while close was not traced, with the fd table read lazily) */
+	ln_fd_del(PROC(t), (int)ev->res);
 	refill(s, t, (int)ev->res, true);
 }
 
