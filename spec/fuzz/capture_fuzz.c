@@ -10,6 +10,9 @@
  * first bad checksum: every input is therefore read twice, as it is and
  * with the checksum of each block that fits recomputed, so that mutated
  * lengths, strings and fields reach the decoders behind the checksum.
+ * That includes COMPRESSED blocks (the *zlib*, *zstd* seeds): mutated
+ * compressed bytes and inflated sizes reach zlib and zstd, whose output is
+ * bounded by the declared size.
  *
  * Build and run: spec/fuzz/run.sh (make fuzz), whose -malloc_limit_mb
  * makes any single allocation over 64 MB a finding.  Many moderate ones (an
