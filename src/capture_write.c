@@ -139,7 +139,8 @@ static void seal(struct ln_capw *w)
 	ln_buf_u32(o, (uint32_t)r->len);
 	grow(o, bound + 4);		/* the compressed bytes and the CRC */
 	ssize_t n = o->oom ? -1 : ln_cz_compress(w->cz, r->p, r->len, o->p + o->len, bound);
-	if (n < 0 || (size_t)n + 5 >= r->len || (size_t)n + 5 > LN_CAP_MAX_BLOCK) {
+	if (n < 0 || (size_t)n + 5 >= r->len || (size_t)n + 5 > LN_CAP_MAX_BLOCK ||
+	    r->len > LN_CAP_MAX_INFLATED) {
 		o->len = start;
 		ln_buf_bytes(o, r->p, r->len);
 	} else {

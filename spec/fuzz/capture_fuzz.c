@@ -164,9 +164,11 @@ static void replay(const uint8_t *data, size_t size)
 	if (ln_capture_read(s, path) == 0) {
 		ln_event *ev;
 		int r;
-		/* A capture of N bytes holds fewer than N events: more means a
-		 * reader that does not advance. */
-		size_t guard = size + 16;
+		/* A capture of N bytes holds fewer than N events, plus what its
+		 * COMPRESSED blocks (13 bytes or more each) inflate to: at most
+		 * 2 MiB of 108-byte event blocks apiece.  More means a reader
+		 * that does not advance. */
+		size_t guard = size + 16 + (size / 13 + 1) * (LN_CAP_MAX_INFLATED / 108);
 		while ((r = ln_next(s, &ev, -1)) == LN_NEXT_EVENT && guard--)
 			sink += touch_event(s, ev);
 		if (r == LN_NEXT_EVENT)
