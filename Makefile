@@ -9,7 +9,7 @@ WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 LUAJIT_CFLAGS := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 LUAJIT_LIBS   := $(shell pkg-config --libs luajit 2>/dev/null || echo -lluajit-5.1)
 CPPFLAGS  += -D_GNU_SOURCE -Isrc -Ibuild/gen
-LIBS      := -lseccomp
+LIBS      := -lseccomp -lz -lzstd
 Q         := @
 
 B         := build
@@ -24,7 +24,7 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 # Debian packages: build, test and demo needs.
 DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml-dev \
-             lua-busted strace libcurl4 python3 openssl
+             zlib1g-dev libzstd-dev lua-busted strace libcurl4 python3 openssl
 # Optional: specs that need them say "pending" without them (a Go program
 # traced, the HTML chisel's screenshot, the fuzzer's runtime).
 DEB_OPTIONAL := golang-go chromium clang libclang-rt-14-dev

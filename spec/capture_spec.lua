@@ -425,11 +425,17 @@ describe("capture format document", function()
 		f:write(code)
 		f:close()
 		local fmt = "*%evt.num %evt.type %thread.tid %proc.pid %proc.name %evt.rawres %fd.num %fd.name"
+		-- and compressed captures: zlib from Python's zlib, zstd from libzstd
 		for _, argv in ipairs { { prog("fileops") }, { prog("net") }, { prog("exec_thread") },
-			{ "sh", "-c", "cat /etc/hostname | wc -c > /dev/null" } } do
+			{ "sh", "-c", "cat /etc/hostname | wc -c > /dev/null" },
+			{ "-z", "--", prog("fileops") }, { "--compress", "zstd", "--", prog("threads") },
+			{ "--compress=zlib", "--", "sh", "-c", "for i in 1 2 3 4 5; do cat /etc/hostname; done > /dev/null" } } do
 			local cap = dir .. "/trace.lcap"
 			os.remove(cap)
-			local rc = lanner(dir, "-w", cap, "--", unpack(argv))
+			local words = { "-w", cap }
+			if argv[1]:sub(1, 1) ~= "-" then words[3] = "--" end
+			local rc = lanner(dir, unpack(append(words, argv)))
+			argv = { argv[#argv] }
 			local rc2, out, err = run(dir, { "python3", dir .. "/reader.py", cap })
 			assert.equal(0, rc2, err)
 			local rc3, ref = lanner(dir, "-r", cap, "-p", fmt)

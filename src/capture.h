@@ -14,12 +14,15 @@ enum ln_block {
 	LN_BLK_FD = 4,		/* an fd's state (new or changed) */
 	LN_BLK_FD_DEL = 5,	/* an fd closed */
 	LN_BLK_THREAD_GONE = 6,	/* a thread ended */
-	LN_BLK_EVENT = 7	/* one event */
+	LN_BLK_EVENT = 7,	/* one event */
+	LN_BLK_COMPRESSED = 8	/* whole blocks of the above, compressed */
 };
 
 enum {
-	LN_CAP_VERSION = 1,
+	LN_CAP_VERSION = 2,		/* the newest this lanner reads */
+	LN_CAP_VERSION_COMPRESSED = 2,	/* the oldest with COMPRESSED blocks */
 	LN_CAP_MAX_BLOCK = 1 << 20,	/* a longer block is damage, not data */
+	LN_CAP_MAX_INFLATED = 2 << 20,	/* a COMPRESSED block's data, inflated */
 	LN_CAP_MAX_FD = 65536,		/* a higher fd number is damage, not data */
 };
 
@@ -42,6 +45,16 @@ void ln_buf_bytes(struct ln_buf *b, const void *p, size_t n);
 void ln_buf_str(struct ln_buf *b, const char *s, size_t n);
 
 uint32_t ln_crc32(uint32_t crc, const void *p, size_t n);
+
+/* COMPRESSED blocks' codecs (capture_compress.c); alg is enum ln_compress. */
+struct ln_cz;
+struct ln_cz *ln_cz_new(int alg, bool inflating);
+void ln_cz_free(struct ln_cz *z);
+const char *ln_cz_name(int alg);
+size_t ln_cz_bound(const struct ln_cz *z, size_t n);
+ssize_t ln_cz_compress(struct ln_cz *z, const void *in, size_t n, void *dst, size_t cap);
+int ln_cz_inflate(struct ln_cz *z, const void *in, size_t n, void *out, size_t want);
+const char *ln_cz_why(const struct ln_cz *z);
 
 /* The writer side of the state tables (no-ops without a capture). */
 void ln_cap_touch(struct ln_session *s, int what, int32_t a, int32_t b);

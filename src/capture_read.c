@@ -9,6 +9,12 @@
  * stops in the middle of a block (lanner was killed) reads up to its last
  * whole block, with a note.  A block type this version does not know is
  * skipped, with a note: newer lanners may add blocks.
+ *
+ * A COMPRESSED block holds whole blocks, the bytes an uncompressed capture
+ * would have there.  It is inflated into a buffer of the size it declares
+ * (at most LN_CAP_MAX_INFLATED) and its blocks are read from that buffer
+ * as the file's are, checksums included.  Damage found inside names the
+ * COMPRESSED block's offset and the byte within its data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +46,12 @@ struct ln_capr {
 	char evfd_name[LN_STR_MAX];
 	uint8_t *rbuf;			/* read-ahead: reads in large chunks */
 	size_t rlen, rpos;
+	uint64_t at;			/* the current block's offset, for errors */
+	size_t inner;			/* 0, or 1 + its byte in inflated data */
+	struct ln_cz *cz;		/* inflates COMPRESSED blocks */
+	int cz_alg;
+	uint8_t *zbuf;			/* a COMPRESSED block's data, inflated */
+	size_t zcap, zlen, zpos;
 	uint64_t unknown_blocks;
 	char notes[512];
 };
@@ -143,9 +155,14 @@ static ssize_t bread(struct ln_capr *r, void *dst, size_t n)
 	return (ssize_t)got;
 }
 
-static int fail(struct ln_session *s, uint64_t off, const char *what)
+/* Damage in the current block (r->at, r->inner). */
+static int fail(struct ln_session *s, struct ln_capr *r, const char *what)
 {
-	ln_set_err(s, 0, "capture damaged at offset %llu: %s", (unsigned long long)off, what);
+	if (r->inner)
+		ln_set_err(s, 0, "capture damaged at offset %llu (compressed block, byte %zu of its data): %s",
+			   (unsigned long long)r->at, r->inner - 1, what);
+	else
+		ln_set_err(s, 0, "capture damaged at offset %llu: %s", (unsigned long long)r->at, what);
 	return LN_NEXT_ERROR;
 }
 
@@ -159,16 +176,18 @@ static void note(struct ln_capr *r, const char *fmt, unsigned long long v)
 		snprintf(r->notes + n, sizeof(r->notes) - n, fmt, v);
 }
 
-/* Next block: 1 and its type, 0 at the end, or LN_NEXT_ERROR. */
-static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
+/* The file's next block: 1 and its type, 0 at the end, or LN_NEXT_ERROR. */
+static int file_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
 {
 	uint8_t hdr[8];
 	uint64_t at = r->off;
+	r->at = at;
+	r->inner = 0;
 	ssize_t n = bread(r, hdr, sizeof(hdr));
 	if (n == 0)
 		return 0;
 	if (n < 0)
-		return fail(s, at, strerror((int)-n));
+		return fail(s, r, strerror((int)-n));
 	if (n < (ssize_t)sizeof(hdr)) {
 		note(r, "the capture ends inside a block at offset %llu (lanner was stopped?): "
 		     "read up to the last whole block", at);
@@ -178,17 +197,17 @@ static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 	*type = U32(&h);
 	uint32_t len = U32(&h);
 	if (len > LN_CAP_MAX_BLOCK)
-		return fail(s, at, "block length out of range");
+		return fail(s, r, "block length out of range");
 	if (len + 4u > r->blk_cap) {
 		uint8_t *p = realloc(r->blk, len + 4u);
 		if (!p)
-			return fail(s, at, "out of memory");
+			return fail(s, r, "out of memory");
 		r->blk = p;
 		r->blk_cap = len + 4u;
 	}
 	n = bread(r, r->blk, len + 4u);
 	if (n < 0)
-		return fail(s, at, strerror((int)-n));
+		return fail(s, r, strerror((int)-n));
 	if ((size_t)n < len + 4u) {
 		note(r, "the capture ends inside a block at offset %llu (lanner was stopped?): "
 		     "read up to the last whole block", at);
@@ -197,10 +216,93 @@ static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 	uint32_t crc = ln_crc32(ln_crc32(0, hdr, sizeof(hdr)), r->blk, len);
 	struct cur t = { r->blk + len, 4, 0, false };
 	if (U32(&t) != crc)
-		return fail(s, at, "checksum mismatch");
+		return fail(s, r, "checksum mismatch");
 	r->off += sizeof(hdr) + len + 4u;
 	*c = (struct cur){ r->blk, len, 0, false };
 	return 1;
+}
+
+/* The next block in a COMPRESSED block's inflated data.  The data is
+ * whole: a block it cuts short is damage, not the end of a capture. */
+static int inner_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
+{
+	const uint8_t *p = r->zbuf + r->zpos;
+	size_t left = r->zlen - r->zpos;
+	r->inner = r->zpos + 1;
+	if (left < 12)
+		return fail(s, r, "the compressed data ends inside a block");
+	struct cur h = { p, 8, 0, false };
+	*type = U32(&h);
+	uint32_t len = U32(&h);
+	if (len > LN_CAP_MAX_BLOCK)
+		return fail(s, r, "block length out of range");
+	if (len > left - 12)
+		return fail(s, r, "the compressed data ends inside a block");
+	struct cur t = { p + 8 + len, 4, 0, false };
+	if (U32(&t) != ln_crc32(0, p, 8 + (size_t)len))
+		return fail(s, r, "checksum mismatch");
+	if (*type == LN_BLK_COMPRESSED)
+		return fail(s, r, "a compressed block inside a compressed block");
+	r->zpos += 12 + (size_t)len;
+	*c = (struct cur){ p + 8, len, 0, false };
+	return 1;
+}
+
+/* A COMPRESSED block: algorithm, inflated size, compressed bytes.  The
+ * size is checked before anything is allocated, and data that inflates
+ * past it is stopped there. */
+static int inflate_block(struct ln_session *s, struct ln_capr *r, struct cur *c)
+{
+	char why[256];
+	uint8_t alg = U8(c);
+	uint32_t want = U32(c);
+	if (c->bad)
+		return fail(s, r, "compressed block shorter than its fields");
+	if (alg != LN_COMPRESS_ZLIB && alg != LN_COMPRESS_ZSTD) {
+		snprintf(why, sizeof(why), "compressed with algorithm %u, unknown to this lanner", alg);
+		return fail(s, r, why);
+	}
+	if (want == 0 || want > LN_CAP_MAX_INFLATED) {
+		snprintf(why, sizeof(why), "compressed block: inflated size %u out of range (1 to %u)",
+			 want, (unsigned)LN_CAP_MAX_INFLATED);
+		return fail(s, r, why);
+	}
+	if (!r->cz || r->cz_alg != alg) {
+		ln_cz_free(r->cz);
+		r->cz_alg = alg;
+		if (!(r->cz = ln_cz_new(alg, true)))
+			return fail(s, r, "out of memory");
+	}
+	if (want > r->zcap) {
+		uint8_t *p = realloc(r->zbuf, want);
+		if (!p)
+			return fail(s, r, "out of memory");
+		r->zbuf = p;
+		r->zcap = want;
+	}
+	if (ln_cz_inflate(r->cz, c->p + c->pos, c->len - c->pos, r->zbuf, want) < 0) {
+		snprintf(why, sizeof(why), "compressed block (%s): %s", ln_cz_name(alg), ln_cz_why(r->cz));
+		return fail(s, r, why);
+	}
+	r->zlen = want;
+	r->zpos = 0;
+	return 1;
+}
+
+/* Next block, from the file or from the COMPRESSED block being read: 1
+ * and its type, 0 at the end, or LN_NEXT_ERROR. */
+static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
+{
+	for (;;) {
+		if (r->zpos < r->zlen)
+			return inner_block(s, r, type, c);
+		r->zlen = r->zpos = 0;
+		int k = file_block(s, r, type, c);
+		if (k <= 0 || *type != LN_BLK_COMPRESSED)
+			return k;
+		if (inflate_block(s, r, c) < 0)
+			return LN_NEXT_ERROR;
+	}
 }
 
 static int read_header(struct ln_session *s, struct ln_capr *r, struct cur *c)
@@ -414,14 +516,13 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 	for (;;) {
 		uint32_t type;
 		struct cur c;
-		uint64_t at = r->off;
 		int k = next_block(s, r, &type, &c);
 		if (k <= 0)
 			return k == 0 ? LN_NEXT_DONE : k;
 		switch (type) {
 		case LN_BLK_HEADER:
 			if (r->types || read_header(s, r, &c) < 0)
-				return fail(s, at, "bad or repeated header block");
+				return fail(s, r, "bad or repeated header block");
 			continue;
 		case LN_BLK_PROC:
 			apply_proc(s, &c);
@@ -449,10 +550,10 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		}
 		case LN_BLK_EVENT: {
 			if (!r->types)
-				return fail(s, at, "an event before the header");
+				return fail(s, r, "an event before the header");
 			int b = build_event(s, r, &c);
 			if (b < 0)
-				return fail(s, at, "event block shorter than its fields");
+				return fail(s, r, "event block shorter than its fields");
 			if (b > 0)
 				continue;
 			*out = &r->ev;
@@ -460,11 +561,11 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		}
 		default:
 			if (!r->unknown_blocks++)
-				note(r, "block types unknown to this lanner were skipped (first at offset %llu)", at);
+				note(r, "block types unknown to this lanner were skipped (first at offset %llu)", r->at);
 			continue;
 		}
 		if (c.bad)
-			return fail(s, at, "state block shorter than its fields");
+			return fail(s, r, "state block shorter than its fields");
 	}
 }
 
@@ -525,6 +626,8 @@ void ln_cap_free_reader(struct ln_session *s)
 	close(r->fd);
 	free(r->rbuf);
 	free(r->blk);
+	ln_cz_free(r->cz);
+	free(r->zbuf);
 	free(r->types);
 	free(r->arena.buf);
 	free(r);

@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 1 };
+enum { LN_ABI_VERSION = 2 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -347,10 +347,16 @@ const ln_stats *ln_get_stats(ln_session *s);
 const uint64_t *ln_type_counts(ln_session *s);
 
 /* Capture files (doc/capture-format.md). */
+enum ln_compress {
+	LN_COMPRESS_NONE = 0,
+	LN_COMPRESS_ZLIB = 1,	/* RFC 1950 streams */
+	LN_COMPRESS_ZSTD = 2	/* RFC 8878 frames */
+};
 typedef struct ln_capture_opts {
 	uint64_t rotate_bytes;	/* start a new file past this size, 0 never */
 	uint32_t rotate_secs;	/* start a new file after this long, 0 never */
 	uint32_t rotate_files;	/* with rotation: keep this many, 0 all */
+	uint32_t compress;	/* enum ln_compress: blocks after the HEADER */
 } ln_capture_opts;
 /* Record to path: a header and a snapshot of the state tables now, then
  * every state change, and the events handed to ln_capture_event. */

@@ -108,13 +108,19 @@ function Session:next(timeout_ms)
 	return nil
 end
 
--- Capture files.  opts: rotate_mb, rotate_secs, rotate_files.
+local COMPRESS = { zlib = C.LN_COMPRESS_ZLIB, zstd = C.LN_COMPRESS_ZSTD }
+
+-- Capture files.  opts: rotate_mb, rotate_secs, rotate_files, compress
+-- (nil, "zlib" or "zstd").
 function Session:capture_open(path, opts)
 	opts = opts or {}
 	local o = ffi.new("ln_capture_opts")
 	o.rotate_bytes = (opts.rotate_mb or 0) * 1024 * 1024
 	o.rotate_secs = opts.rotate_secs or 0
 	o.rotate_files = opts.rotate_files or 0
+	if opts.compress then
+		o.compress = COMPRESS[opts.compress] or error("unknown compression '" .. tostring(opts.compress) .. "'", 2)
+	end
 	if C.ln_capture_open(self.s, path, o) < 0 then return nil, self:errmsg() end
 	return true
 end

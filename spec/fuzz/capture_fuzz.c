@@ -10,6 +10,9 @@
  * first bad checksum: every input is therefore read twice, as it is and
  * with the checksum of each block that fits recomputed, so that mutated
  * lengths, strings and fields reach the decoders behind the checksum.
+ * That includes COMPRESSED blocks (the *zlib*, *zstd* seeds): mutated
+ * compressed bytes and inflated sizes reach zlib and zstd, whose output is
+ * bounded by the declared size.
  *
  * Build and run: spec/fuzz/run.sh (make fuzz), whose -malloc_limit_mb
  * makes any single allocation over 64 MB a finding.  Many moderate ones (an
@@ -161,9 +164,11 @@ static void replay(const uint8_t *data, size_t size)
 	if (ln_capture_read(s, path) == 0) {
 		ln_event *ev;
 		int r;
-		/* A capture of N bytes holds fewer than N events: more means a
-		 * reader that does not advance. */
-		size_t guard = size + 16;
+		/* A capture of N bytes holds fewer than N events, plus what its
+		 * COMPRESSED blocks (13 bytes or more each) inflate to: at most
+		 * 2 MiB of 108-byte event blocks apiece.  More means a reader
+		 * that does not advance. */
+		size_t guard = size + 16 + (size / 13 + 1) * (LN_CAP_MAX_INFLATED / 108);
 		while ((r = ln_next(s, &ev, -1)) == LN_NEXT_EVENT && guard--)
 			sink += touch_event(s, ev);
 		if (r == LN_NEXT_EVENT)

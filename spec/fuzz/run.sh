@@ -1,7 +1,8 @@
 #!/bin/sh
 # make fuzz: build the capture reader's libFuzzer target
 # (spec/fuzz/capture_fuzz.c) with ASan and UBSan, and run it for a bounded
-# time on a copy of the seed corpus (spec/fuzz/corpus: small real captures).
+# time on a copy of the seed corpus (spec/fuzz/corpus: small real captures,
+# uncompressed (format 1) and with zlib and zstd COMPRESSED blocks).
 #
 #   FUZZ_TIME=600 sh spec/fuzz/run.sh     # seconds, default 60
 #   FUZZ_ARGS='-jobs=4 -workers=4'         # more libFuzzer flags
@@ -22,13 +23,15 @@ makevar() {
 }
 src=$(makevar CORE_SRC)
 cppflags=$(makevar CPPFLAGS)
+libs=$(makevar LIBS)
 [ -n "$src" ] || src=$(ls src/*.c src/decode/*.c | grep -v '^src/main\.c$')
 [ -n "$cppflags" ] || cppflags="-D_GNU_SOURCE -Isrc"
+[ -n "$libs" ] || libs="-lseccomp -lz -lzstd"
 newer=$(find spec/fuzz/capture_fuzz.c src -newer "$bin" -name '*.[ch]' 2>/dev/null | head -1)
 if ! [ -x "$bin" ] || [ -n "$newer" ]; then
 	echo "  CC    $bin (libFuzzer, ASan+UBSan)"
 	if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$cppflags spec/fuzz/capture_fuzz.c $src -lseccomp -o "$bin"; then
+		$cppflags spec/fuzz/capture_fuzz.c $src $libs -o "$bin"; then
 		echo "fuzz: cannot build; clang's fuzzer runtime may be missing:" >&2
 		echo "  apt-get install -y clang libclang-rt-14-dev" >&2
 		exit 2

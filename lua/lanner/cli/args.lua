@@ -195,6 +195,7 @@ function M.parse(argv, chisel_nargs)
 			o[k] = n
 		end
 	end
+	if o.compress and not o.write_file then return nil, "-z/--compress needs -w FILE" end
 	return o
 end
 
