@@ -44,6 +44,8 @@ struct ln_pstate {
 	int pidfd;			/* for pidfd_getfd, -1 until needed */
 	bool launched;			/* started by ln_spawn (killed with us) */
 	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */
+	int8_t inject;			/* enum ln_inject_state (attach seccomp mode) */
+	int16_t inj_base;		/* Seccomp_filters before lanner's was injected */
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */
@@ -67,6 +69,7 @@ struct ln_tstate {
 	bool group_stopped;		/* in group-stop, PTRACE_LISTEN'd */
 	bool want_exit;			/* resume with PTRACE_SYSCALL */
 	bool syscall_mode;		/* no seccomp filter: stops at every syscall */
+	bool set_exitkill;		/* filter injected: add PTRACE_O_EXITKILL at the next stop */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	ln_event ev;			/* the syscall in flight */
@@ -135,6 +138,41 @@ int ln_arch_deny_syscall(pid_t tid, int err);
  * it returns. */
 int ln_arch_skip_syscall(pid_t tid);
 int ln_arch_set_return(pid_t tid, int64_t val);
+
+/* Registers saved around a syscall injection (inject.c); only arch.c
+ * looks inside. */
+struct ln_regs {
+	uint64_t w[48];
+};
+int ln_arch_get_regs(pid_t tid, struct ln_regs *r);
+/* Make the thread run syscall nr(args) next: at its entry stop by
+ * changing the syscall in flight, at an exit stop by rewinding to the
+ * syscall instruction (saved: its registers at the original entry). */
+int ln_arch_set_syscall(pid_t tid, const struct ln_regs *saved, bool at_entry, long nr, const uint64_t args[6]);
+/* At a syscall-exit stop: what the syscall returned. */
+int ln_arch_get_result(pid_t tid, int64_t *res);
+/* Back to the registers of the original entry stop, rewound so that the
+ * original syscall runs again (what the kernel does for a restart). */
+int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved);
+uint64_t ln_arch_stack_pointer(const struct ln_regs *r);
+/* Syscall numbers of the native ABI that inject.c makes, -1 if none. */
+enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK };
+long ln_arch_nr(int call);
+
+/* --- inject.c: lanner's filter into an attached process --- */
+enum ln_inject_state {
+	LN_INJ_NONE = 0,	/* launched (filter from the start) or syscall mode */
+	LN_INJ_WANTED,		/* --attach-mode=seccomp: at its next syscall entry */
+	LN_INJ_DONE,		/* carries lanner's filter: never detachable */
+	LN_INJ_FAILED		/* could not: stays in syscall mode */
+};
+/* At a syscall stop of t, whose process wants the filter: 1 if the stop
+ * was used (t left stopped, ready to resume), 0 if not an entry stop
+ * where it can be done, -1 if t died meanwhile (its wait status in
+ * *dead). */
+int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead);
+/* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
+int ln_seccomp_filters(pid_t pid, int *mode);
 
 /* --- seccomp_filter.c --- */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
@@ -216,6 +254,8 @@ struct ln_session {
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */
 	bool signals_installed;
 	bool detaching;
+	bool keep;			/* --keep: never kill launched programs */
+	int refusals;			/* times lanner was told to go and could not */
 	bool fd_lazy;			/* fds read from the kernel per event */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	bool pinned;			/* lanner was moved to one CPU */

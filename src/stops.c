@@ -385,6 +385,28 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* A new process made by one of an --attach-mode=seccomp process: it has
+ * lanner's filter if it was forked after the injection (the kernel's count
+ * of its filters says), else it gets its own injection. */
+static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator)
+{
+	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	struct ln_pstate *cp = ct ? (struct ln_pstate *)ct->pub.proc : NULL;
+	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
+		return;
+	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
+	if (cp->inject == LN_INJ_DONE && n > cp->inj_base) {
+		p->inject = LN_INJ_DONE;
+		p->inj_base = cp->inj_base;
+		p->syscall_mode = t->syscall_mode = false;
+		t->set_exitkill = true;
+	} else {
+		p->inject = cp->inject == LN_INJ_FAILED ? LN_INJ_FAILED : LN_INJ_WANTED;
+		p->syscall_mode = t->syscall_mode = true;
+	}
+}
+
 /* One waitpid result; true if it made an event (in *out). */
 static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 {
@@ -408,11 +430,28 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 			pt(PTRACE_CONT, pid, 0, 0);
 			return false;
 		}
+		inherit_inject(s, t, creator);
+	}
+	if (t->set_exitkill) {
+		/* it carries lanner's filter now: it must not outlive lanner */
+		t->set_exitkill = false;
+		pt(PTRACE_SETOPTIONS, pid, 0, LN_PTRACE_OPTIONS | PTRACE_O_EXITKILL);
 	}
 	if (ln_detach_if_leaving(s, t, status))
 		return false;
 	int sig = WSTOPSIG(status), event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
+		struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+		if (p && p->inject == LN_INJ_WANTED && !s->detaching && t->phase == LN_PH_RUNNING) {
+			int dead = 0;
+			int r = ln_inject_filter(s, t, &dead);
+			if (r < 0)
+				return handle(s, pid, dead, out);	/* died or exec'd meanwhile */
+			if (r > 0) {
+				resume(t, 0);
+				return false;
+			}
+		}
 		*out = &t->ev;
 		return on_syscall_stop(s, t);
 	}
