@@ -256,6 +256,7 @@ struct ln_session {
 	bool detaching;
 	bool keep;			/* --keep: never kill launched programs */
 	int refusals;			/* times lanner was told to go and could not */
+	int kept_said;			/* --keep explained once */
 	bool fd_lazy;			/* fds read from the kernel per event */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	bool pinned;			/* lanner was moved to one CPU */

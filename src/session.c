@@ -325,11 +325,29 @@ LN_API int ln_exit_status(ln_session *s)
 	return s->root_status;
 }
 
+LN_API void ln_set_keep(ln_session *s, int keep)
+{
+	s->keep = keep != 0;
+}
+
+/* --keep: a launched program got lanner's filter before its exec, so it
+ * cannot be left to run untraced (its traced syscalls would fail with
+ * ENOSYS): it is served until it exits instead of killed. */
 LN_API void ln_stop_all(ln_session *s)
 {
-	for (struct ln_pstate *p = s->plist; p; p = p->lnext)
-		if (p->launched)
+	int kept = 0, first = 0;
+	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
+		if (!p->launched)
+			continue;
+		if (!s->keep)
 			kill(p->pub.pid, SIGKILL);
+		else if (!p->dead && !(p->pub.flags & LN_PROC_EXITED) && !kept++)
+			first = p->pub.pid;
+	}
+	if (kept && !s->kept_said++)
+		fprintf(stderr, "lanner: --keep: the launched program (pid %d%s) carries lanner's seccomp filter "
+			"since its start and cannot run on untraced (its traced syscalls would fail with ENOSYS): "
+			"lanner keeps serving it until it exits\n", first, kept > 1 ? " and its children" : "");
 	ln_detach_all(s);
 }
 

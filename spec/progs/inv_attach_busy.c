@@ -1,18 +1,26 @@
 /*
  * inv_attach_busy: a target for lanner --pid --attach-mode=seccomp.
- *   inv_attach_busy DIR ITERS NTHREADS
+ *   inv_attach_busy DIR ITERS NTHREADS [own-filter | wait-filter]
  * Writes its pid to DIR/ready, then waits (polling every 10 ms) for
  * DIR/go.  Then the main thread and NTHREADS threads each do ITERS rounds
  * of 1000 getppid() (never traced) and one openat(DIR/busy.txt) + close
  * (threads: DIR/thread.txt); then the main thread forks a child that opens
  * DIR/newchild.txt, reaps it, prints what it did and how long the rounds
- * took, and exits 7.
+ * took, and exits 7.  With own-filter it first installs a seccomp filter
+ * of its own that allows everything (as a sandboxed program would); with
+ * wait-filter it waits for a seccomp filter to appear on itself instead of
+ * DIR/go.  With no arguments: 3 rounds at once in a temporary directory,
+ * exit 0 (for spec/asan.sh's run of every program).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,14 +55,39 @@ static void *thread_main(void *arg)
 	return (void *)rounds("thread.txt");
 }
 
+static int filtered(void)
+{
+	char buf[4096];
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *q = strstr(buf, "Seccomp:");
+	return q && atoi(q + 8) == 2;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 4)
-		return 2;
-	snprintf(dir, sizeof(dir), "%s", argv[1]);
-	iters = atoi(argv[2]);
-	int nthreads = atoi(argv[3]);
+	int standalone = argc < 4;
+	if (standalone) {
+		strcpy(dir, "/tmp/inv_attach_busy.XXXXXX");
+		if (!mkdtemp(dir))
+			return 2;
+	} else {
+		snprintf(dir, sizeof(dir), "%s", argv[1]);
+	}
+	iters = standalone ? 3 : atoi(argv[2]);
+	int nthreads = standalone ? 1 : atoi(argv[3]);
+	int wait_filter = argc > 4 && !strcmp(argv[4], "wait-filter");
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 4 && !strcmp(argv[4], "own-filter")) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog fp = { 1, &allow };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+			return 3;
+	}
 	char p[600], tmp[600];
 	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", dir);
 	snprintf(p, sizeof(p), "%s/ready", dir);
@@ -65,7 +98,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	rename(tmp, p);
 	snprintf(p, sizeof(p), "%s/go", dir);
-	while (access(p, F_OK) != 0)
+	while (!standalone && !(wait_filter ? filtered() : access(p, F_OK) == 0))
 		usleep(10000);
 
 	struct timespec t0, t1;
@@ -93,5 +126,14 @@ int main(int argc, char **argv)
 	       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	fprintf(stderr, "rounds took %ld ms\n",
 		(long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	if (standalone) {
+		const char *names[] = { "ready", "busy.txt", "thread.txt", "newchild.txt" };
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+			unlink(p);
+		}
+		rmdir(dir);
+		return 0;
+	}
 	return 7;
 }
