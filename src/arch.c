@@ -175,6 +175,8 @@ long ln_arch_nr(int call)
 	case LN_NR_PRCTL: return SYS_prctl;
 	case LN_NR_SECCOMP: return SYS_seccomp;
 	case LN_NR_SIGPROCMASK: return SYS_rt_sigprocmask;
+	case LN_NR_CLONE: return SYS_clone;
+	case LN_NR_CLONE3: return SYS_clone3;
 	}
 #endif
 	(void)call;
@@ -227,6 +229,58 @@ int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved)
 	return setregs(tid, &r);
 #else
 	(void)tid; (void)saved;
+	return -ENOSYS;
+#endif
+}
+
+/* --- clone3 rewritten as clone (clone3.c) --- */
+
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5])
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	*nr = (long)r.orig_rax;
+	a[0] = r.rdi; a[1] = r.rsi; a[2] = r.rdx; a[3] = r.r10; a[4] = r.r8;
+	return 0;
+#else
+	(void)tid; (void)nr; (void)a;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5])
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	r.orig_rax = (unsigned long long)nr;
+	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4];
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)nr; (void)a;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4];
+	/* -ERESTARTNOINTR and kin: the kernel will run orig_rax again */
+	if ((long long)r.rax <= -512 && (long long)r.rax >= -516)
+		r.orig_rax = (unsigned long long)restart_nr;
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)a; (void)restart_nr;
 	return -ENOSYS;
 #endif
 }

@@ -70,6 +70,9 @@ struct ln_tstate {
 	bool want_exit;			/* resume with PTRACE_SYSCALL */
 	bool syscall_mode;		/* no seccomp filter: stops at every syscall */
 	bool set_exitkill;		/* filter injected: add PTRACE_O_EXITKILL at the next stop */
+	bool c3_rewritten;		/* in a clone3 that runs as clone */
+	uint64_t c3_orig[5];		/* its argument registers, to put back */
+	int c3_slot;			/* its entry in ln_session.c3 */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	ln_event ev;			/* the syscall in flight */
@@ -156,8 +159,24 @@ int ln_arch_get_result(pid_t tid, int64_t *res);
 int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved);
 uint64_t ln_arch_stack_pointer(const struct ln_regs *r);
 /* Syscall numbers of the native ABI that inject.c makes, -1 if none. */
-enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK };
+enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK,
+	LN_NR_CLONE, LN_NR_CLONE3 };
 long ln_arch_nr(int call);
+/* The syscall number and first five argument registers of a stopped
+ * thread; set them at an entry stop; put the arguments back at an exit
+ * stop (and the number, restart_nr, if the kernel is to restart it). */
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5]);
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5]);
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr);
+
+/* --- clone3.c: clone3 made race-free by rewriting it as clone --- */
+/* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs
+ * as clone, 0 if left as it is. */
+int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t *args);
+/* At its exit stop: the caller's registers as clone3 left them. */
+void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res);
+/* At a new tracee's first stop: the same for a child of a rewritten one. */
+void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator);
 
 /* --- inject.c: lanner's filter into an attached process --- */
 enum ln_inject_state {
@@ -210,6 +229,13 @@ struct ln_argpred {
 	uint64_t mask, value;
 };
 
+/* A clone3 rewritten as clone whose child has not had its first stop:
+ * the child starts with the caller's registers, rewritten ones included. */
+struct ln_c3 {
+	pid_t creator;			/* 0: free */
+	uint64_t conv[5], orig[5];
+};
+
 enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30 };
 
 /* A signal to lanner waiting to be forwarded to the launched program. */
@@ -249,6 +275,8 @@ struct ln_session {
 	unsigned nseen;
 	struct ln_creator creators[LN_CREATORS];
 	unsigned ncreators;
+	struct ln_c3 c3[64];
+	int nc3;			/* entries in use */
 	pid_t root_pid;
 	int root_status;		/* shell-style, -1 while running */
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */

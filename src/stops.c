@@ -170,6 +170,19 @@ static bool is_clone(int type)
 	return ln_type(type)->flags & LN_TF_CLONE;
 }
 
+/* clone3 is made race-free first where clone can do the same (clone3.c);
+ * what is left is checked here. */
+static int untraced_refused(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+			    const uint64_t *args)
+{
+	if (arch == NATIVE_ARCH && !strcmp(ln_type(type)->name, "clone3")) {
+		int r = ln_clone3_rewrite(s, t, args);
+		if (r)
+			return r < 0 ? EPERM : 0;
+	}
+	return refusal(t, type, args);
+}
+
 /* At a clone's exit: a child whose creation no ptrace event reported got
  * past the CLONE_UNTRACED check (another thread rewrote clone3's flags after
  * it): seize it now.  Until then its traced syscalls failed with ENOSYS. */
@@ -217,7 +230,7 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 	}
 	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
 	const uint64_t *args = (const uint64_t *)info.seccomp.args;
-	if (is_clone(type) && refusal(t, type, args)) {
+	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
 		ln_arch_deny_syscall(t->pub.tid, EPERM);
 		resume(t, 0);
 		return false;
@@ -240,7 +253,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		s->stats.stops_entry++;
 		int type = type_of(info.arch, (int)info.entry.nr);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
-		int deny = type >= 0 ? refusal(t, type, args) : 0;
+		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
 			t->deny_err = deny;	/* the exit stop sets the result */
 		int mode = type >= 0 ? mode_for(s, type, args) : 0;
@@ -254,6 +267,8 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		return false;
 	}
 	s->stats.stops_exit++;
+	if (t->c3_rewritten && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
+		ln_clone3_exit(s, t, info.exit.rval);
 	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		ln_arch_set_return(t->pub.tid, -t->deny_err);
 		info.exit.rval = -t->deny_err;
@@ -431,6 +446,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 			return false;
 		}
 		inherit_inject(s, t, creator);
+		ln_clone3_child(s, t, creator);
 	}
 	if (t->set_exitkill) {
 		/* it carries lanner's filter now: it must not outlive lanner */
