@@ -3,6 +3,9 @@
  *
  * Syscalls stop at entry through the seccomp filter (PTRACE_EVENT_SECCOMP),
  * or, for tracees attached without a filter, at PTRACE_SYSCALL entry stops.
+ * An attached process in --attach-mode=seccomp gets the filter injected at
+ * its first such entry stop (inject.c) and its threads switch over; a
+ * thread's entry stop that comes after the switch is passed on.
  * When the exit is wanted the tracee is resumed with PTRACE_SYSCALL so that
  * its next stop is the syscall's exit.  fork/vfork/clone/exec come from
  * ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
@@ -453,7 +456,9 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		t->set_exitkill = false;
 		pt(PTRACE_SETOPTIONS, pid, 0, LN_PTRACE_OPTIONS | PTRACE_O_EXITKILL);
 	}
-	if (ln_detach_if_leaving(s, t, status))
+	/* inside a clone3 run as clone: detached only once its registers
+	 * are back (its exit stop), at the interrupt stop that follows */
+	if (!t->c3_rewritten && ln_detach_if_leaving(s, t, status))
 		return false;
 	int sig = WSTOPSIG(status), event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
