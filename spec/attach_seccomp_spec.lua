@@ -313,7 +313,8 @@ describe("attach seccomp: a process with a seccomp filter of its own", function(
 	end)
 
 	it("lanner says it stays in syscall mode, and traces it so", function()
-		assert.truthy(lerr:match("pid " .. pid .. " has a seccomp filter of its own.-stays in syscall mode"), lerr)
+		assert.truthy(lerr:match("pid " .. pid .. ": thread " .. pid .. " has a seccomp filter of its own.-pid " .. pid ..
+			" stays in syscall mode"), lerr)
 		assert.equal(10, (opens_of(evs, "busy.txt")))
 	end)
 
@@ -321,6 +322,59 @@ describe("attach seccomp: a process with a seccomp filter of its own", function(
 		assert.is_table(lw)
 		assert.equal(0, lw.status)
 		assert.is_true(tracer_after == nil or tracer_after == 0)
+		assert.is_table(prog)
+		assert.equal(7, prog.status)
+	end)
+end)
+
+-- One thread with a filter of its own, the others without: injected
+-- through that thread, TSYNC would give its filter to the others; through
+-- another, TSYNC fails.  lanner says which thread and stays in syscall mode
+-- (and the main thread must not end up with the sandbox's filter).
+describe("attach seccomp: one thread has a filter of its own", function()
+	local D, pid, lp, lw, prog, lerr, evs, sandbox_tid, main_filter
+
+	setup(function()
+		D = trace.mkdtemp()
+		pid = cmp.spawn({ trace.prog("inv_attach_busy"), D, "10", "0", "thread-filter" },
+			{ stdout = D .. "/out", stderr = D .. "/err", pgrp = true })
+		assert(cmp.read_number(D .. "/ready", 10) == pid)
+		for tid in pairs(cmp.thread_states(pid)) do
+			if tid ~= pid then sandbox_tid = tid end
+		end
+		lp = cmp.spawn({ cmp.lanner_bin, "--attach-mode=seccomp", "--output-file", D .. "/events", "--pid",
+			tostring(pid), "-p", FMT, "evt.type=openat" }, { stderr = D .. "/lanner.err" })
+		cmp.wait_until(function() return (trace.read_file(D .. "/lanner.err") or ""):match("syscall mode") end, 10)
+		io.open(D .. "/go", "w"):close()
+		cmp.wait_until(function()
+			local ev = events(D)
+			return opens_of(ev, "busy.txt") >= 10 and opens_of(ev, "sandbox.txt") >= 10
+		end, 20)
+		main_filter = cmp.proc_status(pid).seccomp
+		cmp.kill(lp, "INT")
+		lw = cmp.wait(lp, 10)
+		prog = cmp.wait(pid, 20)
+		lerr = trace.read_file(D .. "/lanner.err") or ""
+		evs = events(D)
+	end)
+
+	teardown(function()
+		if lp and not lw then cmp.kill_wait(lp) end
+		if pid and not prog then cmp.kill(-pid, 9); cmp.wait(pid, 10) end
+		if D then trace.rmrf(D) end
+	end)
+
+	it("lanner names the thread and keeps the process in syscall mode, traced", function()
+		assert.truthy(lerr:match("pid " .. pid .. ": thread " .. tostring(sandbox_tid) .. " has a seccomp filter of its own.-" ..
+			"pid " .. pid .. " stays in syscall mode"), lerr)
+		assert.equal(10, (opens_of(evs, "busy.txt")))
+		assert.equal(10, (opens_of(evs, "sandbox.txt")))
+		assert.equal(0, main_filter)
+	end)
+
+	it("SIGINT detaches; the program ends well", function()
+		assert.is_table(lw)
+		assert.equal(0, lw.status)
 		assert.is_table(prog)
 		assert.equal(7, prog.status)
 	end)
@@ -354,7 +408,9 @@ describe("--keep: a launched program", function()
 			end
 			local lp = cmp.spawn(args, { stdout = D .. "/out", stderr = D .. "/err" })
 			cmp.wait_until(function() return (trace.read_file(D .. "/out") or ""):match("started") end, 10)
-			cmp.sleep(0.3)
+			-- the shell gone (reaped by lanner; the job reparented): only
+			-- now is the job the sole thing left, and SIGINT not forwarded
+			cmp.wait_until(function() return #cmp.children(lp) == 0 end, 10)
 			cmp.kill(lp, "INT")
 			local w = cmp.wait(lp, 15)
 			if not w then cmp.kill_wait(lp) end

@@ -19,8 +19,9 @@
  * The rewritten registers are the caller's argument registers, which the
  * syscall ABI preserves: they are put back at clone3's exit stop, and in
  * the child (which starts with a copy of them) at its first stop, found by
- * its registers matching the rewritten ones.  Calls clone cannot express
- * stay clone3, checked as before and covered by the seizure at the exit.
+ * its registers matching the rewritten ones.  Calls clone cannot express,
+ * and those of a program with a seccomp filter of its own, stay clone3,
+ * checked as before and covered by the seizure at the exit.
  */
 #include <errno.h>
 #include <linux/sched.h>
@@ -57,6 +58,18 @@ static bool as_clone(const struct clone_args *ca, size_t size, uint64_t out[5])
 	return true;
 }
 
+/* A filter of the program's own (a sandbox) would see the call as clone
+ * and might treat it otherwise than clone3: then no rewrite.  The kernel's
+ * count of the thread's filters against those lanner knows of: the ones
+ * lanner itself ran under when it launched the program, plus its own. */
+static bool only_known_filters(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	int mode, n = ln_seccomp_filters(t->pub.tid, &mode);
+	int expect = p->syscall_mode ? 0 : p->inject == LN_INJ_DONE ? p->inj_base + 1 : s->filter_base + 1;
+	return n == expect;
+}
+
 int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t *args)
 {
 	struct clone_args ca;
@@ -69,7 +82,7 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 		return -EPERM;
 	uint64_t conv[5], orig[5];
 	long nr;
-	if (!as_clone(&ca, size, conv) || ln_arch_nr(LN_NR_CLONE) < 0 ||
+	if (!as_clone(&ca, size, conv) || ln_arch_nr(LN_NR_CLONE) < 0 || !only_known_filters(s, t) ||
 	    ln_arch_get_call(t->pub.tid, &nr, orig) < 0)
 		return 0;
 	int slot = -1;

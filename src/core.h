@@ -283,6 +283,7 @@ struct ln_session {
 	bool signals_installed;
 	bool detaching;
 	bool keep;			/* --keep: never kill launched programs */
+	int filter_base;		/* seccomp filters lanner itself runs under */
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */
 	bool fd_lazy;			/* fds read from the kernel per event */

@@ -30,11 +30,13 @@
  * needs them before any scratch page exists, and it runs straight from the
  * entry stop, so no signal can come in before the mask is in place.
  *
- * A process that already has a seccomp filter of its own is left in
- * syscall mode: its filter might kill the injected calls.  TSYNC fails
- * when a thread is in another filter state; the process then stays in
- * syscall mode too, and lanner says which thread.
+ * A process with a thread that already has a seccomp filter of its own is
+ * left in syscall mode: that filter might kill the injected calls, and
+ * injected through that thread, TSYNC would hand its filter to all the
+ * others.  If a thread gets one between that check and seccomp(), TSYNC
+ * fails, and the process stays in syscall mode too; lanner says which.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/ptrace.h>
@@ -209,7 +211,7 @@ static int inject(struct ln_session *s, struct inj *j, pid_t pid, const void *pr
 		j->installed = r == 0;
 		if (r > 0) {
 			fprintf(stderr, "lanner: pid %d: cannot give lanner's filter to every thread (TSYNC): "
-				"thread %d has a seccomp filter of its own; pid %d stays in syscall mode\n",
+				"thread %d is in another seccomp filter state; pid %d stays in syscall mode\n",
 				pid, (int)r, pid);
 			err = -EBUSY;
 		} else if (r < 0) {
@@ -229,6 +231,25 @@ static int inject(struct ln_session *s, struct inj *j, pid_t pid, const void *pr
 	poke(j->tid, scratch, keep, sizeof(keep));
 	(void)s;
 	return err;
+}
+
+/* A thread of pid in seccomp mode already, or 0.  Injected through such
+ * a thread, TSYNC would copy that thread's own filter to all the others. */
+static pid_t any_filtered_thread(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	pid_t found = 0;
+	struct dirent *de;
+	while (d && !found && (de = readdir(d))) {
+		int mode, tid = atoi(de->d_name);
+		if (tid > 0 && (ln_seccomp_filters(tid, &mode), mode != 0))
+			found = tid;
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 static void mode_switch(struct ln_session *s, struct ln_pstate *p)
@@ -263,14 +284,15 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 	if (info.arch != 0xc000003e /* AUDIT_ARCH_X86_64 */ || (info.entry.nr & 0x40000000) /* x32 */)
 		return 0;
 #endif
-	int smode;
-	int base = ln_seccomp_filters(p->pub.pid, &smode);
-	if (smode != 0) {
-		fprintf(stderr, "lanner: pid %d has a seccomp filter of its own (which might kill the injected "
-			"calls): it stays in syscall mode\n", p->pub.pid);
+	pid_t filtered = any_filtered_thread(p->pub.pid);
+	if (filtered) {
+		fprintf(stderr, "lanner: pid %d: thread %d has a seccomp filter of its own (it might kill the "
+			"injected calls, and TSYNC would give it to every thread): pid %d stays in syscall mode\n",
+			p->pub.pid, filtered, p->pub.pid);
 		p->inject = LN_INJ_FAILED;
 		return 0;
 	}
+	int smode, base = ln_seccomp_filters(p->pub.pid, &smode);
 	void *prog;
 	size_t len;
 	if (ln_filter_build(s, &prog, &len) < 0) {
@@ -285,10 +307,17 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 	free(prog);
 	if (broken && j.handback) {
 		*dead = j.status;
-		p->inject = j.installed ? LN_INJ_DONE : LN_INJ_FAILED;
+		/* a new image (another thread's exec) starts clean: try again */
+		p->inject = j.installed ? LN_INJ_DONE : WIFSTOPPED(j.status) ? LN_INJ_WANTED : LN_INJ_FAILED;
 		if (j.installed)
 			mode_switch(s, p);
 		return -1;
+	}
+	if (j.first) {
+		/* nothing injected: the original syscall is still at its entry
+		 * stop, untouched, for stops.c (a rewind would run it twice) */
+		p->inject = LN_INJ_FAILED;
+		return 0;
 	}
 	if (broken || ln_arch_restart_syscall(t->pub.tid, &j.saved) < 0) {
 		/* cannot happen short of a kernel surprise; the thread would

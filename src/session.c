@@ -395,6 +395,8 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 	r = ln_filter_build(s, &prog, &len);
 	if (r < 0)
 		return r;
+	int smode, nf = ln_seccomp_filters(getpid(), &smode);
+	s->filter_base = nf > 0 ? nf : 0;	/* the program inherits them */
 	ln_install_signals(s);
 	place_cpus(s);
 	/* with LN_CPU_TRACER the program keeps every CPU lanner was given */

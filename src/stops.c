@@ -432,8 +432,11 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		if (pid == s->root_pid)
 			s->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (!t)
+		if (!t) {
+			int kind;
+			creator_of(s, pid, &kind);	/* gone before its first stop */
 			return false;
+		}
 		*out = &s->pseudo;
 		return on_death(s, t, status);
 	}
@@ -519,6 +522,18 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	}
 }
 
+/* A child whose creation was reported but whose first stop was not seen
+ * yet is a tracee too: when the last known one exits (a shell that leaves
+ * a background job behind), lanner must wait for it, not end and take it
+ * down with PTRACE_O_EXITKILL. */
+static bool children_pending(struct ln_session *s)
+{
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child > 0)
+			return true;
+	return false;
+}
+
 /* ms > 0 arms the one-shot timer that interrupts a blocking waitpid, 0
  * disarms it. */
 static void arm_alarm(int ms)
@@ -535,7 +550,7 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 	for (;;) {
 		ln_deliver_pending(s);
 		ln_forward_due(s, false);
-		if (s->ntracees <= 0)
+		if (s->ntracees <= 0 && !children_pending(s))
 			return LN_NEXT_DONE;
 		uint64_t wake = deadline;
 		for (int i = 0; i < s->nfwd; i++)

@@ -1,6 +1,6 @@
 /*
  * inv_attach_busy: a target for lanner --pid --attach-mode=seccomp.
- *   inv_attach_busy DIR ITERS NTHREADS [own-filter | wait-filter]
+ *   inv_attach_busy DIR ITERS NTHREADS [own-filter | thread-filter | wait-filter]
  * Writes its pid to DIR/ready, then waits (polling every 10 ms) for
  * DIR/go.  Then the main thread and NTHREADS threads each do ITERS rounds
  * of 1000 getppid() (never traced) and one openat(DIR/busy.txt) + close
@@ -8,6 +8,8 @@
  * DIR/newchild.txt, reaps it, prints what it did and how long the rounds
  * took, and exits 7.  With own-filter it first installs a seccomp filter
  * of its own that allows everything (as a sandboxed program would); with
+ * thread-filter one more thread, started before DIR/ready, does that for
+ * itself alone and then its rounds (on DIR/sandbox.txt) after DIR/go; with
  * wait-filter it waits for a seccomp filter to appear on itself instead of
  * DIR/go.  With no arguments: 3 rounds at once in a temporary directory,
  * exit 0 (for spec/asan.sh's run of every program).
@@ -49,6 +51,26 @@ static long rounds(const char *name)
 	return calls;
 }
 
+static int allow_all(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog fp = { 1, &allow };
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0
+		? -1 : 0;
+}
+
+static volatile int go;
+
+static void *sandboxed(void *arg)
+{
+	(void)arg;
+	if (allow_all() < 0)
+		return (void *)-1L;
+	while (!go)
+		usleep(10000);
+	return (void *)rounds("sandbox.txt");
+}
+
 static void *thread_main(void *arg)
 {
 	(void)arg;
@@ -82,12 +104,12 @@ int main(int argc, char **argv)
 	int nthreads = standalone ? 1 : atoi(argv[3]);
 	int wait_filter = argc > 4 && !strcmp(argv[4], "wait-filter");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 4 && !strcmp(argv[4], "own-filter")) {
-		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-		struct sock_fprog fp = { 1, &allow };
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
-			return 3;
-	}
+	if (argc > 4 && !strcmp(argv[4], "own-filter") && allow_all() < 0)
+		return 3;
+	pthread_t sb;
+	int thread_filter = argc > 4 && !strcmp(argv[4], "thread-filter");
+	if (thread_filter)
+		pthread_create(&sb, NULL, sandboxed, NULL);
 	char p[600], tmp[600];
 	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", dir);
 	snprintf(p, sizeof(p), "%s/ready", dir);
@@ -101,6 +123,7 @@ int main(int argc, char **argv)
 	while (!standalone && !(wait_filter ? filtered() : access(p, F_OK) == 0))
 		usleep(10000);
 
+	go = 1;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_t th[16];
@@ -112,6 +135,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++) {
 		void *r;
 		pthread_join(th[i], &r);
+		calls += (long)r;
+	}
+	if (thread_filter) {
+		void *r;
+		pthread_join(sb, &r);
 		calls += (long)r;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
