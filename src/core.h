@@ -217,6 +217,9 @@ void ln_install_signals(struct ln_session *s);
 /* attach.c: detach t if the session is leaving; true if it did. */
 bool ln_detach_if_leaving(struct ln_session *s, struct ln_tstate *t, int status);
 void ln_detach_all(struct ln_session *s);
+/* session.c: a launched child first seen after ln_stop_all: killed, or
+ * with --keep served (and said so). */
+void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t);
 uint64_t ln_now_realtime(void);
 void ln_set_err(struct ln_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -249,6 +252,8 @@ struct ln_fwd {
 struct ln_creator {
 	pid_t child, creator;
 	int kind;			/* enum ln_child_kind */
+	bool launched;			/* the creator's process was: so is the
+					 * child, even if the creator is gone */
 };
 
 enum ln_child_kind {
@@ -283,6 +288,7 @@ struct ln_session {
 	bool signals_installed;
 	bool detaching;
 	bool keep;			/* --keep: never kill launched programs */
+	bool stopping;			/* ln_stop_all was called */
 	int filter_base;		/* seccomp filters lanner itself runs under */
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */

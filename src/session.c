@@ -333,9 +333,18 @@ LN_API void ln_set_keep(ln_session *s, int keep)
 /* --keep: a launched program got lanner's filter before its exec, so it
  * cannot be left to run untraced (its traced syscalls would fail with
  * ENOSYS): it is served until it exits instead of killed. */
+static void say_kept(struct ln_session *s, pid_t pid, bool more)
+{
+	if (!s->kept_said++)
+		fprintf(stderr, "lanner: --keep: the launched program (pid %d%s) carries lanner's seccomp filter "
+			"since its start and cannot run on untraced (its traced syscalls would fail with ENOSYS): "
+			"lanner keeps serving it until it exits\n", pid, more ? " and its children" : "");
+}
+
 LN_API void ln_stop_all(ln_session *s)
 {
 	int kept = 0, first = 0;
+	s->stopping = true;
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
 		if (!p->launched)
 			continue;
@@ -344,11 +353,22 @@ LN_API void ln_stop_all(ln_session *s)
 		else if (!p->dead && !(p->pub.flags & LN_PROC_EXITED) && !kept++)
 			first = p->pub.pid;
 	}
-	if (kept && !s->kept_said++)
-		fprintf(stderr, "lanner: --keep: the launched program (pid %d%s) carries lanner's seccomp filter "
-			"since its start and cannot run on untraced (its traced syscalls would fail with ENOSYS): "
-			"lanner keeps serving it until it exits\n", first, kept > 1 ? " and its children" : "");
+	if (kept)
+		say_kept(s, first, kept > 1);
 	ln_detach_all(s);
+}
+
+/* A launched process whose first stop came after ln_stop_all (its fork
+ * was reported, the child not yet seen): the same fate as its kin. */
+void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (!s->stopping || !p || !p->launched)
+		return;
+	if (!s->keep)
+		kill(t->pub.tid, SIGKILL);
+	else
+		say_kept(s, p->pub.pid, false);
 }
 
 /* --- launching --- */

@@ -206,7 +206,7 @@ static void adopt_child(struct ln_session *s, struct ln_tstate *t, int64_t child
 	if (pt(PTRACE_SEIZE, (pid_t)child, 0, (unsigned long)opts) < 0)
 		return;
 	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN };
+	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched };
 	pt(PTRACE_INTERRUPT, (pid_t)child, 0, 0);
 }
 
@@ -351,17 +351,20 @@ static void on_new_child(struct ln_session *s, struct ln_tstate *t)
 		c->creator = t->pub.tid;
 		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
 			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
+		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
 	}
 	resume(t, 0);
 }
 
-static pid_t creator_of(struct ln_session *s, pid_t child, int *kind)
+static pid_t creator_of(struct ln_session *s, pid_t child, int *kind, bool *launched)
 {
 	*kind = LN_CHILD_UNKNOWN;
+	*launched = false;
 	for (int i = 0; i < LN_CREATORS; i++)
 		if (s->creators[i].child == child) {
 			s->creators[i].child = 0;
 			*kind = s->creators[i].kind;
+			*launched = s->creators[i].launched;
 			return s->creators[i].creator;
 		}
 	return 0;
@@ -411,6 +414,8 @@ static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t crea
 	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	struct ln_pstate *cp = ct ? (struct ln_pstate *)ct->pub.proc : NULL;
+	if (cp && cp == p && p->inject == LN_INJ_DONE)
+		t->set_exitkill = true;	/* its creator may not have had it yet */
 	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
 		return;
 	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
@@ -434,7 +439,8 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 			s->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		if (!t) {
 			int kind;
-			creator_of(s, pid, &kind);	/* gone before its first stop */
+			bool launched;
+			creator_of(s, pid, &kind, &launched);	/* gone before its first stop */
 			return false;
 		}
 		*out = &s->pseudo;
@@ -445,14 +451,19 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	if (!t) {
 		/* a new child at its first stop */
 		int kind;
-		pid_t creator = creator_of(s, pid, &kind);
+		bool launched;
+		pid_t creator = creator_of(s, pid, &kind, &launched);
 		t = ln_thread_new(s, pid, creator, kind);
 		if (!t) {
 			pt(PTRACE_CONT, pid, 0, 0);
 			return false;
 		}
+		/* a creator that exited meanwhile left /proc to describe it */
+		if (launched)
+			((struct ln_pstate *)t->pub.proc)->launched = true;
 		inherit_inject(s, t, creator);
 		ln_clone3_child(s, t, creator);
+		ln_stop_late_child(s, t);
 	}
 	if (t->set_exitkill) {
 		/* it carries lanner's filter now: it must not outlive lanner */
