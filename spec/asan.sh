@@ -34,4 +34,12 @@ for prog in $(ls $P 2>/dev/null); do
 	*) check 0 "$prog" -- "$P/$prog" ;;
 	esac
 done
+# --attach-mode=seccomp: the injection (src/inject.c) under the sanitizers;
+# the program waits for the filter to appear, runs, and lanner follows it out
+D=$(mktemp -d)
+$P/inv_attach_busy "$D" 20 2 wait-filter > /dev/null 2>&1 &
+bp=$!
+i=0; while [ ! -s "$D/ready" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+check 0 "attach --attach-mode=seccomp" --attach-mode=seccomp --pid "$bp" 'evt.type=openat'
+kill -9 "$bp" 2>/dev/null; wait "$bp" 2>/dev/null; rm -rf "$D"
 check 0 "filter and format" -p '%proc.name %evt.type %fd.name' 'evt.type in (openat, close)' -- sh -c 'cat /etc/hostname >/dev/null'

@@ -177,27 +177,23 @@ describe("invisible: CLONE_UNTRACED cannot be used to escape (spec/progs/inv_unt
 		end)
 	end
 
-	-- lanner refuses clone3 by reading clone_args.flags at the seccomp
-	-- stop; the kernel reads them again after: a thread that flips the bit
-	-- in between gets an untraced child (and the child's traced syscalls
-	-- then fail with ENOSYS, the seccomp filter finding no tracer)
-	-- Known limit: clone3's flags are in memory, so a racing thread can get
-	-- CLONE_UNTRACED past the check at the entry stop.  lanner seizes such a
-	-- child at clone3's exit (stops.c, adopt_child); until then it runs
-	-- untraced, and its traced syscalls fail with ENOSYS.  This case counts
-	-- those children, so it cannot pass; it stays as the measure of the gap.
-	pending("[known limit] clone3 while another thread flips CLONE_UNTRACED: no child escapes")
-	local _ = function()
+	-- lanner refused clone3 by reading clone_args.flags at the seccomp
+	-- stop; the kernel reads them again after, so a thread that flips the
+	-- bit in between got an untraced child (seized only at clone3's exit,
+	-- after it ran).  Now lanner reads clone_args once and runs the call as
+	-- clone with those values in registers (src/clone3.c): nothing is
+	-- read from memory after the check.  3000 clone3, three times.
+	it("clone3 while another thread flips CLONE_UNTRACED: no child escapes", function()
 		local results = {}
 		for _ = 1, 3 do
 			local rr = cmp.lanner({ "evt.type=close" }, { trace.prog("inv_untraced"), "race", "3000" }, { timeout = 40 })
 			assert.equal(0, rr.status)
-			local esc = rr.stdout:match("(%d+) escaped")
+			local esc = rr.stdout:match("race: %d+ clones, %d+ refused, (%d+) escaped")
+			assert.is_truthy(esc, rr.stdout)
 			results[#results + 1] = tonumber(esc)
 		end
 		assert.same({ 0, 0, 0 }, results)
-	end
-	assert(_)
+	end)
 end)
 
 describe("invisible: what wait says of children (spec/progs/inv_wait)", function()
@@ -256,5 +252,21 @@ describe("invisible: a tracee that tries ptrace (spec/progs/inv_ptrace)", functi
 		assert.truthy(evs[1]:match("ptrace PTRACE_TRACEME EPERM$"), evs[1])
 		assert.truthy(evs[2]:match("ptrace PTRACE_ATTACH EPERM$"), evs[2])
 		assert.truthy(evs[3]:match("ptrace PTRACE_SEIZE EPERM$"), evs[3])
+	end)
+end)
+
+-- A shell that leaves a background job and exits: the job's first stop can
+-- come after the shell's exit, and lanner must wait for it instead of
+-- ending (and taking it down with PTRACE_O_EXITKILL).  Under load this
+-- lost the job about one run in three before stops.c counted such children.
+describe("invisible: a background job outlives the shell that started it", function()
+	it("lanner waits for it and traces it (8 runs)", function()
+		for _ = 1, 8 do
+			local r = cmp.lanner({ "-p", "%proc.name %fd.name", "evt.type=openat and fd.name=/dev/null" },
+				{ "sh", "-c", "(sleep 0.3; cat /dev/null; echo bg done) & echo started" }, { timeout = 20 })
+			assert.equal(0, r.status)
+			assert.equal("started\nbg done\n", r.stdout)
+			assert.equal(1, cmp.count(r.events, function(l) return l == "cat /dev/null" end))
+		end
 	end)
 end)

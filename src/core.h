@@ -44,6 +44,8 @@ struct ln_pstate {
 	int pidfd;			/* for pidfd_getfd, -1 until needed */
 	bool launched;			/* started by ln_spawn (killed with us) */
 	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */
+	int8_t inject;			/* enum ln_inject_state (attach seccomp mode) */
+	int16_t inj_base;		/* Seccomp_filters before lanner's was injected */
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */
@@ -67,6 +69,10 @@ struct ln_tstate {
 	bool group_stopped;		/* in group-stop, PTRACE_LISTEN'd */
 	bool want_exit;			/* resume with PTRACE_SYSCALL */
 	bool syscall_mode;		/* no seccomp filter: stops at every syscall */
+	bool set_exitkill;		/* filter injected: add PTRACE_O_EXITKILL at the next stop */
+	bool c3_rewritten;		/* in a clone3 that runs as clone */
+	uint64_t c3_orig[5];		/* its argument registers, to put back */
+	int c3_slot;			/* its entry in ln_session.c3 */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	ln_event ev;			/* the syscall in flight */
@@ -138,6 +144,57 @@ int ln_arch_deny_syscall(pid_t tid, int err);
 int ln_arch_skip_syscall(pid_t tid);
 int ln_arch_set_return(pid_t tid, int64_t val);
 
+/* Registers saved around a syscall injection (inject.c); only arch.c
+ * looks inside. */
+struct ln_regs {
+	uint64_t w[48];
+};
+int ln_arch_get_regs(pid_t tid, struct ln_regs *r);
+/* Make the thread run syscall nr(args) next: at its entry stop by
+ * changing the syscall in flight, at an exit stop by rewinding to the
+ * syscall instruction (saved: its registers at the original entry). */
+int ln_arch_set_syscall(pid_t tid, const struct ln_regs *saved, bool at_entry, long nr, const uint64_t args[6]);
+/* At a syscall-exit stop: what the syscall returned. */
+int ln_arch_get_result(pid_t tid, int64_t *res);
+/* Back to the registers of the original entry stop, rewound so that the
+ * original syscall runs again (what the kernel does for a restart). */
+int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved);
+uint64_t ln_arch_stack_pointer(const struct ln_regs *r);
+/* Syscall numbers of the native ABI that inject.c makes, -1 if none. */
+enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK,
+	LN_NR_CLONE, LN_NR_CLONE3 };
+long ln_arch_nr(int call);
+/* The syscall number and first five argument registers of a stopped
+ * thread; set them at an entry stop; put the arguments back at an exit
+ * stop (and the number, restart_nr, if the kernel is to restart it). */
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5]);
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5]);
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr);
+
+/* --- clone3.c: clone3 made race-free by rewriting it as clone --- */
+/* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs
+ * as clone, 0 if left as it is. */
+int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t *args);
+/* At its exit stop: the caller's registers as clone3 left them. */
+void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res);
+/* At a new tracee's first stop: the same for a child of a rewritten one. */
+void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator);
+
+/* --- inject.c: lanner's filter into an attached process --- */
+enum ln_inject_state {
+	LN_INJ_NONE = 0,	/* launched (filter from the start) or syscall mode */
+	LN_INJ_WANTED,		/* --attach-mode=seccomp: at its next syscall entry */
+	LN_INJ_DONE,		/* carries lanner's filter: never detachable */
+	LN_INJ_FAILED		/* could not: stays in syscall mode */
+};
+/* At a syscall stop of t, whose process wants the filter: 1 if the stop
+ * was used (t left stopped, ready to resume), 0 if not an entry stop
+ * where it can be done, -1 if t died meanwhile (its wait status in
+ * *dead). */
+int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead);
+/* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
+int ln_seccomp_filters(pid_t pid, int *mode);
+
 /* --- seccomp_filter.c --- */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 
@@ -162,6 +219,9 @@ void ln_install_signals(struct ln_session *s);
 /* attach.c: detach t if the session is leaving; true if it did. */
 bool ln_detach_if_leaving(struct ln_session *s, struct ln_tstate *t, int status);
 void ln_detach_all(struct ln_session *s);
+/* session.c: a launched child first seen after ln_stop_all: killed, or
+ * with --keep served (and said so). */
+void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t);
 uint64_t ln_now_realtime(void);
 void ln_set_err(struct ln_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -172,6 +232,13 @@ struct ln_argpred {
 	uint8_t arg;
 	uint8_t mode;
 	uint64_t mask, value;
+};
+
+/* A clone3 rewritten as clone whose child has not had its first stop:
+ * the child starts with the caller's registers, rewritten ones included. */
+struct ln_c3 {
+	pid_t creator;			/* 0: free */
+	uint64_t conv[5], orig[5];
 };
 
 enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30 };
@@ -187,6 +254,8 @@ struct ln_fwd {
 struct ln_creator {
 	pid_t child, creator;
 	int kind;			/* enum ln_child_kind */
+	bool launched;			/* the creator's process was: so is the
+					 * child, even if the creator is gone */
 };
 
 enum ln_child_kind {
@@ -213,11 +282,18 @@ struct ln_session {
 	unsigned nseen;
 	struct ln_creator creators[LN_CREATORS];
 	unsigned ncreators;
+	struct ln_c3 c3[64];
+	int nc3;			/* entries in use */
 	pid_t root_pid;
 	int root_status;		/* shell-style, -1 while running */
 	bool have_caps;			/* CAP_SYS_ADMIN: no NO_NEW_PRIVS */
 	bool signals_installed;
 	bool detaching;
+	bool keep;			/* --keep: never kill launched programs */
+	bool stopping;			/* ln_stop_all was called */
+	int filter_base;		/* seccomp filters lanner itself runs under */
+	int refusals;			/* times lanner was told to go and could not */
+	int kept_said;			/* --keep explained once */
 	bool fd_lazy;			/* fds read from the kernel per event */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	bool pinned;			/* lanner was moved to one CPU */

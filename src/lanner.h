@@ -336,8 +336,12 @@ int ln_attach(ln_session *s, int pid, int mode);
  * timeout_ms (-1: wait for ever), LN_NEXT_DONE when no tracee is left. */
 int ln_next(ln_session *s, ln_event **ev, int timeout_ms);
 
-/* Kill every launched tracee (SIGKILL) and detach attached ones. */
+/* Kill every launched tracee (SIGKILL) and detach attached ones; those
+ * that carry lanner's filter and may not die (--keep, --attach-mode=seccomp)
+ * are served on until they exit, and lanner says so on stderr. */
 void ln_stop_all(ln_session *s);
+/* keep != 0: ln_stop_all never kills launched tracees (--keep). */
+void ln_set_keep(ln_session *s, int keep);
 /* Exit status of the first launched program as a shell reports it
  * (128+N if killed by signal N), -1 if it has not ended. */
 int ln_exit_status(ln_session *s);

@@ -325,12 +325,50 @@ LN_API int ln_exit_status(ln_session *s)
 	return s->root_status;
 }
 
+LN_API void ln_set_keep(ln_session *s, int keep)
+{
+	s->keep = keep != 0;
+}
+
+/* --keep: a launched program got lanner's filter before its exec, so it
+ * cannot be left to run untraced (its traced syscalls would fail with
+ * ENOSYS): it is served until it exits instead of killed. */
+static void say_kept(struct ln_session *s, pid_t pid, bool more)
+{
+	if (!s->kept_said++)
+		fprintf(stderr, "lanner: --keep: the launched program (pid %d%s) carries lanner's seccomp filter "
+			"since its start and cannot run on untraced (its traced syscalls would fail with ENOSYS): "
+			"lanner keeps serving it until it exits\n", pid, more ? " and its children" : "");
+}
+
 LN_API void ln_stop_all(ln_session *s)
 {
-	for (struct ln_pstate *p = s->plist; p; p = p->lnext)
-		if (p->launched)
+	int kept = 0, first = 0;
+	s->stopping = true;
+	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
+		if (!p->launched)
+			continue;
+		if (!s->keep)
 			kill(p->pub.pid, SIGKILL);
+		else if (!p->dead && !(p->pub.flags & LN_PROC_EXITED) && !kept++)
+			first = p->pub.pid;
+	}
+	if (kept)
+		say_kept(s, first, kept > 1);
 	ln_detach_all(s);
+}
+
+/* A launched process whose first stop came after ln_stop_all (its fork
+ * was reported, the child not yet seen): the same fate as its kin. */
+void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (!s->stopping || !p || !p->launched)
+		return;
+	if (!s->keep)
+		kill(t->pub.tid, SIGKILL);
+	else
+		say_kept(s, p->pub.pid, false);
 }
 
 /* --- launching --- */
@@ -377,6 +415,8 @@ LN_API int ln_spawn(ln_session *s, const char *const *argv)
 	r = ln_filter_build(s, &prog, &len);
 	if (r < 0)
 		return r;
+	int smode, nf = ln_seccomp_filters(getpid(), &smode);
+	s->filter_base = nf > 0 ? nf : 0;	/* the program inherits them */
 	ln_install_signals(s);
 	place_cpus(s);
 	/* with LN_CPU_TRACER the program keeps every CPU lanner was given */

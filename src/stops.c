@@ -3,6 +3,9 @@
  *
  * Syscalls stop at entry through the seccomp filter (PTRACE_EVENT_SECCOMP),
  * or, for tracees attached without a filter, at PTRACE_SYSCALL entry stops.
+ * An attached process in --attach-mode=seccomp gets the filter injected at
+ * its first such entry stop (inject.c) and its threads switch over; a
+ * thread's entry stop that comes after the switch is passed on.
  * When the exit is wanted the tracee is resumed with PTRACE_SYSCALL so that
  * its next stop is the syscall's exit.  fork/vfork/clone/exec come from
  * ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
@@ -170,6 +173,19 @@ static bool is_clone(int type)
 	return ln_type(type)->flags & LN_TF_CLONE;
 }
 
+/* clone3 is made race-free first where clone can do the same (clone3.c);
+ * what is left is checked here. */
+static int untraced_refused(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+			    const uint64_t *args)
+{
+	if (arch == NATIVE_ARCH && !strcmp(ln_type(type)->name, "clone3")) {
+		int r = ln_clone3_rewrite(s, t, args);
+		if (r)
+			return r < 0 ? EPERM : 0;
+	}
+	return refusal(t, type, args);
+}
+
 /* At a clone's exit: a child whose creation no ptrace event reported got
  * past the CLONE_UNTRACED check (another thread rewrote clone3's flags after
  * it): seize it now.  Until then its traced syscalls failed with ENOSYS. */
@@ -190,7 +206,7 @@ static void adopt_child(struct ln_session *s, struct ln_tstate *t, int64_t child
 	if (pt(PTRACE_SEIZE, (pid_t)child, 0, (unsigned long)opts) < 0)
 		return;
 	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN };
+	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched };
 	pt(PTRACE_INTERRUPT, (pid_t)child, 0, 0);
 }
 
@@ -217,7 +233,7 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 	}
 	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
 	const uint64_t *args = (const uint64_t *)info.seccomp.args;
-	if (is_clone(type) && refusal(t, type, args)) {
+	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
 		ln_arch_deny_syscall(t->pub.tid, EPERM);
 		resume(t, 0);
 		return false;
@@ -240,7 +256,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		s->stats.stops_entry++;
 		int type = type_of(info.arch, (int)info.entry.nr);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
-		int deny = type >= 0 ? refusal(t, type, args) : 0;
+		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
 			t->deny_err = deny;	/* the exit stop sets the result */
 		int mode = type >= 0 ? mode_for(s, type, args) : 0;
@@ -254,6 +270,8 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		return false;
 	}
 	s->stats.stops_exit++;
+	if (t->c3_rewritten && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
+		ln_clone3_exit(s, t, info.exit.rval);
 	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		ln_arch_set_return(t->pub.tid, -t->deny_err);
 		info.exit.rval = -t->deny_err;
@@ -333,17 +351,20 @@ static void on_new_child(struct ln_session *s, struct ln_tstate *t)
 		c->creator = t->pub.tid;
 		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
 			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
+		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
 	}
 	resume(t, 0);
 }
 
-static pid_t creator_of(struct ln_session *s, pid_t child, int *kind)
+static pid_t creator_of(struct ln_session *s, pid_t child, int *kind, bool *launched)
 {
 	*kind = LN_CHILD_UNKNOWN;
+	*launched = false;
 	for (int i = 0; i < LN_CREATORS; i++)
 		if (s->creators[i].child == child) {
 			s->creators[i].child = 0;
 			*kind = s->creators[i].kind;
+			*launched = s->creators[i].launched;
 			return s->creators[i].creator;
 		}
 	return 0;
@@ -385,6 +406,30 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* A new process made by one of an --attach-mode=seccomp process: it has
+ * lanner's filter if it was forked after the injection (the kernel's count
+ * of its filters says), else it gets its own injection. */
+static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator)
+{
+	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	struct ln_pstate *cp = ct ? (struct ln_pstate *)ct->pub.proc : NULL;
+	if (cp && cp == p && p->inject == LN_INJ_DONE)
+		t->set_exitkill = true;	/* its creator may not have had it yet */
+	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
+		return;
+	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
+	if (cp->inject == LN_INJ_DONE && n > cp->inj_base) {
+		p->inject = LN_INJ_DONE;
+		p->inj_base = cp->inj_base;
+		p->syscall_mode = t->syscall_mode = false;
+		t->set_exitkill = true;
+	} else {
+		p->inject = cp->inject == LN_INJ_FAILED ? LN_INJ_FAILED : LN_INJ_WANTED;
+		p->syscall_mode = t->syscall_mode = true;
+	}
+}
+
 /* One waitpid result; true if it made an event (in *out). */
 static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 {
@@ -392,8 +437,12 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		if (pid == s->root_pid)
 			s->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (!t)
+		if (!t) {
+			int kind;
+			bool launched;
+			creator_of(s, pid, &kind, &launched);	/* gone before its first stop */
 			return false;
+		}
 		*out = &s->pseudo;
 		return on_death(s, t, status);
 	}
@@ -402,17 +451,42 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	if (!t) {
 		/* a new child at its first stop */
 		int kind;
-		pid_t creator = creator_of(s, pid, &kind);
+		bool launched;
+		pid_t creator = creator_of(s, pid, &kind, &launched);
 		t = ln_thread_new(s, pid, creator, kind);
 		if (!t) {
 			pt(PTRACE_CONT, pid, 0, 0);
 			return false;
 		}
+		/* a creator that exited meanwhile left /proc to describe it */
+		if (launched)
+			((struct ln_pstate *)t->pub.proc)->launched = true;
+		inherit_inject(s, t, creator);
+		ln_clone3_child(s, t, creator);
+		ln_stop_late_child(s, t);
 	}
-	if (ln_detach_if_leaving(s, t, status))
+	if (t->set_exitkill) {
+		/* it carries lanner's filter now: it must not outlive lanner */
+		t->set_exitkill = false;
+		pt(PTRACE_SETOPTIONS, pid, 0, LN_PTRACE_OPTIONS | PTRACE_O_EXITKILL);
+	}
+	/* inside a clone3 run as clone: detached only once its registers
+	 * are back (its exit stop), at the interrupt stop that follows */
+	if (!t->c3_rewritten && ln_detach_if_leaving(s, t, status))
 		return false;
 	int sig = WSTOPSIG(status), event = status >> 16;
 	if (sig == (SIGTRAP | 0x80)) {
+		struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+		if (p && p->inject == LN_INJ_WANTED && !s->detaching && t->phase == LN_PH_RUNNING) {
+			int dead = 0;
+			int r = ln_inject_filter(s, t, &dead);
+			if (r < 0)
+				return handle(s, pid, dead, out);	/* died or exec'd meanwhile */
+			if (r > 0) {
+				resume(t, 0);
+				return false;
+			}
+		}
 		*out = &t->ev;
 		return on_syscall_stop(s, t);
 	}
@@ -459,6 +533,18 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	}
 }
 
+/* A child whose creation was reported but whose first stop was not seen
+ * yet is a tracee too: when the last known one exits (a shell that leaves
+ * a background job behind), lanner must wait for it, not end and take it
+ * down with PTRACE_O_EXITKILL. */
+static bool children_pending(struct ln_session *s)
+{
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child > 0)
+			return true;
+	return false;
+}
+
 /* ms > 0 arms the one-shot timer that interrupts a blocking waitpid, 0
  * disarms it. */
 static void arm_alarm(int ms)
@@ -475,7 +561,7 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 	for (;;) {
 		ln_deliver_pending(s);
 		ln_forward_due(s, false);
-		if (s->ntracees <= 0)
+		if (s->ntracees <= 0 && !children_pending(s))
 			return LN_NEXT_DONE;
 		uint64_t wake = deadline;
 		for (int i = 0; i < s->nfwd; i++)

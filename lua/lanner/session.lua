@@ -87,9 +87,11 @@ function Session:spawn(argv)
 	return pid
 end
 
--- mode: "syscall" (default: detachable) or "seccomp"
+-- mode: "syscall" (default: detachable) or "seccomp" (the filter is
+-- injected: fast, never detachable)
 function Session:attach(pid, mode)
-	local m = mode == "seccomp" and C.LN_ATTACH_SECCOMP or C.LN_ATTACH_SYSCALL
+	local m = ({ syscall = C.LN_ATTACH_SYSCALL, seccomp = C.LN_ATTACH_SECCOMP })[mode or "syscall"]
+	if not m then return nil, "unknown attach mode '" .. tostring(mode) .. "' (syscall, seccomp)" end
 	if C.ln_attach(self.s, pid, m) < 0 then return nil, self:errmsg() end
 	return true
 end
@@ -152,6 +154,11 @@ function Session:show_progress(final)
 	local rate = now > 0 and self.nread / now or 0
 	io.stderr:write(string.format("\r%d events, %.0f%%, %.0f events/s%s", self.nread,
 		C.ln_capture_progress(self.s) * 100, rate, final and "\n" or ""))
+end
+
+-- --keep: stop_all serves launched programs until they exit, never kills.
+function Session:set_keep(on)
+	C.ln_set_keep(self.s, on and 1 or 0)
 end
 
 function Session:stop_all()

@@ -50,10 +50,11 @@ Attaching
                          detach) or seccomp (injects the filter: fast, but
                          the process can never be detached; lanner serves
                          it until it exits)
-      --keep             on Ctrl-C/SIGTERM, leave a launched program
-                         running untraced instead of killing it (not
-                         possible once it carries lanner's seccomp filter:
-                         lanner says so and stays until it exits)
+      --keep             never kill a launched program where lanner would
+                         (-M, -n, Ctrl-C/SIGTERM once the program left
+                         children running): it carries lanner's seccomp
+                         filter, so it cannot run on untraced; lanner says
+                         so and serves it until it exits
 Information
   -l, --list [PREFIX]    fields with their types and descriptions
   -L, --list-events      event types and their arguments

@@ -42,6 +42,10 @@ end
 
 -- Attach (--pid) and launch (-- COMMAND); nil, message, exit code on error.
 local function start(o, sess)
+	local mode = o.attach_mode or "syscall"
+	if mode ~= "syscall" and mode ~= "seccomp" then
+		return nil, "--attach-mode: unknown mode '" .. mode .. "' (syscall, seccomp)", 2
+	end
 	for _, apid in ipairs(o.pids or {}) do
 		local targets = { apid }
 		if o.children then
@@ -80,6 +84,7 @@ local function open_source(o, c)
 		end
 	end
 	sess:set_fd_tracking(fd_full)
+	if o.keep then sess:set_keep(true) end
 	if o.cpu_policy then
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)
 		if not ok then return nil, err end
