@@ -86,9 +86,11 @@ static int add_preds(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr,
  * still carry the filter: an escape, or a broken child.  clone's flags are
  * a register, so the filter refuses it (EPERM).  clone3's are in memory,
  * which another thread can change between any check and the kernel's own
- * read: clone3 always stops, the tracer refuses the flag at entry, and at
- * the exit seizes a child that got past anyway (LN_TRACE_GUARD: the exit is
- * needed, an event only if asked for).  clone3's predicates, if any, could
+ * read: clone3 always stops, and the tracer turns it into a clone with the
+ * flags it checked in registers (src/clone3.c); a call clone cannot express
+ * is refused at entry if it asks for the flag, and a child that got past
+ * anyway is seized at the exit (LN_TRACE_GUARD: the exit is needed, an
+ * event only if asked for).  clone3's predicates, if any, could
  * not be checked here either: it stops on every call. */
 static int untraced_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, bool compat)
 {

@@ -77,10 +77,27 @@ local function make_printer(o, c)
 	c.printer = fn
 	local used = {}
 	for _, n in ipairs(format.fields_of(f)) do used[n] = true end
-	local need = { types = c.filter_need and c.filter_need.types, fields = used,
-		preds = c.filter_need and c.filter_need.preds }
-	if c.filter_need then
-		for k in pairs(c.filter_need.fields or {}) do used[k] = true end
+	local fn_need = c.filter_need
+	local need = { types = fn_need and fn_need.types, fields = used, preds = fn_need and fn_need.preds }
+	-- The exit stop only where the filter or a printed field reads what the
+	-- syscall returns (`-p '%evt.num %proc.name' 'evt.type=unlink'` stops at
+	-- entry only, as strace cannot).
+	local exit_all = fn_need ~= nil and fn_need.needs_exit and fn_need.exit_types == nil
+	local exit_types = {}
+	for t in pairs(fn_need and fn_need.exit_types or {}) do exit_types[t] = true end
+	for n in pairs(used) do
+		local spec = fields.resolve(n)
+		local ne = spec and spec.needs_exit
+		if ne == true or spec == nil then
+			exit_all = true
+		elseif type(ne) == "table" then
+			for t in pairs(ne) do exit_types[t] = true end
+		end
+	end
+	need.needs_exit = exit_all or next(exit_types) ~= nil
+	need.exit_types = not exit_all and exit_types or nil
+	if fn_need then
+		for k in pairs(fn_need.fields or {}) do used[k] = true end
 	end
 	c.needs[#c.needs + 1] = need
 	return true
