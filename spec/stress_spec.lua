@@ -78,7 +78,11 @@ describe("stress: 1,000 short-lived processes and 1,000 threads (spec/progs/inv_
 		local half = math.floor(#fds / 2)
 		for i = 1, half do early = math.max(early, fds[i]) end
 		for i = half + 1, #fds do late = math.max(late, fds[i]) end
-		assert.is_true(late <= early + 2, "fds early max " .. early .. ", late max " .. late)
+		-- A process lanner reads sockets of holds a pidfd while it lives:
+		-- how many are alive at a sample depends on scheduling (a loaded
+		-- machine has more), so a few more late is not a leak.  A leak
+		-- would be one per process or thread: thousands here.
+		assert.is_true(late <= early + 8, "fds early max " .. early .. ", late max " .. late)
 		assert.is_true(late < 32, "late max " .. late)
 	end)
 

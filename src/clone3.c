@@ -82,6 +82,13 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 		return -EPERM;
 	uint64_t conv[5], orig[5];
 	long nr;
+	/* Only for tracees that die with lanner (launched, or carrying its
+	 * injected filter): an attached process in syscall mode runs on if
+	 * lanner dies, and a child it made would start with the rewritten
+	 * registers, which its clone3 code does not expect. */
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (!p || (p->syscall_mode && t->attached))
+		return 0;
 	if (!as_clone(&ca, size, conv) || ln_arch_nr(LN_NR_CLONE) < 0 || !only_known_filters(s, t) ||
 	    ln_arch_get_call(t->pub.tid, &nr, orig) < 0)
 		return 0;
@@ -94,6 +101,7 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 	if (ln_arch_set_call(t->pub.tid, ln_arch_nr(LN_NR_CLONE), conv) < 0)
 		return 0;
 	s->c3[slot].creator = t->pub.tid;
+	s->c3[slot].child = 0;
 	memcpy(s->c3[slot].conv, conv, sizeof(conv));
 	memcpy(s->c3[slot].orig, orig, sizeof(orig));
 	s->nc3++;
@@ -115,7 +123,18 @@ void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res)
 	if (res < 0 && c->creator == t->pub.tid) {
 		c->creator = 0;	/* no child will come */
 		s->nc3--;
+	} else if (c->creator == t->pub.tid) {
+		c->child = (pid_t)res;	/* if it dies before its first stop */
 	}
+}
+
+void ln_clone3_gone(struct ln_session *s, pid_t child)
+{
+	for (int i = 0; s->nc3 && i < 64; i++)
+		if (s->c3[i].creator && s->c3[i].child == child) {
+			s->c3[i].creator = s->c3[i].child = 0;
+			s->nc3--;
+		}
 }
 
 void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator)
@@ -136,7 +155,7 @@ void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator)
 	}
 	if (found) {
 		ln_arch_put_args(t->pub.tid, found->orig, -1);
-		found->creator = 0;
+		found->creator = found->child = 0;
 		s->nc3--;
 	}
 }

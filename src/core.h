@@ -131,6 +131,9 @@ void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
 char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
+/* seccomp_filter.c: the mode the filter would give this call (for
+ * tracees in syscall mode, which have no filter). */
+int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat);
 /* overlay.c: the executable is in its overlayfs mount's upper layer. */
 bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);
 void ln_state_free_all(struct ln_session *s);
@@ -179,6 +182,8 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res);
 /* At a new tracee's first stop: the same for a child of a rewritten one. */
 void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator);
+/* A child of a rewritten clone3 died before its first stop: free its slot. */
+void ln_clone3_gone(struct ln_session *s, pid_t child);
 
 /* --- inject.c: lanner's filter into an attached process --- */
 enum ln_inject_state {
@@ -238,6 +243,7 @@ struct ln_argpred {
  * the child starts with the caller's registers, rewritten ones included. */
 struct ln_c3 {
 	pid_t creator;			/* 0: free */
+	pid_t child;			/* once clone3 returned it, else 0 */
 	uint64_t conv[5], orig[5];
 };
 
@@ -295,6 +301,7 @@ struct ln_session {
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */
 	bool fd_lazy;			/* fds read from the kernel per event */
+	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	bool pinned;			/* lanner was moved to one CPU */
 	cpu_set_t orig_mask;		/* lanner's CPUs before that */			/* ln_stop_all: detach attached tracees */

@@ -136,14 +136,16 @@ static int64_t call(struct inj *j, int which, uint64_t a0, uint64_t a1, uint64_t
 		e = ln_arch_set_syscall(j->tid, &j->saved, false, nr, args);
 	if (!e && !j->first)
 		e = run_to(j, PTRACE_SYSCALL_INFO_ENTRY);	/* rewound: enters again */
-	if (!e && j->first)
+	if (!e && j->first) {
 		e = ln_arch_set_syscall(j->tid, &j->saved, true, nr, args);
+		if (!e)
+			j->first = false;	/* our registers are in: no longer untouched */
+	}
 	if (!e)
 		e = run_to(j, PTRACE_SYSCALL_INFO_EXIT);
 	int64_t res = 0;
 	if (!e)
 		e = ln_arch_get_result(j->tid, &res);
-	j->first = false;
 	if (e) {
 		*broken = true;
 		return e;
@@ -244,7 +246,8 @@ static pid_t any_filtered_thread(pid_t pid)
 	struct dirent *de;
 	while (d && !found && (de = readdir(d))) {
 		int mode, tid = atoi(de->d_name);
-		if (tid > 0 && (ln_seccomp_filters(tid, &mode), mode != 0))
+		/* mode -1: the thread is gone (or unreadable), not filtered */
+		if (tid > 0 && (ln_seccomp_filters(tid, &mode), mode > 0))
 			found = tid;
 	}
 	if (d)
@@ -303,8 +306,15 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 	struct inj j = { .tid = t->pub.tid, .first = true };
 	j.saved = probe;
 	bool broken = false;
+	/* EXITKILL before the filter goes in, not at the thread's next stop:
+	 * if lanner died in between, the process would run on with a filter
+	 * no tracer serves.  One thread is enough: the kernel's SIGKILL ends
+	 * the whole process.  Taken back below if nothing was installed. */
+	pt(PTRACE_SETOPTIONS, t->pub.tid, 0, LN_PTRACE_OPTIONS | PTRACE_O_EXITKILL);
 	int r = inject(s, &j, p->pub.pid, prog, len, &broken);
 	free(prog);
+	if (!j.installed)
+		pt(PTRACE_SETOPTIONS, t->pub.tid, 0, LN_PTRACE_OPTIONS);
 	if (broken && j.handback) {
 		*dead = j.status;
 		/* a new image (another thread's exec) starts clean: try again */

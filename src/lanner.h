@@ -303,6 +303,10 @@ int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_t value
  * entry (/proc/PID/fd/N, the socket itself): cheap when fd-using events
  * are rare, and never stale. */
 void ln_set_fd_tracking(ln_session *s, int full);
+/* Whether exec looks for the executable in its overlay's upper layer
+ * (proc.is_exe_upper_layer; default 1): a statfs per exec, and a read of
+ * mountinfo when the executable is on an overlay. */
+void ln_set_upper_layer_check(ln_session *s, int on);
 /* Where lanner and its tracees run.  A stop wakes the tracer; in a VM a
  * wake-up on another CPU costs about twice one on the same CPU. */
 enum ln_cpu_policy {

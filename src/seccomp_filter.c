@@ -52,6 +52,24 @@ static int pred_mode(struct ln_session *s, int id)
 	return mode;
 }
 
+/* The mode a syscall gets without the filter (syscall mode, stops.c): the
+ * decision the filter would take, on the same registers.  On an ABI where
+ * the type's predicates do not hold, the filter stops on every call. */
+int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat)
+{
+	int mode = s->mode[type];
+	if (mode)
+		return mode;
+	if (!preds_hold_in(ln_type(type)->name, compat))
+		return pred_mode(s, type);
+	for (int i = 0; i < s->npreds; i++) {
+		const struct ln_argpred *p = &s->preds[i];
+		if (p->type == type && (args[p->arg] & p->mask) == p->value && p->mode > mode)
+			mode = p->mode;
+	}
+	return mode;
+}
+
 /* One TRACE rule per predicate of the type; extra: a comparison every rule
  * also needs (clone's CLONE_UNTRACED clear), or NULL.  A predicate on
  * extra's argument is folded into it (libseccomp takes one comparison per

@@ -305,6 +305,11 @@ LN_API void ln_set_fd_tracking(ln_session *s, int full)
 	s->fd_lazy = !full;
 }
 
+LN_API void ln_set_upper_layer_check(ln_session *s, int on)
+{
+	s->no_upper_check = !on;
+}
+
 LN_API void ln_set_snaplen(ln_session *s, uint32_t snaplen)
 {
 	s->snaplen = snaplen;

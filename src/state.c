@@ -216,7 +216,7 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 		set_cstr(&p->s_exepath, &p->pub.exepath, buf);
 		if (!strncmp(buf, "/memfd:", 7))
 			p->pub.flags |= LN_PROC_EXE_FROM_MEMFD;
-		else if (ln_exe_in_upper_layer(pid, buf))
+		else if (!s->no_upper_check && ln_exe_in_upper_layer(pid, buf))
 			p->pub.flags |= LN_PROC_EXE_UPPER;
 	} else {
 		set_cstr(&p->s_exepath, &p->pub.exepath, "");

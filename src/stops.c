@@ -104,19 +104,6 @@ static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ln_fd_del(p, fd);	/* not open: EBADF ahead */
 }
 
-/* The mode a syscall gets when no filter chose it (syscall mode): the
- * same decision the seccomp filter would take, made here. */
-static int mode_for(struct ln_session *s, int type, const uint64_t *args)
-{
-	int mode = s->mode[type];
-	for (int i = 0; !mode && i < s->npreds; i++) {
-		const struct ln_argpred *p = &s->preds[i];
-		if (p->type == type && (args[p->arg] & p->mask) == p->value)
-			mode = p->mode;
-	}
-	return mode;
-}
-
 static int type_of(uint32_t arch, int nr)
 {
 	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr);
@@ -259,7 +246,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
 			t->deny_err = deny;	/* the exit stop sets the result */
-		int mode = type >= 0 ? mode_for(s, type, args) : 0;
+		int mode = type >= 0 ? ln_trace_mode_for(s, type, args, info.arch != NATIVE_ARCH) : 0;
 		if (mode && type >= 0 && is_clone(type))
 			mode = LN_TRACE_EXIT;	/* adopt_child at the exit */
 		if (mode)
@@ -416,6 +403,26 @@ static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t crea
 	struct ln_pstate *cp = ct ? (struct ln_pstate *)ct->pub.proc : NULL;
 	if (cp && cp == p && p->inject == LN_INJ_DONE)
 		t->set_exitkill = true;	/* its creator may not have had it yet */
+	/* The creating thread may be gone already (a short-lived forking
+	 * thread): its process then says, through the parent pid. */
+	if (!cp && p && p->pub.ppid > 0) {
+		struct ln_pstate *pp = ln_proc_find(s, p->pub.ppid);
+		if (pp && pp != p)
+			cp = pp;
+	}
+	if (!cp && p && !p->launched && !p->syscall_mode && p->inject == LN_INJ_NONE &&
+	    p->pub.nthreads == 1) {
+		/* The parent is gone too (a double fork): its state, copied at
+		 * the fork, was seccomp mode, so it came from an injected
+		 * process.  With a filter (the kernel counts them) it carries
+		 * lanner's: it can never be detached. */
+		int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
+		if (n > 0) {
+			p->inject = LN_INJ_DONE;
+			t->set_exitkill = true;
+		}
+		return;
+	}
 	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
 		return;
 	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
@@ -441,6 +448,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 			int kind;
 			bool launched;
 			creator_of(s, pid, &kind, &launched);	/* gone before its first stop */
+			ln_clone3_gone(s, pid);
 			return false;
 		}
 		*out = &s->pseudo;

@@ -11,7 +11,9 @@
 -- runs each; preloading package.loaded["lanner.jit_tuning"] = true keeps the
 -- defaults, to compare).  The cost is more machine code per trace.
 local ok, jit = pcall(require, "jit")
-if ok and jit and jit.opt and jit.status and jit.status() then
+-- (jit.opt.start works with the JIT off too: lanner's start-up runs with
+-- it off, cli.lua, and the limits must hold once the event loop turns it on)
+if ok and jit and jit.opt then
 	jit.opt.start("loopunroll=60", "maxirconst=2000", "maxrecord=16000", "maxsnap=2000")
 end
 return true

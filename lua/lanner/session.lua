@@ -57,6 +57,10 @@ end
 
 -- full: the fd table is kept exact by tracing every fd-making and closing
 -- syscall; otherwise fds are read from the kernel when an event uses one.
+function Session:set_upper_layer_check(on)
+	C.ln_set_upper_layer_check(self.s, on and 1 or 0)
+end
+
 function Session:set_fd_tracking(full)
 	C.ln_set_fd_tracking(self.s, full and 1 or 0)
 end

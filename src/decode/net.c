@@ -62,17 +62,15 @@ static void unix_name(ln_fd *f, const struct sockaddr_storage *l, socklen_t ll,
 void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 {
 	ln_cap_touch(s, LN_TOUCH_FD, p->pub.pid, f->num);
-	{
-		/* the inode tells later whether this number is still this socket
-		 * (always re-read: an entry lanner kept may be of a file closed
-		 * while close was not traced) */
-		char path[64];
-		struct stat st;
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, f->num);
-		if (stat(path, &st) == 0) {
-			f->ino = st.st_ino;
-			f->dev = st.st_dev;
-		}
+	/* the inode tells later whether this number is still this socket
+	 * (always re-read: an entry lanner kept may be of a file closed while
+	 * close was not traced) */
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, f->num);
+	if (stat(path, &st) == 0) {
+		f->ino = st.st_ino;
+		f->dev = st.st_dev;
 	}
 	int sfd = ln_proc_pidfd_getfd(s, p, f->num);
 	if (sfd < 0) {

@@ -84,6 +84,13 @@ local function open_source(o, c)
 		end
 	end
 	sess:set_fd_tracking(fd_full)
+	-- the overlay lookup at every exec only if something reads its answer
+	-- (a capture may be read by anything later)
+	local upper = o.write_file ~= nil
+	for _, n in ipairs(c.needs) do
+		if n.fields and n.fields["proc.is_exe_upper_layer"] then upper = true end
+	end
+	sess:set_upper_layer_check(upper)
 	if o.keep then sess:set_keep(true) end
 	if o.cpu_policy then
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)

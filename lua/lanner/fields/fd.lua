@@ -149,15 +149,16 @@ local function creator_name(ev, raw)
 	return ""
 end
 
+-- A failed connect leaves the socket's old name: fd.name reports the
+-- target.  One in progress (EINPROGRESS, -115) already has its tuple.
+local function failed_connect(ev)
+	return type_info[ev.type].name == "connect" and ev.has_res ~= 0 and ev.res < 0 and ev.res ~= -115
+end
+
 local function name_of(ev)
 	if not related(ev) then return nil end
 	local fd = ev.fd
-	-- a failed connect leaves the socket's old name: report the target;
-	-- one in progress (EINPROGRESS, -115) already has its tuple
-	if fd == nil or (type_info[ev.type].name == "connect" and ev.has_res ~= 0 and ev.res < 0
-		and ev.res ~= -115) then
-		return creator_name(ev, false)
-	end
+	if fd == nil or failed_connect(ev) then return creator_name(ev, false) end
 	return fd_name(fd)
 end
 
@@ -243,10 +244,7 @@ return {
 		cstr = function(ev)
 			if not related(ev) then return nil end
 			local fd = ev.fd
-			if fd == nil or fd.name == nil or (type_info[ev.type].name == "connect" and ev.has_res ~= 0
-				and ev.res < 0 and ev.res ~= -115) then
-				return nil
-			end
+			if fd == nil or fd.name == nil or failed_connect(ev) then return nil end
 			return fd.name
 		end },
 	{ name = "fd.nameraw", type = "string", needs_exit = CREATES, types = RELATED,

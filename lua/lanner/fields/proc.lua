@@ -118,15 +118,17 @@ local C_OF = {
 	[exe] = function(p) return p.exe end,
 	[exepath] = function(p) return p.exepath end,
 }
+-- getter's C string for the ancestor at level (0: the process), or nil
+-- (a NULL pointer too: the filter then asks get())
+local function c_at(getter, ev, level)
+	local p = cm.ancestor(cm.proc(ev), level)
+	if p == nil then return nil end
+	local s = C_OF[getter](p)
+	if s == nil then return nil end
+	return s
+end
 local function at_level_c(getter, level)
-	local of = C_OF[getter]
-	return function(ev)
-		local p = cm.ancestor(cm.proc(ev), level)
-		if p == nil then return nil end
-		local s = of(p)
-		if s == nil then return nil end
-		return s
-	end
+	return function(ev) return c_at(getter, ev, level) end
 end
 
 -- proc.aX: with an index the ancestor at that level; without, every
@@ -139,11 +141,7 @@ local function ancestor_field(suffix, getter, ftype, desc)
 		bind = function(n) return { multi = false } end,
 		cstr = C_OF[getter] and function(ev, level)
 			if level == nil then return nil end
-			local p = cm.ancestor(cm.proc(ev), level)
-			if p == nil then return nil end
-			local s = C_OF[getter](p)
-			if s == nil then return nil end
-			return s
+			return c_at(getter, ev, level)
 		end,
 		values = function(ev)
 			local out = {}
