@@ -28,11 +28,13 @@ DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml
 # Optional: specs that need them say "pending" without them (a Go program
 # traced, the HTML chisel's screenshot, the fuzzer's runtime).
 DEB_OPTIONAL := golang-go chromium clang libclang-rt-14-dev
+# make bench's server workload (nginx under wrk); without them it says so.
+DEB_BENCH := nginx wrk
 missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
                 grep -q 'install ok installed' || echo $$p; done)
 DEB_MISSING = $(call missing,$(DEB_PKGS))
 
-.PHONY: all deps deps-optional test test-rules demo bench bench-capture fuzz install clean progs asan
+.PHONY: all deps deps-optional deps-bench test test-rules demo bench bench-capture fuzz install clean progs asan
 all: $(B)/lanner $(B)/liblanner.so $(B)/lua/lanner/cdef.lua
 
 deps:
@@ -41,6 +43,13 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q >/dev/null && apt-get install -y -q $$missing; }; fi
+
+deps-bench: deps
+	$(Q)missing="$(call missing,$(DEB_BENCH))"; if [ -n "$$missing" ]; then \
+	  echo "installing the benchmark's Debian packages:$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1; } || \
+	  echo "not installed ($$missing): the nginx workload is skipped"; fi
 
 deps-optional: deps
 	$(Q)missing="$(call missing,$(DEB_OPTIONAL))"; if [ -n "$$missing" ]; then \
@@ -120,7 +129,7 @@ test-rules: deps all
 demo: deps all
 	$(Q)sh doc/demo/run.sh
 
-bench: deps all progs $(BENCH_PROGS) $(B)/bench/floor_tracer
+bench: deps deps-bench all progs $(BENCH_PROGS) $(B)/bench/floor_tracer
 	$(Q)sh bench/run.sh
 
 install: all

@@ -125,7 +125,8 @@ end
 
 -- nginx under load: requests per second with wrk, untraced vs lanner.
 local function nginx_bench()
-	if sh("command -v nginx wrk | wc -l"):match("%d+") ~= "2" then return nil end
+	-- (dash's command -v answers for its first name only)
+	if sh("command -v nginx; command -v wrk"):gsub("%s+$", ""):find("\n") == nil then return nil end
 	local conf = tmp .. "/nginx.conf"
 	local f = io.open(conf, "w")
 	f:write(string.format([[
