@@ -264,9 +264,21 @@ if next(only) == nil or only.placement then
 end
 if next(only) == nil or only.eval then
 	w("\n## Lua-side evaluation\n")
-	w("`LANNER_LIB=build/liblanner.so luajit bench/eval.lua` (hand-built events, 1M evaluations):\n")
-	for line in sh("LANNER_LIB=" .. root .. "/build/liblanner.so luajit bench/eval.lua 2>&1"):gmatch("[^\n]+") do
-		w("- ", line)
+	w("`LANNER_LIB=build/liblanner.so luajit bench/eval.lua` (hand-built events cycled, CPU time), ",
+		RUNS, " runs, the median of each figure:\n")
+	-- each line's figure, by its text without the number
+	local runs, order = {}, {}
+	for _ = 1, RUNS do
+		for line in sh("LANNER_LIB=" .. root .. "/build/liblanner.so luajit bench/eval.lua 2>&1"):gmatch("[^\n]+") do
+			local key = line:gsub("[%d%.]+ ns", "# ns", 1)
+			if not runs[key] then runs[key] = {}; order[#order + 1] = key end
+			runs[key][#runs[key] + 1] = tonumber(line:match("([%d%.]+) ns")) or 0
+		end
+	end
+	for _, key in ipairs(order) do
+		local v = runs[key]
+		table.sort(v)
+		w("- ", (key:gsub("# ns", string.format("%.0f ns", v[math.floor((#v + 1) / 2)]), 1)))
 	end
 end
 -- Sections other commands write (bench/capture_replay.sh: "## Capture
