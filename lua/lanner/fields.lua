@@ -51,7 +51,7 @@ local function cached_values(key, values)
 	end
 end
 
-local defs, names = {}, {}
+local defs = {}
 for _, fam in ipairs(FAMILIES) do
 	for _, d in ipairs(require("lanner.fields." .. fam)) do
 		assert(defs[d.name] == nil, "field defined twice: " .. d.name)
@@ -68,28 +68,23 @@ for _, fam in ipairs(FAMILIES) do
 			d.get = function(ev, _, i) return values(ev)[i or 1] end
 		end
 		defs[d.name] = d
-		names[#names + 1] = d.name
 	end
 end
--- Longest names first: parse() takes the longest field that prefixes the
--- text, as sinsp's parse_field_name does ("evt.args" before "evt.arg").
-table.sort(names, function(a, b) return #a > #b or (#a == #b and a < b) end)
 
--- All parameter names of all event types, longest first, for "evt.arg.X".
-local pnames = {}
-do
-	local seen = {}
-	for id = 0, core.ntypes - 1 do
-		for _, n in ipairs(core.type_info[id].pnames) do
-			if not seen[n] then seen[n] = true; pnames[#pnames + 1] = n end
-		end
-	end
-	table.sort(pnames, function(a, b) return #a > #b or (#a == #b and a < b) end)
+-- All parameter names of all event types, for "evt.arg.X".
+local pname_set = {}
+for id = 0, core.ntypes - 1 do
+	for _, n in ipairs(core.type_info[id].pnames) do pname_set[n] = true end
 end
 
-local function prefix_of(list, s)
-	for _, n in ipairs(list) do
-		if s:sub(1, #n) == n then return n end
+-- The longest name of the set that prefixes s (parse() takes the longest
+-- field that prefixes the text, as sinsp's parse_field_name does:
+-- "evt.args" before "evt.arg"): a lookup per length of s, a field name
+-- being short and the catalogue long.
+local function prefix_of(set, s)
+	for l = #s, 1, -1 do
+		local n = s:sub(1, l)
+		if set[n] then return n end
 	end
 	return nil
 end
@@ -161,7 +156,7 @@ function M.parse(s, pos)
 	pos = pos or 1
 	local run = s:match("^[%w_%.]+", pos)
 	if run == nil then return nil, "expected a field name at '" .. s:sub(pos, pos + 20) .. "'" end
-	local base = prefix_of(names, run)
+	local base = prefix_of(defs, run)
 	if base == nil then return nil, "unknown field '" .. run .. "'" end
 	local d = defs[base]
 	local after = pos + #base
@@ -179,7 +174,7 @@ function M.parse(s, pos)
 		if d.arg.kind == "param" then
 			-- the longest parameter name the text starts with, as sinsp's
 			-- find_longest_matching_evt_param ("evt.arg.fd," -> fd)
-			local p = prefix_of(pnames, rest)
+			local p = prefix_of(pname_set, rest)
 			if p == nil then return nil, "unknown event argument " .. rest end
 			rest = p
 		end

@@ -467,8 +467,14 @@ local function assemble(st, expr)
   out[#out + 1] = "end"
   -- Declare only the helpers the functions use.
   local text = concat(out, "\n", head + 1)
+  -- one pass over the identifiers (a search per helper name was most of
+  -- the time `lanner -R rules/` takes to start)
+  local used = {}
+  for id in text:gmatch("[%a_][%w_]*") do
+    if HELPERS[id] then used[id] = true end
+  end
   for _, h in ipairs(HELPER_NAMES) do
-    if text:find("%f[%w_]" .. h .. "%f[^%w_]") then body[#body + 1] = fmt("local %s = H.%s", h, h) end
+    if used[h] then body[#body + 1] = fmt("local %s = H.%s", h, h) end
   end
   return concat(out, "\n", 1, head) .. "\n" .. concat(body, "\n") .. (#body > 0 and "\n" or "") .. text .. "\n"
 end
