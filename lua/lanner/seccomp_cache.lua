@@ -46,9 +46,10 @@ local OFF_NR, OFF_ARCH = 0, 4
 
 local function u32(x) return x % 4294967296 end
 
--- const_allow(prog, arch, nr) -> true, or false and why ("ret 0x7ff04c02",
--- "loads args[2]", "insn 0x..."): seccomp_is_const_allow, line by line.
-function M.const_allow(prog, arch, nr)
+-- The one walk over a program: load(off) gives the word at a seccomp_data
+-- offset past nr and arch, or nil and why to stop there.  Returns the
+-- action word, or nil and why.  Only the instructions libseccomp emits.
+local function walk(prog, arch, nr, load)
 	local a, pc = 0, 0
 	while pc < prog.len do
 		local insn = prog[pc]
@@ -57,50 +58,10 @@ function M.const_allow(prog, arch, nr)
 			if k == OFF_NR then a = u32(nr)
 			elseif k == OFF_ARCH then a = arch
 			else
-				local arg = (k - 16) / 8
-				return false, string.format("loads args[%d]", math.floor(arg))
+				local why
+				a, why = load(k)
+				if a == nil then return nil, why end
 			end
-		elseif code == RET_K then
-			if k == M.RET_ALLOW then return true end
-			return false, string.format("ret 0x%08x", k)
-		elseif code == JA then
-			pc = pc + k
-		elseif code == JEQ or code == JGE or code == JGT or code == JSET then
-			local r
-			if code == JEQ then r = a == k
-			elseif code == JGE then r = a >= k
-			elseif code == JGT then r = a > k
-			else r = bit.band(a, k) ~= 0 end
-			pc = pc + (r and insn.jt or insn.jf)
-		elseif code == AND_K then
-			a = u32(bit.band(a, k))
-		else
-			return false, string.format("insn 0x%02x", code)
-		end
-		pc = pc + 1
-	end
-	return false, "runs off the end"
-end
-
--- run(prog, arch, nr, args) -> the action word the program returns for a
--- call (args: up to 6 numbers below 2^53, or {lo, hi} pairs), or nil and
--- why: the whole program, arguments included, for the specs' tables of
--- calls and verdicts.  Only the instructions libseccomp emits.
-function M.run(prog, arch, nr, args)
-	local function word(off)
-		if off == OFF_NR then return u32(nr) end
-		if off == OFF_ARCH then return arch end
-		local i, hi = math.floor((off - 16) / 8), (off - 16) % 8 == 4
-		local v = args and args[i + 1] or 0
-		if type(v) == "table" then return hi and v[2] or v[1] end
-		if hi then return math.floor(v / 4294967296) end
-		return v % 4294967296
-	end
-	local a, pc = 0, 0
-	while pc < prog.len do
-		local insn = prog[pc]
-		local code, k = insn.code, insn.k
-		if code == LD_ABS then a = word(k)
 		elseif code == RET_K then return k
 		elseif code == JA then pc = pc + k
 		elseif code == JEQ or code == JGE or code == JGT or code == JSET then
@@ -115,6 +76,32 @@ function M.run(prog, arch, nr, args)
 		pc = pc + 1
 	end
 	return nil, "runs off the end"
+end
+
+-- const_allow(prog, arch, nr) -> true, or false and why ("ret 0x7ff04c02",
+-- "loads args[2]", "insn 0x..."): seccomp_is_const_allow, whose emulator
+-- gives up at the first load of an argument.
+function M.const_allow(prog, arch, nr)
+	local k, why = walk(prog, arch, nr, function(off)
+		return nil, string.format("loads args[%d]", math.floor((off - 16) / 8))
+	end)
+	if k == nil then return false, why end
+	if k == M.RET_ALLOW then return true end
+	return false, string.format("ret 0x%08x", k)
+end
+
+-- run(prog, arch, nr, args) -> the action word the program returns for a
+-- call (args: up to 6 numbers below 2^53, or {lo, hi} pairs), or nil and
+-- why: the whole program, arguments included, for the specs' tables of
+-- calls and verdicts.
+function M.run(prog, arch, nr, args)
+	return walk(prog, arch, nr, function(off)
+		local i, hi = math.floor((off - 16) / 8), (off - 16) % 8 == 4
+		local v = args and args[i + 1] or 0
+		if type(v) == "table" then return hi and v[2] or v[1] end
+		if hi then return math.floor(v / 4294967296) end
+		return v % 4294967296
+	end)
 end
 
 -- Syscall names by (arch, nr) from libseccomp, when it can be loaded.
