@@ -66,7 +66,7 @@ static bool only_known_filters(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	int mode, n = ln_seccomp_filters(t->pub.tid, &mode);
-	int expect = p->syscall_mode ? 0 : p->inject == LN_INJ_DONE ? p->inj_base + 1 : s->filter_base + 1;
+	int expect = p->syscall_mode ? 0 : p->inject == LN_INJ_DONE ? 1 : s->filter_base + 1;
 	return n == expect;
 }
 

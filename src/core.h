@@ -45,7 +45,6 @@ struct ln_pstate {
 	bool launched;			/* started by ln_spawn (killed with us) */
 	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */
 	int8_t inject;			/* enum ln_inject_state (attach seccomp mode) */
-	int16_t inj_base;		/* Seccomp_filters before lanner's was injected */
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */

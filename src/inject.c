@@ -295,7 +295,6 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 		p->inject = LN_INJ_FAILED;
 		return 0;
 	}
-	int smode, base = ln_seccomp_filters(p->pub.pid, &smode);
 	void *prog;
 	size_t len;
 	if (ln_filter_build(s, &prog, &len) < 0) {
@@ -345,7 +344,6 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 		return 1;
 	}
 	p->inject = LN_INJ_DONE;
-	p->inj_base = (int16_t)(base < 0 ? 0 : base);
 	mode_switch(s, p);
 	return 1;
 }

@@ -426,9 +426,10 @@ static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t crea
 	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
 		return;
 	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
-	if (cp->inject == LN_INJ_DONE && n > cp->inj_base) {
+	/* injection is refused while any thread has a filter: lanner's is the
+	 * first, so any filter at all came with the fork */
+	if (cp->inject == LN_INJ_DONE && n > 0) {
 		p->inject = LN_INJ_DONE;
-		p->inj_base = cp->inj_base;
 		p->syscall_mode = t->syscall_mode = false;
 		t->set_exitkill = true;
 	} else {
