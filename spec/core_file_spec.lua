@@ -33,7 +33,7 @@ describe("core: file syscalls (spec/progs/fileops)", function()
 	-- params: rendered text by Falco argument name (%D is the directory);
 	-- raw: raw values; fd: the event's fd state (name, type).
 	local rows = {
-		{ "chdir", params = { res = "0", path = "%D" }, cwd = "%D" },
+		{ "chdir", params = { res = "0", path = "%D" }, cwd = "%D/" },
 		{ "openat", params = { fd = "3(<f>%D/a.txt)", dirfd = "-100(AT_FDCWD)", name = "a.txt",
 			flags = "577(O_WRONLY|O_CREAT|O_TRUNC)", mode = "0640" }, fd = { "%D/a.txt", "file" } },
 		{ "write", params = { res = "6", data = "hello.", fd = "3(<f>%D/a.txt)", size = "6" } },
@@ -76,9 +76,9 @@ describe("core: file syscalls (spec/progs/fileops)", function()
 		{ "close", params = { res = "0", fd = "4(<f>%D/a.txt)" } },
 		{ "chmod", params = { res = "0", filename = "a.txt", mode = "0600" } },
 		{ "truncate", params = { res = "0", path = "a.txt", length = "3" } },
-		{ "chdir", params = { res = "0", path = "d2" }, cwd = "%D/d2" },
-		{ "chdir", params = { res = "-2(ENOENT)", path = "/nonexistent-lanner-dir" }, cwd = "%D/d2" },
-		{ "openat", params = { fd = "4(<f>%D/hl)", name = "../hl" }, fd = { "%D/hl", "file" }, cwd = "%D/d2" },
+		{ "chdir", params = { res = "0", path = "d2" }, cwd = "%D/d2/" },
+		{ "chdir", params = { res = "-2(ENOENT)", path = "/nonexistent-lanner-dir" }, cwd = "%D/d2/" },
+		{ "openat", params = { fd = "4(<f>%D/hl)", name = "../hl" }, fd = { "%D/hl", "file" }, cwd = "%D/d2/" },
 		{ "close", params = { res = "0", fd = "4(<f>%D/hl)" } },
 		{ "close", params = { res = "0", fd = "3(<f>%D/a.txt)" } },
 		{ "exit_group", params = { status = "0" } },

@@ -314,7 +314,7 @@ describe("core: state a process changes for itself (spec/progs/procstate)", func
 	local r, mk
 
 	setup(function()
-		r = trace.run({ trace.prog("procstate") }, { cwd = "/" })
+		r = trace.run({ trace.prog("procstate"), "-a", "b c" }, { cwd = "/" })
 		mk = {}
 		for _, e in ipairs(r.events) do
 			if e.type == "close" and e.raw.fd and e.raw.fd <= -6 then mk[-e.raw.fd] = e end
@@ -326,11 +326,11 @@ describe("core: state a process changes for itself (spec/progs/procstate)", func
 	end)
 
 	local rows = {
-		-- marker close(-N): comm, cwd
+		-- marker close(-N): comm, cwd (with its slash, as Falco's proc.cwd)
 		{ 6, "procstate", "/" },
 		{ 7, "renamed-by-prct", "/" },
-		{ 8, "renamed-by-prct", "/usr/share" },
-		{ 9, "renamed-by-prct", "/etc" },
+		{ 8, "renamed-by-prct", "/usr/share/" },
+		{ 9, "renamed-by-prct", "/etc/" },
 	}
 	for _, row in ipairs(rows) do
 		it(string.format("at marker close(-%d): comm %q, cwd %q", row[1], row[2], row[3]), function()
@@ -338,6 +338,8 @@ describe("core: state a process changes for itself (spec/progs/procstate)", func
 			assert.is_table(e)
 			assert.equal(row[2], e.comm)
 			assert.equal(row[3], e.cwd)
+			-- the cmdline the core builds follows the comm
+			assert.equal(row[2] .. " -a b c", e.cmdline)
 		end)
 	end
 

@@ -49,7 +49,12 @@ function H.proc(t)
 	p.exepath = cstr(t.exepath)
 	p.args, p.args_len = nul_join(t.args)
 	p.env, p.env_len = nul_join(t.env)
-	p.cwd = cstr(t.cwd or "/")
+	-- as the core keeps them (lanner.h): the cwd with its slash, the
+	-- cmdline built from comm and args
+	local cwd = t.cwd or "/"
+	p.cwd = cstr(cwd:sub(-1) == "/" and cwd or cwd .. "/")
+	local args = t.args and #t.args > 0 and table.concat(t.args, " ") or nil
+	p.cmdline = cstr(ffi.string(p.comm) .. (args and " " .. args or ""))
 	p.root = cstr(t.root or "/")
 	p.container_id = cstr(t.container_id or "host")
 	return p

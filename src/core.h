@@ -48,8 +48,8 @@ struct ln_pstate {
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */
-	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id */
-	char *s_exe, *s_exepath, *s_args, *s_env, *s_cwd, *s_root, *s_cid;
+	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id/cmdline */
+	char *s_exe, *s_exepath, *s_args, *s_env, *s_cwd, *s_root, *s_cid, *s_cmdline;
 };
 
 /* What a thread is doing between its entry and exit stops. */
@@ -108,6 +108,10 @@ bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2]);
 /* --- state.c: thread, process and fd tables --- */
 struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
 struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
+/* The cwd as Falco shows it: with a trailing '/'. */
+void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len);
+/* A new comm without an exec (prctl PR_SET_NAME): the cmdline follows. */
+void ln_proc_set_comm(struct ln_pstate *p, const char *comm);
 /* A new tracee: its process is looked up (thread) or created from the
  * creator's (fork) or from /proc (launch, attach, unknown parent). */
 struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind);

@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 2 };
+enum { LN_ABI_VERSION = 3 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -191,9 +191,11 @@ typedef struct ln_proc {
 	uint32_t args_len;
 	uint32_t env_len;
 	const char *env;	/* environment at exec, NUL separated */
-	const char *cwd;
+	const char *cwd;	/* ends with '/', as Falco's proc.cwd */
 	const char *root;	/* chroot, "/" unless changed */
 	const char *container_id; /* "host" when not in a container */
+	const char *cmdline;	/* comm, then " " and the args joined by spaces
+				 * when there are any (Falco's proc.cmdline) */
 } ln_proc;
 
 enum ln_proc_flags {
@@ -402,5 +404,15 @@ const char *ln_fd_type_name(int type);
 char ln_fd_typechar(int type);
 /* Event category name ("file", "net", ...), Falco's evt.category. */
 const char *ln_category_name(int category);
+
+/* A set of byte strings, for a filter's `in` on a field the core holds as
+ * bytes (proc.name, fd.filename, ...): the test runs on those bytes, with
+ * no Lua string made per event.  ln_strset_add copies s; ln_strset_has
+ * takes n < 0 for a NUL-terminated s.  Returns 1 when s is in the set. */
+typedef struct ln_strset ln_strset;
+ln_strset *ln_strset_new(void);
+int ln_strset_add(ln_strset *set, const char *s, size_t n);
+int ln_strset_has(const ln_strset *set, const char *s, int64_t n);
+void ln_strset_free(ln_strset *set);
 
 #endif

@@ -85,8 +85,58 @@ static void set_cstr(char **slot, const char **pub, const char *v)
 	set_str(slot, pub, v, strlen(v));
 }
 
+/* Stored with its trailing '/': the filter then compares proc.cwd where it
+ * lies, with no string built per event.  Old captures have it without. */
+void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len)
+{
+	if (len == 0 || dir[len - 1] == '/') {
+		set_str(&p->s_cwd, &p->pub.cwd, len ? dir : "/", len ? len : 1);
+		return;
+	}
+	char *c = malloc(len + 2);
+	if (!c)
+		return;
+	memcpy(c, dir, len);
+	memcpy(c + len, "/", 2);
+	free(p->s_cwd);
+	p->s_cwd = c;
+	p->pub.cwd = c;
+}
+
+/* proc.cmdline as sinsp builds it: comm, then the args after a space,
+ * joined by spaces (a last NUL ends the list, it is no empty argument).
+ * Built when comm or args change, so the filter finds it ready. */
+static void build_cmdline(struct ln_pstate *p)
+{
+	const ln_proc *d = &p->pub;
+	size_t cl = strnlen(d->comm, sizeof(d->comm));
+	size_t al = d->args ? d->args_len : 0;
+	if (al && d->args[al - 1] == '\0')
+		al--;
+	char *c = malloc(cl + 1 + al + 1);
+	if (!c)
+		return;
+	memcpy(c, d->comm, cl);
+	size_t n = cl;
+	if (al) {
+		c[n++] = ' ';
+		for (size_t i = 0; i < al; i++)
+			c[n++] = d->args[i] ? d->args[i] : ' ';
+	}
+	c[n] = '\0';
+	free(p->s_cmdline);
+	p->s_cmdline = c;
+	p->pub.cmdline = c;
+}
+
 /* "/kubepods/.../<64 hex>" style cgroup paths name a container; the id is
  * the last 64-hex component, shortened to 12 as Falco shows it. */
+void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
+{
+	snprintf(p->pub.comm, sizeof(p->pub.comm), "%s", comm);
+	build_cmdline(p);
+}
+
 static void load_container_id(struct ln_pstate *p)
 {
 	char buf[4096], id[13] = "host";
@@ -210,6 +260,7 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 		n--;
 	set_str(&p->s_env, &p->pub.env, buf, (size_t)n);
 	p->pub.env_len = (uint32_t)n;
+	build_cmdline(p);
 
 	p->pub.flags &= ~(uint32_t)(LN_PROC_EXE_FROM_MEMFD | LN_PROC_EXE_WRITABLE | LN_PROC_EXE_UPPER);
 	if (ln_readlink_proc(pid, "exe", buf, sizeof(buf))) {
@@ -273,7 +324,8 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 	load_ns_pid(pid, &p->pub.vpid, &vtid);
 	if (read_file(pid, "loginuid", buf, 32) > 0)
 		p->pub.loginuid = (uint32_t)strtoul(buf, NULL, 10);
-	set_cstr(&p->s_cwd, &p->pub.cwd, ln_readlink_proc(pid, "cwd", buf, sizeof(buf)) ? buf : "/");
+	const char *cwd = ln_readlink_proc(pid, "cwd", buf, sizeof(buf));
+	ln_proc_set_cwd(p, cwd ? cwd : "/", cwd ? strlen(cwd) : 1);
 	set_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
 	load_container_id(p);
 	/* start time: field 22 of stat is in clock ticks since boot; the
@@ -310,9 +362,10 @@ void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t l
 	d->args_len = len[2];
 	set_str(&p->s_env, &d->env, str[3], len[3]);
 	d->env_len = len[3];
-	set_str(&p->s_cwd, &d->cwd, str[4], len[4]);
+	ln_proc_set_cwd(p, str[4], len[4]);
 	set_str(&p->s_root, &d->root, str[5], len[5]);
 	set_str(&p->s_cid, &d->container_id, str[6], len[6]);
+	build_cmdline(p);
 }
 
 struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p)
@@ -384,9 +437,10 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	d->args_len = o->args_len;
 	set_str(&p->s_env, &d->env, o->env ? o->env : "", o->env_len);
 	d->env_len = o->env_len;
-	set_cstr(&p->s_cwd, &d->cwd, o->cwd ? o->cwd : "/");
+	ln_proc_set_cwd(p, o->cwd ? o->cwd : "/", o->cwd ? strlen(o->cwd) : 1);
 	set_cstr(&p->s_root, &d->root, o->root ? o->root : "/");
 	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
+	build_cmdline(p);
 	int32_t vtid;
 	load_ns_pid(pid, &d->vpid, &vtid);
 	if (parent->nfd_slots) {
@@ -524,7 +578,7 @@ static void proc_destroy(struct ln_pstate *p)
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	free(p->s_exe); free(p->s_exepath); free(p->s_args); free(p->s_env);
-	free(p->s_cwd); free(p->s_root); free(p->s_cid);
+	free(p->s_cwd); free(p->s_root); free(p->s_cid); free(p->s_cmdline);
 	free(p);
 }
 

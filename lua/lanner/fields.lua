@@ -17,6 +17,8 @@
 --       cstr(ev)    optional: the value as a C string (const char *) when it
 --                   is one, nil otherwise (get() then decides); lets a
 --                   filter compare in place, with no Lua string made
+--       cview(ev)   optional: the value as bytes in place, ptr and length
+--                   (a directory is the front of a path), or nil
 --       multi       several values (values(ev) gives them as a list); a
 --                   comparison holds if any value does
 --       list        a Falco list field (fd.types): `in` needs every value
@@ -25,6 +27,8 @@
 --       needs_exit  true, or a set of type names, where the value is only
 --                   known after the syscall returns
 --       unsupported "why" for a field lanner cannot fill (always missing)
+--   fields.strset(list) -> a set the filter's `in` tests cstr/cview values
+--     against in C (lanner.h ln_strset)
 --   fields.parse(s, pos) -> spec, next_pos | nil, msg   (for -p formats:
 --     the longest field at pos, the rest of s left alone)
 --   fields.list(prefix), fields.describe(spec), fields.event_types()
@@ -140,6 +144,10 @@ local function make(d, text, how)
 	if d.cstr then
 		local cstr = d.cstr
 		s.cstr = function(ev) return cstr(ev, a) end
+	end
+	if d.cview then
+		local cview = d.cview
+		s.cview = function(ev) return cview(ev, a) end
 	end
 	if d.values then
 		local values = d.values
@@ -294,6 +302,16 @@ end
 function M.set_capture_start(ts) cm.state.first_ts = ts and cm.ffi.cast("uint64_t", ts) or nil end
 
 function M.reset_cache() cm.reset_cache() end
+
+function M.strset(list)
+	local set = cm.ffi.gc(C.ln_strset_new(), C.ln_strset_free)
+	if set == nil then error("lanner: out of memory", 0) end
+	for _, s in ipairs(list) do
+		if C.ln_strset_add(set, s, #s) ~= 0 then error("lanner: out of memory", 0) end
+	end
+	return set
+end
+M.strset_has = C.ln_strset_has
 function M.reload_users() cm.reload_users() end
 
 return M

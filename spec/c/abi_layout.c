@@ -14,7 +14,7 @@ int main(void)
 	OFF(ln_param, kind); OFF(ln_param, flags); OFF(ln_param, len);
 	OFF(ln_type_info, pname); OFF(ln_tuple, lip); OFF(ln_tuple, rip);
 	OFF(ln_fd, tuple); OFF(ln_fd, name); OFF(ln_proc, comm); OFF(ln_proc, exe);
-	OFF(ln_proc, container_id); OFF(ln_thread, proc); OFF(ln_thread, start_ts);
+	OFF(ln_proc, container_id); OFF(ln_proc, cmdline); OFF(ln_thread, proc); OFF(ln_thread, start_ts);
 	OFF(ln_event, type); OFF(ln_event, fdnum); OFF(ln_event, rawargs);
 	OFF(ln_event, thread); OFF(ln_event, fd); OFF(ln_event, params);
 	OFF(ln_stats, tracer_ns); OFF(ln_capture_opts, compress);

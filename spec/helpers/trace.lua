@@ -7,7 +7,7 @@
 --   r.status, r.events[i].type, r.events[i].params.name, r.events[i].raw.fd ...
 --
 -- Each event: num, type, tid, pid, ppid, comm, exe, exepath, args (table of
--- argv[1..]), cwd, container_id, proc_flags, nthreads, uid, gid, ruid, rgid,
+-- argv[1..]), cwd, cmdline, container_id, proc_flags, nthreads, uid, gid, ruid, rgid,
 -- has_res, res (nil when the exit was not seen), latency, cpu, fdnum,
 -- params = { name = text rendered by ln_param_format } (nil values when the
 -- core lacks ln_param_format), raw = { name = number, or the bytes read for
@@ -120,6 +120,7 @@ function M.convert(ev)
 		e.exepath = cstr(p.exepath)
 		e.args = split_nul(p.args, p.args_len)
 		e.cwd = cstr(p.cwd)
+		e.cmdline = cstr(p.cmdline)
 		e.container_id = cstr(p.container_id)
 		e.proc_flags = tonumber(p.flags)
 		e.nthreads = tonumber(p.nthreads)

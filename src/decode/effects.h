@@ -7,6 +7,8 @@
 #include "core.h"
 
 #define EFFECT(name) void name(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+/* The thread's process as the core's own record. */
+#define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
 
 /* file.c */
 EFFECT(effect_open);

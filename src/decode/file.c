@@ -10,8 +10,6 @@
 #include "decode/effects.h"
 #include "capture.h"
 
-#define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
-
 /* open, openat, openat2, creat: the fd's name is what the kernel says it
  * opened (/proc/PID/fd/N), which resolves dirfd, cwd and symlinks. */
 EFFECT(effect_open)
@@ -107,12 +105,7 @@ EFFECT(effect_cwd)
 	struct ln_pstate *p = PROC(t);
 	if (ev->res < 0 || !ln_readlink_proc(t->pub.tid, "cwd", buf, sizeof(buf)))
 		return;
-	char *c = strdup(buf);
-	if (!c)
-		return;
-	free(p->s_cwd);
-	p->s_cwd = c;
-	p->pub.cwd = c;
+	ln_proc_set_cwd(p, buf, strlen(buf));
 	ln_cap_touch(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
 

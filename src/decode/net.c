@@ -15,7 +15,6 @@
 #include "decode/effects.h"
 #include "capture.h"
 
-#define PROC(t) ((struct ln_pstate *)(t)->pub.proc)
 
 static void addr_to(const struct sockaddr_storage *ss, uint8_t ip[16], uint16_t *port)
 {

@@ -26,7 +26,7 @@ EFFECT(effect_prctl)
 	ssize_t n = ln_mem_read(t->pub.tid, ev->rawargs[1], buf, LN_COMM_LEN);
 	if (n > 0) {
 		buf[n < LN_COMM_LEN ? n : LN_COMM_LEN - 1] = '\0';
-		snprintf(t->pub.proc->comm, LN_COMM_LEN, "%s", buf);
+		ln_proc_set_comm(PROC(t), buf);
 		ln_cap_touch(s, LN_TOUCH_PROC, t->pub.proc->pid, 0);
 	}
 }
@@ -63,7 +63,7 @@ EFFECT(effect_bpf)
 		makes_fd |= cmd == fd_cmds[i];
 	if (!makes_fd)
 		return;
-	ln_fd *f = ln_fd_set((struct ln_pstate *)t->pub.proc, (int)ev->res);
+	ln_fd *f = ln_fd_set(PROC(t), (int)ev->res);
 	if (f)
-		ln_fd_from_kernel(s, (struct ln_pstate *)t->pub.proc, f);
+		ln_fd_from_kernel(s, PROC(t), f);
 }

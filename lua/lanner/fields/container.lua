@@ -5,6 +5,8 @@
 local cm = require "lanner.fields.common"
 
 local ffi = cm.ffi
+pcall(ffi.cdef, "size_t strlen(const char *s);")
+local strlen = ffi.C.strlen
 
 local function cid(ev)
 	local p = cm.proc(ev)
@@ -24,6 +26,13 @@ local fields = {
 			local id = cid(ev)
 			if id == nil then return nil end
 			return short_id(id)
+		end,
+		-- in place: the id's first 12 bytes
+		cview = function(ev)
+			local p = cm.proc(ev)
+			if p == nil or p.container_id == nil then return nil end
+			local n = tonumber(strlen(p.container_id))
+			return p.container_id, n > 12 and 12 or n
 		end },
 	{ name = "container.full_id", type = "string",
 		desc = "The full container ID, 'host' for processes not in a container.", get = cid },

@@ -194,6 +194,34 @@ local function directory(ev)
 	return dirname(fd_name(fd))
 end
 
+-- The same two in place, for the filter (a spec's cview/cstr): the name's
+-- bytes up to its last '/', or after it.  nil (get() decides) for what is
+-- not a plain file path: no fd yet, no '/', a name ending in '/'.
+pcall(ffi.cdef, "char *strrchr(const char *s, int c);")
+local strrchr = ffi.C.strrchr
+-- The name and its last '/', for a file path with a name after that slash.
+local function split_c(ev)
+	if not related(ev) then return nil end
+	local fd = ev.fd
+	if fd == nil or fd.name == nil or not is_file(fd) then return nil end
+	local p = fd.name
+	local q = strrchr(p, 47)
+	if q == nil or q[1] == 0 then return nil end
+	return p, q
+end
+
+local function directory_view(ev)
+	local p, q = split_c(ev)
+	if p == nil then return nil end
+	if q == p then return p, 1 end		-- "/x": the root
+	return p, tonumber(q - p)
+end
+
+local function filename_c(ev)
+	local p, q = split_c(ev)
+	return p and q + 1
+end
+
 local function types_of(ev)
 	local p = cm.proc(ev)
 	local iter = cm.state.fd_iter
@@ -257,7 +285,7 @@ return {
 			return fd and fd_name(fd) or ""
 		end },
 	{ name = "fd.directory", type = "string", needs_exit = CREATES, types = RELATED,
-		desc = "If the fd is a file, the directory that contains it.", get = directory },
+		desc = "If the fd is a file, the directory that contains it.", get = directory, cview = directory_view },
 	{ name = "fd.filename", type = "string", needs_exit = CREATES, types = RELATED,
 		desc = "If the fd is a file, the filename without the path.",
 		get = function(ev)
@@ -270,7 +298,8 @@ return {
 			end
 			if not is_file(fd) then return nil end
 			return basename(fd_name(fd))
-		end },
+		end,
+		cstr = filename_c },
 	either_field("fd.ip", "ip", "ipaddr", "matches the ip address (client or server) of the fd."),
 	ip_field("fd.cip", "c", "ipaddr", "client IP address."),
 	ip_field("fd.sip", "s", "ipaddr", "server IP address."),

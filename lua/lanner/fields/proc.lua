@@ -21,7 +21,7 @@ local PF = {
 local EXEC = core.types_with_flags(cm.TF.EXEC)
 
 -- Strings built from a process's exec-time data (args, env), cached per
--- process and kept until that data changes: a rule testing proc.cmdline on
+-- process and kept until that data changes: a rule testing proc.args on
 -- every event of a long-lived process builds it once.  An entry is valid
 -- while the process has the same pid, exec time and args/env buffers; the
 -- core replaces those buffers at exec.
@@ -71,18 +71,10 @@ local function args_str(_, p)
 	return s
 end
 
--- comm + " " + each arg, as sinsp's populate_cmdline.  comm can change
--- without an exec (prctl PR_SET_NAME): the entry remembers which it used.
-local function cmdline(_, p)
-	local e = entry(p)
-	local c = comm(p)
-	if e.cmd_comm ~= c then
-		local a = args_str(nil, p)
-		e.cmdline = a == "" and c or c .. " " .. a
-		e.cmd_comm = c
-	end
-	return e.cmdline
-end
+-- comm + " " + the args joined by spaces, as sinsp's populate_cmdline:
+-- the core builds it when comm or args change (ln_proc.cmdline), so a
+-- filter can test it where it lies.
+local function cmdline(p) return cm.cstr(p.cmdline) end
 
 local function env_list(_, p)
 	local e = entry(p)
@@ -100,7 +92,7 @@ local per = {
 	exe = exe,
 	exepath = exepath,
 	pid = function(p) return p.pid end,
-	cmdline = function(p, ev) return cmdline(ev, p) end,
+	cmdline = cmdline,
 }
 
 local function at_level(getter, level)
@@ -117,6 +109,7 @@ local C_OF = {
 	[comm] = function(p) return p.comm end,
 	[exe] = function(p) return p.exe end,
 	[exepath] = function(p) return p.exepath end,
+	[cmdline] = function(p) return p.cmdline end,
 }
 -- getter's C string for the ancestor at level (0: the process), or nil
 -- (a NULL pointer too: the filter then asks get())
@@ -293,7 +286,7 @@ return {
 		end },
 	{ name = "proc.cmdline", type = "string", needs_exit = EXEC,
 		desc = "The concatenation of `proc.name + proc.args` when starting the process generating the event.",
-		get = at_level(per.cmdline, 0) },
+		get = at_level(cmdline, 0), cstr = at_level_c(cmdline, 0) },
 	{ name = "proc.exeline", type = "string", needs_exit = EXEC,
 		desc = "The full command line, with exe as first argument (proc.exe + proc.args).",
 		get = function(ev)
@@ -331,7 +324,13 @@ return {
 		end },
 	{ name = "proc.cwd", type = "string", needs_exit = { chdir = true, fchdir = true },
 		desc = "The current working directory of the event (with a trailing slash).",
-		get = function(ev) return cm.cwd(cm.proc(ev)) end },
+		get = function(ev) return cm.cwd(cm.proc(ev)) end,
+		-- the core keeps it with its slash (lanner.h)
+		cstr = function(ev)
+			local p = cm.proc(ev)
+			if p == nil or p.cwd == nil then return nil end
+			return p.cwd
+		end },
 	{ name = "proc.loginshellid", type = "number", ftype = "INT64",
 		desc = "The pid of the oldest shell among the ancestors of the current process, if there is one.",
 		get = function(ev)
@@ -370,7 +369,7 @@ return {
 	{ name = "proc.pexepath", type = "string", desc = "The proc.exepath (full executable path) of the parent process.",
 		get = at_level(exepath, 1), cstr = at_level_c(exepath, 1) },
 	{ name = "proc.pcmdline", type = "string", desc = "The proc.cmdline of the parent of the process generating the event.",
-		get = at_level(per.cmdline, 1) },
+		get = at_level(cmdline, 1), cstr = at_level_c(cmdline, 1) },
 	ancestor_field("name", comm, "CHARBUF", "The proc.name of an ancestor: proc.aname[1] is the parent, [0] the process; without an index, any ancestor."),
 	ancestor_field("exe", exe, "CHARBUF", "The proc.exe of an ancestor: proc.aexe[1] is the parent, [0] the process; without an index, any ancestor."),
 	ancestor_field("exepath", exepath, "CHARBUF", "The proc.exepath of an ancestor: proc.aexepath[1] is the parent, [0] the process; without an index, any ancestor."),

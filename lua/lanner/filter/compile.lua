@@ -39,7 +39,8 @@ local HELPERS = {
   tostr = ops.tostr, startswith = ops.startswith, endswith = ops.endswith,
   icontains = ops.icontains, pmatch = ops.pmatch, pmatch1 = ops.pmatch1,
   fnmatch = ops.fnmatch, glob1 = ops.glob1, glob2 = ops.glob2,
-  strcmp = ops.C.strcmp, strncmp = ops.C.strncmp, strstr = ops.C.strstr, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
+  strcmp = ops.C.strcmp, strncmp = ops.C.strncmp, strstr = ops.C.strstr,
+  memcmp = ops.C.memcmp, memmem = ops.C.memmem, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
   in_net = ops.in_net, in_nets = ops.in_nets,
   tf_tolower = ops.lower, tf_toupper = ops.upper, tf_b64 = ops.b64,
   tf_basename = ops.basename, tf_len = ops.len,
@@ -280,20 +281,93 @@ local function field_pred(op, opclass)
   fail(fmt("'%s' needs a literal pattern, not a field", op))
 end
 
--- The test on a C string `p` (a field's cstr) against a literal, for the
--- operators that need no Lua string: nil when the comparison cannot.
+-- Short literals are compared byte by byte in the generated code: a trace
+-- runs a chain of byte tests faster than a call to strcmp or memcmp (an FFI
+-- call spills every live register), and a miss usually ends at the first
+-- byte.  Longer ones, and sets past a few items, go to C.
+local INLINE_BYTES = 24
+local INLINE_ITEMS = 8
+
+-- "p[0] == 47 and p[1] == 101 ..." for the bytes of k (char is signed).
+local function bytes_eq(k)
+  local t = {}
+  for i = 1, #k do
+    local b = k:byte(i)
+    t[i] = fmt("p[%d] == %d", i - 1, b > 127 and b - 256 or b)
+  end
+  return t
+end
+
+-- The whole value equals k: on a C string the byte after k is its end; on
+-- a view the length says it.
+local function eq_inline(k, how)
+  local t = bytes_eq(k)
+  if how == "cstr" then
+    t[#t + 1] = fmt("p[%d] == 0", #k)
+  else
+    table.insert(t, 1, fmt("n == %d", #k))
+  end
+  return "(" .. concat(t, " and ") .. ")"
+end
+
+local function prefix_inline(k, how)
+  local t = bytes_eq(k)
+  if how == "cview" then table.insert(t, 1, fmt("n >= %d", #k)) end
+  if #t == 0 then return "true" end
+  return "(" .. concat(t, " and ") .. ")"
+end
+
+-- The test on the field's value in place against a literal, for the
+-- operators that need no Lua string: with a cstr on `p` (a C string),
+-- with a cview on `p`, `n` (bytes and length); nil when neither applies.
+-- Returns the predicate and which of the two it reads.
 local function c_pred(fn, spec, f, op, opclass, val)
-  if not spec.cstr or opclass ~= "string" or (f.transformers and #f.transformers > 0)
-    or val == nil or val.kind ~= "str" then
+  if not (spec.cstr or spec.cview) or opclass ~= "string"
+    or (f.transformers and #f.transformers > 0) or val == nil then
     return nil
   end
+  local how = spec.cstr and "cstr" or "cview"
+  if SET_OPS[op] and val.kind == "list" then
+    local items = texts(val, op, f)
+    local short = #items <= INLINE_ITEMS
+    for _, it in ipairs(items) do
+      if #it > INLINE_BYTES or it:find("\0", 1, true) then short = false end
+    end
+    if short then
+      local alts = {}
+      for i, it in ipairs(items) do alts[i] = eq_inline(it, how) end
+      if #alts == 0 then return "false", how end
+      return "(" .. concat(alts, " or ") .. ")", how
+    end
+    local strset = fn.st.cat.strset
+    if not strset then return nil end
+    local set, has = const(fn, strset(items), "cset"), const(fn, fn.st.cat.strset_has, "sethas")
+    if how == "cstr" then return fmt("%s(%s, p, -1) ~= 0", has, set), how end
+    return fmt("%s(%s, p, n) ~= 0", has, set), how
+  end
+  if val.kind ~= "str" then return nil end
   local k = val.v
-  if type(k) ~= "string" or k:find("\0", 1, true) then return nil end
-  if op == "=" or op == "==" then return fmt("strcmp(p, %s) == 0", const(fn, k)) end
-  if op == "!=" then return fmt("strcmp(p, %s) ~= 0", const(fn, k)) end
-  if op == "startswith" then return fmt("strncmp(p, %s, %d) == 0", const(fn, k), #k) end
-  if op == "endswith" then return fmt("cendswith(p, %s, %d)", const(fn, k), #k) end
-  if op == "contains" then return fmt("strstr(p, %s) ~= nil", const(fn, k)) end
+  if type(k) ~= "string" or (how == "cstr" and k:find("\0", 1, true)) then return nil end
+  local short = #k <= INLINE_BYTES
+  if op == "=" or op == "==" or op == "!=" then
+    local neg = op == "!=" and "not " or ""
+    if short then return neg .. eq_inline(k, how), how end
+    if how == "cstr" then return fmt("strcmp(p, %s) %s 0", const(fn, k), neg == "" and "==" or "~="), how end
+    return fmt("%s(n == %d and memcmp(p, %s, %d) == 0)", neg, #k, const(fn, k), #k), how
+  end
+  if op == "startswith" then
+    if short then return prefix_inline(k, how), how end
+    if how == "cstr" then return fmt("strncmp(p, %s, %d) == 0", const(fn, k), #k), how end
+    return fmt("n >= %d and memcmp(p, %s, %d) == 0", #k, const(fn, k), #k), how
+  end
+  if op == "endswith" then
+    if how == "cstr" then return fmt("cendswith(p, %s, %d)", const(fn, k), #k), how end
+    return fmt("n >= %d and memcmp(p + (n - %d), %s, %d) == 0", #k, #k, const(fn, k), #k), how
+  end
+  if op == "contains" then
+    if how == "cstr" then return fmt("strstr(p, %s) ~= nil", const(fn, k)), how end
+    return fmt("memmem(p, n, %s, %d) ~= nil", const(fn, k), #k), how
+  end
   return nil
 end
 
@@ -362,9 +436,12 @@ local function gen_cmp(st, n)
     normalize(fn, "v", CLASS[t], opclass, trs, true, "return false")
     line(fn, "return " .. pred)
   elseif not multi then
-    local cpred = c_pred(fn, spec, f, op, opclass, val)
-    if cpred then
+    local cpred, how = c_pred(fn, spec, f, op, opclass, val)
+    if how == "cstr" then
       line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget")))
+      line(fn, fmt("if p ~= nil then return %s end", cpred))
+    elseif how == "cview" then
+      line(fn, fmt("local p, n = %s(ev)", const(fn, spec.cview, "cview")))
       line(fn, fmt("if p ~= nil then return %s end", cpred))
     end
     line(fn, fmt("local v = %s(ev%s)", get, arg and ", " .. arg or ""))

@@ -25,6 +25,7 @@ for _, decl in ipairs {
   "int strcmp(const char *s1, const char *s2);",
   "int strncmp(const char *s1, const char *s2, size_t n);",
   "char *strstr(const char *haystack, const char *needle);",
+  "void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);",
   "size_t strlen(const char *s);",
 } do pcall(ffi.cdef, decl) end
 local C = ffi.C
