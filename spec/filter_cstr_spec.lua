@@ -7,6 +7,7 @@
 -- generated code and for those long enough to go to C, and for `in` sets
 -- tested inline and in C (lanner.h ln_strset).
 local H = require "spec.fields_helper"
+local ops = require "lanner.filter.ops"
 local fields = require "lanner.fields"
 local filter = require "lanner.filter"
 
@@ -25,6 +26,12 @@ local function by_hand(op, v, k)
 	if op == "startswith" then return v:sub(1, #k) == k end
 	if op == "endswith" then return #v >= #k and v:sub(#v - #k + 1) == k end
 	if op == "contains" then return v:find(k, 1, true) ~= nil end
+	if op == "glob" then return ops.fnmatch(k, v, false) end
+	if op == "pmatch" then
+		local ps = {}
+		for i, x in ipairs(k) do ps[i] = ops.path_prefix(x) end
+		return ops.pmatch(v, ps)
+	end
 	if op == "in" then
 		for _, x in ipairs(k) do if v == x then return true end end
 		return false
@@ -70,7 +77,8 @@ describe("C-string comparisons", function()
 
 	local FIELDS = { "proc.name", "proc.exe", "proc.exepath", "proc.pname", "proc.pexe", "proc.pexepath",
 		"proc.aname[2]", "proc.aexepath[1]", "proc.aname[5]", "fd.name", "fd.directory", "fd.filename",
-		"proc.cwd", "proc.cmdline", "proc.pcmdline", "proc.acmdline[1]", "container.id" }
+		"proc.cwd", "proc.cmdline", "proc.pcmdline", "proc.acmdline[1]", "container.id",
+		"evt.arg.name", "evt.arg.fd", "evt.arg[1]", "evt.arg.res" }
 	local WORDS = { "cat", "bash", "/usr/bin/cat", "/usr", "cat", "/etc/passwd", "/etc", "passwd", "systemd",
 		"10.0.0.2:80", "", "zzz", "/", "/etc/", "/home/user/", "0123456789ab", "abc", "host",
 		"cat /etc/passwd --number", "--number", "/usr/lib/systemd/systemd-resolved.conf",
@@ -93,6 +101,39 @@ describe("C-string comparisons", function()
 		_, code = compile("proc.name in (a, b) and fd.filename in (" .. table.concat(WORDS, ", ", 1, 10) .. ")")
 		assert.matches("%(p%[0%] == 97 and p%[1%] == 0%) or %(p%[0%] == 98 and p%[1%] == 0%)", code)
 		assert.matches("sethas%(cset, p, %-1%) ~= 0", code)
+		_, code = compile("fd.name glob '/a*b*c' and fd.directory glob '/a*b' and proc.name pmatch (/tmp)")
+		assert.matches("cglob2%(p, %-1,", code)
+		assert.matches("cglob1%(p, n,", code)
+		assert.matches("p%[3%] == 112%) and %(p%[4%] == 0 or p%[4%] == 47%)", code)
+	end)
+
+	local GLOBS = { "*/passwd", "/etc/*", "/usr/*/systemd*", "*systemd*", "*", "**", "/u*r/b*n/c*t", "c*t",
+		"*.conf", "/etc/*sswd", "/*/*", "*a*", "ab*ba" }
+	local PREFIXES = { { "/etc", "/usr/lib/" }, { "/" }, { "" }, { "/etc/passwd" }, { "/usr/bin/cat/" },
+		{ "/home/user", "/home" }, { "/e" } }
+
+	it("agree with the Lua comparison for star-only globs and pmatch", function()
+		local n = 0
+		for _, f in ipairs(FIELDS) do
+			local spec = assert(fields.resolve(f))
+			for _, g in ipairs(GLOBS) do
+				local fn = compile(("%s glob %s"):format(f, quote(g)))
+				for i, ev in ipairs(events) do
+					assert.are.equal(by_hand("glob", spec.get(ev), g), fn(ev), ("%s glob '%s' on event %d"):format(f, g, i))
+					n = n + 1
+				end
+			end
+			for j, ps in ipairs(PREFIXES) do
+				local q = {}
+				for i, k in ipairs(ps) do q[i] = quote(k) end
+				local fn = compile(("%s pmatch (%s)"):format(f, table.concat(q, ", ")))
+				for i, ev in ipairs(events) do
+					assert.are.equal(by_hand("pmatch", spec.get(ev), ps), fn(ev), ("%s pmatch list %d on event %d"):format(f, j, i))
+					n = n + 1
+				end
+			end
+		end
+		assert.are.equal(#FIELDS * (#GLOBS + #PREFIXES) * 10, n)
 	end)
 
 	it("agree with the Lua comparison for `in`, inline and in C", function()

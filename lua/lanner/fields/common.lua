@@ -265,6 +265,18 @@ end
 -- every flag and enum kind after CLONE_ARGS renders as number(NAMES);
 -- mode, ids and caps have no parentheses and stay as they are
 for v = K.CLONE_ARGS + 1, tonumber(C.LN_K_COUNT) - 1 do RESOLVED_KIND[v] = true end
+-- The rendering of param i in place, for the filter (a field's cview):
+-- the bytes and their length in the shared buffer, valid until the next
+-- rendering; nil where param_text is nil or the field takes the resolved
+-- part of the text.
+function M.param_view(ev, info, i)
+	if RESOLVED_KIND[info.kinds[i]] or not M.param_ok(ev, info, i) then return nil end
+	local n = C.ln_param_format(ev, i, fmtbuf, fmtbuf_len)
+	if n < 0 then return nil end
+	if n >= fmtbuf_len then n = fmtbuf_len - 1 end
+	return fmtbuf, n
+end
+
 function M.resolved_text(kind, text)
 	if text == nil or not RESOLVED_KIND[kind] then return text end
 	local inner = text:match("^%-?[%w_]+%((.*)%)$")

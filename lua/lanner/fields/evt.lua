@@ -379,6 +379,11 @@ local fields = {
 			local info, i = arg_index(ev, arg)
 			if i == nil then return nil end
 			return cm.resolved_text(info.kinds[i], cm.param_text(ev, info, i))
+		end,
+		cview = function(ev, arg)
+			local info, i = arg_index(ev, arg)
+			if i == nil then return nil end
+			return cm.param_view(ev, info, i)
 		end },
 	{ name = "evt.rawarg", type = "number", ftype = "DYNAMIC", arg = { kind = "param", dotted = true, required = true, names_only = true },
 		desc = "one of the event arguments specified by name, as a number or, for strings and buffers, the bytes. E.g. 'evt.rawarg.fd'.",

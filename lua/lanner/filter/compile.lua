@@ -40,7 +40,7 @@ local HELPERS = {
   icontains = ops.icontains, pmatch = ops.pmatch, pmatch1 = ops.pmatch1,
   fnmatch = ops.fnmatch, glob1 = ops.glob1, glob2 = ops.glob2,
   strcmp = ops.C.strcmp, strncmp = ops.C.strncmp, strstr = ops.C.strstr,
-  memcmp = ops.C.memcmp, memmem = ops.C.memmem, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
+  memcmp = ops.C.memcmp, memmem = ops.C.memmem, cglob1 = ops.cglob1, cglob2 = ops.cglob2, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
   in_net = ops.in_net, in_nets = ops.in_nets,
   tf_tolower = ops.lower, tf_toupper = ops.upper, tf_b64 = ops.b64,
   tf_basename = ops.basename, tf_len = ops.len,
@@ -287,6 +287,8 @@ end
 -- byte.  Longer ones, and sets past a few items, go to C.
 local INLINE_BYTES = 24
 local INLINE_ITEMS = 8
+-- pmatch lists are paths that part at their second byte or so
+local INLINE_PREFIXES = 32
 
 -- "p[0] == 47 and p[1] == 101 ..." for the bytes of k (char is signed).
 local function bytes_eq(k)
@@ -326,6 +328,7 @@ local function c_pred(fn, spec, f, op, opclass, val)
     or (f.transformers and #f.transformers > 0) or val == nil then
     return nil
   end
+  if val.kind ~= "str" and val.kind ~= "list" then return nil end
   local how = spec.cstr and "cstr" or "cview"
   if SET_OPS[op] and val.kind == "list" then
     local items = texts(val, op, f)
@@ -344,6 +347,24 @@ local function c_pred(fn, spec, f, op, opclass, val)
     local set, has = const(fn, strset(items), "cset"), const(fn, fn.st.cat.strset_has, "sethas")
     if how == "cstr" then return fmt("%s(%s, p, -1) ~= 0", has, set), how end
     return fmt("%s(%s, p, n) ~= 0", has, set), how
+  end
+  if op == "pmatch" then
+    -- each prefix, then the value's end or a '/' (ops.path_prefix, under)
+    local items = texts(val, op, f)
+    if #items > INLINE_PREFIXES then return nil end
+    local alts = {}
+    for i, it in ipairs(items) do
+      local q = ops.path_prefix(it)
+      if #q > INLINE_BYTES * 2 or q:find("\0", 1, true) then return nil end
+      local t = { prefix_inline(q, how) }
+      if q:sub(-1) ~= "/" then
+        t[2] = how == "cstr" and fmt("(p[%d] == 0 or p[%d] == 47)", #q, #q)
+          or fmt("(n == %d or p[%d] == 47)", #q, #q)
+      end
+      alts[i] = "(" .. concat(t, " and ") .. ")"
+    end
+    if #alts == 0 then return "false", how end
+    return "(" .. concat(alts, " or ") .. ")", how
   end
   if val.kind ~= "str" then return nil end
   local k = val.v
@@ -367,6 +388,23 @@ local function c_pred(fn, spec, f, op, opclass, val)
   if op == "contains" then
     if how == "cstr" then return fmt("strstr(p, %s) ~= nil", const(fn, k)), how end
     return fmt("memmem(p, n, %s, %d) ~= nil", const(fn, k), #k), how
+  end
+  if op == "glob" then
+    -- star-only globs as prefix, suffix and middle tests (ops.star_split)
+    local parts = ops.star_split(k)
+    if not parts then return nil end
+    local head, tail = parts[1], parts[#parts]
+    local nv = how == "cstr" and "-1" or "n"
+    if #parts == 2 then
+      if head == "" then return c_pred(fn, spec, f, "endswith", opclass, { kind = "str", v = tail }) end
+      if tail == "" then return c_pred(fn, spec, f, "startswith", opclass, { kind = "str", v = head }) end
+      return fmt("cglob1(p, %s, %s, %s)", nv, const(fn, head, "head"), const(fn, tail, "tail")), how
+    end
+    if head == "" and tail == "" then
+      return c_pred(fn, spec, f, "contains", opclass, { kind = "str", v = parts[2] })
+    end
+    return fmt("cglob2(p, %s, %s, %s, %s)", nv, const(fn, head, "head"), const(fn, parts[2], "mid"),
+      const(fn, tail, "tail")), how
   end
   return nil
 end

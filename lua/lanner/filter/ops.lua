@@ -134,6 +134,25 @@ function M.glob2(s, head, mid, tail)
   return e ~= nil and e <= n - nt
 end
 
+-- The same two on a field's bytes in place (a cstr: n < 0, or a view).
+function M.cglob1(p, n, head, tail)
+  if n < 0 then n = tonumber(C.strlen(p)) end
+  local nh, nt = #head, #tail
+  if n < nh + nt then return false end
+  return C.memcmp(p, head, nh) == 0 and C.memcmp(ffi.cast(as_ptr, p) + (n - nt), tail, nt) == 0
+end
+
+function M.cglob2(p, n, head, mid, tail)
+  if n < 0 then n = tonumber(C.strlen(p)) end
+  local nh, nm, nt = #head, #mid, #tail
+  if n < nh + nm + nt then return false end
+  if C.memcmp(p, head, nh) ~= 0 or C.memcmp(ffi.cast(as_ptr, p) + (n - nt), tail, nt) ~= 0 then
+    return false
+  end
+  -- mid must lie whole between head and tail: search only there
+  return C.memmem(ffi.cast(as_ptr, p) + nh, n - nh - nt, mid, nm) ~= nil
+end
+
 function M.fnmatch(pattern, s, icase)
   return C.fnmatch(pattern, s, icase and FNM_CASEFOLD or 0) == 0
 end
