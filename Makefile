@@ -22,9 +22,10 @@ PROGS     := $(PROGS_SRC:spec/progs/%.c=$(B)/progs/%)
 HDRS      := src/lanner.h src/syscalls.def $(wildcard src/*.h) $(wildcard src/decode/*.h)
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# Debian packages: build, test and demo needs.
+# Debian packages: build, test and demo needs (gcc-multilib: the 32-bit
+# test programs, *_m32.c).
 DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml-dev \
-             zlib1g-dev libzstd-dev lua-busted strace libcurl4 python3 openssl
+             zlib1g-dev libzstd-dev lua-busted strace libcurl4 python3 openssl gcc-multilib
 # Optional: specs that need them say "pending" without them (a Go program
 # traced, the HTML chisel's screenshot, the fuzzer's runtime).
 DEB_OPTIONAL := golang-go chromium clang libclang-rt-14-dev
@@ -92,10 +93,15 @@ $(B)/abi_layout: spec/c/abi_layout.c src/lanner.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -o $@ $<
 
-# Test programs: *_static.c link statically, everything gets pthreads.
+# Test programs: *_static.c link statically, *_m32.c are 32-bit x86
+# programs (the int 0x80 ABI), everything gets pthreads.
 $(B)/progs/%_static: spec/progs/%_static.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g -Wall -static -pthread -o $@ $< 
+$(B)/progs/%_m32: spec/progs/%_m32.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m32 -O1 -g -Wall -pthread -o $@ $< || \
+	  { echo "$@: gcc -m32 failed; make deps installs gcc-multilib"; exit 1; }
 $(B)/progs/%: spec/progs/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g -Wall -pthread -o $@ $<

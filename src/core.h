@@ -89,7 +89,9 @@ typedef void (*ln_effect_fn)(struct ln_session *s, struct ln_tstate *t, ln_event
 void ln_table_init(void);
 ln_effect_fn ln_type_effect(int id);
 int ln_kind_of_name(const char *key);
-int ln_type_of_compat_nr(unsigned arch, int nr);
+/* Type id of a syscall made through another ABI, or -1; *pages: its
+ * argument counted in 4096-byte pages (ln_compat_alias), or -1. */
+int ln_type_of_compat_nr(unsigned arch, int nr, int *pages);
 
 /* --- tracee_mem.c: reading the tracee, never trusting its pointers --- */
 ssize_t ln_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);

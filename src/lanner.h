@@ -280,6 +280,11 @@ const ln_type_info *ln_type(int id);
 int ln_type_id(const char *name);
 /* Type id of a native syscall number, or -1 if the table lacks it. */
 int ln_type_of_nr(int nr);
+/* The i-th 32-bit x86 syscall reported as a native type (syscalls.def's
+ * COMPAT rows: mmap2 as mmap): its name, the type in *type (-1 if this
+ * core lacks it), the argument counted in pages in *pages (or -1); NULL
+ * past the last. */
+const char *ln_compat_alias(int i, int *type, int *pages);
 /* Name of a constant of a kind (flag tables, errno names), or NULL. */
 const char *ln_const_name(int kind, int64_t value);
 /* Value of a constant by name for a kind ("O_WRONLY", "SIGKILL"): 0 and

@@ -132,8 +132,42 @@ static int untraced_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, boo
 	return add_preds(ctx, s, id, ti->nr, &traced);
 }
 
+static bool has_pred_on(struct ln_session *s, int id, int arg)
+{
+	for (int i = 0; i < s->npreds; i++)
+		if (s->preds[i].type == id && s->preds[i].arg == arg)
+			return true;
+	return false;
+}
+
+/* The 32-bit ABI's own names for native types (mmap2, fcntl64: COMPAT rows
+ * of syscalls.def) take their type's rules.  Their registers line up with
+ * the native call's, but for an argument counted in pages: a predicate on
+ * that one cannot be checked, and every call stops. */
+static int add_compat_aliases(scmp_filter_ctx ctx, struct ln_session *s)
+{
+	int r = 0, id, pages;
+	const char *name;
+	for (int i = 0; !r && (name = ln_compat_alias(i, &id, &pages)); i++) {
+		/* a pseudo number on x86_64, which libseccomp turns into the
+		 * 32-bit one by name */
+		int nr = seccomp_syscall_resolve_name(name);
+		if (id < 0 || nr == __NR_SCMP_ERROR)
+			continue;
+		int mode = s->mode[id];
+		if (mode == LN_TRACE_NONE && pages >= 0 && has_pred_on(s, id, pages))
+			mode = pred_mode(s, id);
+		if (mode != LN_TRACE_NONE)
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), nr, 0);
+		else
+			r = add_preds(ctx, s, id, nr, NULL);
+	}
+	return r;
+}
+
 /* The rules of one ABI.  compat: the 32-bit x86 ABI, whose registers do
- * not always line up with the native ones (preds_hold_in). */
+ * not always line up with the native ones (preds_hold_in), and which has
+ * names of its own for some native types. */
 static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 {
 	int r = 0;
@@ -155,6 +189,8 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 		else
 			r = add_preds(ctx, s, id, ti->nr, NULL);
 	}
+	if (!r && compat)
+		r = add_compat_aliases(ctx, s);
 	return r;
 }
 

@@ -104,14 +104,17 @@ static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ln_fd_del(p, fd);	/* not open: EBADF ahead */
 }
 
-static int type_of(uint32_t arch, int nr)
+/* *pages: the argument a 32-bit call counts in pages (mmap2's offset), or
+ * -1 (ln_compat_alias). */
+static int type_of(uint32_t arch, int nr, int *pages)
 {
-	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr);
+	*pages = -1;
+	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr, pages);
 }
 
 /* A syscall's entry, from a seccomp stop or a syscall-entry stop. */
 static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
-		  const uint64_t *args, int mode)
+		  const uint64_t *args, int pages, int mode)
 {
 	ln_event *ev = &t->ev;
 	ev->type = (uint16_t)type;
@@ -125,6 +128,10 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	t->compat = arch != NATIVE_ARCH;
 	for (int i = 0; i < 6; i++)
 		ev->rawargs[i] = t->compat ? (uint32_t)args[i] : args[i];
+	/* in bytes, as the native call has it: mmap2's page is 4096 bytes
+	 * whatever the kernel's page size, and the product fits 64 bits */
+	if (pages >= 0)
+		ev->rawargs[pages] <<= 12;
 	ln_args_entry(s, t);
 	if (s->fd_lazy)
 		refresh_fd(s, t, ev);
@@ -213,7 +220,8 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	int type = type_of(info.arch, (int)info.seccomp.nr);
+	int pages;
+	int type = type_of(info.arch, (int)info.seccomp.nr, &pages);
 	if (type < 0) {
 		resume(t, 0);
 		return false;
@@ -231,7 +239,7 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	return begin(s, t, info.arch, type, args, mode);
+	return begin(s, t, info.arch, type, args, pages, mode);
 }
 
 static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
@@ -241,7 +249,8 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	if (r > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY && t->syscall_mode &&
 	    t->phase == LN_PH_RUNNING) {
 		s->stats.stops_entry++;
-		int type = type_of(info.arch, (int)info.entry.nr);
+		int pages;
+		int type = type_of(info.arch, (int)info.entry.nr, &pages);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
 		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
@@ -250,7 +259,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		if (mode && type >= 0 && is_clone(type))
 			mode = LN_TRACE_EXIT;	/* adopt_child at the exit */
 		if (mode)
-			return begin(s, t, info.arch, type, args, mode);
+			return begin(s, t, info.arch, type, args, pages, mode);
 		if (type >= 0 && is_clone(type))
 			t->phase = LN_PH_GUARD;
 		resume(t, 0);

@@ -24,9 +24,24 @@ struct row {
 static const struct row rows[] = {
 #define SC(n, cat, fl, eff, p) { #n, LN_CAT_##cat, (fl), (eff), (p), false },
 #define PSEUDO(n, cat, p) { #n, LN_CAT_##cat, LN_TF_PSEUDO, NULL, (p), true },
+#define COMPAT(n, native, pages)
 #include "syscalls.def"
 #undef SC
 #undef PSEUDO
+#undef COMPAT
+};
+
+static const struct compat_row {
+	const char *name, *native;
+	int pages;
+} compat_rows[] = {
+#define SC(n, cat, fl, eff, p)
+#define PSEUDO(n, cat, p)
+#define COMPAT(n, native, pages) { #n, #native, (pages) },
+#include "syscalls.def"
+#undef SC
+#undef PSEUDO
+#undef COMPAT
 };
 
 enum { NROWS = sizeof(rows) / sizeof(rows[0]), NR_MAX = 1024 };
@@ -161,14 +176,30 @@ ln_effect_fn ln_type_effect(int id)
 	return id >= 0 && id < ntypes ? effects[id] : NULL;
 }
 
-/* A syscall made through another ABI (int 0x80 on x86_64): its number is
- * that ABI's, so go through the name.  Rare, so no cache. */
-int ln_type_of_compat_nr(unsigned arch, int nr)
+LN_API const char *ln_compat_alias(int i, int *type, int *pages)
 {
+	if (i < 0 || i >= (int)(sizeof(compat_rows) / sizeof(compat_rows[0])))
+		return NULL;
+	*type = ln_type_id(compat_rows[i].native);
+	*pages = compat_rows[i].pages;
+	return compat_rows[i].name;
+}
+
+/* A syscall made through another ABI (int 0x80 on x86_64): its number is
+ * that ABI's, so go through the name, the ABI's own (COMPAT rows) or the
+ * native one.  Rare, so no cache. */
+int ln_type_of_compat_nr(unsigned arch, int nr, int *pages)
+{
+	*pages = -1;
 	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
 	if (!name)
 		return -1;
 	int id = ln_type_id(name);
+	for (int i = 0, type, pg; id < 0 && ln_compat_alias(i, &type, &pg); i++)
+		if (!strcmp(compat_rows[i].name, name)) {
+			id = type;
+			*pages = pg;
+		}
 	free(name);
 	return id;
 }

@@ -117,6 +117,22 @@ M.type_name = type_name
 M.type_id = type_id
 M.type_info = type_info
 
+-- The 32-bit x86 syscalls reported as a native type (syscalls.def's COMPAT
+-- rows): compat_alias["mmap2"] = { type = "mmap", pages = 5 }, pages the
+-- argument counted in 4096-byte pages (decoded as bytes) or nil.
+local compat_alias = {}
+do
+	local ty, pg = ffi.new("int[1]"), ffi.new("int[1]")
+	for i = 0, math.huge do
+		local name = C.ln_compat_alias(i, ty, pg)
+		if name == nil then break end
+		if ty[0] >= 0 then
+			compat_alias[ffi.string(name)] = { type = type_name[ty[0]], pages = pg[0] >= 0 and pg[0] or nil }
+		end
+	end
+end
+M.compat_alias = compat_alias
+
 -- Index of the result and of derived values in ln_type_info.src
 -- (src/core.h keeps these out of the FFI header).
 M.SRC_RES = 6

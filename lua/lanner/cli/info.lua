@@ -11,9 +11,18 @@ end
 
 function M.list_events()
 	local core = require "lanner.core"
+	-- the 32-bit x86 names each type also stands for (mmap2 for mmap)
+	local also = {}
+	for alias, a in pairs(core.compat_alias) do
+		also[a.type] = also[a.type] or {}
+		table.insert(also[a.type], alias)
+	end
 	for id = 0, core.ntypes - 1 do
 		local ti = core.type_info[id]
-		io.stdout:write(ti.name, "(", table.concat(ti.pnames, ", "), ")\n")
+		local a = also[ti.name]
+		if a then table.sort(a) end
+		io.stdout:write(ti.name, "(", table.concat(ti.pnames, ", "), ")",
+			a and " [i386: " .. table.concat(a, ", ") .. "]" or "", "\n")
 	end
 	return 0
 end
