@@ -29,7 +29,7 @@ enum ln_limits {
 	LN_MAX_SNAPLEN = 65536	/* the most ln_set_snaplen keeps: the largest
 				 * power of two for which an event with
 				 * every parameter that long still fits a
-				 * capture block (capture.h checks it) */
+				 * capture block (capture_write.c checks) */
 };
 
 /* What a parameter is, which decides how it is read and rendered. */

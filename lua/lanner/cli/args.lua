@@ -71,7 +71,6 @@ The exit status is COMMAND's (128+N when a signal N killed it); 2 for
 lanner's own errors, 1 for -V with errors.
 ]==]
 M.usage = usage:gsub("MAX_SNAPLEN", tostring(MAX_SNAPLEN))
-M.MAX_SNAPLEN = MAX_SNAPLEN
 
 local with_value = {
 	["-p"] = "print", ["--print"] = "print",
@@ -205,7 +204,7 @@ function M.parse(argv, chisel_nargs)
 	if o.snaplen and o.snaplen ~= math.floor(o.snaplen) then
 		return nil, "-s: the snaplen is a whole number of bytes, got " .. o.snaplen
 	elseif o.snaplen and o.snaplen > MAX_SNAPLEN then
-		return nil, string.format("-s: %d bytes per buffer would make events too long for a capture block: at most %d",
+		return nil, string.format("-s: %.0f bytes per buffer would make events too long for a capture block: at most %d",
 			o.snaplen, MAX_SNAPLEN)
 	end
 	if o.compress and not o.write_file then return nil, "-z/--compress needs -w FILE" end
