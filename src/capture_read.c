@@ -15,6 +15,12 @@
  * (at most LN_CAP_MAX_INFLATED) and its blocks are read from that buffer
  * as the file's are, checksums included.  Damage found inside names the
  * COMPRESSED block's offset and the byte within its data.
+ *
+ * A state block applied here is journaled (ln_cap_touch) as the live
+ * tracer journals the change it records, so that a capture written while
+ * this one is read (lanner -r A -w B) gets the state its events refer to.
+ * The fd table's own setters journal FD and FD_DEL, ln_thread_gone
+ * THREAD_GONE; PROC and THREAD are journaled below.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -380,6 +386,7 @@ static void apply_proc(struct ln_session *s, struct cur *c)
 	d->start_ts = v.start_ts; d->exec_ts = v.exec_ts;
 	snprintf(d->comm, sizeof(d->comm), "%.*s", (int)(cl < 15 ? cl : 15), comm);
 	ln_proc_set(p, str, len);
+	ln_cap_touch(s, LN_TOUCH_PROC, pid, 0);
 }
 
 static void apply_thread(struct ln_session *s, struct cur *c)
@@ -399,6 +406,7 @@ static void apply_thread(struct ln_session *s, struct cur *c)
 	v.tid = tid;
 	v.proc = t->pub.proc;
 	t->pub = v;
+	ln_cap_touch(s, LN_TOUCH_THREAD, tid, 0);
 }
 
 static void get_fd(struct cur *c, ln_fd *f, const char **name, uint32_t *nlen)

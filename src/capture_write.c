@@ -21,6 +21,19 @@
 
 enum { FLUSH_AT = 64 * 1024, JOURNAL_MAX = 8192 };
 
+/* The longest EVENT block at snaplen n (n >= LN_STR_MAX): the fixed part,
+ * LN_MAX_PARAMS parameters (value, kind, flags, length) of at most n bytes
+ * each, the fd flag, the fd's fixed part, its name's length and the name
+ * (at most LN_STR_MAX: names come from LN_STR_MAX buffers). */
+#define EVENT_MAX(n) (96 + LN_MAX_PARAMS * (16 + (n)) + 1 + 66 + 4 + LN_STR_MAX)
+_Static_assert((int)LN_MAX_SNAPLEN >= (int)LN_STR_MAX && (int)LN_MAX_SNAPLEN >= (int)LN_ARGV_MAX,
+	       "EVENT_MAX: no parameter's bytes may exceed the snaplen limit");
+_Static_assert(EVENT_MAX(LN_MAX_SNAPLEN) <= LN_CAP_MAX_BLOCK,
+	       "LN_MAX_SNAPLEN makes events that no reader accepts");
+/* the largest power of two that fits: what is left of the block is room
+ * for fields a later version appends */
+_Static_assert(EVENT_MAX(2 * LN_MAX_SNAPLEN) > LN_CAP_MAX_BLOCK, "LN_MAX_SNAPLEN could be raised");
+
 struct touch {
 	int what;
 	int32_t a, b;
@@ -440,7 +453,10 @@ LN_API int ln_capture_open(ln_session *s, const char *path, const ln_capture_opt
 	return 0;
 }
 
-static void write_event(struct ln_capw *w, const ln_event *ev)
+/* 0, or -EMSGSIZE for an event too long for a block (one a library user
+ * made: lanner's own stay under EVENT_MAX), left out so that the file
+ * stays readable. */
+static int write_event(struct ln_capw *w, const ln_event *ev)
 {
 	struct ln_buf *b = &w->blk;
 	ln_buf_u64(b, ev->num);
@@ -468,7 +484,12 @@ static void write_event(struct ln_capw *w, const ln_event *ev)
 	ln_buf_u8(b, ev->fd != NULL);
 	if (ev->fd)
 		fd_fields(b, ev->fd);
+	if (b->len > LN_CAP_MAX_BLOCK) {
+		b->len = 0;
+		return -EMSGSIZE;
+	}
 	emit(w, LN_BLK_EVENT);
+	return 0;
 }
 
 LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
@@ -477,7 +498,11 @@ LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
 	if (!w)
 		return -EBADF;
 	flush_journal(s, w);
-	write_event(w, ev);
+	if (write_event(w, ev) < 0) {
+		ln_set_err(s, 0, "writing %s: event %llu is over %u bytes, more than a reader accepts: left out",
+			   w->path, (unsigned long long)ev->num, (unsigned)LN_CAP_MAX_BLOCK);
+		return -EMSGSIZE;
+	}
 	if (!w->err && pending(w) >= FLUSH_AT)
 		flush_out(w);
 	if (w->err) {

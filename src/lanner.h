@@ -25,7 +25,11 @@ enum { LN_ABI_VERSION = 3 };
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
 	LN_COMM_LEN = 16,	/* TASK_COMM_LEN */
-	LN_DEFAULT_SNAPLEN = 80	/* bytes of I/O buffers kept, as sysdig */
+	LN_DEFAULT_SNAPLEN = 80,	/* bytes of I/O buffers kept, as sysdig */
+	LN_MAX_SNAPLEN = 65536	/* the most ln_set_snaplen keeps: the largest
+				 * power of two for which an event with
+				 * every parameter that long still fits a
+				 * capture block (capture_write.c checks) */
 };
 
 /* What a parameter is, which decides how it is read and rendered. */
@@ -324,7 +328,8 @@ enum ln_cpu_policy {
 };
 /* Before ln_spawn/ln_attach. */
 void ln_set_cpu_policy(ln_session *s, int policy);
-/* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN). */
+/* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN);
+ * more than LN_MAX_SNAPLEN keeps LN_MAX_SNAPLEN. */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);
 /* Write the seccomp filter as libseccomp's PFC text to fd. */
 int ln_debug_filter(ln_session *s, int fd);

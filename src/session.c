@@ -310,9 +310,11 @@ LN_API void ln_set_upper_layer_check(ln_session *s, int on)
 	s->no_upper_check = !on;
 }
 
+/* Clamped rather than refused: a larger snaplen would make events that
+ * no capture reader accepts (LN_CAP_MAX_BLOCK). */
 LN_API void ln_set_snaplen(ln_session *s, uint32_t snaplen)
 {
-	s->snaplen = snaplen;
+	s->snaplen = snaplen < LN_MAX_SNAPLEN ? snaplen : LN_MAX_SNAPLEN;
 }
 
 LN_API const ln_stats *ln_get_stats(ln_session *s)

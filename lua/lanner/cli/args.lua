@@ -2,6 +2,10 @@
 -- remaining words, then `--` and the command to run.
 local M = {}
 
+-- The core clamps to it too (ln_set_snaplen): past it, an event with every
+-- buffer that long would not fit a capture block.
+local MAX_SNAPLEN = tonumber(require("lanner.core").C.LN_MAX_SNAPLEN)
+
 local usage = [==[
 usage: lanner [OPTIONS] [FILTER...] [-- COMMAND [ARG...]]
        lanner [OPTIONS] [FILTER...] --pid PID
@@ -15,7 +19,8 @@ Output
   -j, --json             one JSON object per event or alert
   -n, --numevents N      stop after N printed events
   -M SECS                stop after SECS seconds
-  -s, --snaplen N        bytes of I/O buffers kept per event (default 80)
+  -s, --snaplen N        bytes of I/O buffers kept per event (default 80,
+                         at most MAX_SNAPLEN: a capture block must hold them)
       --output-file FILE write events and alerts to FILE, not stdout
   -q, --quiet            no progress or summary on stderr
       --stats            print tracing statistics at the end (stderr)
@@ -65,7 +70,7 @@ Information
 The exit status is COMMAND's (128+N when a signal N killed it); 2 for
 lanner's own errors, 1 for -V with errors.
 ]==]
-M.usage = usage
+M.usage = usage:gsub("MAX_SNAPLEN", tostring(MAX_SNAPLEN))
 
 local with_value = {
 	["-p"] = "print", ["--print"] = "print",
@@ -195,6 +200,12 @@ function M.parse(argv, chisel_nargs)
 			if not n or n < 0 then return nil, "option for " .. k .. " needs a number, got '" .. o[k] .. "'" end
 			o[k] = n
 		end
+	end
+	if o.snaplen and o.snaplen ~= math.floor(o.snaplen) then
+		return nil, "-s: the snaplen is a whole number of bytes, got " .. o.snaplen
+	elseif o.snaplen and o.snaplen > MAX_SNAPLEN then
+		return nil, string.format("-s: %.0f bytes per buffer would make events too long for a capture block: at most %d",
+			o.snaplen, MAX_SNAPLEN)
 	end
 	if o.compress and not o.write_file then return nil, "-z/--compress needs -w FILE" end
 	return o
