@@ -82,7 +82,8 @@ describe("C-string comparisons", function()
 	local WORDS = { "cat", "bash", "/usr/bin/cat", "/usr", "cat", "/etc/passwd", "/etc", "passwd", "systemd",
 		"10.0.0.2:80", "", "zzz", "/", "/etc/", "/home/user/", "0123456789ab", "abc", "host",
 		"cat /etc/passwd --number", "--number", "/usr/lib/systemd/systemd-resolved.conf",
-		"systemd-resolved.conf", "/usr/lib/systemd", "\195\169t\195\169", "/etc/\195\169t\195\169" }
+		"systemd-resolved.conf", "/usr/lib/systemd", "\195\169t\195\169", "/etc/\195\169t\195\169", "\169t\195\169",
+		"systemd/systemd-resolved.conf" }
 	local OPS = { "=", "!=", "startswith", "endswith", "contains" }
 	-- a few items are tested inline, more go to a set in C
 	local SETS = { { "cat", "bash", "passwd" }, { "/etc", "/", "/usr/lib/systemd", "abc" }, {},
@@ -97,18 +98,24 @@ describe("C-string comparisons", function()
 		assert.matches("strncmp%(p,", code)
 		_, code = compile("fd.directory = /etc and fd.directory endswith /etc")
 		assert.matches("n == 4 and p%[0%] == 47", code)
-		assert.matches("memcmp%(p %+ %(n %- 4%)", code)
+		assert.matches("n >= 4 and p%[n %- 1%] == 99 and p%[n %- 2%] == 116", code)
+		_, code = compile("fd.name endswith .conf and proc.name glob 'c*t'")
+		assert.matches("local n = tonumber%(strlen%(p%)%)", code)
+		assert.matches("n >= 5 and p%[n %- 1%] == 102", code)
+		assert.matches("%(n >= 2 and %(p%[0%] == 99%) and %(n >= 1 and p%[n %- 1%] == 116%)%)", code)
 		_, code = compile("proc.name in (a, b) and fd.filename in (" .. table.concat(WORDS, ", ", 1, 10) .. ")")
 		assert.matches("%(p%[0%] == 97 and p%[1%] == 0%) or %(p%[0%] == 98 and p%[1%] == 0%)", code)
 		assert.matches("sethas%(cset, p, %-1%) ~= 0", code)
-		_, code = compile("fd.name glob '/a*b*c' and fd.directory glob '/a*b' and proc.name pmatch (/tmp)")
+		local long = "/" .. ("a"):rep(30)
+		_, code = compile("fd.name glob '/a*b*c' and fd.directory glob '" .. long .. "*b' and proc.name pmatch (/tmp)")
 		assert.matches("cglob2%(p, %-1,", code)
 		assert.matches("cglob1%(p, n,", code)
 		assert.matches("p%[3%] == 112%) and %(p%[4%] == 0 or p%[4%] == 47%)", code)
 	end)
 
 	local GLOBS = { "*/passwd", "/etc/*", "/usr/*/systemd*", "*systemd*", "*", "**", "/u*r/b*n/c*t", "c*t",
-		"*.conf", "/etc/*sswd", "/*/*", "*a*", "ab*ba" }
+		"*.conf", "/etc/*sswd", "/*/*", "*a*", "ab*ba", "/usr/lib/systemd/systemd-*.conf", "/e*/passwd",
+		"*/usr/lib/systemd/systemd-resolved.conf", "/usr/lib/systemd/systemd-resolved.co*f" }
 	local PREFIXES = { { "/etc", "/usr/lib/" }, { "/" }, { "" }, { "/etc/passwd" }, { "/usr/bin/cat/" },
 		{ "/home/user", "/home" }, { "/e" } }
 

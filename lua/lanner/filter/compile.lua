@@ -40,7 +40,7 @@ local HELPERS = {
   icontains = ops.icontains, pmatch = ops.pmatch, pmatch1 = ops.pmatch1,
   fnmatch = ops.fnmatch, glob1 = ops.glob1, glob2 = ops.glob2,
   strcmp = ops.C.strcmp, strncmp = ops.C.strncmp, strstr = ops.C.strstr,
-  memcmp = ops.C.memcmp, memmem = ops.C.memmem, cglob1 = ops.cglob1, cglob2 = ops.cglob2, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
+  memcmp = ops.C.memcmp, memmem = ops.C.memmem, strlen = ops.C.strlen, cglob1 = ops.cglob1, cglob2 = ops.cglob2, cendswith = ops.cendswith, regmatch = ops.regmatch, ipnorm = ops.ipnorm,
   in_net = ops.in_net, in_nets = ops.in_nets,
   tf_tolower = ops.lower, tf_toupper = ops.upper, tf_b64 = ops.b64,
   tf_basename = ops.basename, tf_len = ops.len,
@@ -319,10 +319,22 @@ local function prefix_inline(k, how)
   return "(" .. concat(t, " and ") .. ")"
 end
 
+-- The last bytes are k, the last byte first (where paths differ); with `n`
+-- known (a view, or a C string's strlen: "cstrlen").
+local function suffix_inline(k)
+  local t = { fmt("n >= %d", #k) }
+  for i = #k, 1, -1 do
+    local b = k:byte(i)
+    t[#t + 1] = fmt("p[n - %d] == %d", #k - i + 1, b > 127 and b - 256 or b)
+  end
+  return "(" .. concat(t, " and ") .. ")"
+end
+
 -- The test on the field's value in place against a literal, for the
--- operators that need no Lua string: with a cstr on `p` (a C string),
--- with a cview on `p`, `n` (bytes and length); nil when neither applies.
--- Returns the predicate and which of the two it reads.
+-- operators that need no Lua string: with a cstr on `p` (a C string; with
+-- its length in `n` too for "cstrlen"), with a cview on `p`, `n` (bytes and
+-- length); nil when neither applies.  Returns the predicate and which of
+-- these it reads.
 local function c_pred(fn, spec, f, op, opclass, val)
   if not (spec.cstr or spec.cview) or opclass ~= "string"
     or (f.transformers and #f.transformers > 0) or val == nil then
@@ -382,6 +394,8 @@ local function c_pred(fn, spec, f, op, opclass, val)
     return fmt("n >= %d and memcmp(p, %s, %d) == 0", #k, const(fn, k), #k), how
   end
   if op == "endswith" then
+    -- a C string's length first (cstrlen), then the bytes from the end
+    if short then return suffix_inline(k), how == "cstr" and "cstrlen" or how end
     if how == "cstr" then return fmt("cendswith(p, %s, %d)", const(fn, k), #k), how end
     return fmt("n >= %d and memcmp(p + (n - %d), %s, %d) == 0", #k, #k, const(fn, k), #k), how
   end
@@ -398,6 +412,10 @@ local function c_pred(fn, spec, f, op, opclass, val)
     if #parts == 2 then
       if head == "" then return c_pred(fn, spec, f, "endswith", opclass, { kind = "str", v = tail }) end
       if tail == "" then return c_pred(fn, spec, f, "startswith", opclass, { kind = "str", v = head }) end
+      if #head <= INLINE_BYTES and #tail <= INLINE_BYTES then
+        return fmt("(n >= %d and %s and %s)", #head + #tail, prefix_inline(head, "cstr"), suffix_inline(tail)),
+          how == "cstr" and "cstrlen" or how
+      end
       return fmt("cglob1(p, %s, %s, %s)", nv, const(fn, head, "head"), const(fn, tail, "tail")), how
     end
     if head == "" and tail == "" then
@@ -478,6 +496,9 @@ local function gen_cmp(st, n)
     if how == "cstr" then
       line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget")))
       line(fn, fmt("if p ~= nil then return %s end", cpred))
+    elseif how == "cstrlen" then
+      line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget")))
+      line(fn, fmt("if p ~= nil then local n = tonumber(strlen(p)) return %s end", cpred))
     elseif how == "cview" then
       line(fn, fmt("local p, n = %s(ev)", const(fn, spec.cview, "cview")))
       line(fn, fmt("if p ~= nil then return %s end", cpred))
