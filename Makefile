@@ -78,9 +78,13 @@ $(B)/asan/lanner: src/main.c $(ASAN_OBJ)
 	$(Q)echo "  LD    $@ (ASan+UBSan)"
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) $(WARN) $(LUAJIT_CFLAGS) -rdynamic -o $@ $^ $(LUAJIT_LIBS) $(LIBS)
 
+# -z nodelete: dlclose never unmaps the core.  LuaJIT dlcloses an ffi.load
+# namespace when it is collected (modules dropped and reloaded, busted's
+# insulate), yet an FFI host may still hold pointers into the library: an
+# ffi.gc finaliser such as ln_session_free, a session's signal handlers.
 $(B)/liblanner.so: $(PIC_OBJ)
 	$(Q)echo "  LD    $@"
-	$(Q)$(CC) -shared -o $@ $^ $(LIBS)
+	$(Q)$(CC) -shared -Wl,-z,nodelete -o $@ $^ $(LIBS)
 
 # The FFI cdef comes from the header, never from a hand-kept copy.
 $(B)/lua/lanner/cdef.lua: src/lanner.h

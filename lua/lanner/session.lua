@@ -18,11 +18,17 @@ function M.open_capture(path, opts)
 	return self
 end
 
+-- A closure, not C.ln_session_free itself: a function pointer does not keep
+-- the library's namespace alive, and LuaJIT dlcloses a collected one (the
+-- modules dropped and reloaded), after which the finaliser would jump into
+-- unmapped code.  The closure holds C until the last session is freed.
+local function session_free(s) C.ln_session_free(s) end
+
 function M.new()
 	local s = C.ln_session_new()
 	if s == nil then return nil, "out of memory" end
 	local self = setmetatable({
-		s = ffi.gc(s, C.ln_session_free),
+		s = ffi.gc(s, session_free),
 		evp = ffi.new("ln_event*[1]"),
 		traced = {},		-- type name -> mode
 	}, Session)

@@ -101,7 +101,9 @@ function M.new(cfg, common)
 	local h = lib.curl_slist_append(nil, "Content-Type: application/json")
 	if self.compress then h = lib.curl_slist_append(h, "Content-Encoding: gzip") end
 	h = lib.curl_slist_append(h, "Expect:") -- no 100-continue round trip
-	self.headers = ffi.gc(h, lib.curl_slist_free_all)
+	-- a closure keeps libcurl's namespace (and so libcurl) loaded until the
+	-- list is freed, even if this module is dropped first (see session.lua)
+	self.headers = ffi.gc(h, function(p) lib.curl_slist_free_all(p) end)
 	self.sink = ffi.C.fopen("/dev/null", "w")
 	self.multi = lib.curl_multi_init()
 	local n = cfg.max_inflight or M.MAX_INFLIGHT
