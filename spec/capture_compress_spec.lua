@@ -7,11 +7,13 @@
 -- Needs `make all progs`; run from the repository root:
 --   busted spec/capture_compress_spec.lua
 local trace = require "spec.helpers.trace"
+local CR = require "spec.helpers.capture_run"
 local capfile = require "spec.helpers.capfile"
 local json = require "dkjson"
 
 local ROOT = trace.root
-local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"
+local LANNER = CR.LANNER
+local run, lanner, lines, same_lines, cat = CR.run, CR.lanner, CR.lines, CR.same_lines, CR.cat
 local q = trace.shell_quote
 local BLK = capfile.BLK
 
@@ -19,38 +21,6 @@ local FMT = "*%evt.num |%evt.rawtime |%evt.type |%evt.rawres |%evt.latency |%evt
 	" |%proc.pid |%proc.ppid |%proc.exepath |%proc.cmdline |%proc.cwd |%proc.pname |%proc.aname[2]" ..
 	" |%thread.tid |%proc.nthreads |%proc.fdopencount |%fd.name |%fd.type |%fd.num |%fd.lip |%fd.rport" ..
 	" |%user.uid |%evt.buflen |%evt.info"
-
-local function run(dir, argv)
-	local words = {}
-	for i, a in ipairs(argv) do words[i] = q(a) end
-	local out, err = dir .. "/run.out", dir .. "/run.err"
-	local _, rc = trace.sh("cd " .. q(dir) .. " && timeout -k 5 180 " .. table.concat(words, " ") ..
-		" > " .. q(out) .. " 2> " .. q(err))
-	return rc, trace.read_file(out) or "", trace.read_file(err) or ""
-end
-
-local function lines(s)
-	local t = {}
-	for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-	return t
-end
-
-local function same_lines(want, got, what)
-	for i = 1, math.max(#want, #got) do
-		if want[i] ~= got[i] then
-			error(string.format("%s: line %d differs (%d lines live, %d replayed)\nlive:   %s\nreplay: %s",
-				what, i, #want, #got, tostring(want[i]), tostring(got[i])), 2)
-		end
-	end
-end
-
-local function cat(...)
-	local t = {}
-	for _, l in ipairs { ... } do
-		for _, a in ipairs(l) do t[#t + 1] = a end
-	end
-	return t
-end
 
 local ZOPT = { zlib = { "-z" }, zstd = { "--compress", "zstd" } }
 

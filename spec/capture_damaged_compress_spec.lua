@@ -9,6 +9,8 @@
 -- Needs `make all progs asan`; run from the repository root:
 --   busted spec/capture_damaged_compress_spec.lua
 local trace = require "spec.helpers.trace"
+local CR = require "spec.helpers.capture_run"
+local write, lines, sh3, no_sanitizer_report = CR.write, CR.lines, CR.sh, CR.no_sanitizer_report
 local capfile = require "spec.helpers.capfile"
 local bit = require "bit"
 local ffi = require "ffi"
@@ -18,35 +20,10 @@ local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"
 local ASAN = ROOT .. "/build/asan/lanner"
 local q = trace.shell_quote
 local FMT = "*%evt.num %evt.type %proc.name %proc.pid %fd.name %evt.args"
-local SANITIZER = { "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer", "SUMMARY: " }
 local ENV = "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:allocator_may_return_null=1 " ..
 	"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 "
 local BLK, u32, get32, block = capfile.BLK, capfile.u32, capfile.get32, capfile.block
 local ZOPT = { zlib = "-z", zstd = "--compress zstd" }
-
-local function write(path, s)
-	local f = assert(io.open(path, "wb"))
-	f:write(s)
-	f:close()
-end
-
-local function lines(s)
-	local t = {}
-	for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-	return t
-end
-
-local function sh3(dir, cmd)
-	local out, err = dir .. "/sh.out", dir .. "/sh.err"
-	local _, rc = trace.sh("cd " .. q(dir) .. " && " .. cmd .. " > " .. q(out) .. " 2> " .. q(err))
-	return rc, trace.read_file(out) or "", trace.read_file(err) or ""
-end
-
-local function no_sanitizer_report(err, what)
-	for _, pat in ipairs(SANITIZER) do
-		if err:find(pat, 1, true) then error(what .. ": sanitizer report:\n" .. err:sub(1, 3000), 2) end
-	end
-end
 
 -- got is the first lines of full, between lo and hi of them.
 local function prefix_within(full, got, lo, hi, what)

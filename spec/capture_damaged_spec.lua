@@ -9,6 +9,8 @@
 -- Needs `make all progs asan`; run from the repository root:
 --   busted spec/capture_damaged_spec.lua
 local trace = require "spec.helpers.trace"
+local CR = require "spec.helpers.capture_run"
+local write, lines, sh3, no_sanitizer_report = CR.write, CR.lines, CR.sh, CR.no_sanitizer_report
 local bit = require "bit"
 local ffi = require "ffi"
 
@@ -17,7 +19,6 @@ local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"	-- another bui
 local ASAN = ROOT .. "/build/asan/lanner"
 local q = trace.shell_quote
 local FMT = "*%evt.num %evt.type %proc.name %proc.pid %fd.name %evt.args"
-local SANITIZER = { "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer", "SUMMARY: " }
 
 local capfile = require "spec.helpers.capfile"
 local BLK = capfile.BLK
@@ -46,24 +47,6 @@ end
 
 -- --- running lanner -----------------------------------------------------------
 
-local function write(path, s)
-	local f = assert(io.open(path, "wb"))
-	f:write(s)
-	f:close()
-end
-
-local function lines(s)
-	local t = {}
-	for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-	return t
-end
-
-local function sh3(dir, cmd)
-	local out, err = dir .. "/sh.out", dir .. "/sh.err"
-	local _, rc = trace.sh("cd " .. q(dir) .. " && " .. cmd .. " > " .. q(out) .. " 2> " .. q(err))
-	return rc, trace.read_file(out) or "", trace.read_file(err) or ""
-end
-
 -- `lanner -r path -p FMT` (the ASan build unless plain): rc, out, err.
 local function replay(dir, path, plain)
 	local env = "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:allocator_may_return_null=1 " ..
@@ -72,12 +55,6 @@ local function replay(dir, path, plain)
 		return sh3(dir, "timeout -k 5 60 " .. q(LANNER) .. " -r " .. q(path) .. " -p " .. q(FMT))
 	end
 	return sh3(dir, env .. "timeout -k 5 60 " .. q(ASAN) .. " -r " .. q(path) .. " -p " .. q(FMT))
-end
-
-local function no_sanitizer_report(err, what)
-	for _, pat in ipairs(SANITIZER) do
-		if err:find(pat, 1, true) then error(what .. ": sanitizer report:\n" .. err:sub(1, 3000), 2) end
-	end
 end
 
 -- Output lines are the first n lines of the intact capture's.

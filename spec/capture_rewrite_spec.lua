@@ -6,10 +6,12 @@
 -- Needs `make all progs`; run from the repository root:
 --   busted spec/capture_rewrite_spec.lua
 local trace = require "spec.helpers.trace"
+local CR = require "spec.helpers.capture_run"
 local capfile = require "spec.helpers.capfile"
 
 local ROOT = trace.root
-local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"
+local LANNER = CR.LANNER
+local run, lanner, lines, same_lines, cat = CR.run, CR.lanner, CR.lines, CR.same_lines, CR.cat
 local q = trace.shell_quote
 local BLK = capfile.BLK
 
@@ -19,42 +21,6 @@ local FMT = "*%evt.num |%evt.type |%evt.rawres |%proc.name |%proc.pid |%proc.ppi
 	" |%proc.env[HOME] |%proc.pid.ts |%proc.nthreads |%proc.fdopencount |%proc.stdout.name" ..
 	" |%thread.tid |%thread.vtid |%thread.ismain |%thread.cap_effective |%user.uid |%user.name" ..
 	" |%group.gid |%fd.name |%fd.num |%fd.type |%fd.ino |%container.id |%evt.info"
-
-local function run(dir, argv)
-	local words = {}
-	for i, a in ipairs(argv) do words[i] = q(a) end
-	local out, err = dir .. "/run.out", dir .. "/run.err"
-	local _, rc = trace.sh("cd " .. q(dir) .. " && timeout -k 5 180 " .. table.concat(words, " ") ..
-		" > " .. q(out) .. " 2> " .. q(err))
-	return rc, trace.read_file(out) or "", trace.read_file(err) or ""
-end
-
-local function lanner(dir, ...)
-	return run(dir, { LANNER, ... })
-end
-
-local function lines(s)
-	local t = {}
-	for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-	return t
-end
-
-local function same_lines(want, got, what)
-	for i = 1, math.max(#want, #got) do
-		if want[i] ~= got[i] then
-			error(string.format("%s: line %d differs (%d lines from A, %d from B)\nA: %s\nB: %s",
-				what, i, #want, #got, tostring(want[i]), tostring(got[i])), 2)
-		end
-	end
-end
-
-local function cat(...)
-	local t = {}
-	for _, l in ipairs { ... } do
-		for _, a in ipairs(l) do t[#t + 1] = a end
-	end
-	return t
-end
 
 -- Records argv to dir/A, re-writes A to dir/B with opts (a filter, -z, ...),
 -- and returns the lines of A read with filter and of B read with none.
@@ -90,7 +56,7 @@ describe("capture re-written (-r A -w B)", function()
 		local fromA, fromB = rewrite(dir, { "/bin/cat", "/etc/hostname" }, "evt.type=openat")
 		assert.is_true(#fromA > 2)
 		for _, l in ipairs(fromA) do assert.truthy(l:match("^%d+ |openat |%S+ |cat |%d+ "), l) end
-		same_lines(fromA, fromB, "cat, openat only")
+		same_lines(fromA, fromB, "cat, openat only", "A", "B")
 		-- what B needs is in B: its process and thread, with the lanner
 		-- ancestry the live run knew
 		local n = block_counts(dir .. "/B")
@@ -111,7 +77,7 @@ describe("capture re-written (-r A -w B)", function()
 				local argv = w[2] and w or { trace.prog(w[1]) }
 				local fromA, fromB = rewrite(dir, argv, filter or nil)
 				assert.is_true(#fromA > 0 or filter == "proc.name = cat")
-				same_lines(fromA, fromB, label)
+				same_lines(fromA, fromB, label, "A", "B")
 			end)
 		end
 	end
@@ -120,7 +86,7 @@ describe("capture re-written (-r A -w B)", function()
 		local argv = { "sh", "-c", "cd /tmp; cat /etc/hostname > /dev/null; " .. trace.prog("fork_tree") }
 		local fromA, fromB = rewrite(dir, argv, "evt.type in (openat, close, procexit)", { "-z" })
 		assert.is_true(#fromA > 10)
-		same_lines(fromA, fromB, "-z")
+		same_lines(fromA, fromB, "-z", "A", "B")
 	end)
 
 	it("re-writing B again gives B's blocks: the replay journals state as the live run did", function()
@@ -160,6 +126,6 @@ describe("capture re-written (-r A -w B)", function()
 			for _, l in ipairs(ls) do all[#all + 1] = l end
 		end
 		assert.is_true(nfiles >= 3, "files: " .. nfiles)
-		same_lines(lines(outa), all, "rotated B")
+		same_lines(lines(outa), all, "rotated B", "A", "B")
 	end)
 end)

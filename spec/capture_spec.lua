@@ -6,10 +6,12 @@
 -- Needs `make all progs`; run from the repository root:
 --   busted spec/capture_spec.lua
 local trace = require "spec.helpers.trace"
+local CR = require "spec.helpers.capture_run"
 local json = require "dkjson"
 
 local ROOT = trace.root
-local LANNER = os.getenv("LANNER_BIN") or ROOT .. "/build/lanner"	-- another build to test
+local LANNER = CR.LANNER
+local run, lanner, lines, same_lines, cat = CR.run, CR.lanner, CR.lines, CR.same_lines, CR.cat
 local q = trace.shell_quote
 
 -- Fields whose values come from the capture alone (nothing read from /proc
@@ -24,51 +26,14 @@ local FMT = "*%evt.num |%evt.rawtime |%evt.type |%evt.dir |%evt.rawres |%evt.res
 	" |%fd.rip |%fd.rport |%fd.sockfamily |%fd.is_server |%fd.connected |%fd.ino |%fd.dev" ..
 	" |%user.uid |%user.name |%group.gid |%user.loginuid |%container.id |%evt.args |%evt.info"
 
--- Runs argv (a list) from dir; returns exit status, stdout, stderr.
-local function run(dir, argv)
-	local words = {}
-	for i, a in ipairs(argv) do words[i] = q(a) end
-	local out, err = dir .. "/run.out", dir .. "/run.err"
-	local _, rc = trace.sh("cd " .. q(dir) .. " && timeout -k 5 180 " .. table.concat(words, " ") ..
-		" > " .. q(out) .. " 2> " .. q(err))
-	return rc, trace.read_file(out) or "", trace.read_file(err) or ""
-end
-
-local function lanner(dir, ...)
-	return run(dir, { LANNER, ... })
-end
-
-local function lines(s)
-	local t = {}
-	for l in s:gmatch("([^\n]*)\n") do t[#t + 1] = l end
-	return t
-end
-
--- Equal lists of lines, with the first difference in the message.
-local function same_lines(want, got, what)
-	for i = 1, math.max(#want, #got) do
-		if want[i] ~= got[i] then
-			error(string.format("%s: line %d differs (%d lines live, %d replayed)\nlive:   %s\nreplay: %s",
-				what, i, #want, #got, tostring(want[i]), tostring(got[i])), 2)
-		end
-	end
-end
-
-local function append(argv, more)
-	local t = {}
-	for _, a in ipairs(argv) do t[#t + 1] = a end
-	for _, a in ipairs(more) do t[#t + 1] = a end
-	return t
-end
-
 -- Records argv with -w and -p fmt (plus extra options), replays with -r and
 -- the same options; returns live lines, replayed lines, and stderrs.
 local function record_replay(dir, argv, fmt, extra)
 	local cap = dir .. "/trace.lcap"
 	os.remove(cap)
-	local opts = append({ "-w", cap, "-p", fmt }, extra or {})
-	local rc1, live, err1 = run(dir, append(append({ LANNER }, opts), append({ "--" }, argv)))
-	local rc2, replay, err2 = run(dir, append({ LANNER, "-r", cap, "-p", fmt }, extra or {}))
+	local opts = cat({ "-w", cap, "-p", fmt }, extra or {})
+	local rc1, live, err1 = run(dir, cat(cat({ LANNER }, opts), cat({ "--" }, argv)))
+	local rc2, replay, err2 = run(dir, cat({ LANNER, "-r", cap, "-p", fmt }, extra or {}))
 	assert.equal(0, rc2, "replay failed: " .. err2)
 	return lines(live), lines(replay), { rc = rc1, err = err1, rerr = err2 }
 end
@@ -307,9 +272,9 @@ describe("capture replay through rules and chisels", function()
 			local shell = "cat /etc/services > /dev/null; cat /etc/hostname > /dev/null; ls / > /dev/null"
 			local args = { "-c", ch }
 			if ch == "fdcount_by" then args[3] = "fd.name" end
-			local rc1, out1, err1 = run(dir, append(append({ LANNER, "-w", cap }, args), { "--", "sh", "-c", shell }))
+			local rc1, out1, err1 = run(dir, cat(cat({ LANNER, "-w", cap }, args), { "--", "sh", "-c", shell }))
 			assert.equal(0, rc1, err1)
-			local rc2, out2, err2 = run(dir, append({ LANNER, "-r", cap }, args))
+			local rc2, out2, err2 = run(dir, cat({ LANNER, "-r", cap }, args))
 			assert.equal(0, rc2, err2)
 			assert.is_true(#lines(out1) >= 3, out1)
 			same_lines(lines(out1), lines(out2), ch)
@@ -434,7 +399,7 @@ describe("capture format document", function()
 			os.remove(cap)
 			local words = { "-w", cap }
 			if argv[1]:sub(1, 1) ~= "-" then words[3] = "--" end
-			local rc = lanner(dir, unpack(append(words, argv)))
+			local rc = lanner(dir, unpack(cat(words, argv)))
 			argv = { argv[#argv] }
 			local rc2, out, err = run(dir, { "python3", dir .. "/reader.py", cap })
 			assert.equal(0, rc2, err)
