@@ -141,6 +141,13 @@ end
 ---------------------------------------------------------------------------
 -- Event, thread, process.
 
+-- Each type's flags in a C array: a getter tests them with one load,
+-- where type_info[ev.type].flags costs a table lookup and its guards in
+-- every comparison of a compiled condition (after any C call LuaJIT loads
+-- and checks them again).
+M.TYPE_FLAGS = ffi.new("uint32_t[?]", core.ntypes)
+for id = 0, core.ntypes - 1 do M.TYPE_FLAGS[id] = type_info[id].flags end
+
 function M.info(ev)
 	return type_info[ev.type]
 end

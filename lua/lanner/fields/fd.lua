@@ -30,8 +30,9 @@ end
 
 -- The event's fd, or false when the event type has nothing to do with fds
 -- (every fd field is then missing, as sinsp's extract_fd() failing).
+local TYPE_FLAGS, FD_RELATED = cm.TYPE_FLAGS, cm.FD_RELATED
 local function related(ev)
-	return band(type_info[ev.type].flags, cm.FD_RELATED) ~= 0
+	return band(TYPE_FLAGS[ev.type], FD_RELATED) ~= 0
 end
 
 local function the_fd(ev)
@@ -151,8 +152,9 @@ end
 
 -- A failed connect leaves the socket's old name: fd.name reports the
 -- target.  One in progress (EINPROGRESS, -115) already has its tuple.
+local CONNECT = core.type_id.connect
 local function failed_connect(ev)
-	return type_info[ev.type].name == "connect" and ev.has_res ~= 0 and ev.res < 0 and ev.res ~= -115
+	return ev.type == CONNECT and ev.has_res ~= 0 and ev.res < 0 and ev.res ~= -115
 end
 
 local function name_of(ev)
