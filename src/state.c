@@ -129,14 +129,14 @@ static void build_cmdline(struct ln_pstate *p)
 	p->pub.cmdline = c;
 }
 
-/* "/kubepods/.../<64 hex>" style cgroup paths name a container; the id is
- * the last 64-hex component, shortened to 12 as Falco shows it. */
 void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
 {
 	snprintf(p->pub.comm, sizeof(p->pub.comm), "%s", comm);
 	build_cmdline(p);
 }
 
+/* "/kubepods/.../<64 hex>" style cgroup paths name a container; the id is
+ * the last 64-hex component, shortened to 12 as Falco shows it. */
 static void load_container_id(struct ln_pstate *p)
 {
 	char buf[4096], id[13] = "host";
