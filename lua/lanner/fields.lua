@@ -303,8 +303,10 @@ function M.set_capture_start(ts) cm.state.first_ts = ts and cm.ffi.cast("uint64_
 
 function M.reset_cache() cm.reset_cache() end
 
+-- (a closure keeps C, as session.lua's finaliser does)
+local function strset_free(set) C.ln_strset_free(set) end
 function M.strset(list)
-	local set = cm.ffi.gc(C.ln_strset_new(), C.ln_strset_free)
+	local set = cm.ffi.gc(C.ln_strset_new(), strset_free)
 	if set == nil then error("lanner: out of memory", 0) end
 	for _, s in ipairs(list) do
 		if C.ln_strset_add(set, s, #s) ~= 0 then error("lanner: out of memory", 0) end
