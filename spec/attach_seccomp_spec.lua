@@ -17,9 +17,10 @@ local function status_of(pid)
 	return trace.read_file("/proc/" .. pid .. "/status") or ""
 end
 
--- The program, started by the spec, waiting for DIR/go.
-local function start_busy(dir, iters, nthreads)
-	local pid = cmp.spawn({ trace.prog("inv_attach_busy"), dir, tostring(iters), tostring(nthreads) },
+-- The program, started by the spec, waiting for DIR/go; filter:
+-- "own-filter" or "thread-filter" (a seccomp filter of its own).
+local function start_busy(dir, iters, nthreads, filter)
+	local pid = cmp.spawn({ trace.prog("inv_attach_busy"), dir, tostring(iters), tostring(nthreads), filter },
 		{ stdout = dir .. "/out", stderr = dir .. "/err", pgrp = true })
 	assert(cmp.read_number(dir .. "/ready", 10) == pid, "inv_attach_busy did not get ready")
 	return pid
@@ -42,6 +43,23 @@ local function attach(dir, pid, mode, extra)
 	end, 15)
 	assert(ok, "lanner did not attach (" .. mode .. "): " .. (trace.read_file(dir .. "/lanner.err") or ""))
 	return lp
+end
+
+-- lanner --attach-mode=seccomp on a process it must leave in syscall
+-- mode; returns once it said so.
+local function attach_refused(dir, pid)
+	local lp = cmp.spawn({ cmp.lanner_bin, "--attach-mode=seccomp", "--output-file", dir .. "/events", "--pid",
+		tostring(pid), "-p", FMT, "evt.type=openat" }, { stderr = dir .. "/lanner.err" })
+	cmp.wait_until(function() return (trace.read_file(dir .. "/lanner.err") or ""):match("syscall mode") end, 10)
+	return lp
+end
+
+-- A describe's teardown: lanner (lp, its wait result lw), the program
+-- (pid, its wait result prog) and the directory, whatever got made.
+local function clean_up(lp, lw, pid, prog, dir)
+	if lp and not lw then cmp.kill_wait(lp) end
+	if pid and not prog then cmp.kill(-pid, 9); cmp.wait(pid, 10) end
+	if dir then trace.rmrf(dir) end
 end
 
 local function events(dir)
@@ -201,11 +219,7 @@ describe("attach seccomp: threads that ran before the attach", function()
 		evs = events(D)
 	end)
 
-	teardown(function()
-		if lp and not w then cmp.kill_wait(lp) end
-		if tgt then cmp.kill(-tgt, 9); cmp.wait(tgt, 10) end
-		if D then trace.rmrf(D) end
-	end)
+	teardown(function() clean_up(lp, w, tgt, nil, D) end)
 
 	it("every thread carries the filter (TSYNC)", function()
 		assert.same({ 2, 2, 2 }, filtered)
@@ -249,11 +263,7 @@ describe("attach seccomp: Ctrl-C (SIGINT to lanner)", function()
 		evs = events(D)
 	end)
 
-	teardown(function()
-		if lp and not lw then cmp.kill_wait(lp) end
-		if pid and not prog then cmp.kill(-pid, 9); cmp.wait(pid, 10) end
-		if D then trace.rmrf(D) end
-	end)
+	teardown(function() clean_up(lp, lw, pid, prog, D) end)
 
 	it("lanner does not leave: it says why, and what to do at the second", function()
 		assert.is_nil(after_int)
@@ -289,12 +299,8 @@ describe("attach seccomp: a process with a seccomp filter of its own", function(
 
 	setup(function()
 		D = trace.mkdtemp()
-		pid = cmp.spawn({ trace.prog("inv_attach_busy"), D, "10", "0", "own-filter" },
-			{ stdout = D .. "/out", stderr = D .. "/err", pgrp = true })
-		assert(cmp.read_number(D .. "/ready", 10) == pid)
-		lp = cmp.spawn({ cmp.lanner_bin, "--attach-mode=seccomp", "--output-file", D .. "/events", "--pid",
-			tostring(pid), "-p", FMT, "evt.type=openat" }, { stderr = D .. "/lanner.err" })
-		cmp.wait_until(function() return (trace.read_file(D .. "/lanner.err") or ""):match("syscall mode") end, 10)
+		pid = start_busy(D, 10, 0, "own-filter")
+		lp = attach_refused(D, pid)
 		io.open(D .. "/go", "w"):close()
 		cmp.wait_until(function() return opens_of(events(D), "busy.txt") >= 10 end, 20)
 		cmp.kill(lp, "INT")
@@ -306,11 +312,7 @@ describe("attach seccomp: a process with a seccomp filter of its own", function(
 		evs = events(D)
 	end)
 
-	teardown(function()
-		if lp and not lw then cmp.kill_wait(lp) end
-		if pid and not prog then cmp.kill(-pid, 9); cmp.wait(pid, 10) end
-		if D then trace.rmrf(D) end
-	end)
+	teardown(function() clean_up(lp, lw, pid, prog, D) end)
 
 	it("lanner says it stays in syscall mode, and traces it so", function()
 		assert.truthy(lerr:match("pid " .. pid .. ": thread " .. pid .. " has a seccomp filter of its own.-pid " .. pid ..
@@ -336,15 +338,11 @@ describe("attach seccomp: one thread has a filter of its own", function()
 
 	setup(function()
 		D = trace.mkdtemp()
-		pid = cmp.spawn({ trace.prog("inv_attach_busy"), D, "10", "0", "thread-filter" },
-			{ stdout = D .. "/out", stderr = D .. "/err", pgrp = true })
-		assert(cmp.read_number(D .. "/ready", 10) == pid)
+		pid = start_busy(D, 10, 0, "thread-filter")
 		for tid in pairs(cmp.thread_states(pid)) do
 			if tid ~= pid then sandbox_tid = tid end
 		end
-		lp = cmp.spawn({ cmp.lanner_bin, "--attach-mode=seccomp", "--output-file", D .. "/events", "--pid",
-			tostring(pid), "-p", FMT, "evt.type=openat" }, { stderr = D .. "/lanner.err" })
-		cmp.wait_until(function() return (trace.read_file(D .. "/lanner.err") or ""):match("syscall mode") end, 10)
+		lp = attach_refused(D, pid)
 		io.open(D .. "/go", "w"):close()
 		cmp.wait_until(function()
 			local ev = events(D)
@@ -358,11 +356,7 @@ describe("attach seccomp: one thread has a filter of its own", function()
 		evs = events(D)
 	end)
 
-	teardown(function()
-		if lp and not lw then cmp.kill_wait(lp) end
-		if pid and not prog then cmp.kill(-pid, 9); cmp.wait(pid, 10) end
-		if D then trace.rmrf(D) end
-	end)
+	teardown(function() clean_up(lp, lw, pid, prog, D) end)
 
 	it("lanner names the thread and keeps the process in syscall mode, traced", function()
 		assert.truthy(lerr:match("pid " .. pid .. ": thread " .. tostring(sandbox_tid) .. " has a seccomp filter of its own.-" ..
