@@ -117,8 +117,8 @@ function M.reset_cache()
 end
 
 ---------------------------------------------------------------------------
--- Strings derived from strings (a directory from a path, a cwd with its
--- slash): Lua strings are interned, so a table keyed on the input gives the
+-- Strings derived from strings (a directory from a path, a short
+-- container id): Lua strings are interned, so a table keyed on the input gives the
 -- output without a pattern match or a new string per event.  Bounded: the
 -- table starts over past `max` entries (a workload touching a million
 -- paths must not grow it for ever).
@@ -317,15 +317,11 @@ function M.join(dir, path)
 	return M.normalize(dir .. "/" .. path)
 end
 
--- Working directory of p with the trailing slash Falco keeps.
-local with_slash = M.memo(function(cwd)
-	if cwd == "" then return nil end
-	if cwd:sub(-1) ~= "/" then cwd = cwd .. "/" end
-	return cwd
-end)
+-- Working directory of p, with the trailing slash Falco shows: the core
+-- keeps it so (lanner.h).
 function M.cwd(p)
 	if p == nil or p.cwd == nil then return nil end
-	return with_slash(ffi.string(p.cwd))
+	return ffi.string(p.cwd)
 end
 
 -- Directory a *at() call resolves against: cwd for AT_FDCWD, else the
