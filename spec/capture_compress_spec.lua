@@ -129,15 +129,7 @@ describe("compressed capture rotation", function()
 
 	local RFMT = "*%evt.num %evt.type %proc.name %proc.pid %fd.name %fd.num %thread.tid %proc.cwd %evt.args"
 
-	local function files(prefix)
-		local out = {}
-		for i = 0, 99 do
-			local s = trace.read_file(prefix .. i)
-			if not s then break end
-			out[#out + 1] = { path = prefix .. i, size = #s }
-		end
-		return out
-	end
+	local files = CR.rotated
 
 	local function replay_file(path)
 		local rc, out, err = run(dir, { LANNER, "-r", path, "-p", RFMT })

@@ -114,11 +114,10 @@ describe("capture re-written (-r A -w B)", function()
 		assert.equal(0, rc, err)
 		local rca, outa = lanner(dir, "-r", a, "-p", FMT)
 		assert.equal(0, rca)
-		local all, nfiles = {}, 0
-		for i = 0, 99 do
-			local path = dir .. "/B" .. i
-			if not io.open(path, "rb") then break end
-			nfiles = nfiles + 1
+		local all, fs = {}, CR.rotated(dir .. "/B")
+		local nfiles = #fs
+		for _, f in ipairs(fs) do
+			local path = f.path
 			local rcb, outb, errb = lanner(dir, "-r", path, "-p", FMT)
 			assert.equal(0, rcb, errb)
 			local ls = lines(outb)

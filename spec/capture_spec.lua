@@ -291,17 +291,7 @@ describe("capture rotation", function()
 	local LOOP = { "sh", "-c", "i=0; while [ $i -lt 1500 ]; do i=$((i+1)); echo $i > /dev/null; done" }
 	local RFMT = "*%evt.num %evt.type %proc.name %proc.pid %fd.name %fd.num %thread.tid %proc.cwd %evt.args"
 
-	local function files(prefix)
-		local out = {}
-		for i = 0, 99 do
-			local p = prefix .. i
-			local f = io.open(p, "rb")
-			if not f then break end
-			out[#out + 1] = { path = p, size = f:seek("end") }
-			f:close()
-		end
-		return out
-	end
+	local files = CR.rotated
 
 	local function replay_file(path)
 		local rc, out, err = lanner(dir, "-r", path, "-p", RFMT)

@@ -64,6 +64,19 @@ function M.no_sanitizer_report(err, what)
 	end
 end
 
+-- A rotated capture's files (prefix0, prefix1, ...): { path, size } each.
+function M.rotated(prefix)
+	local out = {}
+	for i = 0, 99 do
+		local p = prefix .. i
+		local f = io.open(p, "rb")
+		if not f then break end
+		out[#out + 1] = { path = p, size = f:seek("end") }
+		f:close()
+	end
+	return out
+end
+
 -- The lists one after the other, as one new list.
 function M.cat(...)
 	local t = {}
