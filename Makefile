@@ -13,13 +13,13 @@ LIBS      := -lseccomp -lz -lzstd
 Q         := @
 
 B         := build
-CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/decode/*.c)
+CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ   := $(CORE_SRC:%.c=$(B)/pic/%.o)
 ASAN_OBJ  := $(CORE_SRC:%.c=$(B)/asan/obj/%.o)
 PROGS_SRC := $(wildcard spec/progs/*.c)
 PROGS     := $(PROGS_SRC:spec/progs/%.c=$(B)/progs/%)
-HDRS      := src/lanner.h src/syscalls.def $(wildcard src/*.h) $(wildcard src/decode/*.h)
+HDRS      := src/lanner.h src/core.h src/table/syscalls.def $(wildcard src/*/*.h)
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages: build, test and demo needs (gcc-multilib: the 32-bit

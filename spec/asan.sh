@@ -43,7 +43,7 @@ for prog in $(ls $P 2>/dev/null); do
 	*) check 0 "$prog" -- "$P/$prog" ;;
 	esac
 done
-# --attach-mode=seccomp: the injection (src/inject.c) under the sanitizers;
+# --attach-mode=seccomp: the injection (src/trace/inject.c) under the sanitizers;
 # the program waits for the filter to appear, runs, and lanner follows it out
 D=$(mktemp -d)
 $P/inv_attach_busy "$D" 20 2 wait-filter > /dev/null 2>&1 &

@@ -1,5 +1,5 @@
 -- lanner --pid --attach-mode=seccomp: lanner's filter injected into a
--- running process (src/inject.c).  The program (spec/progs/inv_attach_busy)
+-- running process (src/trace/inject.c).  The program (spec/progs/inv_attach_busy)
 -- waits for DIR/go, which the spec writes once the filter is in; then it
 -- makes ITERS rounds of 1000 getppid (never traced) and one openat, in the
 -- main thread and in NTHREADS threads, forks a child that opens

@@ -1,6 +1,6 @@
 -- 32-bit x86 programs on x86_64 (the int 0x80 ABI): the calls a 32-bit
 -- libc makes under names of their own (mmap2, fcntl64, setuid32: the
--- COMPAT rows of src/syscalls.def) are reported as the native types, as
+-- COMPAT rows of src/table/syscalls.def) are reported as the native types, as
 -- Falco does, with the native arguments (mmap2's offset in bytes, not
 -- pages); they stop whenever their native type is traced, narrowed by the
 -- same predicates; and their effects keep the fd table (fcntl64 F_DUPFD

@@ -49,6 +49,17 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 		end
 	end)
 
+	it("--stats counts each unreadable argument, and a NULL pointer is not one", function()
+		local faults = 0
+		for _, e in ipairs(r.events) do
+			for _, f in pairs(e.pflags or {}) do
+				if has(f, PF_FAULT) then faults = faults + 1 end
+			end
+		end
+		assert.is_true(faults >= 2, "the 0x1 path and the 0x1 buffer")
+		assert.equal(faults, r.stats.read_faults)
+	end)
+
 	it("openat of a NULL path: -EFAULT, flagged NULL", function()
 		local e = ev[2]
 		assert.equal(-14, e.res)

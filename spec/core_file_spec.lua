@@ -1,6 +1,6 @@
 -- The core tracer on file syscalls: spec/progs/fileops.c run in a fresh
 -- directory, every syscall traced at exit.  Checks the event sequence,
--- Falco's argument names with the values rendered by src/render.c, results
+-- Falco's argument names with the values rendered by src/render/render.c, results
 -- and errors, and the fd and cwd state the events carry.
 local trace = require "spec.helpers.trace"
 local bit = require "bit"

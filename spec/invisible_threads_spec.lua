@@ -181,7 +181,7 @@ describe("invisible: CLONE_UNTRACED cannot be used to escape (spec/progs/inv_unt
 	-- stop; the kernel reads them again after, so a thread that flips the
 	-- bit in between got an untraced child (seized only at clone3's exit,
 	-- after it ran).  Now lanner reads clone_args once and runs the call as
-	-- clone with those values in registers (src/clone3.c): nothing is
+	-- clone with those values in registers (src/trace/clone3.c): nothing is
 	-- read from memory after the check.  3000 clone3, three times.
 	it("clone3 while another thread flips CLONE_UNTRACED: no child escapes", function()
 		local results = {}

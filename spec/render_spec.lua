@@ -1,4 +1,4 @@
--- sysdig-style rendering of parameters (src/render.c): ln_param_format on
+-- sysdig-style rendering of parameters (src/render/render.c): ln_param_format on
 -- hand-built events, ln_tuple_format, ln_ip_format.  Values are Linux's
 -- generic ones (x86_64, arm64); sockaddrs are built little-endian.
 local ffi = require "ffi"

@@ -1,5 +1,5 @@
 -- Argument predicates in the seccomp filter (lanner/filter/argpred.lua,
--- lanner/interest.lua, src/seccomp_filter.c): what the analysis derives,
+-- lanner/interest.lua, src/trace/filter.c): what the analysis derives,
 -- that it is sound (a randomized check against the real fields: no call a
 -- condition matches is held back), how consumers combine, the BPF's
 -- verdict per (syscall, args) on both ABIs, and the kernel's action cache.

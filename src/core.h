@@ -1,5 +1,9 @@
 /*
- * core.h - what the C core's files share and the Lua side never sees.
+ * core.h - the types every layer of the C core shares and the Lua side
+ * never sees: the session, its threads and processes.  Functions are
+ * declared by each layer's own header (base/base.h, table/table.h,
+ * state/state.h, decode/decode.h, trace/trace.h, capture/capture.h,
+ * render/render.h); doc/architecture.md says which may call which.
  */
 #ifndef LN_CORE_H
 #define LN_CORE_H
@@ -85,156 +89,23 @@ struct ln_session;
 /* A state update run at a syscall's exit (src/decode/ *.c). */
 typedef void (*ln_effect_fn)(struct ln_session *s, struct ln_tstate *t, ln_event *ev);
 
-/* --- table.c --- */
-void ln_table_init(void);
-ln_effect_fn ln_type_effect(int id);
-int ln_kind_of_name(const char *key);
-/* Type id of a syscall made through another ABI, or -1; *pages: its
- * argument counted in 4096-byte pages (ln_compat_alias), or -1. */
-int ln_type_of_compat_nr(unsigned arch, int nr, int *pages);
-
-/* --- tracee_mem.c: reading the tracee, never trusting its pointers --- */
-ssize_t ln_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);
-/* Read a NUL-terminated string into the arena; returns its length (without
- * the NUL, stored after it) or -errno; *truncated set if max was hit. */
-ssize_t ln_mem_read_str(pid_t tid, uint64_t addr, struct ln_arena *a, size_t max, bool *truncated);
-int ln_arena_reserve(struct ln_arena *a, size_t more);
-size_t ln_arena_put(struct ln_arena *a, const void *p, size_t n);
-
-/* --- args.c: parameters by kind --- */
-void ln_args_entry(struct ln_session *s, struct ln_tstate *t);
-void ln_args_exit(struct ln_session *s, struct ln_tstate *t);
-void ln_event_finish(struct ln_tstate *t);
-bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2]);
-
-/* --- state.c: thread, process and fd tables --- */
-struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
-struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
-/* The cwd as Falco shows it: with a trailing '/'. */
-void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len);
-/* A new comm without an exec (prctl PR_SET_NAME): the cmdline follows. */
-void ln_proc_set_comm(struct ln_pstate *p, const char *comm);
-/* A new tracee: its process is looked up (thread) or created from the
- * creator's (fork) or from /proc (launch, attach, unknown parent). */
-struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind);
-void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
-void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
-void ln_proc_free_deferred(struct ln_session *s);
-void ln_proc_add_ancestors(struct ln_session *s, pid_t pid);
-/* Thread group and parent of a tid, from /proc; 0 or -1. */
-int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
-void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
-void ln_proc_load_creds(struct ln_tstate *t);
-void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);
-ln_fd *ln_fd_set(struct ln_pstate *p, int fd);
-void ln_fd_del(struct ln_pstate *p, int fd);
-void ln_fd_set_name(ln_fd *f, const char *name);
-bool ln_fd_unchanged(struct ln_pstate *p, int fd);
-/* Name and type of fd from /proc/PID/fd/N and the socket itself. */
-void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
-/* decode/net.c: type, protocol, both ends and name of a socket fd. */
-void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
-int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
-char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
-/* seccomp_filter.c: the mode the filter would give this call (for
- * tracees in syscall mode, which have no filter). */
-int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat);
-/* overlay.c: the executable is in its overlayfs mount's upper layer. */
-bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);
-void ln_state_free_all(struct ln_session *s);
-
-/* --- arch.c --- */
-int64_t ln_arch_clone_flags(pid_t tid);
-/* At a seccomp stop: skip the syscall, which then returns -err. */
-int ln_arch_deny_syscall(pid_t tid, int err);
-/* At a syscall-entry stop: skip the syscall; at its exit stop, set what
- * it returns. */
-int ln_arch_skip_syscall(pid_t tid);
-int ln_arch_set_return(pid_t tid, int64_t val);
-
-/* Registers saved around a syscall injection (inject.c); only arch.c
- * looks inside. */
+/* Registers saved around a syscall injection (trace/inject.c); only
+ * base/arch.c looks inside. */
 struct ln_regs {
 	uint64_t w[48];
 };
-int ln_arch_get_regs(pid_t tid, struct ln_regs *r);
-/* Make the thread run syscall nr(args) next: at its entry stop by
- * changing the syscall in flight, at an exit stop by rewinding to the
- * syscall instruction (saved: its registers at the original entry). */
-int ln_arch_set_syscall(pid_t tid, const struct ln_regs *saved, bool at_entry, long nr, const uint64_t args[6]);
-/* At a syscall-exit stop: what the syscall returned. */
-int ln_arch_get_result(pid_t tid, int64_t *res);
-/* Back to the registers of the original entry stop, rewound so that the
- * original syscall runs again (what the kernel does for a restart). */
-int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved);
-uint64_t ln_arch_stack_pointer(const struct ln_regs *r);
-/* Syscall numbers of the native ABI that inject.c makes, -1 if none. */
-enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK,
-	LN_NR_CLONE, LN_NR_CLONE3 };
-long ln_arch_nr(int call);
-/* The syscall number and first five argument registers of a stopped
- * thread; set them at an entry stop; put the arguments back at an exit
- * stop (and the number, restart_nr, if the kernel is to restart it). */
-int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5]);
-int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5]);
-int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr);
 
-/* --- clone3.c: clone3 made race-free by rewriting it as clone --- */
-/* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs
- * as clone, 0 if left as it is. */
-int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t *args);
-/* At its exit stop: the caller's registers as clone3 left them. */
-void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res);
-/* At a new tracee's first stop: the same for a child of a rewritten one. */
-void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator);
-/* A child of a rewritten clone3 died before its first stop: free its slot. */
-void ln_clone3_gone(struct ln_session *s, pid_t child);
-
-/* --- inject.c: lanner's filter into an attached process --- */
+/* A process's state with respect to lanner's filter (ln_pstate.inject). */
 enum ln_inject_state {
 	LN_INJ_NONE = 0,	/* launched (filter from the start) or syscall mode */
 	LN_INJ_WANTED,		/* --attach-mode=seccomp: at its next syscall entry */
 	LN_INJ_DONE,		/* carries lanner's filter: never detachable */
 	LN_INJ_FAILED		/* could not: stays in syscall mode */
 };
-/* At a syscall stop of t, whose process wants the filter: 1 if the stop
- * was used (t left stopped, ready to resume), 0 if not an entry stop
- * where it can be done, -1 if t died meanwhile (its wait status in
- * *dead). */
-int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead);
-/* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
-int ln_seccomp_filters(pid_t pid, int *mode);
 
-/* --- seccomp_filter.c --- */
-int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
-
-/* --- state.c, for replaying a capture --- */
-struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
-struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
-void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
-
-/* --- session.c --- */
-uint64_t ln_now_mono(void);
-/* Signals to lanner: forwarded or acted on between stops. */
-void ln_deliver_pending(struct ln_session *s);
-void ln_forward_due(struct ln_session *s, bool all);
-void ln_forward_cancel(struct ln_session *s, int sig, pid_t sender);
-extern volatile sig_atomic_t ln_alarm_fired;
 /* Options of every tracee; launched ones add PTRACE_O_EXITKILL. */
 #define LN_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | \
 	PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
-long ln_ptrace(long req, pid_t pid, unsigned long addr, unsigned long data);
-void ln_resume(struct ln_tstate *t, int sig);
-void ln_install_signals(struct ln_session *s);
-/* attach.c: detach t if the session is leaving; true if it did. */
-bool ln_detach_if_leaving(struct ln_session *s, struct ln_tstate *t, int status);
-void ln_detach_all(struct ln_session *s);
-/* session.c: a launched child first seen after ln_stop_all: killed, or
- * with --keep served (and said so). */
-void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t);
-uint64_t ln_now_realtime(void);
-void ln_set_err(struct ln_session *s, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* One argument predicate for the seccomp filter (ln_trace_arg). */
 struct ln_argpred {
@@ -309,7 +180,7 @@ struct ln_session {
 	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	bool pinned;			/* lanner was moved to one CPU */
-	cpu_set_t orig_mask;		/* lanner's CPUs before that */			/* ln_stop_all: detach attached tracees */
+	cpu_set_t orig_mask;		/* lanner's CPUs before that */
 	uint64_t evnum;
 	ln_stats stats;
 	uint64_t *type_counts;
@@ -319,6 +190,13 @@ struct ln_session {
 	ln_thread pseudo_thread;
 	struct ln_capw *capw;		/* capture being written, or NULL */
 	struct ln_capr *capr;		/* capture being read, or NULL */
+	/* Where ln_next takes events from: the trace loop, or a capture
+	 * being replayed.  Chosen once, when the session gets its source. */
+	int (*next_event)(struct ln_session *s, ln_event **ev, int timeout_ms);
+	/* Told of every change to the state tables (enum ln_state_change);
+	 * a capture writer registers it to journal them.  The state layer
+	 * never calls the capture layer itself. */
+	void (*on_state_change)(struct ln_session *s, int what, int32_t a, int32_t b);
 	char errmsg[512];
 };
 

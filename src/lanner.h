@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 3 };
+enum { LN_ABI_VERSION = 4 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -29,7 +29,7 @@ enum ln_limits {
 	LN_MAX_SNAPLEN = 65536	/* the most ln_set_snaplen keeps: the largest
 				 * power of two for which an event with
 				 * every parameter that long still fits a
-				 * capture block (capture_write.c checks) */
+				 * capture block (capture/write.c checks) */
 };
 
 /* What a parameter is, which decides how it is read and rendered. */
@@ -263,11 +263,10 @@ typedef struct ln_stats {
 	uint64_t stops_exit;	/* syscall-exit stops */
 	uint64_t stops_ptrace;	/* fork/clone/exec/exit ptrace-event stops */
 	uint64_t stops_signal;	/* signal-delivery and group stops */
-	uint64_t dropped;	/* events lost (0 in lossless mode) */
 	uint64_t tracer_ns;	/* time spent handling stops */
 	uint64_t threads_seen;
 	uint64_t procs_seen;
-	uint64_t read_faults;	/* tracee memory reads that failed */
+	uint64_t read_faults;	/* event parameters whose pointer could not be read */
 } ln_stats;
 
 typedef struct ln_session ln_session;
@@ -409,6 +408,10 @@ int ln_param_format(const ln_event *ev, int i, char *buf, size_t n);
 int ln_tuple_format(const ln_tuple *t, int is_server, char *buf, size_t n);
 /* Render an address (4 or 16 bytes by family) as text. */
 int ln_ip_format(int family, const uint8_t *ip, char *buf, size_t n);
+/* The container id that cgroup lines (/proc/PID/cgroup's text) name,
+ * shortened to 12 characters as Falco shows it, or "host"; 1 if found,
+ * 0 if not, -1 if n < 13. */
+int ln_container_id(const char *cgroup, char *id, size_t n);
 /* fd.type name ("file", "ipv4", ...) and sysdig's one-letter type. */
 const char *ln_fd_type_name(int type);
 char ln_fd_typechar(int type);

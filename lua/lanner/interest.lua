@@ -42,7 +42,7 @@ end
 -- the socket its role: listen, accept, connect.  The kernel cannot tell an
 -- accepted socket from a connected one, so these must stop; the rest of
 -- the fd table need not be exact (a socket read lazily keeps the role
--- lanner saw while its inode stays the same, see src/fdtable.c).  The
+-- lanner saw while its inode stays the same, see src/state/fdtable.c).  The
 -- packaged rules test fd.sip on connect: tracing every open and close for
 -- it would double their stops.
 local function socket_role_types()

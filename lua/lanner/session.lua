@@ -183,7 +183,7 @@ function Session:stats()
 	local st = C.ln_get_stats(self.s)
 	local out = {}
 	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal",
-		"dropped", "tracer_ns", "threads_seen", "procs_seen", "read_faults" } do
+		"tracer_ns", "threads_seen", "procs_seen", "read_faults" } do
 		out[k] = tonumber(st[k])
 	end
 	local counts = C.ln_type_counts(self.s)

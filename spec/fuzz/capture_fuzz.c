@@ -1,6 +1,6 @@
 /*
  * capture_fuzz.c - libFuzzer target for the capture reader
- * (src/capture_read.c): the bytes become a file, which is replayed to its
+ * (src/capture/read.c): the bytes become a file, which is replayed to its
  * end the way `lanner -r` does, and everything an event points at is
  * touched the way the Lua side touches it (parameters rendered, the
  * event's fd and tuple rendered, the thread, process and fd tables walked),

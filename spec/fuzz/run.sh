@@ -24,7 +24,7 @@ makevar() {
 src=$(makevar CORE_SRC)
 cppflags=$(makevar CPPFLAGS)
 libs=$(makevar LIBS)
-[ -n "$src" ] || src=$(ls src/*.c src/decode/*.c | grep -v '^src/main\.c$')
+[ -n "$src" ] || src=$(ls src/*/*.c)
 [ -n "$cppflags" ] || cppflags="-D_GNU_SOURCE -Isrc"
 [ -n "$libs" ] || libs="-lseccomp -lz -lzstd"
 newer=$(find spec/fuzz/capture_fuzz.c src -newer "$bin" -name '*.[ch]' 2>/dev/null | head -1)

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "decode/effects.h"
-#include "capture.h"
+#include "decode/decode.h"
 
 /* open, openat, openat2, creat: the fd's name is what the kernel says it
  * opened (/proc/PID/fd/N), which resolves dirfd, cwd and symlinks. */
@@ -106,7 +105,7 @@ EFFECT(effect_cwd)
 	if (ev->res < 0 || !ln_readlink_proc(t->pub.tid, "cwd", buf, sizeof(buf)))
 		return;
 	ln_proc_set_cwd(p, buf, strlen(buf));
-	ln_cap_touch(s, LN_TOUCH_PROC, p->pub.pid, 0);
+	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
 
 EFFECT(effect_chroot)
@@ -121,5 +120,5 @@ EFFECT(effect_chroot)
 	free(p->s_root);
 	p->s_root = c;
 	p->pub.root = c;
-	ln_cap_touch(s, LN_TOUCH_PROC, p->pub.pid, 0);
+	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }

@@ -1,13 +1,12 @@
 /*
  * proc.c - process-state effects: credentials, the comm a thread sets for
  * itself, sessions and process groups, bpf fds.  fork/clone/exec/exit are
- * not here: they come from ptrace's own events (src/session.c).
+ * not here: they come from ptrace's own events (src/trace/stops.c).
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include "decode/effects.h"
-#include "capture.h"
+#include "decode/decode.h"
 
 /* After any set*id or capset: read what the kernel decided, which covers
  * saved ids, capability side effects and every set*id variant at once. */
@@ -27,7 +26,7 @@ EFFECT(effect_prctl)
 	if (n > 0) {
 		buf[n < LN_COMM_LEN ? n : LN_COMM_LEN - 1] = '\0';
 		ln_proc_set_comm(PROC(t), buf);
-		ln_cap_touch(s, LN_TOUCH_PROC, t->pub.proc->pid, 0);
+		ln_state_changed(s, LN_TOUCH_PROC, t->pub.proc->pid, 0);
 	}
 }
 
@@ -36,7 +35,7 @@ EFFECT(effect_setsid)
 	if (ev->res < 0)
 		return;
 	ln_proc *p = t->pub.proc;
-	ln_cap_touch(s, LN_TOUCH_PROC, p->pid, 0);
+	ln_state_changed(s, LN_TOUCH_PROC, p->pid, 0);
 	if (!strcmp(ln_type(ev->type)->name, "setsid")) {
 		p->sid = (int32_t)ev->res;
 		p->pgid = (int32_t)ev->res;

@@ -352,7 +352,7 @@ function M.resolve_path(ev, info, path, dirfd_param)
 end
 
 ---------------------------------------------------------------------------
--- The core's renderers (src/render.c, src/consts.c): one source for the
+-- The core's renderers (src/render/render.c, src/table/consts.c): one source for the
 -- names that evt.args and the fields both print.
 
 local ipbuf = ffi.new("char[64]")

@@ -13,7 +13,7 @@
 -- mapped, and everything else is nil.
 --
 -- Masks stay within 32 bits: the kernel reads these arguments as ints,
--- the core cuts or sign-extends the register to 32 bits (src/args.c), and
+-- the core cuts or sign-extends the register to 32 bits (src/decode/args.c), and
 -- a 32-bit tracee has no more.  Equality of the low 32 bits is therefore
 -- necessary for equality of the values, whatever the core did above them.
 local bit = require "bit"
@@ -280,7 +280,7 @@ local function param_atom(pname, raw, n, neg, spec, cat)
 	if not texts then return nil end
 	local out = {}
 	if raw then
-		-- rawarg is the register, cut to 32 bits or not (src/args.c): only
+		-- rawarg is the register, cut to 32 bits or not (src/decode/args.c): only
 		-- where the field is a number everywhere (no buffers)
 		if not spec or spec.type ~= "number" then return nil end
 		local vals = {}

@@ -1,0 +1,286 @@
+/*
+ * arch.c - the only place that reads a tracee's registers.
+ *
+ * Everything else goes through PTRACE_GET_SYSCALL_INFO; only a fork/clone
+ * ptrace-event stop needs the registers, to learn the clone flags (is the
+ * child a thread?) when the child may already be gone from /proc, and the
+ * syscall injection of --attach-mode=seccomp (trace/inject.c) sets them.  The
+ * injection is x86_64 only for now: elsewhere it says -ENOSYS and the
+ * attach stays in syscall mode.
+ */
+#include <errno.h>
+#include <linux/sched.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <unistd.h>
+#include <linux/elf.h>
+#include <string.h>
+#include "base/base.h"
+
+/* Clone flags of the clone/clone3 the thread is stopped in; -1 if unknown
+ * (fork and vfork have none: 0). */
+int64_t ln_arch_clone_flags(pid_t tid)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -1;
+	uint64_t nr = r.orig_rax, a0 = r.rdi;
+#elif defined(__aarch64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -1;
+	uint64_t nr = r.regs[8], a0 = r.regs[0];
+#else
+	return -1;
+#endif
+	if (nr == SYS_clone)
+		return (int64_t)a0;
+#ifdef SYS_clone3
+	if (nr == SYS_clone3) {
+		uint64_t flags;
+		return ln_mem_read(tid, a0, &flags, sizeof(flags)) == sizeof(flags) ? (int64_t)flags : -1;
+	}
+#endif
+	return 0;
+}
+
+int ln_arch_deny_syscall(pid_t tid, int err)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+	r.orig_rax = (unsigned long long)-1;	/* no syscall */
+	r.rax = (unsigned long long)(long long)-err;
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#elif defined(__aarch64__)
+	int nr = -1;
+	struct iovec sc = { &nr, sizeof(nr) };
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_ARM_SYSTEM_CALL, &sc) < 0 ||
+	    syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+	r.regs[0] = (unsigned long long)(long long)-err;
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#else
+	(void)tid;
+	(void)err;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_skip_syscall(pid_t tid)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+	r.orig_rax = (unsigned long long)-1;
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#elif defined(__aarch64__)
+	int nr = -1;
+	struct iovec sc = { &nr, sizeof(nr) };
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_ARM_SYSTEM_CALL, &sc) < 0 ? -errno : 0;
+#else
+	(void)tid;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_set_return(pid_t tid, int64_t val)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+		return -errno;
+#if defined(__x86_64__)
+	r.rax = (unsigned long long)val;
+#else
+	r.regs[0] = (unsigned long long)val;
+#endif
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+#else
+	(void)tid;
+	(void)val;
+	return -ENOSYS;
+#endif
+}
+
+/* --- syscall injection --- */
+
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct ln_regs), "struct ln_regs too small");
+
+static int getregs(pid_t tid, struct user_regs_struct *r)
+{
+	struct iovec io = { r, sizeof(*r) };
+	return syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+}
+
+static int setregs(pid_t tid, struct user_regs_struct *r)
+{
+	struct iovec io = { r, sizeof(*r) };
+	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+}
+
+/* struct ln_regs is plain words: copied, never cast, to stay alias-clean */
+static struct user_regs_struct unpack(const struct ln_regs *saved)
+{
+	struct user_regs_struct r;
+	memcpy(&r, saved->w, sizeof(r));
+	return r;
+}
+#endif
+
+int ln_arch_get_regs(pid_t tid, struct ln_regs *r)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct u;
+	int e = getregs(tid, &u);
+	if (!e)
+		memcpy(r->w, &u, sizeof(u));
+	return e;
+#else
+	(void)tid;
+	(void)r;
+	return -ENOSYS;
+#endif
+}
+
+uint64_t ln_arch_stack_pointer(const struct ln_regs *r)
+{
+#if defined(__x86_64__)
+	return unpack(r).rsp;
+#else
+	(void)r;
+	return 0;
+#endif
+}
+
+long ln_arch_nr(int call)
+{
+#if defined(__x86_64__)
+	switch (call) {
+	case LN_NR_MMAP: return SYS_mmap;
+	case LN_NR_MUNMAP: return SYS_munmap;
+	case LN_NR_PRCTL: return SYS_prctl;
+	case LN_NR_SECCOMP: return SYS_seccomp;
+	case LN_NR_SIGPROCMASK: return SYS_rt_sigprocmask;
+	case LN_NR_CLONE: return SYS_clone;
+	case LN_NR_CLONE3: return SYS_clone3;
+	}
+#endif
+	(void)call;
+	return -1;
+}
+
+int ln_arch_set_syscall(pid_t tid, const struct ln_regs *saved, bool at_entry, long nr, const uint64_t a[6])
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r = unpack(saved);
+	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4]; r.r9 = a[5];
+	if (at_entry) {
+		/* the kernel takes the number from orig_rax after the stop */
+		r.orig_rax = (unsigned long long)nr;
+	} else {
+		/* back onto the 2-byte syscall instruction, as a restart does;
+		 * orig_rax -1: no restart logic may touch rax on the way out */
+		r.rip = unpack(saved).rip - 2;
+		r.rax = (unsigned long long)nr;
+		r.orig_rax = (unsigned long long)-1;
+	}
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)saved; (void)at_entry; (void)nr; (void)a;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_get_result(pid_t tid, int64_t *res)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (!e)
+		*res = (int64_t)r.rax;
+	return e;
+#else
+	(void)tid; (void)res;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r = unpack(saved);
+	/* at the entry stop rax is -ENOSYS and rip is past the instruction */
+	r.rip -= 2;
+	r.rax = r.orig_rax;
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)saved;
+	return -ENOSYS;
+#endif
+}
+
+/* --- clone3 rewritten as clone (trace/clone3.c) --- */
+
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5])
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	*nr = (long)r.orig_rax;
+	a[0] = r.rdi; a[1] = r.rsi; a[2] = r.rdx; a[3] = r.r10; a[4] = r.r8;
+	return 0;
+#else
+	(void)tid; (void)nr; (void)a;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5])
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	r.orig_rax = (unsigned long long)nr;
+	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4];
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)nr; (void)a;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4];
+	/* -ERESTARTNOINTR and kin: the kernel will run orig_rax again */
+	if ((long long)r.rax <= -512 && (long long)r.rax >= -516)
+		r.orig_rax = (unsigned long long)restart_nr;
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)a; (void)restart_nr;
+	return -ENOSYS;
+#endif
+}

@@ -1,0 +1,74 @@
+/*
+ * base.h - the lowest layer: clocks, errors, the ptrace call, register
+ * access by architecture, reading tracee memory, small /proc readers.
+ * Uses nothing above it.
+ */
+#ifndef LN_BASE_H
+#define LN_BASE_H
+#include "core.h"
+
+/* clock.c */
+uint64_t ln_now_realtime(void);
+uint64_t ln_now_mono(void);
+
+/* error.c: C returns -errno and fills the session's message. */
+void ln_set_err(struct ln_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ptrace.c: glibc's <sys/ptrace.h> clashes with <linux/ptrace.h>. */
+long ln_ptrace(long req, pid_t pid, unsigned long addr, unsigned long data);
+
+/* caps.c: CAP_SYS_ADMIN in lanner's own user namespace. */
+bool ln_have_cap_sys_admin(void);
+
+/* tracee_mem.c: reading the tracee, never trusting its pointers. */
+ssize_t ln_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);
+/* Read a NUL-terminated string into the arena; returns its length (without
+ * the NUL, stored after it) or -errno; *truncated set if max was hit. */
+ssize_t ln_mem_read_str(pid_t tid, uint64_t addr, struct ln_arena *a, size_t max, bool *truncated);
+int ln_arena_reserve(struct ln_arena *a, size_t more);
+size_t ln_arena_put(struct ln_arena *a, const void *p, size_t n);
+
+/* procfs.c */
+/* /proc/PID/WHAT into buf, NUL-terminated; bytes read or -errno. */
+ssize_t ln_read_proc_file(pid_t pid, const char *what, char *buf, size_t n);
+char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
+/* Thread group and parent of a tid, from /proc; 0 or -1. */
+int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
+/* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
+int ln_seccomp_filters(pid_t pid, int *mode);
+
+/* overlay.c: the executable is in its overlayfs mount's upper layer. */
+bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);
+
+/* arch.c: registers by architecture, the one place that knows them. */
+int64_t ln_arch_clone_flags(pid_t tid);
+/* At a seccomp stop: skip the syscall, which then returns -err. */
+int ln_arch_deny_syscall(pid_t tid, int err);
+/* At a syscall-entry stop: skip the syscall; at its exit stop, set what
+ * it returns. */
+int ln_arch_skip_syscall(pid_t tid);
+int ln_arch_set_return(pid_t tid, int64_t val);
+int ln_arch_get_regs(pid_t tid, struct ln_regs *r);
+/* Make the thread run syscall nr(args) next: at its entry stop by
+ * changing the syscall in flight, at an exit stop by rewinding to the
+ * syscall instruction (saved: its registers at the original entry). */
+int ln_arch_set_syscall(pid_t tid, const struct ln_regs *saved, bool at_entry, long nr, const uint64_t args[6]);
+/* At a syscall-exit stop: what the syscall returned. */
+int ln_arch_get_result(pid_t tid, int64_t *res);
+/* Back to the registers of the original entry stop, rewound so that the
+ * original syscall runs again (what the kernel does for a restart). */
+int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved);
+uint64_t ln_arch_stack_pointer(const struct ln_regs *r);
+/* Syscall numbers of the native ABI that trace/inject.c makes, -1 if none. */
+enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK,
+	LN_NR_CLONE, LN_NR_CLONE3 };
+long ln_arch_nr(int call);
+/* The syscall number and first five argument registers of a stopped
+ * thread; set them at an entry stop; put the arguments back at an exit
+ * stop (and the number, restart_nr, if the kernel is to restart it). */
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5]);
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5]);
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr);
+
+#endif

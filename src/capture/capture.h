@@ -1,0 +1,63 @@
+/*
+ * capture.h - capture files (doc/capture-format.md): what the writer, the
+ * reader and the state tables share.
+ */
+#ifndef LN_CAPTURE_H
+#define LN_CAPTURE_H
+#include "base/base.h"
+#include "table/table.h"
+#include "state/state.h"
+
+/* Block types.  A reader skips a type it does not know. */
+enum ln_block {
+	LN_BLK_HEADER = 1,	/* format, lanner version, host, times, type table */
+	LN_BLK_PROC = 2,	/* a process's state (new or changed) */
+	LN_BLK_THREAD = 3,	/* a thread's state (new or changed) */
+	LN_BLK_FD = 4,		/* an fd's state (new or changed) */
+	LN_BLK_FD_DEL = 5,	/* an fd closed */
+	LN_BLK_THREAD_GONE = 6,	/* a thread ended */
+	LN_BLK_EVENT = 7,	/* one event */
+	LN_BLK_COMPRESSED = 8	/* whole blocks of the above, compressed */
+};
+
+enum {
+	LN_CAP_VERSION = 2,		/* the newest this lanner reads */
+	LN_CAP_VERSION_COMPRESSED = 2,	/* the oldest with COMPRESSED blocks */
+	LN_CAP_MAX_BLOCK = 1 << 20,	/* a longer block is damage, not data */
+	LN_CAP_MAX_INFLATED = 2 << 20,	/* a COMPRESSED block's data, inflated */
+	LN_CAP_MAX_FD = 65536,		/* a higher fd number is damage, not data */
+};
+
+/* Growable little-endian encoder. */
+struct ln_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+void ln_buf_u8(struct ln_buf *b, uint8_t v);
+void ln_buf_u16(struct ln_buf *b, uint16_t v);
+void ln_buf_u32(struct ln_buf *b, uint32_t v);
+void ln_buf_u64(struct ln_buf *b, uint64_t v);
+void ln_buf_bytes(struct ln_buf *b, const void *p, size_t n);
+void ln_buf_str(struct ln_buf *b, const char *s, size_t n);
+
+uint32_t ln_crc32(uint32_t crc, const void *p, size_t n);
+
+/* COMPRESSED blocks' codecs (compress.c); alg is enum ln_compress. */
+struct ln_cz;
+struct ln_cz *ln_cz_new(int alg, bool inflating);
+void ln_cz_free(struct ln_cz *z);
+const char *ln_cz_name(int alg);
+size_t ln_cz_bound(const struct ln_cz *z, size_t n);
+ssize_t ln_cz_compress(struct ln_cz *z, const void *in, size_t n, void *dst, size_t cap);
+int ln_cz_inflate(struct ln_cz *z, const void *in, size_t n, void *out, size_t want);
+const char *ln_cz_why(const struct ln_cz *z);
+
+/* read.c: open a capture for replay (the session then takes its events
+ * from ln_cap_next instead of the trace loop), and free the reader. */
+int ln_cap_open_reader(struct ln_session *s, const char *path);
+int ln_cap_next(struct ln_session *s, ln_event **ev);
+void ln_cap_free_reader(struct ln_session *s);
+
+#endif

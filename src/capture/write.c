@@ -1,0 +1,546 @@
+/*
+ * write.c - recording a capture file (doc/capture-format.md).
+ *
+ * Blocks are encoded into a buffer and written whole, so a capture cut
+ * short by a kill ends at a block boundary and reads up to its last event.
+ * With compression, the blocks after the HEADER gather in a second buffer
+ * and go out as one COMPRESSED block per 64 KB, written at once: a kill
+ * then loses what an uncompressed capture would.
+ * State changes are journaled as they happen (the session's on_state_change hook, journal() below) and written
+ * before the next recorded event, so that even events filtered out leave
+ * the tables right for the ones recorded after them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "capture/capture.h"
+
+enum { FLUSH_AT = 64 * 1024, JOURNAL_MAX = 8192 };
+
+/* The longest EVENT block at snaplen n (n >= LN_STR_MAX): the fixed part,
+ * LN_MAX_PARAMS parameters (value, kind, flags, length) of at most n bytes
+ * each, the fd flag, the fd's fixed part, its name's length and the name
+ * (at most LN_STR_MAX: names come from LN_STR_MAX buffers). */
+#define EVENT_MAX(n) (96 + LN_MAX_PARAMS * (16 + (n)) + 1 + 66 + 4 + LN_STR_MAX)
+_Static_assert((int)LN_MAX_SNAPLEN >= (int)LN_STR_MAX && (int)LN_MAX_SNAPLEN >= (int)LN_ARGV_MAX,
+	       "EVENT_MAX: no parameter's bytes may exceed the snaplen limit");
+_Static_assert(EVENT_MAX(LN_MAX_SNAPLEN) <= LN_CAP_MAX_BLOCK,
+	       "LN_MAX_SNAPLEN makes events that no reader accepts");
+/* the largest power of two that fits: what is left of the block is room
+ * for fields a later version appends */
+_Static_assert(EVENT_MAX(2 * LN_MAX_SNAPLEN) > LN_CAP_MAX_BLOCK, "LN_MAX_SNAPLEN could be raised");
+
+struct touch {
+	int what;
+	int32_t a, b;
+};
+
+struct ln_capw {
+	char *path;
+	int fd;
+	struct ln_buf out;	/* whole blocks not yet written */
+	struct ln_buf blk;	/* the block being encoded */
+	struct ln_buf raw;	/* with compression: whole blocks to compress */
+	struct ln_cz *cz;	/* the compressor, NULL without */
+	struct touch *journal;
+	size_t njournal;
+	ln_capture_opts opts;
+	uint64_t written, opened_at;
+	unsigned index;		/* rotation: file number */
+	int err;
+};
+
+/* --- encoding --- */
+
+static void grow(struct ln_buf *b, size_t n)
+{
+	if (b->len + n <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	uint8_t *p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+void ln_buf_bytes(struct ln_buf *b, const void *p, size_t n)
+{
+	grow(b, n);
+	if (b->oom)
+		return;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+/* Little-endian whatever the host: a capture moves between machines. */
+static void put_le(struct ln_buf *b, uint64_t v, int n)
+{
+	uint8_t tmp[8];
+	for (int i = 0; i < n; i++)
+		tmp[i] = (uint8_t)(v >> (8 * i));
+	ln_buf_bytes(b, tmp, (size_t)n);
+}
+
+void ln_buf_u8(struct ln_buf *b, uint8_t v) { put_le(b, v, 1); }
+void ln_buf_u16(struct ln_buf *b, uint16_t v) { put_le(b, v, 2); }
+void ln_buf_u32(struct ln_buf *b, uint32_t v) { put_le(b, v, 4); }
+void ln_buf_u64(struct ln_buf *b, uint64_t v) { put_le(b, v, 8); }
+
+void ln_buf_str(struct ln_buf *b, const char *s, size_t n)
+{
+	ln_buf_u32(b, (uint32_t)n);
+	if (n)
+		ln_buf_bytes(b, s, n);
+}
+
+static void cstr(struct ln_buf *b, const char *s)
+{
+	ln_buf_str(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* The format's CRC-32 is zlib's, which computes it several bytes at a
+ * time: a byte-table loop cost 10% of a replay. */
+uint32_t ln_crc32(uint32_t crc, const void *p, size_t n)
+{
+	return (uint32_t)crc32_z(crc, p, n);
+}
+
+static void seal(struct ln_capw *w);
+
+/* type, length, payload, CRC-32 of the three.  The HEADER stays out of
+ * compression: a reader learns the format version from it. */
+static void emit(struct ln_capw *w, int type)
+{
+	struct ln_buf *o = w->cz && type != LN_BLK_HEADER ? &w->raw : &w->out;
+	size_t start = o->len;
+	ln_buf_u32(o, (uint32_t)type);
+	ln_buf_u32(o, (uint32_t)w->blk.len);
+	ln_buf_bytes(o, w->blk.p, w->blk.len);
+	if (o->oom || w->blk.oom) {
+		w->err = -ENOMEM;
+		return;
+	}
+	ln_buf_u32(o, ln_crc32(0, o->p + start, o->len - start));
+	w->blk.len = 0;
+	/* a block is at most 1 MiB: the data of a COMPRESSED block stays
+	 * under LN_CAP_MAX_INFLATED */
+	if (o == &w->raw && o->len >= FLUSH_AT)
+		seal(w);
+}
+
+/* The blocks gathered in w->raw as one COMPRESSED block: algorithm,
+ * inflated size, compressed bytes.  Data that does not shrink (or would
+ * not fit a block) goes out as the plain blocks it is. */
+static void seal(struct ln_capw *w)
+{
+	struct ln_buf *o = &w->out, *r = &w->raw;
+	if (!r->len || w->err)
+		return;
+	size_t bound = ln_cz_bound(w->cz, r->len), start = o->len;
+	ln_buf_u32(o, LN_BLK_COMPRESSED);
+	ln_buf_u32(o, 0);			/* length, known below */
+	ln_buf_u8(o, (uint8_t)w->opts.compress);
+	ln_buf_u32(o, (uint32_t)r->len);
+	grow(o, bound + 4);		/* the compressed bytes and the CRC */
+	ssize_t n = o->oom ? -1 : ln_cz_compress(w->cz, r->p, r->len, o->p + o->len, bound);
+	if (n < 0 || (size_t)n + 5 >= r->len || (size_t)n + 5 > LN_CAP_MAX_BLOCK ||
+	    r->len > LN_CAP_MAX_INFLATED) {
+		o->len = start;
+		ln_buf_bytes(o, r->p, r->len);
+	} else {
+		o->len += (size_t)n;
+		uint32_t len = (uint32_t)(o->len - start - 8);
+		for (int i = 0; i < 4; i++)
+			o->p[start + 4 + (size_t)i] = (uint8_t)(len >> (8 * i));
+		ln_buf_u32(o, ln_crc32(0, o->p + start, o->len - start));
+	}
+	if (o->oom)
+		w->err = -ENOMEM;
+	r->len = 0;
+}
+
+/* Bytes encoded and not written yet. */
+static size_t pending(const struct ln_capw *w)
+{
+	return w->out.len + w->raw.len;
+}
+
+static int flush_out(struct ln_capw *w)
+{
+	size_t off = 0;
+	seal(w);
+	while (off < w->out.len) {
+		ssize_t n = write(w->fd, w->out.p + off, w->out.len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return w->err = -errno;
+		}
+		off += (size_t)n;
+	}
+	w->written += w->out.len;
+	w->out.len = 0;
+	return 0;
+}
+
+/* --- blocks --- */
+
+static void boot_time(uint64_t *ns)
+{
+	char line[256];
+	FILE *f = fopen("/proc/stat", "re");
+	*ns = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "btime ", 6))
+			*ns = strtoull(line + 6, NULL, 10) * 1000000000ull;
+	if (f)
+		fclose(f);
+}
+
+/* The oldest format that describes the file: a lanner that reads only
+ * version 1 still reads an uncompressed capture without a note. */
+static unsigned file_version(const struct ln_capw *w)
+{
+	return w->cz ? LN_CAP_VERSION_COMPRESSED : 1;
+}
+
+static void header(struct ln_session *s, struct ln_capw *w)
+{
+	struct ln_buf *b = &w->blk;
+	char host[256] = "";
+	uint64_t boot;
+	gethostname(host, sizeof(host) - 1);
+	boot_time(&boot);
+	ln_buf_u16(b, (uint16_t)file_version(w));
+	cstr(b, "lanner " LN_VERSION);
+	cstr(b, host);
+	ln_buf_u64(b, boot);
+	ln_buf_u64(b, ln_now_realtime());
+	ln_buf_u32(b, s->snaplen);
+	ln_buf_u32(b, (uint32_t)ln_ntypes());
+	for (int id = 0; id < ln_ntypes(); id++) {
+		const ln_type_info *ti = ln_type(id);
+		cstr(b, ti->name);
+		ln_buf_u32(b, (uint32_t)ti->nr);
+		ln_buf_u16(b, ti->category);
+		ln_buf_u16(b, ti->flags);
+		ln_buf_u8(b, ti->nparams);
+		for (int i = 0; i < ti->nparams; i++) {
+			cstr(b, ti->pname[i]);
+			ln_buf_u16(b, ti->kind[i]);
+			ln_buf_u8(b, ti->src[i]);
+		}
+	}
+	ln_buf_u8(b, (uint8_t)w->opts.compress);	/* since version 2 */
+	emit(w, LN_BLK_HEADER);
+}
+
+static void proc_block(struct ln_capw *w, const ln_proc *p)
+{
+	struct ln_buf *b = &w->blk;
+	ln_buf_u32(b, (uint32_t)p->pid);
+	ln_buf_u32(b, (uint32_t)p->ppid);
+	ln_buf_u32(b, (uint32_t)p->vpid);
+	ln_buf_u32(b, (uint32_t)p->sid);
+	ln_buf_u32(b, (uint32_t)p->pgid);
+	ln_buf_u32(b, p->tty);
+	ln_buf_u32(b, p->loginuid);
+	ln_buf_u32(b, p->flags);
+	ln_buf_u64(b, p->start_ts);
+	ln_buf_u64(b, p->exec_ts);
+	ln_buf_str(b, p->comm, strnlen(p->comm, sizeof(p->comm)));
+	cstr(b, p->exe);
+	cstr(b, p->exepath);
+	ln_buf_str(b, p->args ? p->args : "", p->args ? p->args_len : 0);
+	ln_buf_str(b, p->env ? p->env : "", p->env ? p->env_len : 0);
+	cstr(b, p->cwd);
+	cstr(b, p->root);
+	cstr(b, p->container_id);
+	emit(w, LN_BLK_PROC);
+}
+
+static void thread_block(struct ln_capw *w, const ln_thread *t)
+{
+	struct ln_buf *b = &w->blk;
+	ln_buf_u32(b, (uint32_t)t->tid);
+	ln_buf_u32(b, (uint32_t)(t->proc ? t->proc->pid : t->tid));
+	ln_buf_u32(b, (uint32_t)t->vtid);
+	ln_buf_u32(b, t->uid);
+	ln_buf_u32(b, t->gid);
+	ln_buf_u32(b, t->ruid);
+	ln_buf_u32(b, t->rgid);
+	ln_buf_u64(b, t->cap_effective);
+	ln_buf_u64(b, t->cap_permitted);
+	ln_buf_u64(b, t->cap_inheritable);
+	ln_buf_u64(b, t->start_ts);
+	emit(w, LN_BLK_THREAD);
+}
+
+/* An fd's fields, in FD blocks and inline in EVENT blocks. */
+static void fd_fields(struct ln_buf *b, const ln_fd *f)
+{
+	ln_buf_u32(b, (uint32_t)f->num);
+	ln_buf_u8(b, f->type);
+	ln_buf_u8(b, f->is_server);
+	ln_buf_u8(b, f->connected);
+	ln_buf_u32(b, f->flags);
+	ln_buf_u64(b, f->ino);
+	ln_buf_u64(b, f->dev);
+	ln_buf_u16(b, f->tuple.family);
+	ln_buf_u16(b, f->tuple.lport);
+	ln_buf_u16(b, f->tuple.rport);
+	ln_buf_u8(b, f->tuple.l4proto);
+	ln_buf_bytes(b, f->tuple.lip, 16);
+	ln_buf_bytes(b, f->tuple.rip, 16);
+	cstr(b, f->name);
+}
+
+static void fd_block(struct ln_capw *w, pid_t pid, const ln_fd *f)
+{
+	ln_buf_u32(&w->blk, (uint32_t)pid);
+	fd_fields(&w->blk, f);
+	emit(w, LN_BLK_FD);
+}
+
+static void snapshot(struct ln_session *s, struct ln_capw *w)
+{
+	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
+		proc_block(w, &p->pub);
+		for (int i = 0; i < p->nfd_slots; i++)
+			if (p->fds[i])
+				fd_block(w, p->pub.pid, p->fds[i]);
+	}
+	for (int h = 0; h < LN_THASH; h++)
+		for (struct ln_tstate *t = s->threads[h]; t; t = t->hnext)
+			thread_block(w, &t->pub);
+}
+
+static void flush_journal(struct ln_session *s, struct ln_capw *w)
+{
+	for (size_t i = 0; i < w->njournal; i++) {
+		struct touch *j = &w->journal[i];
+		if (i > 0 && !memcmp(j, &w->journal[i - 1], sizeof(*j)))
+			continue;
+		switch (j->what) {
+		case LN_TOUCH_PROC: {
+			struct ln_pstate *p = ln_proc_find(s, j->a);
+			if (p)
+				proc_block(w, &p->pub);
+			break;
+		}
+		case LN_TOUCH_THREAD: {
+			struct ln_tstate *t = ln_thread_find(s, j->a);
+			if (t)
+				thread_block(w, &t->pub);
+			break;
+		}
+		case LN_TOUCH_FD: {
+			struct ln_pstate *p = ln_proc_find(s, j->a);
+			if (!p)
+				break;
+			if (j->b >= 0 && j->b < p->nfd_slots && p->fds[j->b]) {
+				fd_block(w, j->a, p->fds[j->b]);
+			} else {
+				ln_buf_u32(&w->blk, (uint32_t)j->a);
+				ln_buf_u32(&w->blk, (uint32_t)j->b);
+				emit(w, LN_BLK_FD_DEL);
+			}
+			break;
+		}
+		case LN_TOUCH_THREAD_GONE:
+			ln_buf_u32(&w->blk, (uint32_t)j->a);
+			emit(w, LN_BLK_THREAD_GONE);
+			break;
+		}
+	}
+	w->njournal = 0;
+}
+
+/* The session's on_state_change hook while a capture is written. */
+static void journal(struct ln_session *s, int what, int32_t a, int32_t b)
+{
+	struct ln_capw *w = s->capw;
+	if (!w)
+		return;
+	if (w->njournal == JOURNAL_MAX) {
+		flush_journal(s, w);
+		if (pending(w) >= FLUSH_AT)
+			flush_out(w);
+	}
+	if (!w->journal) {
+		w->journal = malloc(JOURNAL_MAX * sizeof(*w->journal));
+		if (!w->journal)
+			return;
+	}
+	/* what is pending about the thread and its process must be written
+	 * while they exist: they are unlinked right after this */
+	if (what == LN_TOUCH_THREAD_GONE)
+		flush_journal(s, w);
+	w->journal[w->njournal++] = (struct touch){ what, a, b };
+}
+
+/* --- files and rotation --- */
+
+static int open_file(struct ln_session *s, struct ln_capw *w)
+{
+	char name[4200];
+	const ln_capture_opts *o = &w->opts;
+	bool rotating = o->rotate_bytes || o->rotate_secs;
+	unsigned idx = o->rotate_files ? w->index % o->rotate_files : w->index;
+	if (rotating)
+		snprintf(name, sizeof(name), "%s%u", w->path, idx);
+	else
+		snprintf(name, sizeof(name), "%s", w->path);
+	w->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (w->fd < 0) {
+		ln_set_err(s, -errno, "%s", name);
+		return -errno;
+	}
+	static const uint8_t magic[8] = { 'L', 'N', 'C', 'A', 'P', '\r', '\n', 0x1a };
+	ln_buf_bytes(&w->out, magic, sizeof(magic));
+	ln_buf_u32(&w->out, file_version(w));
+	ln_buf_u32(&w->out, 0x01020304);	/* byte order check */
+	w->written = 0;
+	w->opened_at = ln_now_realtime();
+	header(s, w);
+	snapshot(s, w);
+	w->njournal = 0;	/* the snapshot has it all */
+	int r = flush_out(w);
+	if (r < 0)
+		ln_set_err(s, r, "writing %s", name);
+	return r;
+}
+
+LN_API int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o)
+{
+	if (s->capw) {
+		ln_set_err(s, -EBUSY, "a capture is already being written");
+		return -EBUSY;
+	}
+	struct ln_capw *w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup(path))) {
+		free(w);
+		return -ENOMEM;
+	}
+	if (o)
+		w->opts = *o;
+	w->fd = -1;
+	int r = 0;
+	if (w->opts.compress != LN_COMPRESS_NONE && !(w->cz = ln_cz_new((int)w->opts.compress, false))) {
+		r = w->opts.compress > LN_COMPRESS_ZSTD ? -EINVAL : -ENOMEM;
+		ln_set_err(s, r, "capture compression %u", w->opts.compress);
+	}
+	if (!r)
+		r = open_file(s, w);
+	if (r < 0) {
+		ln_cz_free(w->cz);
+		free(w->raw.p);
+		free(w->path);
+		free(w->out.p);
+		free(w->blk.p);
+		free(w);
+		return r;
+	}
+	s->capw = w;
+	s->on_state_change = journal;
+	return 0;
+}
+
+/* 0, or -EMSGSIZE for an event too long for a block (one a library user
+ * made: lanner's own stay under EVENT_MAX), left out so that the file
+ * stays readable. */
+static int write_event(struct ln_capw *w, const ln_event *ev)
+{
+	struct ln_buf *b = &w->blk;
+	ln_buf_u64(b, ev->num);
+	ln_buf_u64(b, ev->ts);
+	ln_buf_u64(b, ev->latency);
+	ln_buf_u64(b, (uint64_t)ev->res);
+	ln_buf_u32(b, (uint32_t)ev->tid);
+	ln_buf_u32(b, (uint32_t)ev->cpu);
+	ln_buf_u16(b, ev->type);
+	ln_buf_u8(b, ev->nparams);
+	ln_buf_u8(b, ev->has_res);
+	ln_buf_u32(b, (uint32_t)ev->fdnum);
+	for (int i = 0; i < 6; i++)
+		ln_buf_u64(b, ev->rawargs[i]);
+	for (int i = 0; i < ev->nparams && i < LN_MAX_PARAMS; i++) {
+		const ln_param *p = &ev->params[i];
+		ln_buf_u64(b, (uint64_t)p->val);
+		ln_buf_u16(b, p->kind);
+		ln_buf_u16(b, p->flags);
+		if (p->flags & LN_PF_READ)
+			ln_buf_str(b, p->str, p->len);
+	}
+	/* The event's fd as it was: a close's fd is already gone from the
+	 * table, so it cannot be looked up when replaying. */
+	ln_buf_u8(b, ev->fd != NULL);
+	if (ev->fd)
+		fd_fields(b, ev->fd);
+	if (b->len > LN_CAP_MAX_BLOCK) {
+		b->len = 0;
+		return -EMSGSIZE;
+	}
+	emit(w, LN_BLK_EVENT);
+	return 0;
+}
+
+LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
+{
+	struct ln_capw *w = s->capw;
+	if (!w)
+		return -EBADF;
+	flush_journal(s, w);
+	if (write_event(w, ev) < 0) {
+		ln_set_err(s, 0, "writing %s: event %llu is over %u bytes, more than a reader accepts: left out",
+			   w->path, (unsigned long long)ev->num, (unsigned)LN_CAP_MAX_BLOCK);
+		return -EMSGSIZE;
+	}
+	if (!w->err && pending(w) >= FLUSH_AT)
+		flush_out(w);
+	if (w->err) {
+		ln_set_err(s, w->err, "writing %s", w->path);
+		return w->err;
+	}
+	const ln_capture_opts *o = &w->opts;
+	if ((o->rotate_bytes && w->written + w->out.len >= o->rotate_bytes) ||
+	    (o->rotate_secs && ev->ts >= w->opened_at + o->rotate_secs * 1000000000ull)) {
+		flush_out(w);
+		close(w->fd);
+		w->index++;
+		return open_file(s, w);
+	}
+	return 0;
+}
+
+LN_API int ln_capture_close(ln_session *s)
+{
+	struct ln_capw *w = s->capw;
+	if (!w)
+		return 0;
+	flush_journal(s, w);
+	int r = flush_out(w);
+	if (w->fd >= 0 && close(w->fd) < 0 && !r)
+		r = -errno;
+	if (r < 0)
+		ln_set_err(s, r, "writing %s", w->path);
+	ln_cz_free(w->cz);
+	free(w->journal);
+	free(w->out.p);
+	free(w->raw.p);
+	free(w->blk.p);
+	free(w->path);
+	free(w);
+	s->capw = NULL;
+	s->on_state_change = NULL;
+	return r;
+}

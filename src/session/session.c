@@ -1,0 +1,211 @@
+/*
+ * session.c - the API on top: a session, what it traces, where its events
+ * come from (the trace loop or a capture being replayed, chosen once),
+ * and the state tables as Lua sees them.  The layers below are in base/,
+ * table/, state/, decode/, trace/, capture/ and render/
+ * (doc/architecture.md).
+ *
+ * Every tracee is PTRACE_SEIZE'd (so group-stops can be told apart from
+ * signals and job control keeps working); launched ones with EXITKILL
+ * (nothing survives lanner half-traced).
+ */
+#include <errno.h>
+#include <linux/ptrace.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "base/base.h"
+#include "table/table.h"
+#include "state/state.h"
+#include "trace/trace.h"
+#include "capture/capture.h"
+
+#define pt ln_ptrace
+
+LN_API const char *ln_errmsg(ln_session *s)
+{
+	return s->errmsg;
+}
+
+LN_API ln_session *ln_session_new(void)
+{
+	ln_table_init();
+	struct ln_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->snaplen = LN_DEFAULT_SNAPLEN;
+	s->root_status = -1;
+	s->have_caps = ln_have_cap_sys_admin();
+	s->type_counts = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
+	if (!s->type_counts) {
+		free(s);
+		return NULL;
+	}
+	s->pseudo_thread.proc = NULL;
+	s->next_event = ln_trace_next;
+	return s;
+}
+
+LN_API void ln_session_free(ln_session *s)
+{
+	if (!s)
+		return;
+	ln_stop_all(s);
+	/* reap what ln_stop_all killed so no zombie or stopped tracee stays */
+	int status;
+	while (s->ntracees > 0 && !s->capr) {	/* replayed threads are not ours */
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno != EINTR)
+			break;
+		struct ln_tstate *t = pid > 0 ? ln_thread_find(s, pid) : NULL;
+		if (t && (WIFEXITED(status) || WIFSIGNALED(status)))
+			ln_thread_gone(s, t);
+		else if (t && WIFSTOPPED(status) && ln_detach_if_leaving(s, t, status))
+			continue;
+		else if (pid > 0 && WIFSTOPPED(status))
+			pt(PTRACE_CONT, pid, 0, 0);
+	}
+	ln_capture_close(s);
+	ln_cap_free_reader(s);
+	ln_restore_signals(s);
+	ln_state_free_all(s);
+	free(s->preds);
+	free(s->type_counts);
+	free(s);
+}
+
+LN_API int ln_trace_type(ln_session *s, int type, int mode)
+{
+	const ln_type_info *ti = ln_type(type);
+	if (!ti || mode < LN_TRACE_NONE || mode > LN_TRACE_EXIT) {
+		ln_set_err(s, -EINVAL, "ln_trace_type: bad type %d or mode %d", type, mode);
+		return -EINVAL;
+	}
+	/* exit and exit_group never return: an exit stop would never come */
+	if (mode == LN_TRACE_EXIT && (!strcmp(ti->name, "exit") || !strcmp(ti->name, "exit_group")))
+		mode = LN_TRACE_ENTRY;
+	s->mode[type] = (uint8_t)mode;
+	return 0;
+}
+
+LN_API int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_t value, int mode)
+{
+	const ln_type_info *ti = ln_type(type);
+	if (!ti || arg < 0 || arg > 5 || mode < LN_TRACE_ENTRY || mode > LN_TRACE_EXIT) {
+		ln_set_err(s, -EINVAL, "ln_trace_arg: bad arguments");
+		return -EINVAL;
+	}
+	struct ln_argpred *v = realloc(s->preds, (size_t)(s->npreds + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->preds = v;
+	v[s->npreds++] = (struct ln_argpred){ (uint16_t)type, (uint8_t)arg, (uint8_t)mode, mask, value };
+	return 0;
+}
+
+LN_API void ln_set_cpu_policy(ln_session *s, int policy)
+{
+	s->cpu_policy = policy;
+}
+
+LN_API void ln_set_fd_tracking(ln_session *s, int full)
+{
+	s->fd_lazy = !full;
+}
+
+LN_API void ln_set_upper_layer_check(ln_session *s, int on)
+{
+	s->no_upper_check = !on;
+}
+
+/* Clamped rather than refused: a larger snaplen would make events that
+ * no capture reader accepts (LN_CAP_MAX_BLOCK). */
+LN_API void ln_set_snaplen(ln_session *s, uint32_t snaplen)
+{
+	s->snaplen = snaplen < LN_MAX_SNAPLEN ? snaplen : LN_MAX_SNAPLEN;
+}
+
+LN_API const ln_stats *ln_get_stats(ln_session *s)
+{
+	return &s->stats;
+}
+
+LN_API const uint64_t *ln_type_counts(ln_session *s)
+{
+	return s->type_counts;
+}
+
+LN_API int ln_exit_status(ln_session *s)
+{
+	return s->root_status;
+}
+
+LN_API void ln_set_keep(ln_session *s, int keep)
+{
+	s->keep = keep != 0;
+}
+
+/* --- where events come from --- */
+
+/* A capture's events count as a live run's do. */
+static int replay_next(struct ln_session *s, ln_event **ev, int timeout_ms)
+{
+	(void)timeout_ms;	/* a file never keeps the reader waiting */
+	int r = ln_cap_next(s, ev);
+	if (r == LN_NEXT_EVENT) {
+		s->stats.events++;
+		s->type_counts[(*ev)->type]++;
+	}
+	return r;
+}
+
+LN_API int ln_capture_read(ln_session *s, const char *path)
+{
+	int r = ln_cap_open_reader(s, path);
+	if (r == 0)
+		s->next_event = replay_next;
+	return r;
+}
+
+LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
+{
+	ln_proc_free_deferred(s);
+	return s->next_event(s, ev, timeout_ms);
+}
+
+/* --- state access for Lua --- */
+
+LN_API ln_thread *ln_thread_get(ln_session *s, int tid)
+{
+	struct ln_tstate *t = ln_thread_find(s, tid);
+	return t ? &t->pub : NULL;
+}
+
+LN_API ln_proc *ln_proc_get(ln_session *s, int pid)
+{
+	struct ln_pstate *p = ln_proc_find(s, pid);
+	return p ? &p->pub : NULL;
+}
+
+LN_API ln_proc *ln_proc_next(ln_session *s, ln_proc *prev)
+{
+	struct ln_pstate *p = prev ? ((struct ln_pstate *)prev)->lnext : s->plist;
+	return p ? &p->pub : NULL;
+}
+
+LN_API ln_fd *ln_fd_get(ln_session *s, ln_proc *pp, int fd)
+{
+	struct ln_pstate *p = (struct ln_pstate *)pp;
+	(void)s;
+	return p && fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
+}
+
+LN_API ln_fd *ln_fd_next(ln_session *s, ln_proc *pp, ln_fd *prev)
+{
+	struct ln_pstate *p = (struct ln_pstate *)pp;
+	(void)s;
+	for (int i = prev ? prev->num + 1 : 0; p && i < p->nfd_slots; i++)
+		if (p->fds[i])
+			return p->fds[i];
+	return NULL;
+}

@@ -1,0 +1,182 @@
+/*
+ * fdtable.c - a process's fd table: entries set and removed by the effects
+ * of syscalls, and filled from what the kernel says (/proc/PID/fd/N, a stat
+ * of it, and for sockets the socket itself) rather than from the tracee's
+ * memory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "state/state.h"
+
+ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
+{
+	if (fd < 0 || fd > (1 << 20))
+		return NULL;
+	if (fd >= p->nfd_slots) {
+		int n = p->nfd_slots ? p->nfd_slots : 64;
+		while (n <= fd)
+			n *= 2;
+		ln_fd **v = realloc(p->fds, (size_t)n * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + p->nfd_slots, 0, (size_t)(n - p->nfd_slots) * sizeof(*v));
+		p->fds = v;
+		p->nfd_slots = n;
+	}
+	ln_fd *f = p->fds[fd];
+	if (f) {
+		free((void *)f->name);
+	} else {
+		f = malloc(sizeof(*f));
+		if (!f)
+			return NULL;
+		p->fds[fd] = f;
+		p->pub.nfds++;
+	}
+	memset(f, 0, sizeof(*f));
+	f->num = fd;
+	f->name = strdup("");
+	if (p->sess)
+		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
+	return f;
+}
+
+void ln_fd_del(struct ln_pstate *p, int fd)
+{
+	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd])
+		return;
+	free((void *)p->fds[fd]->name);
+	free(p->fds[fd]);
+	p->fds[fd] = NULL;
+	p->pub.nfds--;
+	if (p->sess)
+		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
+}
+
+/* The entry for fd names the same open file the kernel has now. */
+bool ln_fd_unchanged(struct ln_pstate *p, int fd)
+{
+	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd] || !p->fds[fd]->ino)
+		return false;
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
+	return stat(path, &st) == 0 && st.st_ino == p->fds[fd]->ino && st.st_dev == p->fds[fd]->dev;
+}
+
+void ln_fd_set_name(ln_fd *f, const char *name)
+{
+	char *c = strdup(name);
+	if (!c)
+		return;
+	free((void *)f->name);
+	f->name = c;
+}
+
+int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd)
+{
+	if (p->pidfd < 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pub.pid, 0);
+	if (p->pidfd < 0)
+		return -errno;
+	int r = (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
+	return r < 0 ? -errno : r;
+}
+
+struct anon_type { const char *prefix; int type; };
+static const struct anon_type anon_types[] = {
+	{ "pipe:", LN_FD_PIPE },
+	{ "anon_inode:[eventfd]", LN_FD_EVENT },
+	{ "anon_inode:[signalfd]", LN_FD_SIGNALFD },
+	{ "anon_inode:[eventpoll]", LN_FD_EVENTPOLL },
+	{ "anon_inode:inotify", LN_FD_INOTIFY },
+	{ "anon_inode:[timerfd]", LN_FD_TIMERFD },
+	{ "anon_inode:bpf", LN_FD_BPF },
+	{ "anon_inode:[userfaultfd]", LN_FD_USERFAULTFD },
+	{ "anon_inode:[io_uring]", LN_FD_IO_URING },
+	{ "anon_inode:[pidfd]", LN_FD_PIDFD },
+	{ "/memfd:", LN_FD_MEMFD },
+};
+
+/* Name and type as the kernel tells them: /proc/PID/fd/N, stat of it, and
+ * for sockets the socket itself (src/decode/net.c). */
+void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
+{
+	char what[32], buf[LN_STR_MAX];
+	snprintf(what, sizeof(what), "fd/%d", f->num);
+	if (!ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)))
+		return;
+	struct stat st;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, f->num);
+	if (stat(path, &st) == 0) {
+		f->ino = st.st_ino;
+		f->dev = st.st_dev;
+	}
+	if (!strncmp(buf, "socket:", 7)) {
+		ln_sock_fill(s, p, f);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(anon_types) / sizeof(anon_types[0]); i++)
+		if (!strncmp(buf, anon_types[i].prefix, strlen(anon_types[i].prefix))) {
+			f->type = (uint8_t)anon_types[i].type;
+			ln_fd_set_name(f, buf);
+			return;
+		}
+	if (buf[0] == '/')
+		f->type = S_ISDIR(st.st_mode) ? LN_FD_DIRECTORY : LN_FD_FILE;
+	else
+		f->type = LN_FD_OTHER;
+	ln_fd_set_name(f, buf);
+}
+
+/* Rebuild the fd table from /proc/PID/fd: at launch, attach and exec (where
+ * close-on-exec fds vanish).  Known fds keep what lanner learned of them. */
+void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", p->pub.pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	int dfd = dirfd(d);
+	int old_slots = p->nfd_slots;
+	char *seen = old_slots ? calloc((size_t)old_slots, 1) : NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		int fd = atoi(de->d_name);
+		if (fd == dfd && p->pub.pid == getpid())
+			continue;
+		if (seen && fd < old_slots)
+			seen[fd] = 1;
+		/* A known fd keeps what lanner learned of it (a socket's role)
+		 * only if it is still the same file: after a dup2 lanner did
+		 * not see, the number names another one. */
+		if (fd < p->nfd_slots && p->fds[fd]) {
+			struct stat st;
+			char path[64];
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
+			if (stat(path, &st) == 0 && st.st_ino == p->fds[fd]->ino &&
+			    st.st_dev == p->fds[fd]->dev)
+				continue;
+		}
+		ln_fd *f = ln_fd_set(p, fd);
+		if (f)
+			ln_fd_from_kernel(s, p, f);
+	}
+	closedir(d);
+	/* fds known before but no longer there were close-on-exec */
+	for (int fd = 0; seen && fd < old_slots; fd++)
+		if (!seen[fd])
+			ln_fd_del(p, fd);
+	free(seen);
+}

@@ -1,0 +1,60 @@
+/*
+ * state.h - the state tables: threads, processes, their fds and what the
+ * kernel says of each socket.  Uses base/, table/ and render/ (a socket's
+ * name is its tuple as text).  Changes are announced through the
+ * session's on_state_change hook, never by calling a layer above.
+ */
+#ifndef LN_STATE_H
+#define LN_STATE_H
+#include <sys/socket.h>
+#include "base/base.h"
+#include "table/table.h"
+
+/* What changed (on_state_change's what; a, b: pid/tid and fd). */
+enum ln_state_change { LN_TOUCH_PROC, LN_TOUCH_THREAD, LN_TOUCH_FD, LN_TOUCH_THREAD_GONE };
+
+static inline void ln_state_changed(struct ln_session *s, int what, int32_t a, int32_t b)
+{
+	if (s && s->on_state_change)
+		s->on_state_change(s, what, a, b);
+}
+
+/* tasks.c: threads and processes */
+struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
+struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
+/* The cwd as Falco shows it: with a trailing '/'. */
+void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len);
+/* A new comm without an exec (prctl PR_SET_NAME): the cmdline follows. */
+void ln_proc_set_comm(struct ln_pstate *p, const char *comm);
+/* A new tracee: its process is looked up (thread) or created from the
+ * creator's (fork) or from /proc (launch, attach, unknown parent). */
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind);
+void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
+void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
+void ln_proc_free_deferred(struct ln_session *s);
+void ln_proc_add_ancestors(struct ln_session *s, pid_t pid);
+void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
+void ln_proc_load_creds(struct ln_tstate *t);
+void ln_state_free_all(struct ln_session *s);
+/* For replaying a capture. */
+struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
+struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
+void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
+
+/* fdtable.c */
+void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);
+ln_fd *ln_fd_set(struct ln_pstate *p, int fd);
+void ln_fd_del(struct ln_pstate *p, int fd);
+void ln_fd_set_name(ln_fd *f, const char *name);
+bool ln_fd_unchanged(struct ln_pstate *p, int fd);
+/* Name and type of fd from /proc/PID/fd/N and the socket itself. */
+void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
+int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
+
+/* container.c: ln_container_id (lanner.h) reads cgroup lines. */
+
+/* socket.c: type, protocol, both ends and name of a socket fd. */
+void ln_sock_fill(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
+void ln_sockaddr_to(const struct sockaddr_storage *ss, uint8_t ip[16], uint16_t *port);
+
+#endif

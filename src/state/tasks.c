@@ -1,0 +1,584 @@
+/*
+ * tasks.c - the thread and process tables (fds: fdtable.c, sockets: socket.c).
+ *
+ * Threads and processes live in two hash tables keyed by tid and pid.
+ * A process is filled from /proc when lanner first meets it without a
+ * known creator (launch, attach, a child whose parent event has not arrived
+ * yet), and copied from its creator on fork.  /proc is read only at those
+ * moments and at exec, never per syscall.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "state/state.h"
+
+static unsigned hash(pid_t id)
+{
+	return (unsigned)id * 2654435761u % LN_THASH;
+}
+
+struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid)
+{
+	for (struct ln_tstate *t = s->threads[hash(tid)]; t; t = t->hnext)
+		if (t->pub.tid == tid)
+			return t;
+	return NULL;
+}
+
+struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid)
+{
+	for (struct ln_pstate *p = s->procs[hash(pid)]; p; p = p->hnext)
+		if (p->pub.pid == pid && !p->dead)
+			return p;
+	return NULL;
+}
+
+static void set_str(char **slot, const char **pub, const char *v, size_t len)
+{
+	char *c = malloc(len + 1);
+	if (!c)
+		return;
+	memcpy(c, v, len);
+	c[len] = '\0';
+	free(*slot);
+	*slot = c;
+	*pub = c;
+}
+
+static void set_cstr(char **slot, const char **pub, const char *v)
+{
+	set_str(slot, pub, v, strlen(v));
+}
+
+/* Stored with its trailing '/': the filter then compares proc.cwd where it
+ * lies, with no string built per event.  Old captures have it without. */
+void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len)
+{
+	if (len == 0 || dir[len - 1] == '/') {
+		set_str(&p->s_cwd, &p->pub.cwd, len ? dir : "/", len ? len : 1);
+		return;
+	}
+	char *c = malloc(len + 2);
+	if (!c)
+		return;
+	memcpy(c, dir, len);
+	memcpy(c + len, "/", 2);
+	free(p->s_cwd);
+	p->s_cwd = c;
+	p->pub.cwd = c;
+}
+
+/* proc.cmdline as sinsp builds it: comm, then the args after a space,
+ * joined by spaces (a last NUL ends the list, it is no empty argument).
+ * Built when comm or args change, so the filter finds it ready. */
+static void build_cmdline(struct ln_pstate *p)
+{
+	const ln_proc *d = &p->pub;
+	size_t cl = strnlen(d->comm, sizeof(d->comm));
+	size_t al = d->args ? d->args_len : 0;
+	if (al && d->args[al - 1] == '\0')
+		al--;
+	char *c = malloc(cl + 1 + al + 1);
+	if (!c)
+		return;
+	memcpy(c, d->comm, cl);
+	size_t n = cl;
+	if (al) {
+		c[n++] = ' ';
+		for (size_t i = 0; i < al; i++)
+			c[n++] = d->args[i] ? d->args[i] : ' ';
+	}
+	c[n] = '\0';
+	free(p->s_cmdline);
+	p->s_cmdline = c;
+	p->pub.cmdline = c;
+}
+
+void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
+{
+	snprintf(p->pub.comm, sizeof(p->pub.comm), "%s", comm);
+	build_cmdline(p);
+}
+
+static void load_container_id(struct ln_pstate *p)
+{
+	char buf[4096], id[16] = "host";
+	if (ln_read_proc_file(p->pub.pid, "cgroup", buf, sizeof(buf)) > 0)
+		ln_container_id(buf, id, sizeof(id));
+	set_cstr(&p->s_cid, &p->pub.container_id, id);
+}
+
+/* ppid, pgid, sid, tty from /proc/PID/stat (after the comm in parens). */
+static void load_stat(struct ln_pstate *p)
+{
+	char buf[1024];
+	if (ln_read_proc_file(p->pub.pid, "stat", buf, sizeof(buf)) <= 0)
+		return;
+	char *rp = strrchr(buf, ')');
+	if (!rp)
+		return;
+	char state;
+	int ppid, pgid, sid, tty;
+	if (sscanf(rp + 1, " %c %d %d %d %d", &state, &ppid, &pgid, &sid, &tty) == 5) {
+		p->pub.ppid = ppid;
+		p->pub.pgid = pgid;
+		p->pub.sid = sid;
+		p->pub.tty = (uint32_t)tty;
+	}
+}
+
+static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid)
+{
+	char buf[2048];
+	*vpid = *vtid = 0;
+	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0)
+		return;
+	char *q = strstr(buf, "\nNSpid:");
+	if (q) {
+		/* last column is the pid in the innermost namespace */
+		char *end = strchr(q + 1, '\n'), *last = NULL;
+		for (char *r = q + 7; r && r < end; r = strchr(r + 1, '\t'))
+			last = r;
+		*vtid = last ? atoi(last) : 0;
+	}
+	q = strstr(buf, "\nNStgid:");
+	if (q) {
+		char *end = strchr(q + 1, '\n'), *last = NULL;
+		for (char *r = q + 8; r && r < end; r = strchr(r + 1, '\t'))
+			last = r;
+		*vpid = last ? atoi(last) : 0;
+	}
+}
+
+void ln_proc_load_creds(struct ln_tstate *t)
+{
+	char buf[4096];
+	if (ln_read_proc_file(t->pub.tid, "status", buf, sizeof(buf)) <= 0)
+		return;
+	unsigned r, e, sv, fs;
+	char *q;
+	if ((q = strstr(buf, "\nUid:")) && sscanf(q + 5, "%u %u %u %u", &r, &e, &sv, &fs) == 4) {
+		t->pub.ruid = r;
+		t->pub.uid = e;
+	}
+	if ((q = strstr(buf, "\nGid:")) && sscanf(q + 5, "%u %u %u %u", &r, &e, &sv, &fs) == 4) {
+		t->pub.rgid = r;
+		t->pub.gid = e;
+	}
+	unsigned long long c;
+	if ((q = strstr(buf, "\nCapInh:")) && sscanf(q + 8, "%llx", &c) == 1)
+		t->pub.cap_inheritable = c;
+	if ((q = strstr(buf, "\nCapPrm:")) && sscanf(q + 8, "%llx", &c) == 1)
+		t->pub.cap_permitted = c;
+	if ((q = strstr(buf, "\nCapEff:")) && sscanf(q + 8, "%llx", &c) == 1)
+		t->pub.cap_effective = c;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (p && p->sess)
+		ln_state_changed(p->sess, LN_TOUCH_THREAD, t->pub.tid, 0);
+}
+
+/* Everything exec replaces: comm, exe, exepath, args, env, and the
+ * executable's properties.  Called at launch, attach and PTRACE_EVENT_EXEC. */
+void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
+{
+	pid_t pid = p->pub.pid;
+	char buf[LN_ENV_MAX];
+	ssize_t n;
+
+	if ((n = ln_read_proc_file(pid, "comm", buf, sizeof(p->pub.comm) + 1)) > 0) {
+		if (buf[n - 1] == '\n')
+			buf[--n] = '\0';
+		buf[sizeof(p->pub.comm) - 1] = '\0';
+		memcpy(p->pub.comm, buf, sizeof(p->pub.comm));
+	}
+	n = ln_read_proc_file(pid, "cmdline", buf, LN_ARGV_MAX);
+	if (n > 0) {
+		size_t l0 = strnlen(buf, (size_t)n);
+		set_str(&p->s_exe, &p->pub.exe, buf, l0);
+		/* "argv0\0argv1\0...\0": the last NUL ends the list */
+		size_t rest = (size_t)n > l0 + 1 ? (size_t)n - l0 - 1 : 0;
+		if (rest && buf[l0 + rest] == '\0')
+			rest--;
+		set_str(&p->s_args, &p->pub.args, buf + l0 + 1, rest);
+		p->pub.args_len = (uint32_t)rest;
+	} else {
+		set_cstr(&p->s_exe, &p->pub.exe, p->pub.comm);
+		set_str(&p->s_args, &p->pub.args, "", 0);
+		p->pub.args_len = 0;
+	}
+	n = ln_read_proc_file(pid, "environ", buf, sizeof(buf));
+	if (n < 0)
+		n = 0;
+	if (n > 0 && buf[n - 1] == '\0')
+		n--;
+	set_str(&p->s_env, &p->pub.env, buf, (size_t)n);
+	p->pub.env_len = (uint32_t)n;
+	build_cmdline(p);
+
+	p->pub.flags &= ~(uint32_t)(LN_PROC_EXE_FROM_MEMFD | LN_PROC_EXE_WRITABLE | LN_PROC_EXE_UPPER);
+	if (ln_readlink_proc(pid, "exe", buf, sizeof(buf))) {
+		set_cstr(&p->s_exepath, &p->pub.exepath, buf);
+		if (!strncmp(buf, "/memfd:", 7))
+			p->pub.flags |= LN_PROC_EXE_FROM_MEMFD;
+		else if (!s->no_upper_check && ln_exe_in_upper_layer(pid, buf))
+			p->pub.flags |= LN_PROC_EXE_UPPER;
+	} else {
+		set_cstr(&p->s_exepath, &p->pub.exepath, "");
+	}
+	/* Writable by its owner's uid: the exe's mode bits as stat tells. */
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IWOTH | S_IWGRP | S_IWUSR)) &&
+	    !(p->pub.flags & LN_PROC_EXE_FROM_MEMFD)) {
+		struct ln_tstate *lead = ln_thread_find(s, pid);
+		uint32_t uid = lead ? lead->pub.uid : 0;
+		if ((st.st_mode & S_IWOTH) || (st.st_uid == uid && (st.st_mode & S_IWUSR)) || uid == 0)
+			p->pub.flags |= LN_PROC_EXE_WRITABLE;
+	}
+	p->pub.exec_ts = now;
+	ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
+}
+
+static void proc_link(struct ln_session *s, struct ln_pstate *p)
+{
+	unsigned h = hash(p->pub.pid);
+	p->hnext = s->procs[h];
+	s->procs[h] = p;
+	p->lnext = s->plist;
+	if (s->plist)
+		s->plist->lprev = p;
+	s->plist = p;
+	s->stats.procs_seen++;
+	p->sess = s;
+	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
+}
+
+static struct ln_pstate *proc_alloc(pid_t pid)
+{
+	struct ln_pstate *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pub.pid = pid;
+	p->pidfd = -1;
+	p->pub.loginuid = 4294967295u;
+	return p;
+}
+
+/* A process met for the first time with no creator to copy from. */
+static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fds)
+{
+	struct ln_pstate *p = proc_alloc(pid);
+	if (!p)
+		return NULL;
+	char buf[LN_STR_MAX];
+	load_stat(p);
+	int32_t vtid;
+	load_ns_pid(pid, &p->pub.vpid, &vtid);
+	if (ln_read_proc_file(pid, "loginuid", buf, 32) > 0)
+		p->pub.loginuid = (uint32_t)strtoul(buf, NULL, 10);
+	const char *cwd = ln_readlink_proc(pid, "cwd", buf, sizeof(buf));
+	ln_proc_set_cwd(p, cwd ? cwd : "/", cwd ? strlen(cwd) : 1);
+	set_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
+	load_container_id(p);
+	/* start time: field 22 of stat is in clock ticks since boot; the
+	 * creation moment is close enough to "now" for launched programs,
+	 * and attach uses it as "first seen". */
+	p->pub.start_ts = ln_now_realtime();
+	proc_link(s, p);
+	ln_proc_load_exec(s, p, p->pub.start_ts);
+	if (fds)
+		ln_proc_scan_fds(s, p);
+	return p;
+}
+
+/* --- replaying a capture: records made from blocks, not from /proc --- */
+
+struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid)
+{
+	struct ln_pstate *p = ln_proc_find(s, pid);
+	if (p)
+		return p;
+	p = proc_alloc(pid);
+	if (p)
+		proc_link(s, p);
+	return p;
+}
+
+/* str/len: exe, exepath, args, env, cwd, root, container_id */
+void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7])
+{
+	ln_proc *d = &p->pub;
+	set_str(&p->s_exe, &d->exe, str[0], len[0]);
+	set_str(&p->s_exepath, &d->exepath, str[1], len[1]);
+	set_str(&p->s_args, &d->args, str[2], len[2]);
+	d->args_len = len[2];
+	set_str(&p->s_env, &d->env, str[3], len[3]);
+	d->env_len = len[3];
+	ln_proc_set_cwd(p, str[4], len[4]);
+	set_str(&p->s_root, &d->root, str[5], len[5]);
+	set_str(&p->s_cid, &d->container_id, str[6], len[6]);
+	build_cmdline(p);
+}
+
+struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p)
+{
+	struct ln_tstate *t = ln_thread_find(s, tid);
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->pub.tid = tid;
+	t->pub.proc = &p->pub;
+	p->pub.nthreads++;
+	unsigned h = hash(tid);
+	t->hnext = s->threads[h];
+	s->threads[h] = t;
+	s->ntracees++;
+	s->stats.threads_seen++;
+	return t;
+}
+
+/* lanner and its ancestors (or an attached process's), read once from
+ * /proc, so that the ancestry of a traced program reaches past where
+ * tracing began: proc.pname of a launched command is "lanner", aname[2]
+ * the shell that ran lanner.  Never traced, never updated. */
+void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
+{
+	for (int depth = 0; pid > 0 && depth < 64 && !ln_proc_find(s, pid); depth++) {
+		struct ln_pstate *p = proc_from_proc(s, pid, false);
+		if (!p)
+			return;
+		p->pub.flags |= LN_PROC_UNTRACED;
+		s->stats.procs_seen--;	/* context, not a traced process */
+		pid = p->pub.ppid;
+	}
+}
+
+static ln_fd *fd_copy(const ln_fd *src)
+{
+	ln_fd *f = malloc(sizeof(*f));
+	if (!f)
+		return NULL;
+	*f = *src;
+	f->name = strdup(src->name ? src->name : "");
+	return f;
+}
+
+/* fork: the child starts as a copy of its creator. */
+static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now)
+{
+	struct ln_pstate *p = proc_alloc(pid);
+	if (!p)
+		return NULL;
+	ln_proc *d = &p->pub;
+	const ln_proc *o = &parent->pub;
+	d->ppid = o->pid;
+	d->sid = o->sid;
+	d->pgid = o->pgid;
+	d->tty = o->tty;
+	d->loginuid = o->loginuid;
+	/* children of an attached process are attached the same way */
+	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
+	memcpy(d->comm, o->comm, sizeof(d->comm));
+	d->start_ts = d->exec_ts = now;
+	d->exec_ts = o->exec_ts;
+	set_cstr(&p->s_exe, &d->exe, o->exe ? o->exe : "");
+	set_cstr(&p->s_exepath, &d->exepath, o->exepath ? o->exepath : "");
+	set_str(&p->s_args, &d->args, o->args ? o->args : "", o->args_len);
+	d->args_len = o->args_len;
+	set_str(&p->s_env, &d->env, o->env ? o->env : "", o->env_len);
+	d->env_len = o->env_len;
+	ln_proc_set_cwd(p, o->cwd ? o->cwd : "/", o->cwd ? strlen(o->cwd) : 1);
+	set_cstr(&p->s_root, &d->root, o->root ? o->root : "/");
+	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
+	build_cmdline(p);
+	int32_t vtid;
+	load_ns_pid(pid, &d->vpid, &vtid);
+	if (parent->nfd_slots) {
+		p->fds = calloc((size_t)parent->nfd_slots, sizeof(ln_fd *));
+		if (p->fds) {
+			p->nfd_slots = parent->nfd_slots;
+			for (int i = 0; i < parent->nfd_slots; i++)
+				if (parent->fds[i] && (p->fds[i] = fd_copy(parent->fds[i])))
+					d->nfds++;
+		}
+	}
+	p->launched = parent->launched;
+	p->syscall_mode = parent->syscall_mode;
+	proc_link(s, p);
+	for (int i = 0; i < p->nfd_slots; i++)
+		if (p->fds[i])
+			ln_state_changed(s, LN_TOUCH_FD, pid, i);
+	return p;
+}
+
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind)
+{
+	struct ln_tstate *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	uint64_t now = ln_now_realtime();
+	pid_t tgid = tid, ppid = 0;
+	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
+	/* The creator's event says what the child is; /proc is asked only
+	 * without it (a quick thread may already be gone from /proc). */
+	if (ct && kind == LN_CHILD_THREAD)
+		tgid = ct->pub.proc->pid;
+	else if (!ct || kind != LN_CHILD_PROCESS)
+		ln_read_ids(tid, &tgid, &ppid);
+
+	struct ln_pstate *p = ln_proc_find(s, tgid);
+	if (!p) {
+		struct ln_pstate *parent = ct ? ct->pub.proc ? (struct ln_pstate *)ct->pub.proc : NULL : NULL;
+		/* A parent known only from /proc (an ancestor, or a process we
+		 * attach to) says nothing of this one: read it from /proc too. */
+		if (!parent && ppid > 0)
+			parent = ln_proc_find(s, ppid);
+		if (parent && ((parent->pub.flags & LN_PROC_UNTRACED) || kind == LN_CHILD_EXISTING))
+			parent = NULL;
+		p = parent && tgid == tid ? proc_fork(s, tgid, parent, now) : proc_from_proc(s, tgid, true);
+		if (!p) {
+			free(t);
+			return NULL;
+		}
+	}
+	t->pub.tid = tid;
+	t->pub.proc = &p->pub;
+	t->syscall_mode = p->syscall_mode;
+	t->attached = p->pub.flags & LN_PROC_ATTACHED;
+	t->pub.start_ts = now;
+	int32_t vpid;
+	load_ns_pid(tid, &vpid, &t->pub.vtid);
+	/* Credentials are per thread: copy the creator's, else read them. */
+	if (ct) {
+		t->pub.uid = ct->pub.uid; t->pub.gid = ct->pub.gid;
+		t->pub.ruid = ct->pub.ruid; t->pub.rgid = ct->pub.rgid;
+		t->pub.cap_effective = ct->pub.cap_effective;
+		t->pub.cap_permitted = ct->pub.cap_permitted;
+		t->pub.cap_inheritable = ct->pub.cap_inheritable;
+	} else {
+		ln_proc_load_creds(t);
+	}
+	p->pub.nthreads++;
+	unsigned h = hash(tid);
+	t->hnext = s->threads[h];
+	s->threads[h] = t;
+	s->ntracees++;
+	s->stats.threads_seen++;
+	ln_state_changed(s, LN_TOUCH_THREAD, tid, 0);
+	return t;
+}
+
+static void thread_unlink(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ln_tstate **pp = &s->threads[hash(t->pub.tid)];
+	while (*pp && *pp != t)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = t->hnext;
+}
+
+void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
+{
+	pid_t oldtid = t->pub.tid;
+	thread_unlink(s, t);
+	t->pub.tid = newtid;
+	unsigned h = hash(newtid);
+	t->hnext = s->threads[h];
+	s->threads[h] = t;
+	/* the new record first: the process never has no thread */
+	ln_state_changed(s, LN_TOUCH_THREAD, newtid, 0);
+	ln_state_changed(s, LN_TOUCH_THREAD_GONE, oldtid, 0);
+}
+
+static void proc_unlink(struct ln_session *s, struct ln_pstate *p)
+{
+	struct ln_pstate **pp = &s->procs[hash(p->pub.pid)];
+	while (*pp && *pp != p)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = p->hnext;
+	if (p->lprev)
+		p->lprev->lnext = p->lnext;
+	else
+		s->plist = p->lnext;
+	if (p->lnext)
+		p->lnext->lprev = p->lprev;
+}
+
+static void proc_destroy(struct ln_pstate *p)
+{
+	for (int i = 0; i < p->nfd_slots; i++)
+		if (p->fds[i]) {
+			free((void *)p->fds[i]->name);
+			free(p->fds[i]);
+		}
+	free(p->fds);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p->s_exe); free(p->s_exepath); free(p->s_args); free(p->s_env);
+	free(p->s_cwd); free(p->s_root); free(p->s_cid); free(p->s_cmdline);
+	free(p);
+}
+
+/* The thread is gone.  Its memory is freed at the next ln_next, since the
+ * event that reports its end may still point at it. */
+void ln_thread_gone(struct ln_session *s, struct ln_tstate *t)
+{
+	ln_state_changed(s, LN_TOUCH_THREAD_GONE, t->pub.tid, 0);
+	thread_unlink(s, t);
+	s->ntracees--;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (p && --p->pub.nthreads == 0) {
+		proc_unlink(s, p);
+		p->dead = true;
+		p->dnext = s->deferred;
+		s->deferred = p;
+	}
+	if (s->dead_thread) {
+		free(s->dead_thread->arena.buf);
+		free(s->dead_thread);
+	}
+	s->dead_thread = t;
+}
+
+void ln_proc_free_deferred(struct ln_session *s)
+{
+	while (s->deferred) {
+		struct ln_pstate *p = s->deferred;
+		s->deferred = p->dnext;
+		proc_destroy(p);
+	}
+	if (s->dead_thread) {
+		free(s->dead_thread->arena.buf);
+		free(s->dead_thread);
+		s->dead_thread = NULL;
+	}
+}
+
+void ln_state_free_all(struct ln_session *s)
+{
+	ln_proc_free_deferred(s);
+	for (int h = 0; h < LN_THASH; h++) {
+		while (s->threads[h]) {
+			struct ln_tstate *t = s->threads[h];
+			s->threads[h] = t->hnext;
+			free(t->arena.buf);
+			free(t);
+		}
+	}
+	while (s->plist) {
+		struct ln_pstate *p = s->plist;
+		s->plist = p->lnext;
+		proc_destroy(p);
+	}
+	memset(s->procs, 0, sizeof(s->procs));
+}

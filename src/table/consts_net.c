@@ -1,0 +1,280 @@
+/*
+ * consts_net.c - names of socket constants: address families, socket
+ * types, protocols, shutdown modes, socket option levels and SOL_SOCKET
+ * option names, send/recv flags.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>	/* SOL_TCP */
+#include <netinet/udp.h>	/* SOL_UDP */
+#include "table/consts.h"
+
+/* AF_LOCAL, AF_FILE and AF_ROUTE are other names of AF_UNIX and
+ * AF_NETLINK; sysdig prints both names of a pair, lanner the usual one. */
+static const struct ln_xval domain[] = {
+	LN_X(AF_UNSPEC),
+	LN_X(AF_UNIX),
+	LN_X(AF_INET),
+	LN_X(AF_AX25),
+	LN_X(AF_IPX),
+	LN_X(AF_APPLETALK),
+	LN_X(AF_NETROM),
+	LN_X(AF_BRIDGE),
+	LN_X(AF_ATMPVC),
+	LN_X(AF_X25),
+	LN_X(AF_INET6),
+	LN_X(AF_ROSE),
+	LN_X(AF_DECnet),
+	LN_X(AF_NETBEUI),
+	LN_X(AF_SECURITY),
+	LN_X(AF_KEY),
+	LN_X(AF_NETLINK),
+	LN_X(AF_PACKET),
+	LN_X(AF_ASH),
+	LN_X(AF_ECONET),
+	LN_X(AF_ATMSVC),
+	LN_X(AF_RDS),
+	LN_X(AF_SNA),
+	LN_X(AF_IRDA),
+	LN_X(AF_PPPOX),
+	LN_X(AF_WANPIPE),
+	LN_X(AF_LLC),
+	LN_X(AF_IB),
+	LN_X(AF_MPLS),
+	LN_X(AF_CAN),
+	LN_X(AF_TIPC),
+	LN_X(AF_BLUETOOTH),
+	LN_X(AF_IUCV),
+	LN_X(AF_RXRPC),
+	LN_X(AF_ISDN),
+	LN_X(AF_PHONET),
+	LN_X(AF_IEEE802154),
+	LN_X(AF_CAIF),
+	LN_X(AF_ALG),
+	LN_X(AF_NFC),
+	LN_X(AF_VSOCK),
+	LN_X(AF_KCM),
+	LN_X(AF_QIPCRTR),
+	LN_X(AF_SMC),
+	LN_X(AF_XDP),
+	LN_X(AF_MCTP),
+	LN_XA(AF_LOCAL),
+	LN_XA(AF_FILE),
+	LN_XA(AF_ROUTE),
+};
+const struct ln_xtable ln_x_domain = LN_XTABLE(domain, LN_XS_ENUM, 32);
+
+/* The kernel's SOCK_TYPE_MASK (not exported): the low 4 bits are the
+ * type, the bits above are SOCK_NONBLOCK and SOCK_CLOEXEC. */
+#define LN_SOCK_TYPE_MASK 0xf
+
+static const struct ln_xval socktype[] = {
+	LN_XF(SOCK_STREAM, LN_SOCK_TYPE_MASK),
+	LN_XF(SOCK_DGRAM, LN_SOCK_TYPE_MASK),
+	LN_XF(SOCK_RAW, LN_SOCK_TYPE_MASK),
+	LN_XF(SOCK_RDM, LN_SOCK_TYPE_MASK),
+	LN_XF(SOCK_SEQPACKET, LN_SOCK_TYPE_MASK),
+	LN_XF(SOCK_DCCP, LN_SOCK_TYPE_MASK),
+	LN_XF(SOCK_PACKET, LN_SOCK_TYPE_MASK),
+	LN_X(SOCK_NONBLOCK),
+	LN_X(SOCK_CLOEXEC),
+};
+const struct ln_xtable ln_x_socktype = LN_XTABLE(socktype, LN_XS_FLAGS, 32);
+
+/* Protocol 0 means "the default for the type" and is printed as a bare
+ * 0, so IPPROTO_IP is only an alias.  render.c prints these names only
+ * when the event's domain is AF_INET or AF_INET6. */
+static const struct ln_xval proto[] = {
+	LN_X(IPPROTO_ICMP),
+	LN_X(IPPROTO_IGMP),
+	LN_X(IPPROTO_IPIP),
+	LN_X(IPPROTO_TCP),
+	LN_X(IPPROTO_EGP),
+	LN_X(IPPROTO_PUP),
+	LN_X(IPPROTO_UDP),
+	LN_X(IPPROTO_IDP),
+	LN_X(IPPROTO_TP),
+	LN_X(IPPROTO_DCCP),
+	LN_X(IPPROTO_IPV6),
+	LN_X(IPPROTO_RSVP),
+	LN_X(IPPROTO_GRE),
+	LN_X(IPPROTO_ESP),
+	LN_X(IPPROTO_AH),
+	LN_X(IPPROTO_ICMPV6),
+	LN_X(IPPROTO_MTP),
+	LN_X(IPPROTO_BEETPH),
+	LN_X(IPPROTO_ENCAP),
+	LN_X(IPPROTO_PIM),
+	LN_X(IPPROTO_COMP),
+	LN_X(IPPROTO_SCTP),
+	LN_X(IPPROTO_UDPLITE),
+	LN_X(IPPROTO_MPLS),
+	LN_X(IPPROTO_ETHERNET),
+	LN_X(IPPROTO_RAW),
+	LN_X(IPPROTO_MPTCP),
+	LN_XA(IPPROTO_IP),
+};
+const struct ln_xtable ln_x_proto = LN_XTABLE(proto, LN_XS_ENUM, 32);
+
+static const struct ln_xval shut[] = {
+	LN_X(SHUT_RD),
+	LN_X(SHUT_WR),
+	LN_X(SHUT_RDWR),
+};
+const struct ln_xtable ln_x_shut = LN_XTABLE(shut, LN_XS_ENUM, 32);
+
+/* Levels are protocol numbers, except SOL_SOCKET and the SOL_ values
+ * above 255 that name families without a protocol number. */
+static const struct ln_xval level[] = {
+	LN_X(SOL_IP),
+	LN_X(SOL_SOCKET),
+	LN_X(SOL_TCP),
+	LN_X(SOL_UDP),
+	LN_X(SOL_IPV6),
+	LN_X(SOL_ICMPV6),
+	LN_XN(IPPROTO_SCTP, "SOL_SCTP"),	/* not in glibc's headers */
+	LN_XN(IPPROTO_UDPLITE, "SOL_UDPLITE"),
+	LN_X(SOL_RAW),
+	LN_X(SOL_DECNET),
+	LN_X(SOL_X25),
+	LN_X(SOL_PACKET),
+	LN_X(SOL_ATM),
+	LN_X(SOL_AAL),
+	LN_X(SOL_IRDA),
+	LN_X(SOL_NETBEUI),
+	LN_X(SOL_LLC),
+	LN_X(SOL_DCCP),
+	LN_X(SOL_NETLINK),
+	LN_X(SOL_TIPC),
+	LN_X(SOL_RXRPC),
+	LN_X(SOL_PPPOL2TP),
+	LN_X(SOL_BLUETOOTH),
+	LN_X(SOL_PNPIPE),
+	LN_X(SOL_RDS),
+	LN_X(SOL_IUCV),
+	LN_X(SOL_CAIF),
+	LN_X(SOL_ALG),
+	LN_X(SOL_NFC),
+	LN_X(SOL_KCM),
+	LN_X(SOL_TLS),
+	LN_X(SOL_XDP),
+	LN_X(SOL_MPTCP),
+	LN_X(SOL_MCTP),
+	LN_X(SOL_SMC),
+};
+const struct ln_xtable ln_x_level = LN_XTABLE(level, LN_XS_ENUM, 32);
+
+/*
+ * SOL_SOCKET option names (render.c uses them only at that level).  The
+ * time options got _OLD/_NEW variants for 32-bit time_t; on 64-bit the
+ * _OLD values are the plain names, which sysdig and strace print.
+ */
+static const struct ln_xval sockopt[] = {
+	LN_X(SO_DEBUG),
+	LN_X(SO_REUSEADDR),
+	LN_X(SO_TYPE),
+	LN_X(SO_ERROR),
+	LN_X(SO_DONTROUTE),
+	LN_X(SO_BROADCAST),
+	LN_X(SO_SNDBUF),
+	LN_X(SO_RCVBUF),
+	LN_X(SO_KEEPALIVE),
+	LN_X(SO_OOBINLINE),
+	LN_X(SO_NO_CHECK),
+	LN_X(SO_PRIORITY),
+	LN_X(SO_LINGER),
+	LN_X(SO_BSDCOMPAT),
+	LN_X(SO_REUSEPORT),
+	LN_X(SO_PASSCRED),
+	LN_X(SO_PEERCRED),
+	LN_X(SO_RCVLOWAT),
+	LN_X(SO_SNDLOWAT),
+	LN_XN(SO_RCVTIMEO_OLD, "SO_RCVTIMEO"),
+	LN_XN(SO_SNDTIMEO_OLD, "SO_SNDTIMEO"),
+	LN_X(SO_SECURITY_AUTHENTICATION),
+	LN_X(SO_SECURITY_ENCRYPTION_TRANSPORT),
+	LN_X(SO_SECURITY_ENCRYPTION_NETWORK),
+	LN_X(SO_BINDTODEVICE),
+	LN_X(SO_ATTACH_FILTER),
+	LN_X(SO_DETACH_FILTER),
+	LN_X(SO_PEERNAME),
+	LN_XN(SO_TIMESTAMP_OLD, "SO_TIMESTAMP"),
+	LN_X(SO_ACCEPTCONN),
+	LN_X(SO_PEERSEC),
+	LN_X(SO_SNDBUFFORCE),
+	LN_X(SO_RCVBUFFORCE),
+	LN_X(SO_PASSSEC),
+	LN_XN(SO_TIMESTAMPNS_OLD, "SO_TIMESTAMPNS"),
+	LN_X(SO_MARK),
+	LN_XN(SO_TIMESTAMPING_OLD, "SO_TIMESTAMPING"),
+	LN_X(SO_PROTOCOL),
+	LN_X(SO_DOMAIN),
+	LN_X(SO_RXQ_OVFL),
+	LN_X(SO_WIFI_STATUS),
+	LN_X(SO_PEEK_OFF),
+	LN_X(SO_NOFCS),
+	LN_X(SO_LOCK_FILTER),
+	LN_X(SO_SELECT_ERR_QUEUE),
+	LN_X(SO_BUSY_POLL),
+	LN_X(SO_MAX_PACING_RATE),
+	LN_X(SO_BPF_EXTENSIONS),
+	LN_X(SO_INCOMING_CPU),
+	LN_X(SO_ATTACH_BPF),
+	LN_X(SO_ATTACH_REUSEPORT_CBPF),
+	LN_X(SO_ATTACH_REUSEPORT_EBPF),
+	LN_X(SO_CNX_ADVICE),
+	LN_X(SO_MEMINFO),
+	LN_X(SO_INCOMING_NAPI_ID),
+	LN_X(SO_COOKIE),
+	LN_X(SO_PEERGROUPS),
+	LN_X(SO_ZEROCOPY),
+	LN_X(SO_TXTIME),
+	LN_X(SO_BINDTOIFINDEX),
+	LN_X(SO_TIMESTAMP_NEW),
+	LN_X(SO_TIMESTAMPNS_NEW),
+	LN_X(SO_TIMESTAMPING_NEW),
+	LN_X(SO_RCVTIMEO_NEW),
+	LN_X(SO_SNDTIMEO_NEW),
+	LN_X(SO_DETACH_REUSEPORT_BPF),
+	LN_X(SO_PREFER_BUSY_POLL),
+	LN_X(SO_BUSY_POLL_BUDGET),
+	LN_X(SO_NETNS_COOKIE),
+	LN_X(SO_BUF_LOCK),
+	LN_X(SO_RESERVE_MEM),
+	LN_X(SO_TXREHASH),
+	LN_X(SO_RCVMARK),
+	LN_XA(SO_RCVTIMEO_OLD),
+	LN_XA(SO_SNDTIMEO_OLD),
+	LN_XA(SO_TIMESTAMP_OLD),
+	LN_XA(SO_TIMESTAMPNS_OLD),
+	LN_XA(SO_TIMESTAMPING_OLD),
+	LN_XA(SO_GET_FILTER),
+	LN_XA(SO_DETACH_BPF),
+};
+const struct ln_xtable ln_x_sockopt = LN_XTABLE(sockopt, LN_XS_ENUM, 32);
+
+static const struct ln_xval msgflags[] = {
+	LN_X(MSG_OOB),
+	LN_X(MSG_PEEK),
+	LN_X(MSG_DONTROUTE),
+	LN_X(MSG_CTRUNC),
+	LN_X(MSG_PROXY),
+	LN_X(MSG_TRUNC),
+	LN_X(MSG_DONTWAIT),
+	LN_X(MSG_EOR),
+	LN_X(MSG_WAITALL),
+	LN_X(MSG_FIN),
+	LN_X(MSG_SYN),
+	LN_X(MSG_CONFIRM),
+	LN_X(MSG_RST),
+	LN_X(MSG_ERRQUEUE),
+	LN_X(MSG_NOSIGNAL),
+	LN_X(MSG_MORE),
+	LN_X(MSG_WAITFORONE),
+	LN_X(MSG_BATCH),
+	LN_X(MSG_ZEROCOPY),
+	LN_X(MSG_FASTOPEN),
+	LN_X(MSG_CMSG_CLOEXEC),
+	LN_XA(MSG_TRYHARD),
+};
+const struct ln_xtable ln_x_msgflags = LN_XTABLE(msgflags, LN_XS_FLAGS, 32);

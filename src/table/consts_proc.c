@@ -1,0 +1,328 @@
+/*
+ * consts_proc.c - names of process and system constants: signals, clone
+ * and namespace flags, ptrace requests, prctl options, bpf commands,
+ * clock ids.
+ */
+#include <signal.h>
+#include <sched.h>
+#include <linux/sched.h>	/* CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP */
+#include <sys/ptrace.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <linux/bpf.h>
+#include "table/consts.h"
+
+/*
+ * Real-time signals are named as strace does, from the kernel's SIGRTMIN
+ * (32): glibc's SIGRTMIN is a function call (34, it keeps 32 and 33 for
+ * itself), so it cannot name a table row.
+ */
+#define LN_SIGRT(n) LN_XN(32 + (n), "SIGRT_" #n)
+
+static const struct ln_xval signals[] = {
+	LN_X(SIGHUP),
+	LN_X(SIGINT),
+	LN_X(SIGQUIT),
+	LN_X(SIGILL),
+	LN_X(SIGTRAP),
+	LN_X(SIGABRT),
+	LN_X(SIGBUS),
+	LN_X(SIGFPE),
+	LN_X(SIGKILL),
+	LN_X(SIGUSR1),
+	LN_X(SIGSEGV),
+	LN_X(SIGUSR2),
+	LN_X(SIGPIPE),
+	LN_X(SIGALRM),
+	LN_X(SIGTERM),
+	LN_X(SIGSTKFLT),
+	LN_X(SIGCHLD),
+	LN_X(SIGCONT),
+	LN_X(SIGSTOP),
+	LN_X(SIGTSTP),
+	LN_X(SIGTTIN),
+	LN_X(SIGTTOU),
+	LN_X(SIGURG),
+	LN_X(SIGXCPU),
+	LN_X(SIGXFSZ),
+	LN_X(SIGVTALRM),
+	LN_X(SIGPROF),
+	LN_X(SIGWINCH),
+	LN_X(SIGIO),
+	LN_X(SIGPWR),
+	LN_X(SIGSYS),
+	LN_XN(32, "SIGRTMIN"),
+	LN_SIGRT(1),
+	LN_SIGRT(2),
+	LN_SIGRT(3),
+	LN_SIGRT(4),
+	LN_SIGRT(5),
+	LN_SIGRT(6),
+	LN_SIGRT(7),
+	LN_SIGRT(8),
+	LN_SIGRT(9),
+	LN_SIGRT(10),
+	LN_SIGRT(11),
+	LN_SIGRT(12),
+	LN_SIGRT(13),
+	LN_SIGRT(14),
+	LN_SIGRT(15),
+	LN_SIGRT(16),
+	LN_SIGRT(17),
+	LN_SIGRT(18),
+	LN_SIGRT(19),
+	LN_SIGRT(20),
+	LN_SIGRT(21),
+	LN_SIGRT(22),
+	LN_SIGRT(23),
+	LN_SIGRT(24),
+	LN_SIGRT(25),
+	LN_SIGRT(26),
+	LN_SIGRT(27),
+	LN_SIGRT(28),
+	LN_SIGRT(29),
+	LN_SIGRT(30),
+	LN_SIGRT(31),
+	LN_SIGRT(32),
+	LN_XA(SIGIOT),
+	LN_XA(SIGPOLL),
+	LN_XA(SIGCLD),
+	LN_XNA(64, "SIGRTMAX"),
+};
+const struct ln_xtable ln_x_signal = LN_XTABLE(signals, LN_XS_ENUM, 32);
+
+/*
+ * clone(2) flags.  clone() keeps the exit signal in the low byte
+ * (CSIGNAL), which render.c names from the signal table; CLONE_NEWTIME
+ * sits in that byte too, valid only for unshare and clone3, where there
+ * is no signal.
+ */
+static const struct ln_xval clone_flags[] = {
+	LN_X(CLONE_NEWTIME),
+	LN_X(CLONE_VM),
+	LN_X(CLONE_FS),
+	LN_X(CLONE_FILES),
+	LN_X(CLONE_SIGHAND),
+	LN_X(CLONE_PIDFD),
+	LN_X(CLONE_PTRACE),
+	LN_X(CLONE_VFORK),
+	LN_X(CLONE_PARENT),
+	LN_X(CLONE_THREAD),
+	LN_X(CLONE_NEWNS),
+	LN_X(CLONE_SYSVSEM),
+	LN_X(CLONE_SETTLS),
+	LN_X(CLONE_PARENT_SETTID),
+	LN_X(CLONE_CHILD_CLEARTID),
+	LN_X(CLONE_DETACHED),
+	LN_X(CLONE_UNTRACED),
+	LN_X(CLONE_CHILD_SETTID),
+	LN_X(CLONE_NEWCGROUP),
+	LN_X(CLONE_NEWUTS),
+	LN_X(CLONE_NEWIPC),
+	LN_X(CLONE_NEWUSER),
+	LN_X(CLONE_NEWPID),
+	LN_X(CLONE_NEWNET),
+	LN_X(CLONE_IO),
+	LN_X(CLONE_CLEAR_SIGHAND),
+	LN_X(CLONE_INTO_CGROUP),
+};
+const struct ln_xtable ln_x_clone = LN_XTABLE(clone_flags, LN_XS_FLAGS, 64);
+
+/* setns(2) nstype: one type for a namespace fd, a mask for a pidfd. */
+static const struct ln_xval nstype[] = {
+	LN_X(CLONE_NEWTIME),
+	LN_X(CLONE_NEWNS),
+	LN_X(CLONE_NEWCGROUP),
+	LN_X(CLONE_NEWUTS),
+	LN_X(CLONE_NEWIPC),
+	LN_X(CLONE_NEWUSER),
+	LN_X(CLONE_NEWPID),
+	LN_X(CLONE_NEWNET),
+};
+const struct ln_xtable ln_x_nstype = LN_XTABLE(nstype, LN_XS_FLAGS, 32);
+
+/* glibc declares the requests as an enum whose members differ by
+ * architecture; the register and thread-area ones are x86's. */
+static const struct ln_xval ptrace_req[] = {
+	LN_X(PTRACE_TRACEME),
+	LN_X(PTRACE_PEEKTEXT),
+	LN_X(PTRACE_PEEKDATA),
+	LN_X(PTRACE_PEEKUSER),
+	LN_X(PTRACE_POKETEXT),
+	LN_X(PTRACE_POKEDATA),
+	LN_X(PTRACE_POKEUSER),
+	LN_X(PTRACE_CONT),
+	LN_X(PTRACE_KILL),
+	LN_X(PTRACE_SINGLESTEP),
+#if defined(__x86_64__) || defined(__i386__)
+	LN_X(PTRACE_GETREGS),
+	LN_X(PTRACE_SETREGS),
+	LN_X(PTRACE_GETFPREGS),
+	LN_X(PTRACE_SETFPREGS),
+#endif
+	LN_X(PTRACE_ATTACH),
+	LN_X(PTRACE_DETACH),
+#if defined(__x86_64__) || defined(__i386__)
+	LN_X(PTRACE_GETFPXREGS),
+	LN_X(PTRACE_SETFPXREGS),
+#endif
+	LN_X(PTRACE_SYSCALL),
+#if defined(__x86_64__) || defined(__i386__)
+	LN_X(PTRACE_GET_THREAD_AREA),
+	LN_X(PTRACE_SET_THREAD_AREA),
+	LN_X(PTRACE_ARCH_PRCTL),
+	LN_X(PTRACE_SYSEMU),
+	LN_X(PTRACE_SYSEMU_SINGLESTEP),
+	LN_X(PTRACE_SINGLEBLOCK),
+#endif
+	LN_X(PTRACE_SETOPTIONS),
+	LN_X(PTRACE_GETEVENTMSG),
+	LN_X(PTRACE_GETSIGINFO),
+	LN_X(PTRACE_SETSIGINFO),
+	LN_X(PTRACE_GETREGSET),
+	LN_X(PTRACE_SETREGSET),
+	LN_X(PTRACE_SEIZE),
+	LN_X(PTRACE_INTERRUPT),
+	LN_X(PTRACE_LISTEN),
+	LN_X(PTRACE_PEEKSIGINFO),
+	LN_X(PTRACE_GETSIGMASK),
+	LN_X(PTRACE_SETSIGMASK),
+	LN_X(PTRACE_SECCOMP_GET_FILTER),
+	LN_X(PTRACE_SECCOMP_GET_METADATA),
+	LN_X(PTRACE_GET_SYSCALL_INFO),
+	LN_X(PTRACE_GET_RSEQ_CONFIGURATION),
+	/* Linux 6.2, newer than the headers we build against */
+	LN_XN(0x4210, "PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG"),
+	LN_XN(0x4211, "PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG"),
+};
+const struct ln_xtable ln_x_ptrace = LN_XTABLE(ptrace_req, LN_XS_ENUM, 64);
+
+static const struct ln_xval prctl_op[] = {
+	LN_X(PR_SET_PDEATHSIG),
+	LN_X(PR_GET_PDEATHSIG),
+	LN_X(PR_GET_DUMPABLE),
+	LN_X(PR_SET_DUMPABLE),
+	LN_X(PR_GET_UNALIGN),
+	LN_X(PR_SET_UNALIGN),
+	LN_X(PR_GET_KEEPCAPS),
+	LN_X(PR_SET_KEEPCAPS),
+	LN_X(PR_GET_FPEMU),
+	LN_X(PR_SET_FPEMU),
+	LN_X(PR_GET_FPEXC),
+	LN_X(PR_SET_FPEXC),
+	LN_X(PR_GET_TIMING),
+	LN_X(PR_SET_TIMING),
+	LN_X(PR_SET_NAME),
+	LN_X(PR_GET_NAME),
+	LN_X(PR_GET_ENDIAN),
+	LN_X(PR_SET_ENDIAN),
+	LN_X(PR_GET_SECCOMP),
+	LN_X(PR_SET_SECCOMP),
+	LN_X(PR_CAPBSET_READ),
+	LN_X(PR_CAPBSET_DROP),
+	LN_X(PR_GET_TSC),
+	LN_X(PR_SET_TSC),
+	LN_X(PR_GET_SECUREBITS),
+	LN_X(PR_SET_SECUREBITS),
+	LN_X(PR_SET_TIMERSLACK),
+	LN_X(PR_GET_TIMERSLACK),
+	LN_X(PR_TASK_PERF_EVENTS_DISABLE),
+	LN_X(PR_TASK_PERF_EVENTS_ENABLE),
+	LN_X(PR_MCE_KILL),
+	LN_X(PR_MCE_KILL_GET),
+	LN_X(PR_SET_MM),
+	LN_X(PR_SET_CHILD_SUBREAPER),
+	LN_X(PR_GET_CHILD_SUBREAPER),
+	LN_X(PR_SET_NO_NEW_PRIVS),
+	LN_X(PR_GET_NO_NEW_PRIVS),
+	LN_X(PR_GET_TID_ADDRESS),
+	LN_X(PR_SET_THP_DISABLE),
+	LN_X(PR_GET_THP_DISABLE),
+	LN_X(PR_MPX_ENABLE_MANAGEMENT),
+	LN_X(PR_MPX_DISABLE_MANAGEMENT),
+	LN_X(PR_SET_FP_MODE),
+	LN_X(PR_GET_FP_MODE),
+	LN_X(PR_CAP_AMBIENT),
+	LN_X(PR_SVE_SET_VL),
+	LN_X(PR_SVE_GET_VL),
+	LN_X(PR_GET_SPECULATION_CTRL),
+	LN_X(PR_SET_SPECULATION_CTRL),
+	LN_X(PR_PAC_RESET_KEYS),
+	LN_X(PR_SET_TAGGED_ADDR_CTRL),
+	LN_X(PR_GET_TAGGED_ADDR_CTRL),
+	LN_X(PR_SET_IO_FLUSHER),
+	LN_X(PR_GET_IO_FLUSHER),
+	LN_X(PR_SET_SYSCALL_USER_DISPATCH),
+	LN_X(PR_PAC_SET_ENABLED_KEYS),
+	LN_X(PR_PAC_GET_ENABLED_KEYS),
+	LN_X(PR_SCHED_CORE),
+	LN_X(PR_SME_SET_VL),
+	LN_X(PR_SME_GET_VL),
+	/* Linux 6.3-6.4, newer than the headers we build against */
+	LN_XN(65, "PR_SET_MDWE"),
+	LN_XN(66, "PR_GET_MDWE"),
+	LN_XN(67, "PR_SET_MEMORY_MERGE"),
+	LN_XN(68, "PR_GET_MEMORY_MERGE"),
+	LN_X(PR_SET_VMA),
+	LN_X(PR_SET_PTRACER),
+};
+const struct ln_xtable ln_x_prctl = LN_XTABLE(prctl_op, LN_XS_ENUM, 32);
+
+static const struct ln_xval bpf_cmd[] = {
+	LN_X(BPF_MAP_CREATE),
+	LN_X(BPF_MAP_LOOKUP_ELEM),
+	LN_X(BPF_MAP_UPDATE_ELEM),
+	LN_X(BPF_MAP_DELETE_ELEM),
+	LN_X(BPF_MAP_GET_NEXT_KEY),
+	LN_X(BPF_PROG_LOAD),
+	LN_X(BPF_OBJ_PIN),
+	LN_X(BPF_OBJ_GET),
+	LN_X(BPF_PROG_ATTACH),
+	LN_X(BPF_PROG_DETACH),
+	LN_X(BPF_PROG_TEST_RUN),
+	LN_X(BPF_PROG_GET_NEXT_ID),
+	LN_X(BPF_MAP_GET_NEXT_ID),
+	LN_X(BPF_PROG_GET_FD_BY_ID),
+	LN_X(BPF_MAP_GET_FD_BY_ID),
+	LN_X(BPF_OBJ_GET_INFO_BY_FD),
+	LN_X(BPF_PROG_QUERY),
+	LN_X(BPF_RAW_TRACEPOINT_OPEN),
+	LN_X(BPF_BTF_LOAD),
+	LN_X(BPF_BTF_GET_FD_BY_ID),
+	LN_X(BPF_TASK_FD_QUERY),
+	LN_X(BPF_MAP_LOOKUP_AND_DELETE_ELEM),
+	LN_X(BPF_MAP_FREEZE),
+	LN_X(BPF_BTF_GET_NEXT_ID),
+	LN_X(BPF_MAP_LOOKUP_BATCH),
+	LN_X(BPF_MAP_LOOKUP_AND_DELETE_BATCH),
+	LN_X(BPF_MAP_UPDATE_BATCH),
+	LN_X(BPF_MAP_DELETE_BATCH),
+	LN_X(BPF_LINK_CREATE),
+	LN_X(BPF_LINK_UPDATE),
+	LN_X(BPF_LINK_GET_FD_BY_ID),
+	LN_X(BPF_LINK_GET_NEXT_ID),
+	LN_X(BPF_ENABLE_STATS),
+	LN_X(BPF_ITER_CREATE),
+	LN_X(BPF_LINK_DETACH),
+	LN_X(BPF_PROG_BIND_MAP),
+	LN_XN(36, "BPF_TOKEN_CREATE"),	/* Linux 6.9, newer than our headers */
+	LN_XA(BPF_PROG_RUN),
+};
+const struct ln_xtable ln_x_bpf = LN_XTABLE(bpf_cmd, LN_XS_ENUM, 32);
+
+/* Negative clock ids are per-process CPU clocks and fd clocks (made from
+ * a pid or fd): printed as bare numbers. */
+static const struct ln_xval clockid[] = {
+	LN_X(CLOCK_REALTIME),
+	LN_X(CLOCK_MONOTONIC),
+	LN_X(CLOCK_PROCESS_CPUTIME_ID),
+	LN_X(CLOCK_THREAD_CPUTIME_ID),
+	LN_X(CLOCK_MONOTONIC_RAW),
+	LN_X(CLOCK_REALTIME_COARSE),
+	LN_X(CLOCK_MONOTONIC_COARSE),
+	LN_X(CLOCK_BOOTTIME),
+	LN_X(CLOCK_REALTIME_ALARM),
+	LN_X(CLOCK_BOOTTIME_ALARM),
+	LN_X(CLOCK_TAI),
+};
+const struct ln_xtable ln_x_clockid = LN_XTABLE(clockid, LN_XS_ENUM, 32);

@@ -1,0 +1,631 @@
+/*
+ * stops.c - the wait loop and the ptrace stops it turns into events.
+ *
+ * Syscalls stop at entry through the seccomp filter (PTRACE_EVENT_SECCOMP),
+ * or, for tracees attached without a filter, at PTRACE_SYSCALL entry stops.
+ * An attached process in --attach-mode=seccomp gets the filter injected at
+ * its first such entry stop (inject.c) and its threads switch over; a
+ * thread's entry stop that comes after the switch is passed on.
+ * When the exit is wanted the tracee is resumed with PTRACE_SYSCALL so that
+ * its next stop is the syscall's exit.  fork/vfork/clone/exec come from
+ * ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
+ * The tracee is always resumed before its event is handed out.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/ptrace.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "trace/trace.h"
+
+#define pt ln_ptrace
+
+enum {
+#if defined(__x86_64__)
+	NATIVE_ARCH = AUDIT_ARCH_X86_64,
+#elif defined(__aarch64__)
+	NATIVE_ARCH = AUDIT_ARCH_AARCH64,
+#endif
+};
+
+
+/* Tracees attached without a seccomp filter (syscall mode) stop at every
+ * syscall's entry and exit; the others only where the filter says. */
+void ln_resume(struct ln_tstate *t, int sig)
+{
+	pt(t->want_exit || t->syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, t->pub.tid, 0, (unsigned long)sig);
+}
+#define resume ln_resume
+
+/* The fd an event is about: the new fd, or the first fd argument. */
+static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+{
+	const ln_type_info *ti = ln_type(ev->type);
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	ev->fdnum = -1;
+	ev->fd = NULL;
+	if (!strcmp(ti->name, "close") && ev->has_res && s->closed_fd.num == (int)ev->params[1].val) {
+		ev->fdnum = s->closed_fd.num;
+		ev->fd = &s->closed_fd;
+		return;
+	}
+	if ((ti->flags & LN_TF_FD_CREATE) && ev->has_res && ev->res >= 0 &&
+	    ti->kind[0] == LN_K_RES_FD) {
+		ev->fdnum = (int32_t)ev->res;
+	} else if (ti->flags & (LN_TF_USES_FD | LN_TF_FD_CREATE)) {
+		for (int i = 0; i < ti->nparams; i++)
+			if (ti->kind[i] == LN_K_FD && ti->src[i] < 6) {
+				ev->fdnum = (int32_t)ev->params[i].val;
+				break;
+			}
+	} else {
+		/* mmap's fd, for file-backed maps */
+		for (int i = 0; i < ti->nparams; i++)
+			if (ti->kind[i] == LN_K_FD && ti->src[i] < 6 && ev->params[i].val >= 0) {
+				ev->fdnum = (int32_t)ev->params[i].val;
+				break;
+			}
+	}
+	if (ev->fdnum >= 0 && ev->fdnum < p->nfd_slots)
+		ev->fd = p->fds[ev->fdnum];
+}
+
+/* Lazy fd tracking: the fd this syscall acts on, as the kernel has it now,
+ * before the syscall runs (a close still sees what it closes). */
+static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+{
+	const ln_type_info *ti = ln_type(ev->type);
+	if (!(ti->flags & LN_TF_USES_FD))
+		return;
+	int fd = -1;
+	for (int i = 0; i < ti->nparams; i++)
+		if (ti->kind[i] == LN_K_FD && ti->src[i] < 6) {
+			fd = (int)ev->params[i].val;
+			break;
+		}
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (fd < 0 || !p)
+		return;
+	/* Still the same file (one stat): keep what lanner learned of it, such
+	 * as an accepted socket's server role, which the kernel cannot tell. */
+	if (ln_fd_unchanged(p, fd))
+		return;
+	ln_fd *f = ln_fd_set(p, fd);
+	if (f)
+		ln_fd_from_kernel(s, p, f);
+	if (f && f->type == LN_FD_UNKNOWN)
+		ln_fd_del(p, fd);	/* not open: EBADF ahead */
+}
+
+/* *pages: the argument a 32-bit call counts in pages (mmap2's offset), or
+ * -1 (ln_compat_alias). */
+static int type_of(uint32_t arch, int nr, int *pages)
+{
+	*pages = -1;
+	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr, pages);
+}
+
+/* A syscall's entry, from a seccomp stop or a syscall-entry stop. */
+static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+		  const uint64_t *args, int pages, int mode)
+{
+	ln_event *ev = &t->ev;
+	ev->type = (uint16_t)type;
+	ev->tid = t->pub.tid;
+	ev->ts = ln_now_realtime();
+	ev->latency = 0;
+	ev->res = 0;
+	ev->has_res = 0;
+	ev->cpu = sched_getcpu();
+	ev->thread = &t->pub;
+	t->compat = arch != NATIVE_ARCH;
+	for (int i = 0; i < 6; i++)
+		ev->rawargs[i] = t->compat ? (uint32_t)args[i] : args[i];
+	/* in bytes, as the native call has it: mmap2's page is 4096 bytes
+	 * whatever the kernel's page size, and the product fits 64 bits */
+	if (pages >= 0)
+		ev->rawargs[pages] <<= 12;
+	ln_args_entry(s, t);
+	if (s->fd_lazy)
+		refresh_fd(s, t, ev);
+	if (mode == LN_TRACE_EXIT) {
+		t->phase = LN_PH_IN_SYSCALL;
+		t->want_exit = true;
+		t->entry_mono = ln_now_mono();
+		resume(t, 0);
+		return false;
+	}
+	attach_fd(s, t, ev);
+	ln_event_finish(s, t);
+	resume(t, 0);
+	return true;
+}
+
+/* CLONE_UNTRACED is refused (EPERM): by the filter for clone, here for
+ * clone3 (whose flags are in memory) and for tracees without a filter. */
+static int refusal(struct ln_tstate *t, int type, const uint64_t *args)
+{
+	const char *name = ln_type(type)->name;
+	uint64_t flags = args[0];
+	if (!strcmp(name, "clone3") &&
+	    ln_mem_read(t->pub.tid, args[0], &flags, sizeof(flags)) != sizeof(flags))
+		return 0;
+	if ((!strcmp(name, "clone") || !strcmp(name, "clone3")) && (flags & CLONE_UNTRACED))
+		return EPERM;
+	return 0;
+}
+
+static bool is_clone(int type)
+{
+	return ln_type(type)->flags & LN_TF_CLONE;
+}
+
+/* clone3 is made race-free first where clone can do the same (clone3.c);
+ * what is left is checked here. */
+static int untraced_refused(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+			    const uint64_t *args)
+{
+	if (arch == NATIVE_ARCH && !strcmp(ln_type(type)->name, "clone3")) {
+		int r = ln_clone3_rewrite(s, t, args);
+		if (r)
+			return r < 0 ? EPERM : 0;
+	}
+	return refusal(t, type, args);
+}
+
+/* At a clone's exit: a child whose creation no ptrace event reported got
+ * past the CLONE_UNTRACED check (another thread rewrote clone3's flags after
+ * it): seize it now.  Until then its traced syscalls failed with ENOSYS. */
+static void adopt_child(struct ln_session *s, struct ln_tstate *t, int64_t child)
+{
+	if (child <= 0 || ln_thread_find(s, (pid_t)child))
+		return;
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child == (pid_t)child)
+			return;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	pid_t tgid, ppid;
+	/* only the creator's own child or thread: the pid may be reused */
+	if (!p || ln_read_ids((pid_t)child, &tgid, &ppid) < 0 ||
+	    (tgid != p->pub.pid && ppid != p->pub.pid))
+		return;
+	long opts = LN_PTRACE_OPTIONS | (p->launched ? PTRACE_O_EXITKILL : 0);
+	if (pt(PTRACE_SEIZE, (pid_t)child, 0, (unsigned long)opts) < 0)
+		return;
+	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
+	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched };
+	pt(PTRACE_INTERRUPT, (pid_t)child, 0, 0);
+}
+
+static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ptrace_syscall_info info;
+	s->stats.stops_entry++;
+	if (pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
+	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		resume(t, 0);
+		return false;
+	}
+	/* not lanner's verdict: the program's own filter said TRACE, and
+	 * without lanner it would have no tracer, so the call fails */
+	if ((info.seccomp.ret_data & LN_DATA_TAG_MASK) != LN_DATA_TAG) {
+		ln_arch_deny_syscall(t->pub.tid, ENOSYS);
+		resume(t, 0);
+		return false;
+	}
+	int pages;
+	int type = type_of(info.arch, (int)info.seccomp.nr, &pages);
+	if (type < 0) {
+		resume(t, 0);
+		return false;
+	}
+	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
+	const uint64_t *args = (const uint64_t *)info.seccomp.args;
+	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
+		ln_arch_deny_syscall(t->pub.tid, EPERM);
+		resume(t, 0);
+		return false;
+	}
+	if (mode == LN_TRACE_GUARD) {
+		t->phase = LN_PH_GUARD;
+		t->want_exit = true;
+		resume(t, 0);
+		return false;
+	}
+	return begin(s, t, info.arch, type, args, pages, mode);
+}
+
+static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
+{
+	struct ptrace_syscall_info info;
+	long r = pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info);
+	if (r > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY && t->syscall_mode &&
+	    t->phase == LN_PH_RUNNING) {
+		s->stats.stops_entry++;
+		int pages;
+		int type = type_of(info.arch, (int)info.entry.nr, &pages);
+		const uint64_t *args = (const uint64_t *)info.entry.args;
+		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
+		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
+			t->deny_err = deny;	/* the exit stop sets the result */
+		int mode = type >= 0 ? ln_trace_mode_for(s, type, args, info.arch != NATIVE_ARCH) : 0;
+		if (mode && type >= 0 && is_clone(type))
+			mode = LN_TRACE_EXIT;	/* adopt_child at the exit */
+		if (mode)
+			return begin(s, t, info.arch, type, args, pages, mode);
+		if (type >= 0 && is_clone(type))
+			t->phase = LN_PH_GUARD;
+		resume(t, 0);
+		return false;
+	}
+	s->stats.stops_exit++;
+	if (t->c3_rewritten && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
+		ln_clone3_exit(s, t, info.exit.rval);
+	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		ln_arch_set_return(t->pub.tid, -t->deny_err);
+		info.exit.rval = -t->deny_err;
+		t->deny_err = 0;
+		if (t->phase == LN_PH_GUARD)
+			t->phase = LN_PH_RUNNING;
+	}
+	if (t->phase == LN_PH_GUARD && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		adopt_child(s, t, info.exit.rval);
+		t->phase = LN_PH_RUNNING;
+		t->want_exit = false;
+		resume(t, 0);
+		return false;
+	}
+	if (r <= 0 || info.op != PTRACE_SYSCALL_INFO_EXIT || t->phase != LN_PH_IN_SYSCALL) {
+		/* an entry stop we did not ask for, after an exec or signal */
+		t->want_exit = t->phase == LN_PH_IN_SYSCALL;
+		resume(t, 0);
+		return false;
+	}
+	ln_event *ev = &t->ev;
+	ev->res = info.exit.rval;
+	if (t->compat)
+		ev->res = (int32_t)ev->res;
+	ev->has_res = 1;
+	ev->latency = ln_now_mono() - t->entry_mono;
+	ev->thread = &t->pub;
+	ev->tid = t->pub.tid;
+	ln_args_exit(s, t);
+	ln_effect_fn eff = ln_type_effect(ev->type);
+	if (eff)
+		eff(s, t, ev);
+	if (is_clone(ev->type))
+		adopt_child(s, t, ev->res);
+	attach_fd(s, t, ev);
+	ln_event_finish(s, t);
+	t->phase = LN_PH_RUNNING;
+	t->want_exit = false;
+	resume(t, 0);
+	return true;
+}
+
+/* exec: the process image changed.  From a non-leader thread, the execing
+ * thread takes the leader's tid and every other thread is gone. */
+static void on_exec(struct ln_session *s, struct ln_tstate *t)
+{
+	unsigned long former = 0;
+	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&former);
+	if ((pid_t)former != t->pub.tid && former > 0) {
+		struct ln_tstate *old = ln_thread_find(s, (pid_t)former);
+		if (old && old != t) {
+			pid_t leader = t->pub.tid;
+			ln_thread_gone(s, t);	/* the leader's record ends */
+			ln_thread_rekey(s, old, leader);
+			t = old;
+		}
+	}
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	ln_proc_load_exec(s, p, ln_now_realtime());
+	ln_proc_load_creds(t);
+	ln_proc_scan_fds(s, p);
+	resume(t, 0);
+}
+
+/* A new child is only recorded at its own first stop: if it has already
+ * stopped (or even ended) by now, a record made here would be a ghost.
+ * Until then remember who made it, so its state is copied from its real
+ * creator (PPid would name the grandparent after CLONE_PARENT). */
+static void on_new_child(struct ln_session *s, struct ln_tstate *t)
+{
+	unsigned long child = 0;
+	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
+	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
+		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
+		int64_t flags = ln_arch_clone_flags(t->pub.tid);
+		c->child = (pid_t)child;
+		c->creator = t->pub.tid;
+		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
+			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
+		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
+	}
+	resume(t, 0);
+}
+
+static pid_t creator_of(struct ln_session *s, pid_t child, int *kind, bool *launched)
+{
+	*kind = LN_CHILD_UNKNOWN;
+	*launched = false;
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child == child) {
+			s->creators[i].child = 0;
+			*kind = s->creators[i].kind;
+			*launched = s->creators[i].launched;
+			return s->creators[i].creator;
+		}
+	return 0;
+}
+
+static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
+{
+	ln_proc *p = t->pub.proc;
+	bool last = p && p->nthreads == 1;
+	int type = ln_type_id("procexit");
+	bool emit = last && type >= 0 && s->mode[type] != LN_TRACE_NONE;
+	if (emit) {
+		ln_event *ev = &s->pseudo;
+		const ln_type_info *ti = ln_type(type);
+		memset(ev, 0, sizeof(*ev));
+		ev->type = (uint16_t)type;
+		ev->ts = ln_now_realtime();
+		ev->tid = t->pub.tid;
+		ev->cpu = sched_getcpu();
+		ev->fdnum = -1;
+		ev->thread = &t->pub;
+		ev->nparams = ti->nparams;
+		for (int i = 0; i < ti->nparams; i++)
+			ev->params[i].kind = ti->kind[i];
+		ev->params[0].val = status;
+		ev->params[1].val = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		ev->params[2].val = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		ev->params[3].val = WIFSIGNALED(status) && WCOREDUMP(status);
+		ev->res = 0;
+	}
+	if (p)
+		p->flags |= last ? LN_PROC_EXITED : 0;
+	ln_thread_gone(s, t);
+	return emit;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* A new process made by one of an --attach-mode=seccomp process: it has
+ * lanner's filter if it was forked after the injection (the kernel's count
+ * of its filters says), else it gets its own injection. */
+static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator)
+{
+	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	struct ln_pstate *cp = ct ? (struct ln_pstate *)ct->pub.proc : NULL;
+	if (cp && cp == p && p->inject == LN_INJ_DONE)
+		t->set_exitkill = true;	/* its creator may not have had it yet */
+	/* The creating thread may be gone already (a short-lived forking
+	 * thread): its process then says, through the parent pid. */
+	if (!cp && p && p->pub.ppid > 0) {
+		struct ln_pstate *pp = ln_proc_find(s, p->pub.ppid);
+		if (pp && pp != p)
+			cp = pp;
+	}
+	if (!cp && p && !p->launched && !p->syscall_mode && p->inject == LN_INJ_NONE &&
+	    p->pub.nthreads == 1) {
+		/* The parent is gone too (a double fork): its state, copied at
+		 * the fork, was seccomp mode, so it came from an injected
+		 * process.  With a filter (the kernel counts them) it carries
+		 * lanner's: it can never be detached. */
+		int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
+		if (n > 0) {
+			p->inject = LN_INJ_DONE;
+			t->set_exitkill = true;
+		}
+		return;
+	}
+	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
+		return;
+	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
+	/* injection is refused while any thread has a filter: lanner's is the
+	 * first, so any filter at all came with the fork */
+	if (cp->inject == LN_INJ_DONE && n > 0) {
+		p->inject = LN_INJ_DONE;
+		p->syscall_mode = t->syscall_mode = false;
+		t->set_exitkill = true;
+	} else {
+		p->inject = cp->inject == LN_INJ_FAILED ? LN_INJ_FAILED : LN_INJ_WANTED;
+		p->syscall_mode = t->syscall_mode = true;
+	}
+}
+
+/* One waitpid result; true if it made an event (in *out). */
+static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
+{
+	struct ln_tstate *t = ln_thread_find(s, pid);
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (pid == s->root_pid)
+			s->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (!t) {
+			int kind;
+			bool launched;
+			creator_of(s, pid, &kind, &launched);	/* gone before its first stop */
+			ln_clone3_gone(s, pid);
+			return false;
+		}
+		*out = &s->pseudo;
+		return on_death(s, t, status);
+	}
+	if (!WIFSTOPPED(status))
+		return false;
+	if (!t) {
+		/* a new child at its first stop */
+		int kind;
+		bool launched;
+		pid_t creator = creator_of(s, pid, &kind, &launched);
+		t = ln_thread_new(s, pid, creator, kind);
+		if (!t) {
+			pt(PTRACE_CONT, pid, 0, 0);
+			return false;
+		}
+		/* a creator that exited meanwhile left /proc to describe it */
+		if (launched)
+			((struct ln_pstate *)t->pub.proc)->launched = true;
+		inherit_inject(s, t, creator);
+		ln_clone3_child(s, t, creator);
+		ln_stop_late_child(s, t);
+	}
+	if (t->set_exitkill) {
+		/* it carries lanner's filter now: it must not outlive lanner */
+		t->set_exitkill = false;
+		pt(PTRACE_SETOPTIONS, pid, 0, LN_PTRACE_OPTIONS | PTRACE_O_EXITKILL);
+	}
+	/* inside a clone3 run as clone: detached only once its registers
+	 * are back (its exit stop), at the interrupt stop that follows */
+	if (!t->c3_rewritten && ln_detach_if_leaving(s, t, status))
+		return false;
+	int sig = WSTOPSIG(status), event = status >> 16;
+	if (sig == (SIGTRAP | 0x80)) {
+		struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+		if (p && p->inject == LN_INJ_WANTED && !s->detaching && t->phase == LN_PH_RUNNING) {
+			int dead = 0;
+			int r = ln_inject_filter(s, t, &dead);
+			if (r < 0)
+				return handle(s, pid, dead, out);	/* died or exec'd meanwhile */
+			if (r > 0) {
+				resume(t, 0);
+				return false;
+			}
+		}
+		*out = &t->ev;
+		return on_syscall_stop(s, t);
+	}
+	switch (event) {
+	case PTRACE_EVENT_SECCOMP:
+		*out = &t->ev;
+		return on_seccomp(s, t);
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		s->stats.stops_ptrace++;
+		on_new_child(s, t);
+		return false;
+	case PTRACE_EVENT_EXEC:
+		s->stats.stops_ptrace++;
+		on_exec(s, t);
+		return false;
+	case PTRACE_EVENT_STOP:
+		s->stats.stops_signal++;
+		if (is_stop_signal(sig)) {
+			/* group-stop: stay stopped, but let SIGCONT through */
+			t->group_stopped = true;
+			pt(PTRACE_LISTEN, pid, 0, 0);
+		} else {
+			t->seen_first_stop = true;
+			resume(t, 0);
+		}
+		return false;
+	case 0:
+		/* signal-delivery-stop: pass the signal on unchanged */
+		s->stats.stops_signal++;
+		if (pid == s->root_pid && sig != SIGTRAP) {
+			siginfo_t si;
+			if (pt(PTRACE_GETSIGINFO, pid, 0, (unsigned long)&si) == 0 && si.si_code <= 0)
+				ln_forward_cancel(s, sig, si.si_pid);
+		}
+		t->group_stopped = false;
+		resume(t, sig);
+		return false;
+	default:
+		s->stats.stops_ptrace++;
+		resume(t, 0);
+		return false;
+	}
+}
+
+/* A child whose creation was reported but whose first stop was not seen
+ * yet is a tracee too: when the last known one exits (a shell that leaves
+ * a background job behind), lanner must wait for it, not end and take it
+ * down with PTRACE_O_EXITKILL. */
+static bool children_pending(struct ln_session *s)
+{
+	for (int i = 0; i < LN_CREATORS; i++)
+		if (s->creators[i].child > 0)
+			return true;
+	return false;
+}
+
+/* ms > 0 arms the one-shot timer that interrupts a blocking waitpid, 0
+ * disarms it. */
+static void arm_alarm(int ms)
+{
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* deadline: monotonic ns for the caller's timeout, 0 for none.  The timer
+ * is armed only when something must happen at a time: the caller's
+ * timeout, or a held signal to forward. */
+static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64_t deadline, bool *armed)
+{
+	for (;;) {
+		ln_deliver_pending(s);
+		ln_forward_due(s, false);
+		if (s->ntracees <= 0 && !children_pending(s))
+			return LN_NEXT_DONE;
+		uint64_t wake = deadline;
+		for (int i = 0; i < s->nfwd; i++)
+			if (!wake || s->fwd[i].due < wake)
+				wake = s->fwd[i].due;
+		if (wake && timeout_ms != 0) {
+			uint64_t now = ln_now_mono();
+			if (deadline && now >= deadline)
+				return LN_NEXT_TIMEOUT;
+			arm_alarm(wake > now ? (int)((wake - now) / 1000000) + 1 : 1);
+			*armed = true;
+		}
+		ln_alarm_fired = 0;
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+		if (pid == 0)
+			return LN_NEXT_TIMEOUT;
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			s->ntracees = 0;	/* ECHILD: nobody left */
+			return LN_NEXT_DONE;
+		}
+		uint64_t t0 = ln_now_mono();
+		ln_event *out = NULL;
+		bool made = handle(s, pid, status, &out);
+		s->stats.tracer_ns += ln_now_mono() - t0;
+		if (made && out) {
+			out->num = ++s->evnum;
+			s->stats.events++;
+			s->type_counts[out->type]++;
+			*ev = out;
+			return LN_NEXT_EVENT;
+		}
+	}
+}
+
+int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms)
+{
+	uint64_t deadline = timeout_ms > 0 ? ln_now_mono() + (uint64_t)timeout_ms * 1000000u : 0;
+	bool armed = false;
+	int r = wait_next(s, ev, timeout_ms, deadline, &armed);
+	/* disarmed on every return: no SIGALRM may reach the caller later */
+	if (armed)
+		arm_alarm(0);
+	if (r == LN_NEXT_DONE)
+		ln_forward_due(s, true);
+	return r;
+}
+

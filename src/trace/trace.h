@@ -1,0 +1,58 @@
+/*
+ * trace.h - the trace engine: the seccomp filter, the wait loop and its
+ * stops, attaching and detaching, filter injection, clone3, signals to
+ * lanner, launching.  Uses base/, table/, state/, decode/.
+ */
+#ifndef LN_TRACE_H
+#define LN_TRACE_H
+#include <signal.h>
+#include "base/base.h"
+#include "table/table.h"
+#include "state/state.h"
+#include "decode/decode.h"
+
+/* stops.c */
+/* The live source of ln_next: the next event of the traced programs. */
+int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms);
+void ln_resume(struct ln_tstate *t, int sig);
+
+/* filter.c */
+int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
+/* The mode the filter would give this call (for tracees in syscall
+ * mode, which have no filter). */
+int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat);
+
+/* clone3.c: clone3 made race-free by rewriting it as clone */
+/* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs
+ * as clone, 0 if left as it is. */
+int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t *args);
+/* At its exit stop: the caller's registers as clone3 left them. */
+void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res);
+/* At a new tracee's first stop: the same for a child of a rewritten one. */
+void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator);
+/* A child of a rewritten clone3 died before its first stop: free its slot. */
+void ln_clone3_gone(struct ln_session *s, pid_t child);
+
+/* inject.c: lanner's filter into an attached process.  At a syscall stop
+ * of t, whose process wants the filter: 1 if the stop was used (t left
+ * stopped, ready to resume), 0 if not an entry stop where it can be done,
+ * -1 if t died meanwhile (its wait status in *dead). */
+int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead);
+
+/* signals.c: signals to lanner, forwarded or acted on between stops. */
+void ln_install_signals(struct ln_session *s);
+void ln_restore_signals(struct ln_session *s);
+void ln_deliver_pending(struct ln_session *s);
+void ln_forward_due(struct ln_session *s, bool all);
+void ln_forward_cancel(struct ln_session *s, int sig, pid_t sender);
+extern volatile sig_atomic_t ln_alarm_fired;
+
+/* attach.c: detach t if the session is leaving; true if it did. */
+bool ln_detach_if_leaving(struct ln_session *s, struct ln_tstate *t, int status);
+void ln_detach_all(struct ln_session *s);
+
+/* shutdown.c: a launched child first seen after ln_stop_all: killed, or
+ * with --keep served (and said so). */
+void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t);
+
+#endif
