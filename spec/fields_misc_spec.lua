@@ -245,3 +245,22 @@ describe("the catalogue", function()
 		assert.is_true(n > 1000)
 	end)
 end)
+
+describe("NUL-separated lists (args, env)", function()
+	local cm = require "lanner.fields.common"
+	local function split(s) return cm.split_nul(ffi.cast("const char *", s), #s) end
+
+	it("splits on NUL, keeps empty items, and takes a last item with no NUL", function()
+		assert.same({ "A=1", "B=2" }, split("A=1\0B=2\0"))
+		assert.same({ "A=1", "", "B" }, split("A=1\0\0B"))
+		assert.same({}, cm.split_nul(nil, 0))
+		assert.same({ "" }, split("\0"))
+	end)
+
+	it("takes a 64 KB item whole (an environment a container may carry)", function()
+		local big = ("x"):rep(65536)
+		local l = split("A=1\0X=" .. big)
+		assert.equal(2, #l)
+		assert.equal(65538, #l[2])
+	end)
+end)

@@ -82,6 +82,7 @@ struct ln_tstate {
 	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
 	struct ln_arena arena;
 	uint64_t entry_mono;		/* monotonic entry time, for latency */
+	int stat_fd;			/* /proc/PID/task/TID/stat, for its CPU; -1 */
 };
 
 struct ln_session;
@@ -106,6 +107,13 @@ enum ln_inject_state {
 /* Options of every tracee; launched ones add PTRACE_O_EXITKILL. */
 #define LN_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | \
 	PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
+
+/* The tracer's poll before it sleeps (trace/spin.c). */
+struct ln_spin {
+	uint32_t budget_ns;		/* 0: never poll */
+	uint32_t skip;			/* waits since the last probe */
+	uint64_t ewma_ns;		/* recent gaps between stops */
+};
 
 /* One argument predicate for the seccomp filter (ln_trace_arg). */
 struct ln_argpred {
@@ -179,6 +187,8 @@ struct ln_session {
 	bool fd_lazy;			/* fds read from the kernel per event */
 	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */
+	struct ln_spin spin;
+	bool want_cpu;			/* evt.cpu is read: the program's CPU per event */
 	bool pinned;			/* lanner was moved to one CPU */
 	cpu_set_t orig_mask;		/* lanner's CPUs before that */
 	uint64_t evnum;

@@ -231,7 +231,7 @@ typedef struct ln_event {
 	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen */
 	int64_t res;		/* result, -errno on failure (if has_res) */
 	int32_t tid;
-	int32_t cpu;		/* CPU the stop was seen on, -1 unknown */
+	int32_t cpu;		/* CPU the program made the call on, -1 unknown (ln_set_want_cpu) */
 	uint16_t type;		/* event type id (ln_type_info index) */
 	uint8_t nparams;
 	uint8_t has_res;	/* 0: entry-only stop, evt.res is <NA> */
@@ -263,6 +263,7 @@ typedef struct ln_stats {
 	uint64_t stops_exit;	/* syscall-exit stops */
 	uint64_t stops_ptrace;	/* fork/clone/exec/exit ptrace-event stops */
 	uint64_t stops_signal;	/* signal-delivery and group stops */
+	uint64_t stops_polled;	/* stops caught while polling, no sleep */
 	uint64_t tracer_ns;	/* time spent handling stops */
 	uint64_t threads_seen;
 	uint64_t procs_seen;
@@ -327,6 +328,13 @@ enum ln_cpu_policy {
 };
 /* Before ln_spawn/ln_attach. */
 void ln_set_cpu_policy(ln_session *s, int policy);
+/* How long the tracer polls for the next stop before it sleeps, in
+ * microseconds (0: never; the default is LN_DEFAULT_POLL_US). */
+void ln_set_poll(ln_session *s, int us);
+enum { LN_DEFAULT_POLL_US = 40 };
+/* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
+ * costs a read per event, so only when something reads it. */
+void ln_set_want_cpu(ln_session *s, int on);
 /* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN);
  * more than LN_MAX_SNAPLEN keeps LN_MAX_SNAPLEN. */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);

@@ -79,6 +79,21 @@ function Session:set_cpu_policy(name)
 	return true
 end
 
+-- Events carry the program's CPU (evt.cpu) only when asked: a read each.
+function Session:set_want_cpu(on)
+	C.ln_set_want_cpu(self.s, on and 1 or 0)
+end
+
+-- Microseconds the tracer polls for the next stop before it sleeps (0: never).
+function Session:set_poll(us)
+	local n = tonumber(us)
+	if not n or n < 0 or n > 1000000 or n % 1 ~= 0 then
+		return nil, "--poll takes microseconds, 0 to 1000000: '" .. tostring(us) .. "'"
+	end
+	C.ln_set_poll(self.s, n)
+	return true
+end
+
 function Session:set_snaplen(n)
 	C.ln_set_snaplen(self.s, n)
 end
@@ -182,7 +197,7 @@ end
 function Session:stats()
 	local st = C.ln_get_stats(self.s)
 	local out = {}
-	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal",
+	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal", "stops_polled",
 		"tracer_ns", "threads_seen", "procs_seen", "read_faults" } do
 		out[k] = tonumber(st[k])
 	end

@@ -43,6 +43,7 @@ LN_API ln_session *ln_session_new(void)
 	}
 	s->pseudo_thread.proc = NULL;
 	s->next_event = ln_trace_next;
+	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u);
 	return s;
 }
 
@@ -106,6 +107,16 @@ LN_API int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_
 LN_API void ln_set_cpu_policy(ln_session *s, int policy)
 {
 	s->cpu_policy = policy;
+}
+
+LN_API void ln_set_want_cpu(ln_session *s, int on)
+{
+	s->want_cpu = on != 0;
+}
+
+LN_API void ln_set_poll(ln_session *s, int us)
+{
+	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);
 }
 
 LN_API void ln_set_fd_tracking(ln_session *s, int full)

@@ -335,6 +335,7 @@ struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_ps
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->stat_fd = -1;
 	t->pub.tid = tid;
 	t->pub.proc = &p->pub;
 	p->pub.nthreads++;
@@ -425,6 +426,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	struct ln_tstate *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->stat_fd = -1;
 	uint64_t now = ln_now_realtime();
 	pid_t tgid = tid, ppid = 0;
 	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
@@ -477,6 +479,14 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	return t;
 }
 
+static void thread_free(struct ln_tstate *t)
+{
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	free(t->arena.buf);
+	free(t);
+}
+
 static void thread_unlink(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ln_tstate **pp = &s->threads[hash(t->pub.tid)];
@@ -490,6 +500,9 @@ void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
 {
 	pid_t oldtid = t->pub.tid;
 	thread_unlink(s, t);
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);	/* it named the old tid */
+	t->stat_fd = -1;
 	t->pub.tid = newtid;
 	unsigned h = hash(newtid);
 	t->hnext = s->threads[h];
@@ -543,10 +556,8 @@ void ln_thread_gone(struct ln_session *s, struct ln_tstate *t)
 		p->dnext = s->deferred;
 		s->deferred = p;
 	}
-	if (s->dead_thread) {
-		free(s->dead_thread->arena.buf);
-		free(s->dead_thread);
-	}
+	if (s->dead_thread)
+		thread_free(s->dead_thread);
 	s->dead_thread = t;
 }
 
@@ -558,8 +569,7 @@ void ln_proc_free_deferred(struct ln_session *s)
 		proc_destroy(p);
 	}
 	if (s->dead_thread) {
-		free(s->dead_thread->arena.buf);
-		free(s->dead_thread);
+		thread_free(s->dead_thread);
 		s->dead_thread = NULL;
 	}
 }
@@ -571,8 +581,7 @@ void ln_state_free_all(struct ln_session *s)
 		while (s->threads[h]) {
 			struct ln_tstate *t = s->threads[h];
 			s->threads[h] = t->hnext;
-			free(t->arena.buf);
-			free(t);
+			thread_free(t);
 		}
 	}
 	while (s->plist) {

@@ -103,6 +103,15 @@ static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ln_fd_del(p, fd);	/* not open: EBADF ahead */
 }
 
+/* evt.cpu: the CPU the program made the call on, read at the stop that
+ * ends the event, and only if something reads it (a field, a capture):
+ * one pread of the thread's stat file. */
+static void stamp_cpu(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+{
+	if (s->want_cpu)
+		ev->cpu = ln_task_cpu(t->pub.proc ? t->pub.proc->pid : t->pub.tid, t->pub.tid, &t->stat_fd);
+}
+
 /* *pages: the argument a 32-bit call counts in pages (mmap2's offset), or
  * -1 (ln_compat_alias). */
 static int type_of(uint32_t arch, int nr, int *pages)
@@ -122,7 +131,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	ev->latency = 0;
 	ev->res = 0;
 	ev->has_res = 0;
-	ev->cpu = sched_getcpu();
+	ev->cpu = -1;
 	ev->thread = &t->pub;
 	t->compat = arch != NATIVE_ARCH;
 	for (int i = 0; i < 6; i++)
@@ -142,6 +151,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 		return false;
 	}
 	attach_fd(s, t, ev);
+	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
 	resume(t, 0);
 	return true;
@@ -302,6 +312,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	if (is_clone(ev->type))
 		adopt_child(s, t, ev->res);
 	attach_fd(s, t, ev);
+	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
 	t->phase = LN_PH_RUNNING;
 	t->want_exit = false;
@@ -378,7 +389,7 @@ static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
 		ev->type = (uint16_t)type;
 		ev->ts = ln_now_realtime();
 		ev->tid = t->pub.tid;
-		ev->cpu = sched_getcpu();
+		ev->cpu = t->ev.cpu;	/* where its last traced syscall ran */
 		ev->fdnum = -1;
 		ev->thread = &t->pub;
 		ev->nparams = ti->nparams;
@@ -584,16 +595,22 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		for (int i = 0; i < s->nfwd; i++)
 			if (!wake || s->fwd[i].due < wake)
 				wake = s->fwd[i].due;
-		if (wake && timeout_ms != 0) {
-			uint64_t now = ln_now_mono();
-			if (deadline && now >= deadline)
-				return LN_NEXT_TIMEOUT;
-			arm_alarm(wake > now ? (int)((wake - now) / 1000000) + 1 : 1);
-			*armed = true;
-		}
-		ln_alarm_fired = 0;
+		if (deadline && timeout_ms != 0 && ln_now_mono() >= deadline)
+			return LN_NEXT_TIMEOUT;
 		int status;
-		pid_t pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+		pid_t pid = timeout_ms != 0 ? ln_spin_wait(s, &s->spin, &status) : 0;
+		if (pid == 0) {
+			/* about to sleep: only now is a timer needed to wake us */
+			if (wake && timeout_ms != 0) {
+				uint64_t now = ln_now_mono();
+				if (deadline && now >= deadline)
+					return LN_NEXT_TIMEOUT;
+				arm_alarm(wake > now ? (int)((wake - now) / 1000000) + 1 : 1);
+				*armed = true;
+			}
+			ln_alarm_fired = 0;
+			pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+		}
 		if (pid == 0)
 			return LN_NEXT_TIMEOUT;
 		if (pid < 0) {

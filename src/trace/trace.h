@@ -16,6 +16,11 @@
 int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms);
 void ln_resume(struct ln_tstate *t, int sig);
 
+/* spin.c: poll waitpid for a bounded, adaptive time before sleeping.
+ * Returns what waitpid returned, or 0 if nothing came in time. */
+void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns);
+pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
+
 /* filter.c */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 /* The mode the filter would give this call (for tracees in syscall

@@ -26,6 +26,8 @@ Output
       --stats            print tracing statistics at the end (stderr)
       --cpu POLICY       free (default), tracer (pin lanner to one CPU) or
                          shared (lanner and the program on one CPU)
+      --poll US          poll for the next stop US microseconds before
+                         sleeping (default 40, 0: never; adaptive)
 Captures
   -w FILE                record events to a capture file (with a filter:
                          only what matches)
@@ -85,6 +87,7 @@ local with_value = {
 	["--attach-mode"] = "attach_mode",
 	["--config"] = "config",
 	["--cpu"] = "cpu_policy",
+	["--poll"] = "poll_us",
 	["--stats-interval"] = "stats_interval",
 	["-C"] = "rotate_mb", ["-G"] = "rotate_secs", ["-W"] = "rotate_files",
 }

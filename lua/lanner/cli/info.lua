@@ -69,6 +69,7 @@ function M.print_stats(st, f)
 	local stops = st.stops_entry + st.stops_exit + st.stops_ptrace + st.stops_signal
 	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d)\n",
 		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
+	f:write(string.format("stops caught polling: %d\n", st.stops_polled))
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
 	local sf = io.open("/proc/self/status")

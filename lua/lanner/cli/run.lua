@@ -91,9 +91,19 @@ local function open_source(o, c)
 		if n.fields and n.fields["proc.is_exe_upper_layer"] then upper = true end
 	end
 	sess:set_upper_layer_check(upper)
+	-- evt.cpu costs a read per event: only if a field or a capture wants it
+	local cpu = o.write_file ~= nil
+	for _, n in ipairs(c.needs) do
+		if not n.fields or n.fields["evt.cpu"] then cpu = true end
+	end
+	sess:set_want_cpu(cpu)
 	if o.keep then sess:set_keep(true) end
 	if o.cpu_policy then
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)
+		if not ok then return nil, err end
+	end
+	if o.poll_us then
+		local ok, err = sess:set_poll(o.poll_us)
 		if not ok then return nil, err end
 	end
 	return sess, nil, modes, fd_full, narrowed

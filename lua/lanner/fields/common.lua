@@ -167,13 +167,20 @@ function M.cstr(p)
 end
 
 -- "a\0b\0c" (n bytes, trailing NUL optional) -> list of strings.
+-- Linear in n: a plain find for each NUL (a pattern anchored only at the
+-- end, as "([^%z]+)$", retries from every position: quadratic in the
+-- length of the last item, and the program controls that length).
 function M.split_nul(ptr, n)
 	local out = {}
 	if ptr == nil or n == 0 then return out end
 	local s = ffi.string(ptr, n)
-	for item in s:gmatch("([^%z]*)%z") do out[#out + 1] = item end
-	local tail = s:match("([^%z]+)$")
-	if tail then out[#out + 1] = tail end
+	local pos = 1
+	while pos <= n do
+		local z = s:find("\0", pos, true)
+		out[#out + 1] = s:sub(pos, (z or n + 1) - 1)
+		if not z then break end
+		pos = z + 1
+	end
 	return out
 end
 

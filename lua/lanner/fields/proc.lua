@@ -315,7 +315,11 @@ return {
 			local p = cm.proc(ev)
 			if p == nil then return nil end
 			local l = env_list(ev, p)
-			if name == nil then return table.concat(l, " ") end
+			if name == nil then
+				local e = entry(p)
+				e.env_str = e.env_str or table.concat(l, " ")
+				return e.env_str
+			end
 			local pre = name .. "="
 			for _, kv in ipairs(l) do
 				if kv:sub(1, #pre) == pre then return kv:sub(#pre + 1) end
