@@ -140,9 +140,14 @@ function M.new(set, opts)
   end
   self.any, self.by_type = any, {}
   for t, list in pairs(typed) do self.by_type[t] = merge(list, any) end
-  self.hits, self.dispatch = {}, {}
-  self.dispatch[any] = M.dispatcher(any, self.first, self.hits)
-  for _, list in pairs(self.by_type) do self.dispatch[list] = M.dispatcher(list, self.first, self.hits) end
+  -- a list's dispatcher, and its rules' code, are made at its first event
+  local first, hits = self.first, {}
+  self.hits = hits
+  self.dispatch = setmetatable({}, { __index = function(t, list)
+    local d = M.dispatcher(list, first, hits)
+    t[list] = d
+    return d
+  end })
   return self
 end
 
@@ -164,7 +169,11 @@ function M.dispatcher(list, first, hits)
   src[#src + 1] = "  return n"
   src[#src + 1] = "end"
   local fns = {}
-  for i, r in ipairs(list) do fns[i] = r.fn end
+  -- the loaded functions, not the rules compiler's lazy stubs (unless
+  -- someone put another function in their place)
+  for i, r in ipairs(list) do
+    fns[i] = (r.real_fn and r.fn == r.lazy_fn) and r.real_fn() or r.fn
+  end
   return assert(loadstring(table.concat(src, "\n"), "=rules dispatch"))(fns, hits)
 end
 
