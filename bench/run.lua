@@ -320,32 +320,31 @@ if next(only) == nil or only.placement then
 	w("(`nproc`, Go's GOMAXPROCS, `make -j$(nproc)` size themselves from it) and its threads share")
 	w("one CPU; `tracer` pins lanner alone and leaves the program's CPUs alone.")
 end
-if next(only) == nil or only.threads then
-	local t = threads()
-	w("\n## Threads\n")
-	w("bench_topen: open/close of /dev/null, the same total split over one or two threads (min / median):\n")
+-- A section of timed rows: its title, a line of what was run, the table.
+local function section(title, what, rows, unit)
+	w("\n## ", title, "\n")
+	if what then w(what, "\n") end
 	w("| run | min | median |")
 	w("|---|---|---|")
-	for _, r in ipairs(t) do w(string.format("| %s | %.3f s | %.3f s |", r[1], r[2], r[3])) end
+	local scale, u = unit == "ms" and 1000 or 1, unit or "s"
+	for _, r in ipairs(rows) do
+		w(string.format("| %s | %.3f %s | %.3f %s |", r[1], r[2] * scale, u, r[3] * scale, u))
+	end
+end
+if next(only) == nil or only.threads then
+	local t = threads()
+	section("Threads", "bench_topen: open/close of /dev/null, the same total split over one or two threads (min / median):", t)
 	w(string.format("\nTwo threads' throughput over one thread's: untraced %.2f×, lanner %.2f×, strace %.2f×.",
 		t[1][3] / t[2][3], t[3][3] / t[4][3], t[5][3] / t[6][3]))
 end
 if next(only) == nil or only.env then
 	local e = environment()
-	w("\n## Environment size\n")
-	w("200 execs of /bin/true from sh (min / median):\n")
-	w("| run | min | median |")
-	w("|---|---|---|")
-	for _, r in ipairs(e) do w(string.format("| %s | %.3f s | %.3f s |", r[1], r[2], r[3])) end
+	section("Environment size", "200 execs of /bin/true from sh (min / median):", e)
 	w(string.format("\nPer exec, lanner's cost with 64 KB of environment over its cost with none: %.2f× "
 		.. "((traced - untraced) per exec, medians).", (e[4][3] - e[2][3]) / math.max(e[3][3] - e[1][3], 1e-9)))
 end
 if next(only) == nil or only.startup then
-	local st = startup()
-	w("\n## Start-up\n")
-	w("| run | min | median |")
-	w("|---|---|---|")
-	for _, r in ipairs(st) do w(string.format("| %s | %.1f ms | %.1f ms |", r[1], r[2] * 1000, r[3] * 1000)) end
+	section("Start-up", nil, startup(), "ms")
 end
 if next(only) == nil or only.eval then
 	w("\n## Lua-side evaluation\n")
