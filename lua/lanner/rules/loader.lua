@@ -13,31 +13,12 @@
 local yaml = require "lanner.yaml"
 local exceptions = require "lanner.rules.exceptions"
 local diag = require "lanner.rules.diag"
+local priority = require "lanner.priority"
 
 local M = {}
 
 -- Falco's engine version this loader implements (falco_engine_version.h).
 M.ENGINE_VERSION = "0.45.0"
-
-local PRIORITIES = { "Emergency", "Alert", "Critical", "Error", "Warning",
-                     "Notice", "Informational", "Debug" }
-M.PRIORITIES = PRIORITIES
-
--- parse_priority("warning") -> 4, "Warning". Case-insensitive; "info" is
--- accepted for Informational, as falco_common::parse_priority does. A
--- number 0 (Emergency) .. 7 (Debug) passes through.
-function M.parse_priority(s)
-  if type(s) == "number" then
-    if PRIORITIES[s + 1] then return s, PRIORITIES[s + 1] end
-    return nil
-  end
-  if type(s) ~= "string" then return nil end
-  local l = s:lower()
-  if l == "info" then l = "informational" end
-  for i, p in ipairs(PRIORITIES) do
-    if p:lower() == l then return i - 1, p end
-  end
-end
 
 local RULE_KEYS = { rule = 1, desc = 1, condition = 1, output = 1, priority = 1,
   tags = 1, enabled = 1, exceptions = 1, source = 1, warn_evttypes = 1,
@@ -230,7 +211,7 @@ local function read_key(item, key)
   end
   if key == "priority" then
     local v, n = scalar(item, "priority")
-    return M.parse_priority(v) or fail("Invalid priority '" .. v .. "'", n.line)
+    return priority.parse(v) or fail("Invalid priority '" .. v .. "'", n.line)
   end
   return scalar(item, key)
 end
@@ -338,7 +319,7 @@ local function read_rule(self, item, ctx)
     r.output_line = item.map.output.line
     r.desc = scalar(item, "desc")
     local pv, pn = scalar(item, "priority")
-    r.priority = M.parse_priority(pv) or fail("Invalid priority '" .. pv .. "'", pn.line)
+    r.priority = priority.parse(pv) or fail("Invalid priority '" .. pv .. "'", pn.line)
     r.source = scalar(item, "source", true) or "syscall"
     for _, k in ipairs { "enabled", "warn_evttypes", "skip-if-unknown-filter" } do
       local b = bool(item, k, true)
