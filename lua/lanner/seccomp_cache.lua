@@ -110,7 +110,7 @@ local function scmp_lib()
 	if scmp == nil then
 		ffi.cdef [[ char *seccomp_syscall_resolve_num_arch(uint32_t arch_token, int num);
 			int seccomp_syscall_resolve_name_arch(uint32_t arch_token, const char *name); ]]
-		pcall(ffi.cdef, "void free(void *);") -- another module may have it
+		require("lanner.base").declare("void free(void *);") -- another module may have it
 		local ok, lib = pcall(ffi.load, "libseccomp.so.2")
 		scmp = ok and lib or false
 	end

@@ -239,13 +239,7 @@ function M.parse(src, name)
 end
 
 -- Reads a whole file; returns (contents) or (nil, "path: reason").
-function M.read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read "*a"
-  f:close()
-  return s
-end
+M.read_file = require("lanner.base").read_file
 
 -- parse_file(path) -> {doc nodes} | nil, err
 function M.parse_file(path)

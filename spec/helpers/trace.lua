@@ -315,13 +315,7 @@ function M.rmrf(d)
 	os.execute("rm -rf " .. M.shell_quote(d))
 end
 
-function M.read_file(p)
-	local f = io.open(p, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
-	return s
-end
+M.read_file = require("lanner.base").read_file
 
 -- Our own pid (busted's), from /proc/self.
 function M.self_pid()

@@ -9,20 +9,13 @@
 -- keeps one entry per process: its leader thread.
 local ffi = require "ffi"
 local core = require "lanner.core"
+local base = require "lanner.base"
 
 local C = core.C
 local M = {}
 
-pcall(ffi.cdef, "long sysconf(int name);")
-pcall(ffi.cdef, "int ioctl(int fd, unsigned long request, ...);")
-
-local function slurp(path)
-	local f = io.open(path, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
-	return s
-end
+base.declare("long sysconf(int name);", "int ioctl(int fd, unsigned long request, ...);")
+local slurp = base.read_file
 
 local function cstr(p)
 	if p == nil then return "" end

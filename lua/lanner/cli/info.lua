@@ -71,9 +71,7 @@ function M.print_stats(st, f)
 		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
 	f:write(string.format("dropped: %d\nthreads: %d\nprocesses: %d\n", st.dropped, st.threads_seen, st.procs_seen))
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
-	local sf = io.open("/proc/self/status")
-	local status = sf and sf:read("*a") or ""
-	if sf then sf:close() end
+	local status = require("lanner.base").read_file("/proc/self/status") or ""
 	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))
 	local names = {}
 	for name in pairs(st.per_type) do names[#names + 1] = name end
