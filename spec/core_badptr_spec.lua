@@ -83,8 +83,7 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 
 	-- The kernel found no NUL before the hole (EFAULT); the 64 'z' lanner
 	-- read are not the whole string, and must not pass for it.
-	-- KNOWN FAILING against the core as of this writing: see the report.
-	it("[core bug] bytes that run into an unmapped page with no NUL are flagged, not a complete path", function()
+	it("bytes that run into an unmapped page with no NUL are flagged, not a complete path", function()
 		local e = ev[6]
 		assert.equal(-14, e.res)
 		assert.is_true(has(e.pflags.name, PF_TRUNCATED) or has(e.pflags.name, PF_FAULT),

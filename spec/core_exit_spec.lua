@@ -112,13 +112,11 @@ end)
 describe("core: ln_next's timeout", function()
 	local session = require "lanner.session"
 
-	-- ln_next arms ITIMER_REAL for its timeout and means to disarm it with
-	-- arm_alarm(-1), which asks setitimer for -1000 us (EINVAL), and the
-	-- LN_NEXT_DONE paths do not disarm at all: SIGALRM then arrives up to
+	-- ln_next arms ITIMER_REAL for its timeout and must disarm it on every
+	-- return, LN_NEXT_DONE included: a timer left armed sends SIGALRM up to
 	-- timeout_ms later, in the caller (EINTR in its blocking calls, e.g.
 	-- io.popen's read) or in a later ln_next(-1), which returns TIMEOUT.
-	-- KNOWN FAILING as of this writing: see the report.
-	it("[core bug] leaves no timer armed once it returned an event or DONE", function()
+	it("leaves no timer armed once it returned an event or DONE", function()
 		local sess = session.new()
 		sess:trace { exit_group = "entry" }
 		assert.is_number(sess:spawn { "true" })

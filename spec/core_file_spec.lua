@@ -192,8 +192,7 @@ describe("core: file syscalls (spec/progs/fileops)", function()
 	-- Falco (driver's open_modes_to_scap) reports mode 0 when the flags have
 	-- neither O_CREAT nor O_TMPFILE: the register then holds whatever the
 	-- caller left in it (fileops calls open() and openat() with no mode).
-	-- KNOWN FAILING against the core as of this writing: see the report.
-	it("[core bug] mode is 0 when the flags have no O_CREAT or O_TMPFILE, as in Falco", function()
+	it("mode is 0 when the flags have no O_CREAT or O_TMPFILE, as in Falco", function()
 		for _, i in ipairs { 7, 21, 38, 45 } do
 			local e = ev[i]
 			assert.equal(0, e.raw.mode, e.type .. " " .. tostring(e.raw.name) .. " mode")

@@ -159,10 +159,9 @@ describe("core: a tree of 200 processes (spec/progs/fork_tree)", function()
 		assert.same({}, trace.leftovers())
 	end)
 
-	-- A child that exits before its parent's fork event is handled gets a
-	-- second, never-freed record from that event (src/session.c
-	-- on_new_child).  KNOWN FAILING as of this writing: see the report.
-	it("[core bug] met 200 processes, and none is left in the state table after all exited", function()
+	-- A child that exits before its parent's fork event is handled must not
+	-- get a second, never-freed record from that event.
+	it("met 200 processes, and none is left in the state table after all exited", function()
 		assert.same({}, r.procs_left)
 		assert.equal(200, r.stats.procs_seen)
 		assert.equal(200, r.stats.threads_seen)
@@ -348,10 +347,9 @@ describe("core: state a process changes for itself (spec/progs/procstate)", func
 		assert.equal("15(PR_SET_NAME)", e.params.option)
 	end)
 
-	-- Falco's prctl has arg2_str, the string for PR_SET_NAME / PR_GET_NAME.
-	-- KNOWN FAILING against the core as of this writing (the table makes
-	-- arg2_str a hex pointer): see the report.
-	it("[core bug] prctl(PR_SET_NAME) renders arg2_str as the name, as Falco", function()
+	-- Falco's prctl has arg2_str, the string for PR_SET_NAME / PR_GET_NAME
+	-- (not the pointer).
+	it("prctl(PR_SET_NAME) renders arg2_str as the name, as Falco", function()
 		local e = trace.find(r.events, "prctl")
 		assert.equal("renamed-by-prctl", e.params.arg2_str)
 	end)
