@@ -17,6 +17,14 @@ function M.declare(...)
 	end
 end
 
+-- define(typename, decls): ffi.cdef decls unless typename, a type they
+-- declare, exists already.  Structs cannot be declared twice, and a
+-- module may be loaded twice in one process (package.loaded cleared, the
+-- lanner binary and liblanner side by side).
+function M.define(typename, decls)
+	if not pcall(ffi.typeof, typename) then ffi.cdef(decls) end
+end
+
 -- read_file(path) -> contents | nil, "path: reason"
 function M.read_file(path)
 	local f, err = io.open(path, "rb")

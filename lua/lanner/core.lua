@@ -12,12 +12,9 @@ local M = { ffi = ffi }
 
 require "lanner.jit_tuning"
 
--- One cdef per process: a second ffi.cdef of the same structs raises
--- "attempt to redefine", so guard on a type the header declares.
+-- One cdef per process, guarded on a type the header declares.
 local cdef = require "lanner.cdef"
-if not pcall(ffi.typeof, "ln_event") then
-	ffi.cdef(cdef)
-end
+require("lanner.base").define("ln_event", cdef)
 
 local function exports_core(ns)
 	return pcall(function() return ns.ln_abi_version end)

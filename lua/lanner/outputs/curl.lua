@@ -29,8 +29,7 @@ base.declare(
 	"int deflateInit2_(void *strm, int level, int method, int bits, int mem, int strategy, const char *version, int size);"
 )
 
-if not pcall(ffi.typeof, "lncurl_msg") then
-	ffi.cdef [[
+base.define("lncurl_msg", [[
 	/* CURLMsg: msg, easy_handle, union { void *, CURLcode } */
 	typedef struct lncurl_msg { int msg; void *easy; union { void *p; int result; } data; } lncurl_msg;
 	lncurl_msg *curl_multi_info_read(void *multi, int *msgs_in_queue);
@@ -42,8 +41,7 @@ if not pcall(ffi.typeof, "lncurl_msg") then
 		void *zalloc, *zfree, *opaque;
 		int data_type; unsigned long adler, reserved;
 	} lnz_stream;
-	]]
-end
+	]])
 
 local M = {}
 

@@ -35,9 +35,7 @@ base.declare(
 	"extern char **environ;"
 )
 
-if not pcall(ffi.typeof, "struct lnout_sockaddr_un") then
-	ffi.cdef [[ struct lnout_sockaddr_un { unsigned short family; char path[108]; }; ]]
-end
+base.define("struct lnout_sockaddr_un", [[ struct lnout_sockaddr_un { unsigned short family; char path[108]; }; ]])
 
 local M = {}
 
