@@ -41,7 +41,10 @@ end
 -- the caller would give it to error() (default 2: the caller's caller).
 function M.check(s, what, level)
 	local n, name = M.parse(s)
-	if not n then error(M.unknown(s, what) .. " (" .. M.WORDS .. ")", (level or 2) + 1) end
+	if not n then
+		level = level or 2
+		error(M.unknown(s, what) .. " (" .. M.WORDS .. ")", level > 0 and level + 1 or 0)
+	end
 	return n, name
 end
 
