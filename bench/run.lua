@@ -366,13 +366,16 @@ if next(only) == nil or only.eval then
 	end
 end
 -- Sections other commands write (bench/capture_replay.sh: "## Capture
--- replay") are kept from the file as it was.
+-- replay") and the hand-written "## Designs weighed" (alternatives tried,
+-- with the commands that measured them) are kept from the file as it was.
 do
 	local f = io.open("bench/RESULTS.md")
 	local old = f and f:read("*a") or ""
 	if f then f:close() end
-	local keep = old:match("\n(## Capture replay\n.-)\n## ") or old:match("\n(## Capture replay\n.*)$")
-	if keep and next(only) == nil then w("\n" .. keep:gsub("%s+$", "")) end
+	for _, title in ipairs { "Capture replay", "Designs weighed" } do
+		local keep = old:match("\n(## " .. title .. "\n.-)\n## ") or old:match("\n(## " .. title .. "\n.*)$")
+		if keep and next(only) == nil then w("\n" .. keep:gsub("%s+$", "")) end
+	end
 end
 local text = table.concat(md, "\n") .. "\n"
 io.stdout:write(text)

@@ -14,6 +14,7 @@
 -- String values may name environment variables, as in Falco: ${VAR} is
 -- replaced by its value, $${VAR} stays ${VAR}.
 local yaml = require "lanner.yaml"
+local priority = require "lanner.priority"
 
 local M = {}
 
@@ -62,8 +63,6 @@ for k in ([[load_plugins plugins watch_config_files time_format_iso_8601
 local OUTPUT_KEYS = { "json_include_output_property", "json_include_tags_property",
 	"buffered_outputs", "output_timeout", "outputs", "outputs_queue", "stdout_output",
 	"file_output", "syslog_output", "program_output", "http_output" }
-
-local PRIORITY_NAMES = "emergency, alert, critical, error, warning, notice, info, debug"
 
 local function expand_env(s)
 	return (s:gsub("(%$?)%${([%w_]+)}", function(esc, name)
@@ -115,9 +114,9 @@ local function convert(ctx, node, key, kind)
 		return n
 	elseif kind == "priority" then
 		local text = scalar_text(ctx, node, key, "a priority")
-		local _, name = require("lanner.rules.loader").parse_priority(text)
+		local _, name = priority.parse(text)
 		if not name then
-			fail(ctx, node, key, ("expected a priority (%s), got '%s'"):format(PRIORITY_NAMES, text))
+			fail(ctx, node, key, ("expected a priority (%s), got '%s'"):format(priority.WORDS, text))
 		end
 		return name
 	elseif kind == "paths" then

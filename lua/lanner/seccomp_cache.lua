@@ -20,7 +20,8 @@ M.RET_ALLOW = 0x7fff0000
 -- the numbers the kernel checks: NR_syscalls is below this on both ABIs
 M.NR_LIMIT = 512
 
-ffi.cdef [[ typedef struct ln_sock_filter { uint16_t code; uint8_t jt, jf; uint32_t k; } ln_sock_filter; ]]
+require("lanner.base").define("ln_sock_filter",
+	[[ typedef struct ln_sock_filter { uint16_t code; uint8_t jt, jf; uint32_t k; } ln_sock_filter; ]])
 
 -- The program the session would load, as a list of {code, jt, jf, k}
 -- (0-based like the kernel's pc), or nil, message.
@@ -108,9 +109,9 @@ end
 local scmp
 local function scmp_lib()
 	if scmp == nil then
-		ffi.cdef [[ char *seccomp_syscall_resolve_num_arch(uint32_t arch_token, int num);
-			int seccomp_syscall_resolve_name_arch(uint32_t arch_token, const char *name); ]]
-		pcall(ffi.cdef, "void free(void *);") -- another module may have it
+		require("lanner.base").declare("char *seccomp_syscall_resolve_num_arch(uint32_t arch_token, int num);",
+			"int seccomp_syscall_resolve_name_arch(uint32_t arch_token, const char *name);",
+			"void free(void *);")
 		local ok, lib = pcall(ffi.load, "libseccomp.so.2")
 		scmp = ok and lib or false
 	end

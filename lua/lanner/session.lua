@@ -166,7 +166,7 @@ function Session:capture_notes()
 	return n ~= "" and n or nil
 end
 
-ffi.cdef [[ int isatty(int fd); ]]
+require("lanner.base").declare("int isatty(int fd);")
 local clock = os.clock
 
 -- Replay progress on stderr: events, percent of the file, rate.

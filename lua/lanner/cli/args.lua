@@ -1,5 +1,7 @@
 -- Command-line parsing, sysdig style: options, then a filter made of the
 -- remaining words, then `--` and the command to run.
+local priority = require "lanner.priority"
+
 local M = {}
 
 -- The core clamps to it too (ln_set_snaplen): past it, an event with every
@@ -211,6 +213,9 @@ function M.parse(argv, chisel_nargs)
 			o.snaplen, MAX_SNAPLEN)
 	end
 	if o.compress and not o.write_file then return nil, "-z/--compress needs -w FILE" end
+	if o.min_priority and not priority.parse(o.min_priority) then
+		return nil, priority.unknown(o.min_priority, "-m: ") .. " (" .. priority.WORDS .. ")"
+	end
 	return o
 end
 

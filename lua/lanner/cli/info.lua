@@ -72,9 +72,7 @@ function M.print_stats(st, f)
 	f:write(string.format("stops caught polling: %d\n", st.stops_polled))
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
-	local sf = io.open("/proc/self/status")
-	local status = sf and sf:read("*a") or ""
-	if sf then sf:close() end
+	local status = require("lanner.base").read_file("/proc/self/status") or ""
 	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))
 	local names = {}
 	for name in pairs(st.per_type) do names[#names + 1] = name end

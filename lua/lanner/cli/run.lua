@@ -15,7 +15,7 @@ local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
 end
 
-ffi.cdef [[ int isatty(int fd); ]]
+require("lanner.base").declare("int isatty(int fd);")
 
 local function print_debug_filter(sess, modes, fd_full, narrowed)
 	local names = {}

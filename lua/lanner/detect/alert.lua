@@ -4,7 +4,7 @@
 local fields = require "lanner.fields"
 local format = require "lanner.format"
 local json = require "lanner.json"
-local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
 local alert_format = require "lanner.alert_format"
 
 local M = {}
@@ -79,7 +79,7 @@ end
 function M.new(opts)
 	local min = opts.min_priority
 	if min ~= nil and type(min) ~= "number" then
-		min = loader.parse_priority(min) or error("unknown priority '" .. tostring(opts.min_priority) .. "'", 2)
+		min = priority.check(min)
 	end
 	local send = opts.send
 	local hostname = opts.hostname or alert_format.hostname()
@@ -87,11 +87,7 @@ function M.new(opts)
 		if type(t) ~= "table" then error("alert: expected a table {rule=, priority=, output=}", 3) end
 		if type(t.rule) ~= "string" or t.rule == "" then error("alert: 'rule' must be a non-empty string", 3) end
 		if type(t.output) ~= "string" or t.output == "" then error("alert: 'output' must be a non-empty string", 3) end
-		local pnum, pname = loader.parse_priority(t.priority)
-		if not pnum then
-			error("alert: unknown priority '" .. tostring(t.priority) .. "' (emergency, alert, critical, "
-				.. "error, warning, notice, informational, debug)", 3)
-		end
+		local pnum, pname = priority.check(t.priority, "alert: ", 3)
 		if min and pnum > min then return false end
 		local c, err = compiled(t.output)
 		if not c then error("alert: output: " .. tostring(err) .. " (write a literal % as %%)", 3) end

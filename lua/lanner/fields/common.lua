@@ -393,12 +393,6 @@ end
 -- Small files read on demand (never on the hot path of a rule that does
 -- not ask for them).
 
-function M.read_file(path)
-	local f = io.open(path, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
-	return s
-end
+M.read_file = require("lanner.base").read_file
 
 return M

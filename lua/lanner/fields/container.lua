@@ -5,7 +5,7 @@
 local cm = require "lanner.fields.common"
 
 local ffi = cm.ffi
-pcall(ffi.cdef, "size_t strlen(const char *s);")
+require("lanner.base").declare("size_t strlen(const char *s);")
 local strlen = ffi.C.strlen
 
 local function cid(ev)

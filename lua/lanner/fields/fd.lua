@@ -199,7 +199,7 @@ end
 -- The same two in place, for the filter (a spec's cview/cstr): the name's
 -- bytes up to its last '/', or after it.  nil (get() decides) for what is
 -- not a plain file path: no fd yet, no '/', a name ending in '/'.
-pcall(ffi.cdef, "char *strrchr(const char *s, int c);")
+require("lanner.base").declare("char *strrchr(const char *s, int c);")
 local strrchr = ffi.C.strrchr
 -- The name and its last '/', for a file path with a name after that slash.
 local function split_c(ev)

@@ -14,8 +14,8 @@ local M = {}
 
 local fmt, concat = string.format, table.concat
 
-pcall(ffi.cdef, "long long strtoll(const char *s, char **end, int base);")
-pcall(ffi.cdef, "unsigned long long strtoull(const char *s, char **end, int base);")
+require("lanner.base").declare("long long strtoll(const char *s, char **end, int base);",
+	"unsigned long long strtoull(const char *s, char **end, int base);")
 
 -- Field type -> comparison class.
 local CLASS = { string = "string", bytes = "string", number = "number", reltime = "number",

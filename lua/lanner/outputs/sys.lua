@@ -4,11 +4,11 @@
 -- MSG_DONTWAIT and MSG_NOSIGNAL, which io cannot ask for.
 local ffi = require "ffi"
 local bit = require "bit"
+local base = require "lanner.base"
 local C = ffi.C
 
--- One declaration per pcall: other modules declare some of these too, and
--- a second cdef of a name raises; the first declaration stands.
-for _, decl in ipairs {
+-- Other modules declare some of these too: base.declare lets the first stand.
+base.declare(
 	"int clock_gettime(int clockid, void *tp);",
 	"int open(const char *path, int flags, ...);",
 	"ssize_t write(int fd, const void *buf, size_t n);",
@@ -32,12 +32,10 @@ for _, decl in ipairs {
 	"int posix_spawnattr_destroy(void *attr);",
 	"int posix_spawnattr_setflags(void *attr, short flags);",
 	"int posix_spawnattr_setpgroup(void *attr, int pgroup);",
-	"extern char **environ;",
-} do pcall(ffi.cdef, decl) end
+	"extern char **environ;"
+)
 
-if not pcall(ffi.typeof, "struct lnout_sockaddr_un") then
-	ffi.cdef [[ struct lnout_sockaddr_un { unsigned short family; char path[108]; }; ]]
-end
+base.define("struct lnout_sockaddr_un", [[ struct lnout_sockaddr_un { unsigned short family; char path[108]; }; ]])
 
 local M = {}
 

@@ -11,6 +11,7 @@
 -- (filter.expand splices nested lists at any depth) and reports cycles.
 local exceptions = require "lanner.rules.exceptions"
 local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
 
 local M = {}
 
@@ -292,7 +293,7 @@ function M.compile_rule(r, env)
     end
   end
 
-  local pname = loader.PRIORITIES[r.priority + 1]
+  local pname = priority.NAMES[r.priority + 1]
   local tags = loader.sorted_tags(r.tags)
   return {
     name = r.name, desc = r.desc, condition = r.cond, condition_ast = ast,

@@ -8,7 +8,8 @@
 --
 -- process() reuses its result table; an alert table is made only when a
 -- rule matches, so an event that matches nothing allocates nothing.
-local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
+local alert_format = require "lanner.alert_format"
 local json = require "lanner.json"
 
 local M = {}
@@ -33,7 +34,7 @@ function M.select(rules, opts)
   opts = opts or {}
   local min = opts.min_priority
   if min ~= nil and type(min) ~= "number" then
-    min = loader.parse_priority(min) or error("unknown priority '" .. tostring(opts.min_priority) .. "'", 3)
+    min = priority.check(min, nil, 3)
   end
   local tags = opts.tags or {}
   local inc, exc = set_of(tags.include), set_of(tags.exclude)
@@ -77,13 +78,6 @@ local function split_field(s)
   return name or s, arg
 end
 
-local function read_hostname()
-  local f = io.open("/proc/sys/kernel/hostname")
-  local h = f and f:read "*l"
-  if f then f:close() end
-  return h or os.getenv "HOSTNAME" or "localhost"
-end
-
 local Engine = {}
 Engine.__index = Engine
 
@@ -102,7 +96,7 @@ function M.new(set, opts)
   local fields = opts.fields or set.fields_module
   local self = setmetatable({
     rules = M.select(all, opts), first = matching == "first", alerts = {}, n = 0, getters = {},
-    hostname = opts.hostname or read_hostname(), fields = fields,
+    hostname = opts.hostname or alert_format.hostname(), fields = fields,
   }, Engine)
 
   self.type_name = opts.type_name
