@@ -168,7 +168,7 @@ describe("capture state blocks", function()
 		same_lines(live, replay, "exec_thread")
 	end)
 
-	it("[capture bug] proc.nthreads drops when a thread ends (spec/progs/threads)", function()
+	it("replayed proc.nthreads drops when a thread ends, as live (spec/progs/threads)", function()
 		-- THREAD_GONE is applied only after the next event, so that event
 		-- still counts the thread that ended.
 		local fmt = "*%evt.num %evt.type %thread.tid %proc.pid %proc.nthreads %proc.nchilds"

@@ -201,7 +201,6 @@ function Outputs:stats()
 		if ok and type(st) == "table" then
 			s.events = st.events
 			s.stops = (st.stops_entry or 0) + (st.stops_exit or 0) + (st.stops_ptrace or 0) + (st.stops_signal or 0)
-			s.drops = st.dropped
 		end
 	end
 	return s
@@ -222,7 +221,7 @@ local OUT_KEYS = { "sent", "pending", "dropped", "failed", "retries", "reopened"
 local function stats_text(s, final)
 	local parts = {}
 	if s.events then
-		parts[#parts + 1] = ("events %d, stops %d, dropped events %d"):format(s.events, s.stops, s.drops or 0)
+		parts[#parts + 1] = ("events %d, stops %d"):format(s.events, s.stops)
 	end
 	parts[#parts + 1] = ("alerts %d (rate-limited %d)"):format(s.alerts, s.alerts_rate_limited)
 	local rules = {}
@@ -250,7 +249,7 @@ function Outputs:print_stats(final)
 	if self.stats_json then
 		s.type, s.final = "stats", final
 		s.time = alert_format.iso8601(os.time() * 1e9)
-		f:write(json.encode(s, { "type", "time", "final", "events", "stops", "drops", "alerts" }), "\n")
+		f:write(json.encode(s, { "type", "time", "final", "events", "stops", "alerts" }), "\n")
 	else
 		f:write(stats_text(s, final), "\n")
 	end
