@@ -58,21 +58,29 @@ local function role(fd)
 	return nil
 end
 
--- An IPv4 address inside an IPv6 socket (::ffff:a.b.c.d, what a program
--- gets when it connects an AF_INET6 socket to an IPv4 peer) is the IPv4
--- address: the packets are IPv4 ones, and a rule that names 169.254.169.254
--- or 127.0.0.0/8 must match it in either form.
-local function v4_mapped(b)
+-- An IPv6 socket talking IPv4 (both ends ::ffff:a.b.c.d, what a program
+-- gets when it connects an AF_INET6 socket to an IPv4 peer) shows IPv4
+-- addresses, as sinsp turns such a tuple into an IPv4 one: the packets are
+-- IPv4, and a rule that names 169.254.169.254 or 127.0.0.0/8 must match
+-- either form.  An end not known yet (all zeros) does not stop it.
+local function v4_mapped(b, or_zero)
 	for i = 0, 9 do if b[i] ~= 0 then return false end end
-	return b[10] == 0xff and b[11] == 0xff
+	if b[10] == 0xff and b[11] == 0xff then return true end
+	if not or_zero then return false end
+	for i = 10, 15 do if b[i] ~= 0 then return false end end
+	return true
 end
 
 local function ip_of(ev, fd, which)
 	local c = cm.evcache(ev)
 	local v = c[which]
 	if v == nil then
-		local family, b = fd.tuple.family, which == "lip" and fd.tuple.lip or fd.tuple.rip
-		if family == cm.AF_INET6 and v4_mapped(b) then family, b = cm.AF_INET, b + 12 end
+		local t = fd.tuple
+		local family, b, other = t.family, t.rip, t.lip
+		if which == "lip" then b, other = other, b end
+		if family == cm.AF_INET6 and v4_mapped(b) and v4_mapped(other, true) then
+			family, b = cm.AF_INET, b + 12
+		end
 		v = cm.ip_text(family, b) or false
 		c[which] = v
 	end
