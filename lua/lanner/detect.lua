@@ -42,7 +42,7 @@ function M.bind(sc)
 	-- Not a tail call: alert.lua raises at a fixed depth.
 	function api.alert(t)
 		-- in a timer, its due time; otherwise the clock
-		local sent = sc.host.alert(t, current(), sc.timer_at or clock.now)
+		local sent = sc.host.alert(t, current(), sc.timer_at or clock.now, sc.display)
 		return sent
 	end
 
