@@ -61,13 +61,29 @@ function M.bind(sc)
 	function api.rate(n, secs, max_keys) return windows.rate(clock, n, secs, max_keys) end
 	function api.map(max, secs) return windows.map(clock, max, secs) end
 
-	-- d.proc(pid): the state record of a live process (nil if unknown), the
-	-- same record its own events' handlers get.
+	-- d.proc(pid): the state record of a live process, the same record its
+	-- own events' handlers get; or of one that exited in the last two
+	-- minutes (record.exited set); nil if unknown.
 	function api.proc(pid)
 		check(type(pid) == "number", "d.proc: expected a pid")
 		local p = cm.proc_of_pid(pid)
-		if p == nil then return nil end
+		if p == nil then return sc.procs:recent_of(pid) end
 		return sc.procs:of_proc(p)
+	end
+
+	-- d.lineage(pid): what the host recorded of a process, live or exited
+	-- in the last two minutes: {pid, ppid (the parent it was started by),
+	-- sid, pgid, start, name, exepath, exited}, or nil.
+	function api.lineage(pid)
+		check(type(pid) == "number", "d.lineage: expected a pid")
+		return sc.host.lineage:get(pid)
+	end
+
+	-- d.ancestors(pid[, n]): the lineage entries of its ancestors, parent
+	-- first, exited ones included (a pipeline's shell that already ended).
+	function api.ancestors(pid, n)
+		check(type(pid) == "number", "d.ancestors: expected a pid")
+		return sc.host.lineage:ancestors(pid, n)
 	end
 
 	function api.now() return clock.now end

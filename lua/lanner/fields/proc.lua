@@ -250,15 +250,24 @@ local function cap_field(which)
 end
 
 -- proc.stdin.type and friends: the process's fd 0/1/2 through the fd lookup.
+-- ino and dev (lanner only) say which pipe, FIFO, socket or file a stream
+-- is: two processes whose streams have the same pair share it (a pipeline,
+-- a relay), with no parsing of "pipe:[N]" names.
+local STDIO_WHAT = {
+	type = { "string", "type", function(fd) return cm.fd_type_name(fd.type) end },
+	name = { "string", "name", function(fd) return cm.cstr(fd.name) end },
+	ino = { "number", "inode number", function(fd) return fd.ino ~= 0 and tonumber(fd.ino) or nil end },
+	dev = { "number", "device number", function(fd) return fd.ino ~= 0 and tonumber(fd.dev) or nil end },
+}
 local function stdio_field(num, which, what)
-	return { name = "proc." .. which .. "." .. what, type = "string",
-		desc = "The " .. (what == "type" and "type" or "name") .. " of the process's " .. which
-			.. " (fd " .. num .. ").",
+	local w = STDIO_WHAT[what]
+	return { name = "proc." .. which .. "." .. what, type = w[1],
+		desc = "The " .. w[2] .. " of the process's " .. which .. " (fd " .. num .. ")"
+			.. ((what == "ino" or what == "dev") and " (lanner only)." or "."),
 		get = function(ev)
 			local fd = cm.fd_of(cm.proc(ev), num)
 			if fd == nil then return nil end
-			if what == "type" then return cm.fd_type_name(fd.type) end
-			return cm.cstr(fd.name)
+			return w[3](fd)
 		end }
 end
 
@@ -388,6 +397,8 @@ return {
 	proc_flag("proc.is_exe_from_memfd", PF.MEMFD, "'true' if the executable file of the current process is an anonymous file created using memfd_create()."),
 	stdio_field(0, "stdin", "type"), stdio_field(1, "stdout", "type"), stdio_field(2, "stderr", "type"),
 	stdio_field(0, "stdin", "name"), stdio_field(1, "stdout", "name"), stdio_field(2, "stderr", "name"),
+	stdio_field(0, "stdin", "ino"), stdio_field(1, "stdout", "ino"), stdio_field(2, "stderr", "ino"),
+	stdio_field(0, "stdin", "dev"), stdio_field(1, "stdout", "dev"), stdio_field(2, "stderr", "dev"),
 	proc_num("proc.fdopencount", "nfds", "Number of open FDs for the process (as far as lanner knows).", "UINT64"),
 	proc_num("proc.nthreads", "nthreads", "The number of alive threads that the process generating the event currently has.", "UINT64"),
 	{ name = "proc.nchilds", type = "number", ftype = "UINT64", desc = "The number of alive threads of the process other than the leader.",
