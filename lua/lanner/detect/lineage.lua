@@ -9,8 +9,9 @@
 -- first seen (with each live ancestor of it not yet recorded, while their
 -- links still hold), and an exited one is kept KEEP_NS, at most MAX in all.
 --
--- An entry: { pid, ppid, sid, pgid, start (ns), name, exepath, uid,
--- exited = ns or nil }.
+-- An entry: { pid, ppid, sid, pgid, start (ns), name, exepath (both as of
+-- the last exec seen), uid (effective, as of the last event), uid_was (the
+-- one before it changed), exited = ns or nil }.
 local ffi = require "ffi"
 
 local M = {}
@@ -31,7 +32,7 @@ local function str(p) return p ~= nil and ffi.string(p) or nil end
 
 local function entry_of(p, uid)
 	return { pid = p.pid, ppid = p.ppid, sid = p.sid, pgid = p.pgid, start = tonumber(p.start_ts),
-		name = ffi.string(p.comm), exepath = str(p.exepath), uid = uid }
+		exec = p.exec_ts, name = ffi.string(p.comm), exepath = str(p.exepath), uid = uid }
 end
 
 -- Drops exited entries older than keep, and the oldest exited ones while
@@ -62,7 +63,13 @@ end
 -- recorded.  p: ln_proc; parent_of(p) -> ln_proc of its parent or nil.
 function Lineage:seen(p, uid, parent_of)
 	local e = self.by_pid[p.pid]
-	if e ~= nil and e.start == tonumber(p.start_ts) then return e end
+	if e ~= nil and e.start == tonumber(p.start_ts) then
+		if uid ~= nil and uid ~= e.uid then e.uid_was, e.uid = e.uid, uid end
+		if e.exec ~= p.exec_ts then
+			e.exec, e.name, e.exepath, e.sid, e.pgid = p.exec_ts, ffi.string(p.comm), str(p.exepath), p.sid, p.pgid
+		end
+		return e
+	end
 	local first = put(self, p, uid)
 	local q = p
 	for _ = 1, 64 do
