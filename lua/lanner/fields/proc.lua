@@ -190,6 +190,19 @@ local function proc_num(name, key, desc, ftype)
 		end }
 end
 
+-- The executable file as stat saw it at exec: missing when unknown (a
+-- memfd, a process lanner attached to before its exe vanished).
+local function exe_num(name, key, desc, ftype, minus)
+	return { name = name, type = ftype == "ABSTIME" and "abstime" or ftype == "RELTIME" and "reltime" or "number",
+		ftype = (ftype == "ABSTIME" or ftype == "RELTIME") and "UINT64" or ftype, desc = desc, needs_exit = EXEC,
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil or p.exe_ino == 0 then return nil end
+			if minus then return tonumber(p[minus[1]] - p[minus[2]]) end
+			return tonumber(p[key])
+		end }
+end
+
 local function proc_flag(name, flag, desc)
 	return { name = name, type = "bool", desc = desc,
 		get = function(ev)
@@ -277,7 +290,7 @@ end
 
 return {
 	{ name = "proc.name", type = "string", needs_exit = EXEC,
-		desc = "The process name (truncated after 16 characters) generating the event (task->comm).",
+		desc = "The process name (truncated after 16 characters) generating the event (task->comm as exec set it: a later prctl(PR_SET_NAME) shows in proc.comm, not here).",
 		get = at_level(comm, 0), cstr = at_level_c(comm, 0) },
 	{ name = "proc.exe", type = "string", needs_exit = EXEC,
 		desc = "The first command line argument argv[0] of the process at its last exec.",
@@ -409,10 +422,26 @@ return {
 		get = function(ev) return status_kb(ev, "VmRSS") end },
 	{ name = "proc.vmswap", type = "number", ftype = "UINT64", desc = "Swapped memory for the process (as kb), read from /proc when asked.",
 		get = function(ev) return status_kb(ev, "VmSwap") end },
-	unsupported("proc.exe_ino", "number", "lanner does not stat the executable", "The inode number of the executable file on disk."),
-	unsupported("proc.exe_ino.ctime", "abstime", "lanner does not stat the executable", "Last status change time (ctime) of the executable file."),
-	unsupported("proc.exe_ino.mtime", "abstime", "lanner does not stat the executable", "Last modification time (mtime) of the executable file."),
-	unsupported("proc.exe_ino.ctime_duration_proc_start", "abstime", "lanner does not stat the executable", "Nanoseconds between ctime of the exe file and process start."),
+	exe_num("proc.exe_ino", "exe_ino", "The inode number of the executable file on disk.", "INT64"),
+	exe_num("proc.exe_dev", "exe_dev", "The device number of the filesystem that holds the executable file (lanner only: with proc.exe_ino, the file's identity).", "INT64"),
+	exe_num("proc.exe_ino.ctime", "exe_ctime", "Last status change time (ctime) of the executable file.", "ABSTIME"),
+	exe_num("proc.exe_ino.mtime", "exe_mtime", "Last modification time (mtime) of the executable file.", "ABSTIME"),
+	exe_num("proc.exe_ino.ctime_duration_proc_start", nil, "Nanoseconds between ctime of the exe file and the exec that ran it.", "RELTIME",
+		{ "exec_ts", "exe_ctime" }),
+	{ name = "proc.exe_writer", type = "string", needs_exit = EXEC,
+		desc = "The proc.name of the traced process that last opened the executable file for writing (a linker's output run by the build that linked it); missing when none did (lanner only).",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil or p.exe_writer[0] == 0 then return nil end
+			return ffi.string(p.exe_writer)
+		end },
+	{ name = "proc.comm", type = "string", needs_exit = EXEC,
+		desc = "The name the process now gives itself: what prctl(PR_SET_NAME) last set, else proc.name. proc.name keeps the name of what exec ran (lanner only).",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			return ffi.string(p.live_comm[0] ~= 0 and p.live_comm or p.comm)
+		end },
 	unsupported("proc.exe_ino.ctime_duration_pidns_start", "abstime", "lanner does not stat the executable", "Nanoseconds between PID namespace start and ctime of the exe file."),
 	unsupported("proc.pidns_init_start_ts", "number", "the start of the PID namespace is not tracked", "Start of PID namespace as epoch timestamp in nanoseconds."),
 	unsupported("proc.is_container_healthcheck", "bool", "no container runtime metadata", "'true' if this process is running as a part of the container's health check."),
