@@ -60,7 +60,8 @@ end
 
 -- An IPv6 socket talking IPv4 (both ends ::ffff:a.b.c.d, what a program
 -- gets when it connects an AF_INET6 socket to an IPv4 peer) shows IPv4
--- addresses, as sinsp turns such a tuple into an IPv4 one: the packets are
+-- addresses, as sinsp turns such a tuple into an IPv4 one (sinsp also calls
+-- the fd ipv4; here fd.type stays the socket's family): the packets are
 -- IPv4, and a rule that names 169.254.169.254 or 127.0.0.0/8 must match
 -- either form.  An end not known yet (all zeros) does not stop it.
 local function v4_mapped(b, or_zero)
