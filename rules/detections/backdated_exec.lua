@@ -38,7 +38,8 @@ d.on("evt.type in (utimensat, futimesat) and evt.rawres = 0 and evt.rawarg.times
 end)
 
 d.on("evt.type in (execve, execveat) and evt.rawres = 0", function(e)
-	local k = files:of_exe(e)
+	-- by path when the exe's identity is unknown (a capture keeps none)
+	local k = files:of_exe(e) or files:at(e["proc.exepath"])
 	local f = files:get(k)
 	if not (f and f.backdated) then return end
 	-- still old when run (not touched back to now since)

@@ -57,7 +57,8 @@ d.on("evt.type in (chmod, fchmod, fchmodat) and evt.rawres = 0", function(e)
 end)
 
 d.on("evt.type in (execve, execveat) and evt.rawres = 0", function(e)
-	local k = files:of_exe(e)
+	-- by path when the exe's identity is unknown (a capture keeps none)
+	local k = files:of_exe(e) or files:at(e["proc.exepath"])
 	local f = files:get(k)
 	-- a script runs its interpreter: its own file is the one execve named
 	if not f then
