@@ -321,21 +321,24 @@ describe("core: state a process changes for itself (spec/progs/procstate)", func
 		assert.equal(0, r.status)
 	end)
 
+	-- comm stays what exec ran (a rule's identity); the name the process
+	-- gives itself with prctl is live_comm (proc.comm)
 	local rows = {
-		-- marker close(-N): comm, cwd (with its slash, as Falco's proc.cwd)
-		{ 6, "procstate", "/" },
+		-- marker close(-N): live_comm, cwd (with its slash, as Falco's proc.cwd)
+		{ 6, "", "/" },
 		{ 7, "renamed-by-prct", "/" },
 		{ 8, "renamed-by-prct", "/usr/share/" },
 		{ 9, "renamed-by-prct", "/etc/" },
 	}
 	for _, row in ipairs(rows) do
-		it(string.format("at marker close(-%d): comm %q, cwd %q", row[1], row[2], row[3]), function()
+		it(string.format("at marker close(-%d): live_comm %q, cwd %q", row[1], row[2], row[3]), function()
 			local e = mk[row[1]]
 			assert.is_table(e)
-			assert.equal(row[2], e.comm)
+			assert.equal("procstate", e.comm)
+			assert.equal(row[2], e.live_comm)
 			assert.equal(row[3], e.cwd)
-			-- the cmdline the core builds follows the comm
-			assert.equal(row[2] .. " -a b c", e.cmdline)
+			-- the cmdline the core builds is the exec's
+			assert.equal("procstate -a b c", e.cmdline)
 		end)
 	end
 

@@ -131,7 +131,7 @@ struct ln_c3 {
 	uint64_t conv[5], orig[5];
 };
 
-enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30 };
+enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30, LN_WRITTEN_SLOTS = 4096 };
 
 /* A signal to lanner waiting to be forwarded to the launched program. */
 struct ln_fwd {
@@ -196,6 +196,10 @@ struct ln_session {
 	uint64_t *type_counts;
 	ln_fd closed_fd;		/* a closed fd, kept for its event */
 	char closed_name[LN_STR_MAX];
+	/* Files traced processes opened for writing, by device and inode,
+	 * direct-mapped (a newer file may take an older one's slot): what
+	 * proc.exe_writer reports at exec (state/written.c). */
+	struct ln_written { uint64_t dev, ino; char comm[16]; } written[LN_WRITTEN_SLOTS];
 	ln_event pseudo;		/* procexit and other core-made events */
 	ln_thread pseudo_thread;
 	struct ln_capw *capw;		/* capture being written, or NULL */

@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 4 };
+enum { LN_ABI_VERSION = 5 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -90,6 +90,12 @@ enum ln_kind {
 	LN_K_UID,		/* uid, -1 rendered as -1 */
 	LN_K_GID,		/* gid */
 	LN_K_CAPS,		/* capability mask */
+	LN_K_TIMESPEC2,		/* struct timespec[2] handed in (utimensat): the
+				   bytes, as timespec[2]; val is the new mtime in
+				   ns since the epoch, -1 now (NULL or UTIME_NOW),
+				   -2 unchanged (UTIME_OMIT) */
+	LN_K_TIMEVAL2,		/* struct timeval[2] (futimesat): the same, read
+				   as timespec[2] */
 	LN_K_COUNT
 };
 
@@ -188,7 +194,16 @@ typedef struct ln_proc {
 	uint32_t flags;		/* enum ln_proc_flags */
 	uint64_t start_ts;	/* process creation, ns since the epoch */
 	uint64_t exec_ts;	/* last successful exec, ns since the epoch */
-	char comm[16];		/* LN_COMM_LEN */
+	char comm[16];		/* LN_COMM_LEN: the name exec gave it (what the
+				 * kernel ran); prctl(PR_SET_NAME) leaves it */
+	char live_comm[16];	/* the name it gave itself since with
+				 * prctl(PR_SET_NAME), "" if none */
+	char exe_writer[16];	/* comm of the traced process that last opened
+				 * the executable file for writing, "" if none */
+	uint64_t exe_ino;	/* the executable file at the last exec (stat of */
+	uint64_t exe_dev;	/* /proc/PID/exe), 0 when unknown */
+	uint64_t exe_mtime;	/* its modification and status-change times */
+	uint64_t exe_ctime;	/* then, ns since the epoch */
 	const char *exe;	/* argv[0] at the last exec */
 	const char *exepath;	/* /proc/PID/exe at the last exec */
 	const char *args;	/* argv[1..], NUL separated */

@@ -109,6 +109,7 @@ function M.convert(ev)
 	if p ~= nil then
 		e.pid, e.ppid = tonumber(p.pid), tonumber(p.ppid)
 		e.comm = ffi.string(p.comm)
+		e.live_comm = ffi.string(p.live_comm)
 		e.exe = cstr(p.exe)
 		e.exepath = cstr(p.exepath)
 		e.args = split_nul(p.args, p.args_len)

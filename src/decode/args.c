@@ -11,7 +11,9 @@
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include "decode/decode.h"
 
 enum { IOV_MAX_READ = 16, SOCKADDR_MAX = 128, ARGV_MAX_PTRS = 1024, ARGV_BLOCK = 64, PAGE_SIZE_ = 4096 };
@@ -69,6 +71,37 @@ static void read_bytes(struct ln_tstate *t, int i, uint64_t addr, size_t len, si
 	a->len += (size_t)got + 1;
 	p->len = (uint32_t)got;
 	p->flags |= LN_PF_READ | (len > keep ? LN_PF_TRUNCATED : 0);
+}
+
+/* utimensat's timespec[2], futimesat's timeval[2]: kept as timespec[2]
+ * (atime, mtime); val is the new mtime in ns since the epoch, -1 for now
+ * (NULL or UTIME_NOW), -2 for unchanged (UTIME_OMIT): what tells a back-dated
+ * file from a touched one. */
+static void read_times(struct ln_tstate *t, int i, uint64_t addr, bool timeval)
+{
+	ln_param *p = &t->ev.params[i];
+	p->val = -1;
+	if (!addr) {
+		p->flags |= LN_PF_NULL;
+		return;
+	}
+	read_bytes(t, i, addr, 2 * sizeof(struct timespec), 2 * sizeof(struct timespec));
+	if (!(p->flags & LN_PF_READ) || p->len != 2 * sizeof(struct timespec))
+		return;
+	struct timespec ts[2];
+	memcpy(ts, t->arena.buf + t->off[i], sizeof(ts));
+	if (timeval) {
+		/* same size on 64-bit ABIs: tv_usec where tv_nsec is */
+		for (int k = 0; k < 2; k++)
+			ts[k].tv_nsec *= 1000;
+		memcpy(t->arena.buf + t->off[i], ts, sizeof(ts));
+	}
+	if (ts[1].tv_nsec == UTIME_NOW)
+		p->val = -1;
+	else if (ts[1].tv_nsec == UTIME_OMIT)
+		p->val = -2;
+	else
+		p->val = (int64_t)ts[1].tv_sec * 1000000000 + ts[1].tv_nsec;
 }
 
 static void read_string(struct ln_tstate *t, int i, uint64_t addr)
@@ -277,6 +310,9 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 		case LN_K_SOCKADDR_IN:
 			if (raw)
 				read_bytes(t, i, raw, next, SOCKADDR_MAX);
+			break;
+		case LN_K_TIMESPEC2: case LN_K_TIMEVAL2:
+			read_times(t, i, raw, p->kind == LN_K_TIMEVAL2);
 			break;
 		case LN_K_OPEN_HOW: case LN_K_CLONE_ARGS:
 			/* The first u64 of both structs is the flags word:

@@ -35,6 +35,7 @@ EFFECT(effect_cwd);
 EFFECT(effect_chroot);
 EFFECT(effect_newfd);
 EFFECT(effect_pipe);
+EFFECT(effect_utimes);
 /* net.c */
 EFFECT(effect_socket);
 EFFECT(effect_socketpair);

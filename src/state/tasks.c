@@ -100,10 +100,11 @@ static void build_cmdline(struct ln_pstate *p)
 	p->pub.cmdline = c;
 }
 
+/* comm stays the exec's: a process that renames itself to a trusted name
+ * must not pass a rule's exception on proc.name (issue #17). */
 void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
 {
-	snprintf(p->pub.comm, sizeof(p->pub.comm), "%s", comm);
-	build_cmdline(p);
+	snprintf(p->pub.live_comm, sizeof(p->pub.live_comm), "%s", comm);
 }
 
 static void load_container_id(struct ln_pstate *p)
@@ -231,11 +232,22 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 	} else {
 		set_cstr(&p->s_exepath, &p->pub.exepath, "");
 	}
-	/* Writable by its owner's uid: the exe's mode bits as stat tells. */
+	/* The file's identity and times, and who in the traced tree wrote it.
+	 * Writable by its owner's uid: the exe's mode bits as stat tells. */
 	char path[64];
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (stat(path, &st) == 0 && (st.st_mode & (S_IWOTH | S_IWGRP | S_IWUSR)) &&
+	int st_ok = stat(path, &st) == 0;
+	p->pub.live_comm[0] = '\0';
+	p->pub.exe_writer[0] = '\0';
+	p->pub.exe_ino = st_ok ? st.st_ino : 0;
+	p->pub.exe_dev = st_ok ? st.st_dev : 0;
+	p->pub.exe_mtime = st_ok ? (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec : 0;
+	p->pub.exe_ctime = st_ok ? (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec : 0;
+	const char *writer = st_ok ? ln_written_by(s, st.st_dev, st.st_ino) : NULL;
+	if (writer)
+		snprintf(p->pub.exe_writer, sizeof(p->pub.exe_writer), "%s", writer);
+	if (st_ok && (st.st_mode & (S_IWOTH | S_IWGRP | S_IWUSR)) &&
 	    !(p->pub.flags & LN_PROC_EXE_FROM_MEMFD)) {
 		struct ln_tstate *lead = ln_thread_find(s, pid);
 		uint32_t uid = lead ? lead->pub.uid : 0;
@@ -389,6 +401,12 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	/* children of an attached process are attached the same way */
 	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
 	memcpy(d->comm, o->comm, sizeof(d->comm));
+	memcpy(d->live_comm, o->live_comm, sizeof(d->live_comm));
+	memcpy(d->exe_writer, o->exe_writer, sizeof(d->exe_writer));
+	d->exe_ino = o->exe_ino;
+	d->exe_dev = o->exe_dev;
+	d->exe_mtime = o->exe_mtime;
+	d->exe_ctime = o->exe_ctime;
 	d->start_ts = d->exec_ts = now;
 	d->exec_ts = o->exec_ts;
 	set_cstr(&p->s_exe, &d->exe, o->exe ? o->exe : "");

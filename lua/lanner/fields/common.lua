@@ -27,7 +27,7 @@ local K = {}
 for _, n in ipairs { "NONE", "INT", "UINT", "HEX", "OCT", "FD", "DIRFD", "PID", "RES",
 	"RES_FD", "PATH", "STR", "BUF_IN", "BUF_OUT", "IOV_IN", "IOV_OUT", "MSG_IN",
 	"MSG_OUT", "SOCKADDR_IN", "SOCKADDR_OUT", "TUPLE", "ARGV", "FDPAIR", "OPEN_HOW",
-	"CLONE_ARGS", "OFLAGS", "MODE", "UID", "GID", "CAPS" } do
+	"CLONE_ARGS", "OFLAGS", "MODE", "UID", "GID", "CAPS", "TIMESPEC2", "TIMEVAL2" } do
 	K[n] = tonumber(C["LN_K_" .. n])
 end
 M.K = K
