@@ -30,6 +30,7 @@ local TOP = {
 	rule_matching = { "first", "all" },
 	output_timeout = "count",
 	stats_interval = "number",
+	ignore_broken_rules = "bool", -- lanner's own: start without rules files that are missing or broken
 }
 
 local SECTIONS = {
@@ -305,6 +306,7 @@ function M.apply(o)
 	if not o.json and cfg.json_output ~= nil then o.json = cfg.json_output end
 	if o.rule_matching == nil then o.rule_matching = cfg.rule_matching end
 	if o.stats_interval == nil then o.stats_interval = cfg.stats_interval end
+	if o.ignore_broken_rules == nil then o.ignore_broken_rules = cfg.ignore_broken_rules end
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc

@@ -38,11 +38,12 @@ end
 -- -V and --list-rules.
 function M.rules(o)
 	local rules = require "lanner.rules"
-	if #o.rules == 0 and not (o.scripts and #o.scripts > 0) then
+	if #o.rules == 0 and not o.rules_problems and not (o.scripts and #o.scripts > 0) then
 		io.stderr:write("lanner: no rules given (-R FILE or folder, or --script FILE)\n")
 		return 2
 	end
 	local rs = rules.load(o.rules, { min_priority = o.min_priority, validate = o.validate })
+	for _, e in ipairs(o.rules_problems or {}) do table.insert(rs.errors, e) end
 	if o.list_rules then
 		for _, row in ipairs(rs:list()) do
 			io.stdout:write(string.format("%-50s %-13s %-5s %s\n    %s\n", row.name, row.priority,

@@ -128,10 +128,11 @@ function M.run(o)
 	local outputs = require("lanner.outputs").new(o.output_config or { json_output = o.json },
 		{ stream = out, stats_interval = o.stats_interval, json = o.json, quiet = o.quiet })
 	local alert = function(a) outputs:alert(a) end
-	local c, err = consumers.build(o, out, alert)
+	local c, err, code = consumers.build(o, out, alert)
 	if not c then
 		errf("%s", err)
-		return 2
+		if out ~= io.stdout then out:close() end
+		return code or 2
 	end
 	local sess, serr, modes, fd_full, narrowed = open_source(o, c)
 	if not sess then
