@@ -216,7 +216,7 @@ function Outputs:lost()
 	return n
 end
 
-local OUT_KEYS = { "sent", "pending", "dropped", "failed", "retries", "reopened", "starts" }
+local OUT_KEYS = { "sent", "pending", "dropped", "failed", "unconfirmed", "retries", "reopened", "starts" }
 
 local function stats_text(s, final)
 	local parts = {}
