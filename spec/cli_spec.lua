@@ -98,3 +98,30 @@ describe("lanner fails closed on rules", function()
 		assert.is_true(ran)
 	end)
 end)
+
+describe("--output-file", function()
+	local dir
+	before_each(function() dir = H.tmpdir() end)
+	after_each(function() H.rmdir(dir) end)
+
+	local function two_runs(extra)
+		local f = dir .. "/events"
+		for _ = 1, 2 do
+			local rc, _, err = H.lanner(("%s --output-file %s -p '%%proc.name %%evt.type' 'evt.type=openat and fd.name=/etc/hostname' -- cat /etc/hostname")
+				:format(extra, f))
+			assert.equal(0, rc, err)
+		end
+		return H.lines(f)
+	end
+
+	it("overwrites the file, as strace's -o does", function()
+		H.write(dir .. "/events", "old line\n")
+		assert.same({ "cat openat" }, two_runs(""))
+	end)
+
+	it("appends with -A (--append)", function()
+		H.write(dir .. "/events", "old line\n")
+		assert.same({ "old line", "cat openat", "cat openat" }, two_runs("-A"))
+		assert.equal(5, #two_runs("--append"))
+	end)
+end)

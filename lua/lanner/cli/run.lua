@@ -116,7 +116,9 @@ function M.run(o)
 	end
 	local out = io.stdout
 	if o.output_file then
-		local f, err = io.open(o.output_file, "a")
+		-- overwritten, as strace's -o and sysdig's -w do: appending to a
+		-- previous run's output would double every count read from it
+		local f, err = io.open(o.output_file, o.append and "a" or "w")
 		if not f then
 			errf("cannot open %s", err)
 			return 2
