@@ -88,6 +88,13 @@ describe("lanner fails closed on rules", function()
 		assert.matches("error: " .. dir .. "/nope.yaml: no such rules file or folder", out, 1, true)
 	end)
 
+	it("--list-rules lists what loaded and names what did not, exit 1", function()
+		local rc, out, err = H.lanner("--list-rules -R " .. H.RULES .. " -R " .. dir .. "/nope.yaml")
+		assert.equal(1, rc)
+		assert.matches("Read hostname", out)
+		assert.matches("nope.yaml: no such rules file or folder", err, 1, true)
+	end)
+
 	it("a rule whose condition names an unknown event type still loads, with a -V warning (as Falco)", function()
 		H.write(dir .. "/opn.yaml", "- rule: Typo\n  desc: d\n  condition: evt.type=opn\n  output: o\n  priority: WARNING\n")
 		local rc, out = H.lanner("-V -R " .. dir .. "/opn.yaml")

@@ -63,7 +63,9 @@ function M.rules(o)
 		end
 		return (ne == 0 and se == 0) and 0 or 1
 	end
-	return 0
+	-- --list-rules: a listing of what loaded must not hide what did not
+	for _, e in ipairs(rs.errors or {}) do io.stderr:write("lanner: error: ", tostring(e), "\n") end
+	return #(rs.errors or {}) == 0 and 0 or 1
 end
 
 function M.print_stats(st, f)
