@@ -126,6 +126,13 @@ describe("--output-file", function()
 		assert.same({ "cat openat" }, two_runs(""))
 	end)
 
+	it("is left alone when lanner refuses to start", function()
+		H.write(dir .. "/events", "last run\n")
+		local rc = H.lanner(("-R %s/nope.yaml --output-file %s/events -- true"):format(dir, dir))
+		assert.equal(1, rc)
+		assert.equal("last run\n", H.read(dir .. "/events"))
+	end)
+
 	it("appends with -A (--append)", function()
 		H.write(dir .. "/events", "old line\n")
 		assert.same({ "old line", "cat openat", "cat openat" }, two_runs("-A"))

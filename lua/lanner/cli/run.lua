@@ -116,9 +116,9 @@ function M.run(o)
 	end
 	local out = io.stdout
 	if o.output_file then
-		-- overwritten, as strace's -o and sysdig's -w do: appending to a
-		-- previous run's output would double every count read from it
-		local f, err = io.open(o.output_file, o.append and "a" or "w")
+		-- opened to append, and emptied below once lanner is sure to start:
+		-- a refused start (broken rules) leaves the last run's output alone
+		local f, err = io.open(o.output_file, "a")
 		if not f then
 			errf("cannot open %s", err)
 			return 2
@@ -135,6 +135,13 @@ function M.run(o)
 		errf("%s", err)
 		if out ~= io.stdout then out:close() end
 		return code or 2
+	end
+	if o.output_file and not o.append then
+		-- overwritten, as strace's -o and sysdig's -w do: appending to a
+		-- previous run's output would double every count read from it.
+		-- Our handle is O_APPEND, so it writes at the new end.
+		local t = io.open(o.output_file, "w")
+		if t then t:close() end
 	end
 	local sess, serr, modes, fd_full, narrowed = open_source(o, c)
 	if not sess then
