@@ -11,8 +11,8 @@ describe("cli.args", function()
 			{ { "-r", "rules.yaml" }, "-r rules.yaml: not a capture; rules files go with -R" },
 			{ { "-o", "out.txt", "--", "true" }, "to write output to a file use --output-file out.txt" },
 			{ { "-p", "1234" }, "-p is the output format (sysdig's -p); to trace process 1234 use --pid 1234" },
-			{ { "-w", "x.lcap", "-z", "--compress", "lz4" }, "--compress: unknown compression algorithm 'lz4' (zlib, zstd)" },
-			{ { "-w", "x.lcap", "-z", "lz4" }, "-z: unknown compression algorithm 'lz4' (zlib, zstd)" },
+			{ { "-w", "x.lcap", "-z", "--compress", "lz4" }, "--compress: unknown compression algorithm 'lz4': lanner compresses with zlib or zstd" },
+			{ { "-w", "x.lcap", "-z", "lz4" }, "-z: unknown compression algorithm 'lz4': lanner compresses with zlib or zstd" },
 			{ { "-w", "x.lcap", "--compress=brotli" }, "unknown compression algorithm 'brotli'" },
 			{ { "-m", "loud" }, "-m: unknown priority 'loud' (emergency, alert, critical, error, warning, notice, "
 				.. "info, debug)" },

@@ -39,6 +39,13 @@ describe("cli.check", function()
 			it("passes " .. g, function() assert.is_nil(filter_err(g)) end)
 		end
 
+		it("warns, and no more, for a syscall the kernel has and lanner does not trace", function()
+			local ok, warnings = check.filter(assert(filter.parse("evt.type in (openat, waitid)")))
+			assert.is_true(ok)
+			assert.same({ "lanner does not trace waitid: evt.type=waitid matches nothing "
+				.. "(lanner -L lists the types it traces)" }, warnings)
+		end)
+
 		it("takes a bare word in a list for a list's name where the rules define it", function()
 			assert.is_nil(filter_err("evt.type in (my_types)", { lists = { my_types = { "open" } } }))
 			assert.matches("unknown event type 'my_types'", filter_err("evt.type in (my_types)", { lists = {} }))

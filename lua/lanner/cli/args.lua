@@ -91,7 +91,7 @@ function M.parse(argv, chisel_nargs)
 			if word and (COMPRESSORS[word] or OTHER_COMPRESSORS[word] or eqv) then
 				if not eqv then i = i + 1 end
 				if not COMPRESSORS[word] then
-					return nil, ("%s: unknown compression algorithm '%s' (zlib, zstd)"):format(a, nxt)
+					return nil, ("%s: unknown compression algorithm '%s': lanner compresses with zlib or zstd"):format(a, nxt)
 				end
 				o.compress = word
 			elseif not o.compress then

@@ -3,11 +3,13 @@
 -- does not exist or that lanner cannot fill would otherwise match nothing
 -- and print nothing, with no word on why (`lanner 'evt.type=opn' -- true`).
 -- Each is an error naming the word, with the nearest names ("did you
--- mean").  Rules files keep Falco's behaviour instead: such a condition is
+-- mean").  A syscall the kernel has but lanner does not trace (waitid) is
+-- a warning instead: a filter shared with sysdig or strace may list it.  Rules files keep Falco's behaviour instead: such a condition is
 -- a -V warning (lanner.rules.compiler), since a packaged rule set must load
 -- on every system.
 --
---   check.filter(ast, env) -> true | nil, message   (ast before macro expansion)
+--   check.filter(ast, env) -> true, {warnings} | nil, message   (ast before
+--                             macro expansion)
 --   check.format(fmt)  -> true | nil, message
 local core = require "lanner.core"
 local fields = require "lanner.fields"
@@ -49,8 +51,25 @@ local function field_problem(f)
 	if spec.unsupported then return unsupported(spec, text) end
 end
 
+-- libseccomp knows the native syscall names (it is lanner's dependency).
+local seccomp
+local function is_syscall(name)
+	if seccomp == nil then
+		local ffi = require "ffi"
+		pcall(ffi.cdef, "int seccomp_syscall_resolve_name(const char *name);")
+		local ok, lib = pcall(ffi.load, "libseccomp.so.2")
+		seccomp = ok and lib or false
+	end
+	return seccomp and seccomp.seccomp_syscall_resolve_name(name) >= 0
+end
+
+-- An error message for an event type name, or nil and a warning.
 local function type_problem(name)
 	if core.type_id[name] then return nil end
+	if is_syscall(name) then
+		return nil, ("lanner does not trace %s: evt.type=%s matches nothing (lanner -L lists the types it traces)")
+			:format(name, name)
+	end
 	local alias = core.compat_alias[name]
 	if alias then
 		return ("event type '%s' is reported as '%s' (as Falco does): write evt.type=%s"):format(
@@ -60,7 +79,7 @@ local function type_problem(name)
 		suggest.hint(name, core.type_names()))
 end
 
-local function walk(n, lists)
+local function walk(n, lists, warnings)
 	local op = n.op
 	if op == "cmp" then
 		local f, v = n.field, n.value
@@ -71,13 +90,17 @@ local function walk(n, lists)
 				-- a bare word in a list is a list's name where one is defined
 				local name = it.kind == "str" and tostring(it.v)
 					or (it.kind == "listref" and not lists[it.name] and it.name)
-				err = name and type_problem(name)
-				if err then return err end
+				if name then
+					local w
+					err, w = type_problem(name)
+					if err then return err end
+					warnings[#warnings + 1] = w
+				end
 			end
 		end
 	elseif op == "and" or op == "or" or op == "not" then
 		for i = 1, #n do
-			local err = walk(n[i], lists)
+			local err = walk(n[i], lists, warnings)
 			if err then return err end
 		end
 	end
@@ -86,9 +109,10 @@ end
 
 -- env: the rules' { lists = } (filter.expand's), for list names.
 function M.filter(ast, env)
-	local err = walk(ast, env and env.lists or {})
+	local warnings = {}
+	local err = walk(ast, env and env.lists or {}, warnings)
 	if err then return nil, err end
-	return true
+	return true, warnings
 end
 
 function M.format(fmt)

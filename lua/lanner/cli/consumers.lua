@@ -46,6 +46,7 @@ local function compile_filter(o, c)
 	if ast then
 		local ok, cerr = require("lanner.cli.check").filter(ast, c.env)
 		if not ok then return nil, "filter: " .. cerr end
+		for _, w in ipairs(cerr) do warn(o, "filter: " .. w) end
 		ast, err = filter.expand(ast, c.env)
 	end
 	local fn

@@ -28,7 +28,7 @@ M.sections = {
 		{ names = { "-M" }, arg = "SECS", key = "duration", kind = "value",
 			help = "stop after SECS seconds" },
 		{ names = { "-s", "--snaplen" }, arg = "N", key = "snaplen", kind = "value",
-			help = "bytes of I/O buffers kept per event (default 80, at most MAX_SNAPLEN: a capture block must hold them)" },
+			help = "bytes of I/O buffers kept per event: 80 by default, at most MAX_SNAPLEN (a capture block must hold them)" },
 		{ names = { "--output-file" }, arg = "FILE", key = "output_file", kind = "value",
 			help = "write events and alerts to FILE, not stdout; FILE is overwritten (as strace's -o does) unless -A" },
 		{ names = { "-A", "--append" }, key = "append", kind = "flag",
