@@ -55,9 +55,8 @@ end
 local seccomp
 local function is_syscall(name)
 	if seccomp == nil then
-		local ffi = require "ffi"
-		pcall(ffi.cdef, "int seccomp_syscall_resolve_name(const char *name);")
-		local ok, lib = pcall(ffi.load, "libseccomp.so.2")
+		require("lanner.base").declare("int seccomp_syscall_resolve_name(const char *name);")
+		local ok, lib = pcall(require("ffi").load, "libseccomp.so.2")
 		seccomp = ok and lib or false
 	end
 	return seccomp and seccomp.seccomp_syscall_resolve_name(name) >= 0
