@@ -68,9 +68,9 @@ describe("config", function()
 		end)
 
 		it("lists Falco's settings that lanner does not use in one warning", function()
-			local p = file("log_level: info\nwebserver:\n  enabled: true\nstdout_output:\n  enabled: true\n")
+			local p = file("log_level: info\ngrpc:\n  enabled: true\nstdout_output:\n  enabled: true\n")
 			local _, _, warnings = config.load(p)
-			assert.same({ p .. ": Falco settings lanner does not use, ignored: log_level (line 1), webserver (line 2)" },
+			assert.same({ p .. ": Falco settings lanner does not use, ignored: log_level (line 1), grpc (line 2)" },
 				warnings)
 		end)
 	end)
