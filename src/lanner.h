@@ -451,4 +451,18 @@ int ln_strset_add(ln_strset *set, const char *s, size_t n);
 int ln_strset_has(const ln_strset *set, const char *s, int64_t n);
 void ln_strset_free(ln_strset *set);
 
+/* The web server of Falco's webserver.* keys, on a thread of its own so
+ * that it answers while the tracer waits or works: `healthz` (a path, ""
+ * for none) answers 200 once ln_web_set_ready(w, 1), 503 before; with
+ * metrics != 0, /metrics serves the last text given to ln_web_publish
+ * followed by figures the thread reads itself (CPU time, RSS, the
+ * snapshot's age).  port 0 picks a free port (ln_web_port says which).
+ * ln_web_start returns NULL with a message in err on failure. */
+typedef struct ln_web ln_web;
+ln_web *ln_web_start(const char *addr, int port, const char *healthz, int metrics, char *err, size_t errlen);
+int ln_web_port(const ln_web *w);
+void ln_web_set_ready(ln_web *w, int ready);
+int ln_web_publish(ln_web *w, const char *text, size_t len);
+void ln_web_stop(ln_web *w);
+
 #endif

@@ -163,15 +163,25 @@ function M.run(o)
 			return 2
 		end
 	end
+	-- before the program starts: a web server that cannot listen stops
+	-- lanner, rather than leave a liveness probe failing with no word why
+	local web, werr = require("lanner.webserver").start(o.webserver, { outputs = outputs, session = sess }, o.quiet)
+	if web == nil then
+		errf("%s", werr)
+		return 2
+	end
+	if web then chores[#chores + 1] = web end
 	for _, ch in ipairs(c.chisels) do ch:start(sess) end
 	if not o.read_file then
 		local ok, msg, code = start(o, sess)
 		if not ok then
 			errf("%s", msg)
 			sess:stop_all()
+			if web then web:close() end
 			return code
 		end
 	end
+	if web then web:set_ready(true) end
 	local stopped = M.loop(o, sess, c, out, outputs, chores)
 	for _, ch in ipairs(chores) do ch:close() end
 	for _, ch in ipairs(c.chisels) do ch:finish() end
