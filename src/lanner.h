@@ -242,8 +242,10 @@ typedef struct ln_thread {
  * pseudo event.  Valid until the next ln_next(). */
 typedef struct ln_event {
 	uint64_t num;		/* 1, 2, 3 ... */
-	uint64_t ts;		/* syscall entry, ns since the epoch */
-	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen */
+	uint64_t ts;		/* ns since the epoch: the syscall's return for an
+				 * event with a result (has_res), else its entry */
+	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen
+				 * (the entry was ts - latency) */
 	int64_t res;		/* result, -errno on failure (if has_res) */
 	int32_t tid;
 	int32_t cpu;		/* CPU the program made the call on, -1 unknown (ln_set_want_cpu) */
