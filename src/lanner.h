@@ -433,9 +433,18 @@ int ln_param_format(const ln_event *ev, int i, char *buf, size_t n);
 int ln_tuple_format(const ln_tuple *t, int is_server, char *buf, size_t n);
 /* Render an address (4 or 16 bytes by family) as text. */
 int ln_ip_format(int family, const uint8_t *ip, char *buf, size_t n);
-/* The container id that cgroup lines (/proc/PID/cgroup's text) name,
- * shortened to 12 characters as Falco shows it, or "host"; 1 if found,
- * 0 if not, -1 if n < 13. */
+/* Container runtimes, as a cgroup path's shape tells them. */
+enum ln_container_runtime {
+	LN_CT_HOST = 0,		/* no container */
+	LN_CT_DOCKER = 1,
+	LN_CT_CONTAINERD = 2,
+	LN_CT_CRIO = 3,
+	LN_CT_PODMAN = 4,
+	LN_CT_CRI = 5		/* Kubernetes' cgroupfs layout: containerd or cri-o */
+};
+/* The container that cgroup lines (/proc/PID/cgroup's text) name, by
+ * Falco's layouts (state/container.c): its full 64-hex id into id, or
+ * "host".  Returns the runtime (> 0), 0 for none, -1 if n < 65. */
 int ln_container_id(const char *cgroup, char *id, size_t n);
 /* fd.type name ("file", "ipv4", ...) and sysdig's one-letter type. */
 const char *ln_fd_type_name(int type);

@@ -109,7 +109,7 @@ void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
 
 static void load_container_id(struct ln_pstate *p)
 {
-	char buf[4096], id[16] = "host";
+	char buf[4096], id[80] = "host";	/* the full id: Falco's container.full_id */
 	if (ln_read_proc_file(p->pub.pid, "cgroup", buf, sizeof(buf)) > 0)
 		ln_container_id(buf, id, sizeof(id));
 	set_cstr(&p->s_cid, &p->pub.container_id, id);
