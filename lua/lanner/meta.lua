@@ -1,5 +1,5 @@
 -- Container, task and pod metadata that the fields container.*, ecs.* and
--- k8s.* read: gathered at start and refreshed on a timer by the event
+-- k8s.* read (fields.set_metadata(store)): gathered at start and refreshed on a timer by the event
 -- loop (tick), never per event.  The fields look records up in tables;
 -- a refresh swaps the tables whole.
 --
@@ -7,7 +7,6 @@
 --   store:start()                 first read; the ECS request waits at
 --                                 most cfg.timeout_ms
 --   store:tick(now), store:wake_ms(now), store:close()
---   meta.current(), meta.set_current(store)   (what the fields read)
 --   store:container(cid) -> ECS container record for a cgroup container id
 --
 -- cfg (lanner's own keys, see doc/outputs-and-config.md): ecs (bool,
@@ -24,11 +23,6 @@ local M = {}
 M.REFRESH_INTERVAL = 60
 M.TIMEOUT_MS = 2000
 M.POLL_MS = 50 -- the loop's wake-up while a refresh is in flight
-
-local current = nil
-
-function M.current() return current end
-function M.set_current(store) current = store end
 
 local Store = {}
 Store.__index = Store
@@ -142,7 +136,6 @@ end
 function Store:close()
 	if self.get then self.get:close() end
 	self.get = nil
-	if current == self then current = nil end
 end
 
 -- The ECS record of the container a process is in.  cid: the id its

@@ -150,9 +150,9 @@ function M.run(o)
 	-- refresh and the web server's snapshot.
 	local chores = {}
 	if not o.read_file then
-		local meta = require "lanner.meta"
-		local store = meta.new(o.metadata, { warn = function(m) if not o.quiet then errf("warning: %s", m) end end })
-		meta.set_current(store:start())
+		local store = require("lanner.meta").new(o.metadata,
+			{ warn = function(m) if not o.quiet then errf("warning: %s", m) end end })
+		fields.set_metadata(store:start())
 		chores[#chores + 1] = store
 	end
 	if o.write_file then

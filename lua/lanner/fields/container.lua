@@ -1,12 +1,11 @@
 -- container.* and k8s.*: the container id comes from the process's cgroup
 -- (the core reads it at exec); names, images and labels from the metadata
 -- lanner.meta gathers (the ECS task metadata endpoint), the pod's from the
--- downward API.  Neither is read per event: the getters look up tables
+-- downward API; the CLI hands the store over (fields.set_metadata).  Neither is read per event: the getters look up tables
 -- that a refresh on a timer replaces.  Fields with no source here are
 -- listed so that Falco rules naming them load, and evaluate as missing
 -- (<NA> in outputs).
 local cm = require "lanner.fields.common"
-local meta = require "lanner.meta"
 
 local ffi = cm.ffi
 require("lanner.base").declare("size_t strlen(const char *s);")
@@ -22,7 +21,7 @@ local short_id = cm.memo(function(id) return #id > 12 and id:sub(1, 12) or id en
 
 -- The metadata record of the event's container, or nil.
 local function record(ev)
-	local store = meta.current()
+	local store = cm.state.meta
 	if store == nil or store.ecs == nil then return nil end
 	return store:container(cid(ev))
 end
@@ -48,7 +47,7 @@ local function joined(labels, holder)
 end
 
 local function pod()
-	local store = meta.current()
+	local store = cm.state.meta
 	return store and store.k8s
 end
 
@@ -68,7 +67,7 @@ local fields = {
 		-- in place: the id's first 12 bytes (nil: get() decides, as it must
 		-- when metadata may name the container)
 		cview = function(ev)
-			local store = meta.current()
+			local store = cm.state.meta
 			if store and store.ecs then return nil end
 			local p = cm.proc(ev)
 			if p == nil or p.container_id == nil then return nil end

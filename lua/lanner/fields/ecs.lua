@@ -4,11 +4,11 @@
 -- keys (ecs.container.arn is with container.* in container.lua, since it
 -- is per container).  Missing when lanner does not run in an ECS task (no
 -- ECS_CONTAINER_METADATA_URI_V4) or the endpoint has not answered.
-local meta = require "lanner.meta"
+local cm = require "lanner.fields.common"
 
 local function task_field(key)
 	return function()
-		local store = meta.current()
+		local store = cm.state.meta
 		local t = store and store.ecs and store.ecs.task
 		return t and t[key]
 	end
