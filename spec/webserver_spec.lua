@@ -25,6 +25,19 @@ sys.stdout.write("%d %.3f\n%s" % (code, time.time() - t, body))
 	return tonumber(code), body, tonumber(took)
 end
 
+-- Sends raw bytes to host:port, returns the status line of the answer.
+local function raw(base, bytes)
+	local script = [[
+import socket, sys
+host, port = sys.argv[1].split("//")[1].split(":")
+s = socket.create_connection((host, int(port)), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+sys.stdout.write(s.recv(4096).decode("latin-1").split("\r\n")[0])
+]]
+	local _, out = H.sh(("%s -c %s %s %s"):format(H.PYTHON, H.q(script), H.q(base), H.q(bytes)))
+	return out
+end
+
 -- Starts build/lanner in the background with the web server on a free
 -- port of 127.0.0.1; returns { base, wait() -> exit status, stderr() }.
 local function start_lanner(dir, args)
@@ -142,6 +155,9 @@ describe("web server", function()
 		assert.equal(200, (get(l.base .. "/live")))
 		assert.equal(404, (get(l.base .. "/healthz")))
 		assert.equal(404, (get(l.base .. "/metrics")))
+		assert.equal("HTTP/1.1 405 Method Not Allowed", raw(l.base, "POST /live HTTP/1.1\\r\\n\\r\\n"))
+		assert.equal("HTTP/1.1 400 Bad Request", raw(l.base, "hello\\r\\n\\r\\n"))
+		assert.equal("HTTP/1.1 200 OK", raw(l.base, "HEAD /live?probe=1 HTTP/1.0\\r\\n\\r\\n"))
 		assert.equal(0, l.wait())
 	end)
 
