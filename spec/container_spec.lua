@@ -4,6 +4,7 @@
 -- the FFI.
 local core = require "lanner.core"
 local ffi, C = core.ffi, core.C
+local bit = require "bit"
 
 local ID = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
 local POD = "pod6e1b2c3d_4f5a_6b7c_8d9e_0a1b2c3d4e5f"
@@ -76,11 +77,53 @@ describe("container id from cgroup lines", function()
 		assert.equal(-1, C.ln_container_id("0::/docker/" .. ID, buf, 64))
 	end)
 
-	it("shows the full id as container.full_id and its first 12 characters as container.id", function()
+	it("shows the full id as container.full_id, its first 12 characters as container.id, the runtime as container.type", function()
 		local H = dofile("spec/fields_helper.lua")
-		local id = id_of("0::/docker/" .. ID)
-		local ev = H.event { type = "read", res = 0, thread = H.thread { proc = H.proc { container_id = id } } }
-		assert.equal(ID, H.get(ev, "container.full_id"))
-		assert.equal(ID:sub(1, 12), H.get(ev, "container.id"))
+		local names = { [RT.docker] = "docker", [RT.containerd] = "containerd", [RT.crio] = "cri-o",
+			[RT.podman] = "podman", [RT.cri] = "cri" }
+		for _, c in ipairs(cases) do
+			local id, rt = id_of(c[2])
+			local flags = bit.lshift(rt, tonumber(C.LN_PROC_CT_SHIFT))
+			local ev = H.event { type = "read", res = 0, thread = H.thread { proc = H.proc { container_id = id, flags = flags } } }
+			assert.equal(ID, H.get(ev, "container.full_id"))
+			assert.equal(ID:sub(1, 12), H.get(ev, "container.id"))
+			assert.equal(names[c[3]], H.get(ev, "container.type"), c[1])
+		end
+		local host = H.event { type = "read", res = 0, thread = H.thread { proc = H.proc {} } }
+		assert.is_nil(H.get(host, "container.type"))
+	end)
+end)
+
+-- The core end to end: a traced shell moves itself into a cgroup named as
+-- docker's systemd driver names one, then execs; the id is read at exec.
+-- Needs a writable cgroup v1 pids hierarchy (root): pending elsewhere.
+describe("container id of a traced process", function()
+	local trace = require "spec.helpers.trace"
+	pcall(ffi.cdef, "int getpid(void);")
+	local base = "/sys/fs/cgroup/pids/lanner-spec-" .. tostring(ffi.C.getpid())
+	local dir = base .. "/docker-" .. ID .. ".scope"
+	local ok = os.execute("mkdir -p " .. dir .. " 2>/dev/null")
+	if not (ok == true or ok == 0) then
+		pending("no writable cgroup v1 pids hierarchy")
+		return
+	end
+	teardown(function()
+		os.execute("rmdir " .. dir .. " " .. base .. " 2>/dev/null")
+	end)
+
+	it("comes from the cgroup it is in at its exec, with the runtime", function()
+		local r = trace.run({ "sh", "-c", "echo $$ > " .. dir .. "/cgroup.procs && exec cat /etc/hostname >/dev/null" },
+			{ types = { openat = true } })
+		assert.equal(0, r.status)
+		local seen
+		for _, e in ipairs(r.events) do
+			if e.comm == "cat" and e.params.name == "/etc/hostname" then seen = e end
+		end
+		assert.is_truthy(seen, "cat's open of /etc/hostname")
+		assert.equal(ID, seen.container_id)
+		assert.equal(RT.docker, bit.rshift(bit.band(seen.proc_flags, tonumber(C.LN_PROC_CT_MASK)),
+			tonumber(C.LN_PROC_CT_SHIFT)))
+		-- before the move, the shell was on the host
+		assert.equal("host", r.events[1].container_id)
 	end)
 end)

@@ -223,7 +223,12 @@ enum ln_proc_flags {
 	LN_PROC_ATTACHED = 4,		/* state came from /proc at attach */
 	LN_PROC_EXITED = 8,		/* the leader has exited */
 	LN_PROC_EXE_UPPER = 16,		/* executable in an overlayfs upper layer */
-	LN_PROC_UNTRACED = 32		/* an ancestor known from /proc, not traced */
+	LN_PROC_UNTRACED = 32,		/* an ancestor known from /proc, not traced */
+	/* bits 8-10: the container runtime its cgroup names (enum
+	 * ln_container_runtime), kept in the flags so that captures, which
+	 * record them, keep it too */
+	LN_PROC_CT_SHIFT = 8,
+	LN_PROC_CT_MASK = 0x700
 };
 
 typedef struct ln_thread {

@@ -5,6 +5,7 @@
 -- that a refresh on a timer replaces.  Fields with no source here are
 -- listed so that Falco rules naming them load, and evaluate as missing
 -- (<NA> in outputs).
+local bit = require "bit"
 local cm = require "lanner.fields.common"
 
 local ffi = cm.ffi
@@ -51,6 +52,16 @@ local function pod()
 	return store and store.k8s
 end
 
+local band, rshift = bit.band, bit.rshift
+local CT_SHIFT = tonumber(cm.C.LN_PROC_CT_SHIFT)
+local CT_BITS = rshift(tonumber(cm.C.LN_PROC_CT_MASK), CT_SHIFT)
+-- enum ln_container_runtime -> Falco's container.type names
+local RUNTIME = {
+	[tonumber(cm.C.LN_CT_DOCKER)] = "docker", [tonumber(cm.C.LN_CT_CONTAINERD)] = "containerd",
+	[tonumber(cm.C.LN_CT_CRIO)] = "cri-o", [tonumber(cm.C.LN_CT_PODMAN)] = "podman",
+	[tonumber(cm.C.LN_CT_CRI)] = "cri",
+}
+
 local NO_RUNTIME = "no container runtime metadata"
 local NO_K8S = "no Kubernetes API"
 
@@ -89,6 +100,13 @@ local fields = {
 			local id = cid(ev)
 			if id == "host" then return "host" end
 			return nil
+		end },
+	{ name = "container.type", type = "string",
+		desc = "The container runtime its cgroup names: docker, containerd, cri-o, podman, or cri (Kubernetes' cgroupfs layout, containerd or cri-o); missing on the host.",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			return RUNTIME[band(rshift(p.flags, CT_SHIFT), CT_BITS)]
 		end },
 	{ name = "container.image", type = "string",
 		desc = "The container image name (e.g. falcosecurity/falco:latest).", get = from_record("image") },
@@ -138,7 +156,6 @@ end
 
 local bracket = { kind = "string", bracket = true, required = true }
 unsupported("container.image.id", "string", NO_RUNTIME, "The container image id.")
-unsupported("container.type", "string", NO_RUNTIME, "The container type, e.g. docker, cri-o, containerd.")
 unsupported("container.privileged", "bool", NO_RUNTIME, "'true' for containers running as privileged.")
 unsupported("container.mounts", "string", NO_RUNTIME, "A space-separated list of mount information.")
 unsupported("container.mount", "string", NO_RUNTIME, "Information about a single mount, by number or source path.", bracket)
