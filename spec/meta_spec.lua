@@ -208,6 +208,16 @@ describe("metadata in lanner", function()
 		assert.equal("backend/api-0 api", (out:match("[^\n]*backend[^\n]*")))
 	end)
 
+	it("asks the endpoint directly whatever http_proxy says", function()
+		ctx.server = ecs_server(ctx.dir, "ok")
+		local rc, out, err = H.sh(("http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 "
+			.. "ECS_CONTAINER_METADATA_URI_V4=%s %s -p '%%container.name' 'evt.type=openat and fd.name=/etc/hostname' "
+			.. "-- cat /etc/hostname"):format(ctx.server.base, H.LANNER))
+		assert.equal(0, rc, err)
+		assert.equal("", err)
+		assert.matches("web", out)
+	end)
+
 	it("goes on tracing, with a warning, when the endpoint does not answer", function()
 		ctx.server = ecs_server(ctx.dir, "stall")
 		local rc, out, err, took = H.sh(("ECS_CONTAINER_METADATA_URI_V4=%s %s -o metadata.timeout_ms=300 "

@@ -19,7 +19,7 @@ for _, decl in ipairs {
 } do pcall(ffi.cdef, decl) end
 
 local OPT, long = curl.OPT, curl.long
-local OPT_MAXFILESIZE, OPT_FOLLOWLOCATION = 114, 52
+local OPT_MAXFILESIZE, OPT_FOLLOWLOCATION, OPT_NOPROXY = 114, 52, 10177
 
 local M = {}
 M.MAX_BODY = 4 * 1024 * 1024 -- a metadata document is a few kB
@@ -60,6 +60,9 @@ function Get:start(urls)
 			set(OPT.PROTOCOLS_STR, "http,https")
 			set(OPT_MAXFILESIZE, long(M.MAX_BODY))
 			set(OPT_FOLLOWLOCATION, long(0))
+			-- a metadata endpoint is local (ECS: 169.254.170.2): the task's
+			-- http_proxy, meant for the workload, must not take it away
+			set(OPT_NOPROXY, "*")
 			lib.curl_multi_add_handle(self.multi, r.easy)
 			self.reqs[#self.reqs + 1] = r
 		end
