@@ -153,7 +153,9 @@ function M.run(o)
 		local store = require("lanner.meta").new(o.metadata,
 			{ warn = function(m) if not o.quiet then errf("warning: %s", m) end end })
 		fields.set_metadata(store:start())
-		chores[#chores + 1] = store
+		-- a chore only with something to refresh: none costs no clock
+		-- read per event
+		if store:wake_ms() then chores[#chores + 1] = store else store:close() end
 	end
 	if o.write_file then
 		local ok, werr = sess:capture_open(o.write_file, { rotate_mb = o.rotate_mb, rotate_secs = o.rotate_secs,
