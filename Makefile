@@ -13,7 +13,7 @@ WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 LUAJIT_CFLAGS := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 LUAJIT_LIBS   := $(shell pkg-config --libs luajit 2>/dev/null || echo -lluajit-5.1)
 CPPFLAGS  += -D_GNU_SOURCE -Isrc -Ibuild/gen
-LIBS      := -lseccomp -lz -lzstd
+LIBS      := -lseccomp -lz -lzstd -pthread
 Q         := @
 
 B         := build

@@ -172,7 +172,7 @@ describe("the catalogue", function()
 		assert.are.equal(0, #fields.list("zzz"))
 		local line = fields.describe(assert(fields.resolve("evt.num")))
 		assert.truthy(line:match("^evt%.num%s+UINT64%s+event number%.$"))
-		assert.truthy(fields.describe(assert(fields.resolve("k8s.pod.name"))):find("not supported by lanner", 1, true))
+		assert.truthy(fields.describe(assert(fields.resolve("k8s.rc.name"))):find("not supported by lanner", 1, true))
 		local argline
 		for _, s in ipairs(fields.list("proc.aname")) do argline = fields.describe(s) end
 		assert.truthy(argline:match("^proc%.aname%[N%]"))

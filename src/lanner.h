@@ -223,7 +223,12 @@ enum ln_proc_flags {
 	LN_PROC_ATTACHED = 4,		/* state came from /proc at attach */
 	LN_PROC_EXITED = 8,		/* the leader has exited */
 	LN_PROC_EXE_UPPER = 16,		/* executable in an overlayfs upper layer */
-	LN_PROC_UNTRACED = 32		/* an ancestor known from /proc, not traced */
+	LN_PROC_UNTRACED = 32,		/* an ancestor known from /proc, not traced */
+	/* bits 8-10: the container runtime its cgroup names (enum
+	 * ln_container_runtime), kept in the flags so that captures, which
+	 * record them, keep it too */
+	LN_PROC_CT_SHIFT = 8,
+	LN_PROC_CT_MASK = 0x700
 };
 
 typedef struct ln_thread {
@@ -242,8 +247,10 @@ typedef struct ln_thread {
  * pseudo event.  Valid until the next ln_next(). */
 typedef struct ln_event {
 	uint64_t num;		/* 1, 2, 3 ... */
-	uint64_t ts;		/* syscall entry, ns since the epoch */
-	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen */
+	uint64_t ts;		/* ns since the epoch: the syscall's return for an
+				 * event with a result (has_res), else its entry */
+	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen
+				 * (the entry was ts - latency) */
 	int64_t res;		/* result, -errno on failure (if has_res) */
 	int32_t tid;
 	int32_t cpu;		/* CPU the program made the call on, -1 unknown (ln_set_want_cpu) */
@@ -431,9 +438,18 @@ int ln_param_format(const ln_event *ev, int i, char *buf, size_t n);
 int ln_tuple_format(const ln_tuple *t, int is_server, char *buf, size_t n);
 /* Render an address (4 or 16 bytes by family) as text. */
 int ln_ip_format(int family, const uint8_t *ip, char *buf, size_t n);
-/* The container id that cgroup lines (/proc/PID/cgroup's text) name,
- * shortened to 12 characters as Falco shows it, or "host"; 1 if found,
- * 0 if not, -1 if n < 13. */
+/* Container runtimes, as a cgroup path's shape tells them. */
+enum ln_container_runtime {
+	LN_CT_HOST = 0,		/* no container */
+	LN_CT_DOCKER = 1,
+	LN_CT_CONTAINERD = 2,
+	LN_CT_CRIO = 3,
+	LN_CT_PODMAN = 4,
+	LN_CT_CRI = 5		/* Kubernetes' cgroupfs layout: containerd or cri-o */
+};
+/* The container that cgroup lines (/proc/PID/cgroup's text) name, by
+ * Falco's layouts (state/container.c): its full 64-hex id into id, or
+ * "host".  Returns the runtime (> 0), 0 for none, -1 if n < 65. */
 int ln_container_id(const char *cgroup, char *id, size_t n);
 /* fd.type name ("file", "ipv4", ...) and sysdig's one-letter type. */
 const char *ln_fd_type_name(int type);
@@ -450,5 +466,19 @@ ln_strset *ln_strset_new(void);
 int ln_strset_add(ln_strset *set, const char *s, size_t n);
 int ln_strset_has(const ln_strset *set, const char *s, int64_t n);
 void ln_strset_free(ln_strset *set);
+
+/* The web server of Falco's webserver.* keys, on a thread of its own so
+ * that it answers while the tracer waits or works: `healthz` (a path, ""
+ * for none) answers 200 once ln_web_set_ready(w, 1), 503 before; with
+ * metrics != 0, /metrics serves the last text given to ln_web_publish
+ * followed by figures the thread reads itself (CPU time, RSS, the
+ * snapshot's age).  port 0 picks a free port (ln_web_port says which).
+ * ln_web_start returns NULL with a message in err on failure. */
+typedef struct ln_web ln_web;
+ln_web *ln_web_start(const char *addr, int port, const char *healthz, int metrics, char *err, size_t errlen);
+int ln_web_port(const ln_web *w);
+void ln_web_set_ready(ln_web *w, int ready);
+int ln_web_publish(ln_web *w, const char *text, size_t len);
+void ln_web_stop(ln_web *w);
 
 #endif

@@ -47,6 +47,17 @@ local SECTIONS = {
 	},
 	outputs = { rate = "number", max_burst = "count" },
 	outputs_queue = { capacity = "count", drain_timeout = "number" },
+	-- Falco's web server keys; ssl_* and threadiness are checked below
+	webserver = {
+		enabled = "bool", listen_port = "count", listen_address = "string",
+		k8s_healthz_endpoint = "string", prometheus_metrics_enabled = "bool",
+		ssl_enabled = "bool", ssl_certificate = "string", threadiness = "count",
+	},
+	-- lanner's own: container, task and pod metadata (lanner.meta)
+	metadata = {
+		ecs = "bool", ecs_endpoint = "string", refresh_interval = "number", timeout_ms = "count",
+		k8s = "bool", k8s_podinfo_dir = "string", k8s_namespace_file = "string",
+	},
 }
 
 -- Falco settings that lanner has no use for: one warning lists them, so a
@@ -54,7 +65,7 @@ local SECTIONS = {
 local FALCO_ONLY = {}
 for k in ([[load_plugins plugins watch_config_files time_format_iso_8601
 	json_include_message_property json_include_output_fields_property
-	grpc grpc_output webserver log_stderr log_syslog log_level libs_logger
+	grpc grpc_output log_stderr log_syslog log_level libs_logger
 	syscall_event_timeouts syscall_event_drops metrics syscall_buf_size_preset
 	syscall_drop_failed_exit base_syscalls modern_bpf metadata_download engine
 	falco_libs config_files append_output static_fields container_engines
@@ -200,8 +211,19 @@ local function check_section(ctx, name, v, node, knode)
 		local at_node = node.map and node.map[key] or knode or node
 		fail(ctx, at_node, name .. "." .. key, msg)
 	end
+	if name == "metadata" then
+		need("timeout_ms", v.timeout_ms == nil or v.timeout_ms > 0, "expected a whole number > 0")
+		return
+	end
 	if not v.enabled then return end
-	if name == "file_output" then
+	if name == "webserver" then
+		need("listen_port", v.listen_port == nil or v.listen_port <= 65535, "expected a port number (0-65535)")
+		local ep = v.k8s_healthz_endpoint
+		need("k8s_healthz_endpoint", ep == nil or ep:match("^/[!-~]*$"), ("expected a path starting with /, got '%s'"):format(tostring(ep)))
+		-- plain HTTP where TLS was asked for would be worse than no server
+		need("ssl_enabled", not v.ssl_enabled, "TLS is not supported by lanner's web server; put a proxy in front")
+		if v.threadiness then ctx.warn(at(ctx, node.map.threadiness, "webserver.threadiness") .. ": ignored (one thread serves)") end
+	elseif name == "file_output" then
 		need("filename", v.filename and v.filename ~= "", "required when file_output is enabled")
 	elseif name == "program_output" then
 		need("program", v.program and v.program ~= "", "required when program_output is enabled")
@@ -310,6 +332,7 @@ function M.apply(o)
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc
+	o.webserver, o.metadata = cfg.webserver, cfg.metadata
 	return true
 end
 

@@ -88,7 +88,7 @@ function M.new(cfg, opts)
 			include_tags = cfg.json_include_tags_property ~= false,
 		},
 		list = {},
-		counts = { alerts = 0, per_rule = {}, rate_limited = 0 },
+		counts = { alerts = 0, per_rule = {}, rate_limited = 0, by_priority = {} },
 		clock = clock,
 		bucket = queue.bucket(rate.rate, rate.max_burst, now),
 		next_tick = 0,
@@ -148,6 +148,12 @@ function Outputs:alert(a)
 	c.alerts = c.alerts + 1
 	local rule = a.rule or "?"
 	c.per_rule[rule] = (c.per_rule[rule] or 0) + 1
+	-- by rule and priority, for the web server's /metrics (a detection
+	-- script may raise one rule name at several priorities)
+	local bp = c.by_priority[rule]
+	if not bp then bp = {}; c.by_priority[rule] = bp end
+	local prio = a.priority or "?"
+	bp[prio] = (bp[prio] or 0) + 1
 	if self.bucket and not self.bucket:take(self.clock()) then
 		c.rate_limited = c.rate_limited + 1
 		return
@@ -193,6 +199,7 @@ function Outputs:stats()
 	local c = self.counts
 	local s = { alerts = c.alerts, alerts_rate_limited = c.rate_limited, outputs = {}, rules = {} }
 	for rule, n in pairs(c.per_rule) do s.rules[rule] = n end
+	s.by_priority = c.by_priority
 	s.per_rule = s.rules -- the name this table had before
 	for _, o in ipairs(self.list) do s.outputs[o.name] = o:stats() end
 	if self.stats_source then
@@ -244,7 +251,7 @@ end
 
 function Outputs:print_stats(final)
 	local s = self:stats()
-	s.per_rule = nil
+	s.per_rule, s.by_priority = nil, nil
 	local f = self.stats_stream
 	if self.stats_json then
 		s.type, s.final = "stats", final

@@ -6,7 +6,7 @@
 --   local r = trace.run({ "sh", "-c", "exit 3" }, { types = { openat = true } })
 --   r.status, r.events[i].type, r.events[i].params.name, r.events[i].raw.fd ...
 --
--- Each event: num, type, tid, pid, ppid, comm, exe, exepath, args (table of
+-- Each event: num, ts (uint64 cdata, ns), type, tid, pid, ppid, comm, exe, exepath, args (table of
 -- argv[1..]), cwd, cmdline, container_id, proc_flags, nthreads, uid, gid, ruid, rgid,
 -- has_res, res (nil when the exit was not seen), latency, cpu, fdnum,
 -- params = { name = text rendered by ln_param_format }, raw = { name = number, or the bytes read for
@@ -93,6 +93,7 @@ function M.convert(ev)
 	local p = th ~= nil and th.proc or nil
 	local e = {
 		num = tonumber(ev.num),
+		ts = ev.ts, -- a copy: uint64 cdata, exact
 		type = info.name,
 		tid = tonumber(ev.tid),
 		cpu = tonumber(ev.cpu),

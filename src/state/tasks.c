@@ -109,10 +109,13 @@ void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
 
 static void load_container_id(struct ln_pstate *p)
 {
-	char buf[4096], id[16] = "host";
+	char buf[4096], id[80] = "host";	/* the full id: Falco's container.full_id */
+	int rt = 0;
 	if (ln_read_proc_file(p->pub.pid, "cgroup", buf, sizeof(buf)) > 0)
-		ln_container_id(buf, id, sizeof(id));
+		rt = ln_container_id(buf, id, sizeof(id));
 	set_cstr(&p->s_cid, &p->pub.container_id, id);
+	p->pub.flags = (p->pub.flags & ~(uint32_t)LN_PROC_CT_MASK) |
+		((uint32_t)(rt > 0 ? rt : 0) << LN_PROC_CT_SHIFT);
 }
 
 /* ppid, pgid, sid, tty from /proc/PID/stat (after the comm in parens). */
@@ -184,8 +187,8 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		ln_state_changed(p->sess, LN_TOUCH_THREAD, t->pub.tid, 0);
 }
 
-/* Everything exec replaces: comm, exe, exepath, args, env, and the
- * executable's properties.  Called at launch, attach and PTRACE_EVENT_EXEC. */
+/* Everything exec replaces: comm, exe, exepath, args, env, the
+ * executable's properties, and the container (the cgroup it runs in).  Called at launch, attach and PTRACE_EVENT_EXEC. */
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 {
 	pid_t pid = p->pub.pid;
@@ -221,6 +224,9 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 	set_str(&p->s_env, &p->pub.env, buf, (size_t)n);
 	p->pub.env_len = (uint32_t)n;
 	build_cmdline(p);
+	/* at every exec, as Falco: a runtime moves its init into the
+	 * container's cgroup and then execs the container's program */
+	load_container_id(p);
 
 	p->pub.flags &= ~(uint32_t)(LN_PROC_EXE_FROM_MEMFD | LN_PROC_EXE_WRITABLE | LN_PROC_EXE_UPPER);
 	if (ln_readlink_proc(pid, "exe", buf, sizeof(buf))) {
@@ -298,7 +304,6 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 	const char *cwd = ln_readlink_proc(pid, "cwd", buf, sizeof(buf));
 	ln_proc_set_cwd(p, cwd ? cwd : "/", cwd ? strlen(cwd) : 1);
 	set_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
-	load_container_id(p);
 	/* start time: field 22 of stat is in clock ticks since boot; the
 	 * creation moment is close enough to "now" for launched programs,
 	 * and attach uses it as "first seen". */

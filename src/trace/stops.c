@@ -302,6 +302,10 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	if (t->compat)
 		ev->res = (int32_t)ev->res;
 	ev->has_res = 1;
+	/* An event with a result is stamped when the syscall returned (the
+	 * "<" of sysdig's output): stamped at entry, a blocking call such as
+	 * wait4 would come out dated before the events it waited for. */
+	ev->ts = ln_now_realtime();
 	ev->latency = ln_now_mono() - t->entry_mono;
 	ev->thread = &t->pub;
 	ev->tid = t->pub.tid;

@@ -75,7 +75,9 @@ M.O = O
 ---------------------------------------------------------------------------
 -- Lookups into the core's tables.  The live CLI points them at the session
 -- (fields.set_session); specs install plain Lua functions.
-local state = { proc = nil, fd = nil, fd_iter = nil }
+-- meta: the container, task and pod metadata (a lanner.meta store), set
+-- by the CLI with fields.set_metadata.
+local state = { proc = nil, fd = nil, fd_iter = nil, meta = nil }
 M.state = state
 
 function M.proc_of_pid(pid)

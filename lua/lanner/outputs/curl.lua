@@ -82,6 +82,19 @@ end
 
 function M.long(v) return ffi.cast("long", v) end
 
+local running, left = ffi.new("int[1]"), ffi.new("int[1]")
+-- Lets curl move the transfers of multi as far as it can without waiting,
+-- then calls done(easy, result) for each one that finished (done may
+-- remove the handle).
+function M.progress(lib, multi, done)
+	lib.curl_multi_perform(multi, running)
+	while true do
+		local m = lib.curl_multi_info_read(multi, left)
+		if m == nil then return end
+		if m.msg == M.MSG_DONE then done(m.easy, m.data.result) end
+	end
+end
+
 -- gzip of s (RFC 1952), or nil, message.
 function M.gzip(s)
 	if not zlib then

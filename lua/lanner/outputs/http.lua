@@ -199,24 +199,18 @@ function Http:finished(slot, result, now)
 end
 
 local running = ffi.new("int[1]")
-local left = ffi.new("int[1]")
 
 function Http:pump(now)
 	local lib = self.lib
 	if self.inflight > 0 then
-		lib.curl_multi_perform(self.multi, running)
-		while true do
-			local m = lib.curl_multi_info_read(self.multi, left)
-			if m == nil then break end
-			if m.msg == curl.MSG_DONE then
-				for _, slot in ipairs(self.slots) do
-					if slot.item and slot.easy == m.easy then
-						self:finished(slot, m.data.result, now)
-						break
-					end
+		curl.progress(lib, self.multi, function(easy, result)
+			for _, slot in ipairs(self.slots) do
+				if slot.item and slot.easy == easy then
+					self:finished(slot, result, now)
+					break
 				end
 			end
-		end
+		end)
 	end
 	if now < self.backoff_until or self.q:len() == 0 then return end
 	local started = false
