@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 4 };
+enum { LN_ABI_VERSION = 5 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -90,6 +90,8 @@ enum ln_kind {
 	LN_K_UID,		/* uid, -1 rendered as -1 */
 	LN_K_GID,		/* gid */
 	LN_K_CAPS,		/* capability mask */
+	LN_K_BPF_PROG,		/* struct sock_fprog: the instructions, read at
+				   entry when the call installs a filter */
 	LN_K_COUNT
 };
 
@@ -327,6 +329,17 @@ enum ln_cpu_policy {
 };
 /* Before ln_spawn/ln_attach. */
 void ln_set_cpu_policy(ln_session *s, int policy);
+/* What lanner refuses with EPERM at the call's entry, where the call would
+ * take later syscalls out of its sight (trace/refuse.c).  The decision
+ * reads registers only; the refused call is still an event. */
+enum ln_refuse {
+	LN_REFUSE_LISTENER = 1,	/* seccomp(SET_MODE_FILTER) with
+				   SECCOMP_FILTER_FLAG_NEW_LISTENER: its
+				   USER_NOTIF verdicts outrank lanner's (default) */
+	LN_REFUSE_IO_URING = 2	/* io_uring_setup: its I/O makes no syscalls */
+};
+/* Before ln_spawn/ln_attach: a mask of enum ln_refuse. */
+void ln_set_refusals(ln_session *s, int what);
 /* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN);
  * more than LN_MAX_SNAPLEN keeps LN_MAX_SNAPLEN. */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);

@@ -29,6 +29,7 @@ local TOP = {
 	rule_matching = { "first", "all" },
 	output_timeout = "count",
 	stats_interval = "number",
+	allow_seccomp_listener = "bool", refuse_io_uring = "bool",
 }
 
 local SECTIONS = {
@@ -306,6 +307,9 @@ function M.apply(o)
 	if not o.json and cfg.json_output ~= nil then o.json = cfg.json_output end
 	if o.rule_matching == nil then o.rule_matching = cfg.rule_matching end
 	if o.stats_interval == nil then o.stats_interval = cfg.stats_interval end
+	for _, k in ipairs { "allow_seccomp_listener", "refuse_io_uring" } do
+		if o[k] == nil then o[k] = cfg[k] end
+	end
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc

@@ -60,6 +60,13 @@ Attaching
                          children running): it carries lanner's seccomp
                          filter, so it cannot run on untraced; lanner says
                          so and serves it until it exits
+Escapes (what would take syscalls out of lanner's sight)
+      --allow-seccomp-listener  let the program install a seccomp filter
+                         with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER;
+                         refused with EPERM by default): the syscalls its
+                         filter sends to the listener are then not seen
+      --refuse-io-uring  io_uring_setup/enter/register fail with EPERM, as
+                         in container runtimes' default seccomp profiles
 Information
   -l, --list [PREFIX]    fields with their types and descriptions
   -L, --list-events      event types and their arguments
@@ -102,6 +109,8 @@ local flags = {
 	["--version"] = "version",
 	["--children"] = "children",
 	["--keep"] = "keep",
+	["--allow-seccomp-listener"] = "allow_seccomp_listener",
+	["--refuse-io-uring"] = "refuse_io_uring",
 }
 
 -- chisel_nargs(name) tells how many argument words a chisel takes (0 or 1
