@@ -7,8 +7,12 @@
  * installing thread then opens argv[1] (default /etc/shadow) five times
  * through a symlink made in argv[2] (default /tmp).
  *
- * Prints "install: ok" or "install: <errno name>", then "opens: N of 5",
- * then "notified: N" (calls the listener answered); exits 0.
+ * With argv[3], the opens wait until that file exists (a tracer can
+ * attach after the filter is in).
+ *
+ * Prints "install: ok" or "install: <errno name>" as soon as it is known,
+ * then "opens: N of 5", then "notified: N" (calls the listener answered);
+ * exits 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +42,7 @@ static int install_err, opened, done;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int stage;	/* 1: install tried */
+static const char *go_file;
 
 static void *installer(void *arg)
 {
@@ -59,6 +64,8 @@ static void *installer(void *arg)
 	stage = 1;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
+	while (go_file && access(go_file, F_OK) != 0)
+		usleep(10000);
 	for (int i = 0; i < 5; i++) {
 		int o = (int)syscall(SYS_openat, AT_FDCWD, link_path, O_RDONLY);
 		if (o >= 0) {
@@ -101,6 +108,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1)
 		target = argv[1];
+	if (argc > 3)
+		go_file = argv[3];
 	snprintf(link_path, sizeof(link_path), "%s/esc_listener.%d", argc > 2 ? argv[2] : "/tmp", (int)getpid());
 	unlink(link_path);
 	if (symlink(target, link_path) != 0) {
@@ -117,10 +126,10 @@ int main(int argc, char **argv)
 	while (!stage)
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
+	printf("install: %s\n", install_err == 0 ? "ok" : install_err == EPERM ? "EPERM" : strerror(install_err));
 	int answered = listener >= 0 ? supervise(listener) : 0;
 	pthread_join(th, NULL);
 	unlink(link_path);
-	printf("install: %s\n", install_err == 0 ? "ok" : install_err == EPERM ? "EPERM" : strerror(install_err));
 	printf("opens: %d of 5\n", opened);
 	printf("notified: %d\n", answered);
 	return 0;
