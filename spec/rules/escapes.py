@@ -10,6 +10,8 @@ prints what the kernel (or lanner) answered.
   escapes.py errno-filter    seccomp filter failing ptrace with EPERM (a
                              sandbox's usual shape)
   escapes.py allow-filter    seccomp filter allowing everything
+  escapes.py prctl-filter    prctl(PR_SET_SECCOMP) filter failing ptrace
+                             only for PTRACE_ATTACH (its first argument)
   escapes.py io-uring        io_uring_setup(8), then close
   escapes.py by-handle PATH  name_to_handle_at + open_by_handle_at(PATH),
                              read one byte
@@ -33,7 +35,8 @@ libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 libc.prctl.restype = ctypes.c_int
 
-PR_SET_NO_NEW_PRIVS = 38
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+PTRACE_ATTACH = 16
 SECCOMP_SET_MODE_FILTER = 1
 SECCOMP_FILTER_FLAG_NEW_LISTENER = 8
 RET_ALLOW, RET_ERRNO, RET_USER_NOTIF = 0x7fff0000, 0x00050000, 0x7fc00000
@@ -49,11 +52,14 @@ def res(r):
     return "ok" if r >= 0 else errno.errorcode.get(-r, str(-r))
 
 
-def filter_for(nr, action):
-    """allow everything but syscall nr, which gets action"""
+def filter_for(nr, action, arg0=None):
+    """allow everything but syscall nr (with its first argument arg0, if
+    given), which gets action"""
     insns = [(LD_W_ABS, 0, 0, 4), (JEQ_K, 1, 0, ARCH), (RET_K, 0, 0, RET_ALLOW),
-             (LD_W_ABS, 0, 0, 0), (JEQ_K, 0, 1, nr), (RET_K, 0, 0, action),
-             (RET_K, 0, 0, RET_ALLOW)]
+             (LD_W_ABS, 0, 0, 0), (JEQ_K, 0, 3 if arg0 is not None else 1, nr)]
+    if arg0 is not None:
+        insns += [(LD_W_ABS, 0, 0, 16), (JEQ_K, 0, 1, arg0)]
+    insns += [(RET_K, 0, 0, action), (RET_K, 0, 0, RET_ALLOW)]
     code = b"".join(struct.pack("=HBBI", *i) for i in insns)
     buf = ctypes.create_string_buffer(code, len(code))
     fprog = struct.pack("=HxxxxxxQ", len(insns), ctypes.addressof(buf))
@@ -75,6 +81,11 @@ def main(argv):
             os.close(fd)
     elif cmd == "errno-filter":
         print("install:", res(install(NR["ptrace"], RET_ERRNO | errno.EPERM, 0)))
+    elif cmd == "prctl-filter":
+        libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        buf, fprog = filter_for(NR["ptrace"], RET_ERRNO | errno.EPERM, PTRACE_ATTACH)
+        r = libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0)
+        print("install:", res(r if r == 0 else -ctypes.get_errno()))
     elif cmd == "allow-filter":
         print("install:", res(install(NR["ptrace"], RET_ALLOW, 0)))
     elif cmd == "io-uring":

@@ -4,9 +4,8 @@
 -- SECCOMP_MODE_FILTER) events from the program the core read at the call's
 -- entry (the `filter` parameter), run through lanner's BPF emulator
 -- (lanner.seccomp_cache) for every syscall of lanner's event table (lanner
--- -L) on the native ABI.  A verdict that reads an argument is run for two
--- samples, every argument 0 and every argument all ones: a syscall is in a
--- verdict's list when either sample gives that verdict.
+-- -L) on the native ABI, with a few argument samples (samples() below): a
+-- syscall is in a verdict's list when any sample gives that verdict.
 --
 -- Informational: another thread may change the program after the core read
 -- it.  What lanner refuses (a listener, io_uring) it decides from registers
@@ -36,8 +35,30 @@ local function action(word)
 	return ACTIONS[word - word % 65536] or "kill"
 end
 
-local ONES = { { 0xffffffff, 0xffffffff }, { 0xffffffff, 0xffffffff }, { 0xffffffff, 0xffffffff },
-	{ 0xffffffff, 0xffffffff }, { 0xffffffff, 0xffffffff }, { 0xffffffff, 0xffffffff } }
+-- Argument samples for a program: every argument 0, every argument all
+-- ones, then every argument equal to each constant the program's jumps
+-- compare with (and one more, for JGT/JGE), up to MAX_CONSTS of them: a
+-- check of an argument against a value meets the value.
+local MAX_CONSTS = 32
+local function samples(prog)
+	local out = { { 0, 0 }, { 0xffffffff, 0xffffffff } }
+	local seen, n = { [0] = true, [0xffffffff] = true }, 0
+	for pc = 0, prog.len - 1 do
+		local insn = prog[pc]
+		-- JMP class, K source, not JA
+		if band(insn.code, 0x0f) == 0x05 and band(insn.code, 0xf0) ~= 0 and n < MAX_CONSTS then
+			for _, k in ipairs { insn.k, (insn.k + 1) % 4294967296 } do
+				if not seen[k] then
+					seen[k] = true
+					out[#out + 1] = { k, 0 }
+				end
+			end
+			n = n + 1
+		end
+	end
+	for i, v in ipairs(out) do out[i] = { v, v, v, v, v, v } end
+	return out
+end
 
 -- Every verdict of the event's program: { insns = n, kill = {names}, ...,
 -- by_arg = {names} }, or false when the event carries no program.
@@ -48,22 +69,26 @@ local function summarise(ev)
 	local prm = ev.params[i]
 	if band(prm.flags, PF_READ) == 0 or prm.str == nil then return false end
 	local prog = emu.from_bytes(prm.str, prm.len)
+	local args = samples(prog)
 	local out = { insns = prog.len, kill = {}, trap = {}, errno = {}, notify = {}, trace = {}, by_arg = {},
 		hidden = {} }
 	for id = 0, core.ntypes - 1 do
 		local t = type_info[id]
 		if t.nr >= 0 then
-			local a = action(emu.run(prog, NATIVE, t.nr, nil))
-			local b = action(emu.run(prog, NATIVE, t.nr, ONES))
-			local hidden = false
-			for _, v in ipairs(a == b and { a } or { a, b }) do
-				local list = out[v]	-- nil for allow and log
-				if list then
-					list[#list + 1] = t.name
-					hidden = true
+			local got, kinds, hidden = {}, 0, false
+			for _, a in ipairs(args) do
+				local v = action(emu.run(prog, NATIVE, t.nr, a))
+				if not got[v] then
+					got[v] = true
+					kinds = kinds + 1
+					local list = out[v]	-- nil for allow and log
+					if list then
+						list[#list + 1] = t.name
+						hidden = true
+					end
 				end
 			end
-			if a ~= b then out.by_arg[#out.by_arg + 1] = t.name end
+			if kinds > 1 then out.by_arg[#out.by_arg + 1] = t.name end
 			if hidden then out.hidden[#out.hidden + 1] = t.name end
 		end
 	end
@@ -109,5 +134,5 @@ return {
 	list_field("errno", "syscalls of lanner's event table that the filter fails (SECCOMP_RET_ERRNO)."),
 	list_field("trace", "syscalls of lanner's event table for which the filter asks for a tracer (SECCOMP_RET_TRACE); under lanner they fail with ENOSYS, as with no tracer."),
 	list_field("hidden", "syscalls of lanner's event table that the filter keeps from lanner (any verdict but ALLOW and LOG): notify, kill, trap, errno and trace together."),
-	list_field("by_arg", "syscalls of lanner's event table whose verdict depends on their arguments (differs between all-zero and all-ones arguments)."),
+	list_field("by_arg", "syscalls of lanner's event table whose verdict depends on their arguments (differs between argument samples: all 0, all ones, the constants the program compares with)."),
 }
