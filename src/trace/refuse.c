@@ -47,6 +47,8 @@ static bool is_io_uring(const char *name)
 
 bool ln_refusable(struct ln_session *s, int type)
 {
+	if (!s->refuse)
+		return false;
 	const char *name = ln_type(type)->name;
 	if (!strcmp(name, "seccomp"))
 		return s->refuse & LN_REFUSE_LISTENER;
