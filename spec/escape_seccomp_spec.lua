@@ -126,3 +126,25 @@ describe("escape: a program filter forging lanner's RET_DATA tag", function()
 		assert.equal("install: ok\nopen: ENOSYS\n", r.stdout)
 	end)
 end)
+
+describe("seccomp.* fields: a filter's verdicts over lanner's event table", function()
+	local function fields(cmd)
+		local r = cmp.lanner({ "-p", "*%evt.type %seccomp.insns %seccomp.hidden %seccomp.errno %seccomp.by_arg",
+			"evt.type in (seccomp, prctl) and seccomp.insns exists" },
+			{ "python3", cmp.root .. "/spec/rules/escapes.py", cmd }, { timeout = 30 })
+		assert.equal("install: ok\n", r.stdout)
+		return r.events
+	end
+
+	it("seccomp(2): ptrace failed whatever its arguments", function()
+		assert.same({ "seccomp 7 (ptrace) (ptrace) <NA>" }, fields("errno-filter"))
+	end)
+
+	it("prctl(PR_SET_SECCOMP): ptrace failed for PTRACE_ATTACH only, so by its argument", function()
+		assert.same({ "prctl 9 (ptrace) (ptrace) (ptrace)" }, fields("prctl-filter"))
+	end)
+
+	it("a filter that allows everything hides nothing", function()
+		assert.same({ "seccomp 7 <NA> <NA> <NA>" }, fields("allow-filter"))
+	end)
+end)
