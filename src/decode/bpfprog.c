@@ -65,10 +65,12 @@ void ln_args_bpf_prog(struct ln_tstate *t, const ln_type_info *ti)
 		}
 		uint32_t len;
 		uint64_t insns;
-		if (!read_fprog(t, (uint64_t)p->val, &len, &insns) || !insns || len > PROG_MAX) {
+		if (!read_fprog(t, (uint64_t)p->val, &len, &insns) || !insns) {
 			p->flags |= LN_PF_FAULT;
 			continue;
 		}
+		if (len > PROG_MAX)
+			continue;	/* the kernel says EINVAL: shown as the pointer */
 		size_t bytes = (size_t)len * sizeof(struct sock_filter);
 		struct ln_arena *a = &t->arena;
 		if (ln_arena_reserve(a, bytes + 1) < 0)
