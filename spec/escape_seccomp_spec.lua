@@ -98,6 +98,7 @@ describe("escape: a listener installed before lanner attached", function()
 			return n == 2
 		end, 10)
 		assert.truthy(attached, "lanner did not attach to both threads")
+		cmp.sleep(0.3)	-- TracerPid shows at the seize; the syscall stops start at the first stop
 		trace.sh("touch " .. go)
 		local st = cmp.wait(pid, 30)
 		assert.is_not_nil(st)
