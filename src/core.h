@@ -184,6 +184,7 @@ struct ln_session {
 	int filter_base;		/* seccomp filters lanner itself runs under */
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */
+	int refuse;			/* enum ln_refuse mask (trace/refuse.c) */
 	bool fd_lazy;			/* fds read from the kernel per event */
 	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */

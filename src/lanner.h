@@ -96,6 +96,8 @@ enum ln_kind {
 				   -2 unchanged (UTIME_OMIT) */
 	LN_K_TIMEVAL2,		/* struct timeval[2] (futimesat): the same, read
 				   as timespec[2] */
+	LN_K_BPF_PROG,		/* struct sock_fprog: the instructions, read at
+				   entry when the call installs a filter */
 	LN_K_COUNT
 };
 
@@ -357,6 +359,17 @@ enum { LN_DEFAULT_POLL_US = 40 };
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
  * costs a read per event, so only when something reads it. */
 void ln_set_want_cpu(ln_session *s, int on);
+/* What lanner refuses with EPERM at the call's entry, where the call would
+ * take later syscalls out of its sight (trace/refuse.c).  The decision
+ * reads registers only; the refused call is still an event. */
+enum ln_refuse {
+	LN_REFUSE_LISTENER = 1,	/* seccomp(SET_MODE_FILTER) with
+				   SECCOMP_FILTER_FLAG_NEW_LISTENER: its
+				   USER_NOTIF verdicts outrank lanner's (default) */
+	LN_REFUSE_IO_URING = 2	/* io_uring_setup: its I/O makes no syscalls */
+};
+/* Before ln_spawn/ln_attach: a mask of enum ln_refuse. */
+void ln_set_refusals(ln_session *s, int what);
 /* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN);
  * more than LN_MAX_SNAPLEN keeps LN_MAX_SNAPLEN. */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);

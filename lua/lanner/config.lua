@@ -31,6 +31,7 @@ local TOP = {
 	output_timeout = "count",
 	stats_interval = "number",
 	ignore_broken_rules = "bool", -- lanner's own: start without rules files that are missing or broken
+	allow_seccomp_listener = "bool", refuse_io_uring = "bool",
 }
 
 local SECTIONS = {
@@ -329,6 +330,9 @@ function M.apply(o)
 	if o.rule_matching == nil then o.rule_matching = cfg.rule_matching end
 	if o.stats_interval == nil then o.stats_interval = cfg.stats_interval end
 	if o.ignore_broken_rules == nil then o.ignore_broken_rules = cfg.ignore_broken_rules end
+	for _, k in ipairs { "allow_seccomp_listener", "refuse_io_uring" } do
+		if o[k] == nil then o[k] = cfg[k] end
+	end
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc

@@ -40,7 +40,7 @@ local cm = require "lanner.fields.common"
 local core, C = cm.core, cm.C
 local M = {}
 
-local FAMILIES = { "evt", "proc", "fd", "fspath", "user", "container", "ecs" }
+local FAMILIES = { "evt", "proc", "fd", "fspath", "user", "container", "ecs", "seccomp" }
 
 -- A multi field's values, made once per event: a filter walks them with
 -- get(ev, _, 1), get(ev, _, 2), ... and must not rebuild the list each time.

@@ -181,6 +181,15 @@ function Session:show_progress(final)
 		C.ln_capture_progress(self.s) * 100, rate, final and "\n" or ""))
 end
 
+-- What lanner refuses at entry (lanner.h enum ln_refuse): { listener =
+-- bool (default true), io_uring = bool }.
+function Session:set_refusals(r)
+	local m = 0
+	if r.listener ~= false then m = m + tonumber(C.LN_REFUSE_LISTENER) end
+	if r.io_uring then m = m + tonumber(C.LN_REFUSE_IO_URING) end
+	C.ln_set_refusals(self.s, m)
+end
+
 -- --keep: stop_all serves launched programs until they exit, never kills.
 function Session:set_keep(on)
 	C.ln_set_keep(self.s, on and 1 or 0)

@@ -324,6 +324,8 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 		}
 	}
 	entry_fixups(t, ti);
+	if (!strcmp(ti->name, "seccomp") || !strcmp(ti->name, "prctl"))
+		ln_args_bpf_prog(t, ti);
 }
 
 void ln_args_exit(struct ln_session *s, struct ln_tstate *t)
@@ -390,6 +392,14 @@ static void derived(struct ln_tstate *t)
 			p->val = (int64_t)ev->fd->dev;
 		} else if (!strcmp(nm, "ino")) {
 			p->val = (int64_t)ev->fd->ino;
+		} else if (p->kind == LN_K_PATH && ev->fd->name) {
+			/* the kernel's name of the fd (open_by_handle_at) */
+			size_t n = strlen(ev->fd->name);
+			t->off[i] = (uint32_t)ln_arena_put(&t->arena, ev->fd->name, n);
+			if (t->off[i] != (uint32_t)-1) {
+				p->len = (uint32_t)n;
+				p->flags |= LN_PF_READ;
+			}
 		}
 	}
 }

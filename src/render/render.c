@@ -374,6 +374,16 @@ static void r_buf(struct out *o, const struct arg *a)
 	put_truncated(o, a->p);
 }
 
+/* A filter program as its length: "4 insns" (struct sock_filter is 8
+ * bytes); the raw argument when it was not read (prctl's other options). */
+static void r_bpf_prog(struct out *o, const struct arg *a)
+{
+	if (a->p->flags & LN_PF_READ)
+		out_fmt(o, "%u insns", a->p->len / 8);
+	else if (!put_ptr_state(o, a->p))
+		out_hex(o, (uint64_t)a->p->val);
+}
+
 static void r_sockaddr(struct out *o, const struct arg *a)
 {
 	if (!put_ptr_state(o, a->p) && ln_put_sockaddr(o, a->p->str, a->p->len) < 0)
@@ -494,6 +504,7 @@ static render_fn *const renderers[LN_K_COUNT] = {
 	[LN_K_CAPS] = r_hex,
 	[LN_K_TIMESPEC2] = r_times,
 	[LN_K_TIMEVAL2] = r_times,
+	[LN_K_BPF_PROG] = r_bpf_prog,
 };
 
 /* --- the API -------------------------------------------------------- */

@@ -35,6 +35,7 @@ LN_API ln_session *ln_session_new(void)
 		return NULL;
 	s->snaplen = LN_DEFAULT_SNAPLEN;
 	s->root_status = -1;
+	s->refuse = LN_REFUSE_LISTENER;
 	s->have_caps = ln_have_cap_sys_admin();
 	s->type_counts = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
 	if (!s->type_counts) {

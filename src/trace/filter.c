@@ -184,6 +184,8 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 		 * syscall whose mode is otherwise NONE. */
 		if (mode == LN_TRACE_NONE && !preds_hold_in(ti->name, compat))
 			mode = pred_mode(s, id);
+		if (mode == LN_TRACE_NONE && ln_refusable(s, id))
+			mode = LN_TRACE_GUARD;	/* stops to be refused (refuse.c) */
 		if (mode != LN_TRACE_NONE)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 0);
 		else

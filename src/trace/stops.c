@@ -235,10 +235,18 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
 	const uint64_t *args = (const uint64_t *)info.seccomp.args;
+	int mode = ln_stop_mode(s, type, args, info.arch != NATIVE_ARCH,
+				(int)(info.seccomp.ret_data & LN_DATA_MODE_MASK));
 	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
 		ln_arch_deny_syscall(t->pub.tid, EPERM);
+		resume(t, 0);
+		return false;
+	}
+	int deny = ln_refusal(s, type, args);	/* refuse.c */
+	if (deny && ln_arch_deny_syscall(t->pub.tid, deny) == 0 && mode)
+		mode = LN_TRACE_EXIT;	/* the event shows the refusal */
+	if (mode == LN_TRACE_NONE) {
 		resume(t, 0);
 		return false;
 	}
@@ -261,12 +269,13 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		int pages;
 		int type = type_of(info.arch, (int)info.entry.nr, &pages);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
-		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
+		int deny = type < 0 ? 0 : is_clone(type) ? untraced_refused(s, t, info.arch, type, args)
+			: ln_refusal(s, type, args);
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
 			t->deny_err = deny;	/* the exit stop sets the result */
 		int mode = type >= 0 ? ln_trace_mode_for(s, type, args, info.arch != NATIVE_ARCH) : 0;
-		if (mode && type >= 0 && is_clone(type))
-			mode = LN_TRACE_EXIT;	/* adopt_child at the exit */
+		if (mode && type >= 0 && (is_clone(type) || deny))
+			mode = LN_TRACE_EXIT;	/* adopt_child, or the refusal, at the exit */
 		if (mode)
 			return begin(s, t, info.arch, type, args, pages, mode);
 		if (type >= 0 && is_clone(type))

@@ -27,6 +27,16 @@ int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
  * mode, which have no filter). */
 int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat);
 
+/* refuse.c: calls refused at entry, and the mode of a stop */
+/* Whether a refusal is on for this type (the filter must stop on it). */
+bool ln_refusable(struct ln_session *s, int type);
+/* The errno to refuse this call with, 0 if none: from registers only. */
+int ln_refusal(struct ln_session *s, int type, const uint64_t *args);
+/* The mode of a stop of lanner's filter: data_mode is what RET_DATA says,
+ * which a filter of the program could forge; never less than lanner's own
+ * decision for these registers. */
+int ln_stop_mode(struct ln_session *s, int type, const uint64_t *args, bool compat, int data_mode);
+
 /* clone3.c: clone3 made race-free by rewriting it as clone */
 /* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs
  * as clone, 0 if left as it is. */

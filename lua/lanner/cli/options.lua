@@ -102,6 +102,13 @@ M.sections = {
 				.. "left children running): it carries lanner's seccomp filter, so it cannot run on untraced; "
 				.. "lanner says so and serves it until it exits" },
 	} },
+	{ title = "Escapes (what would take syscalls out of lanner's sight)", options = {
+		{ names = { "--allow-seccomp-listener" }, key = "allow_seccomp_listener", kind = "flag",
+			help = "let the program install a seccomp filter with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER; "
+				.. "refused with EPERM by default): the syscalls its filter sends to the listener are then not seen" },
+		{ names = { "--refuse-io-uring" }, key = "refuse_io_uring", kind = "flag",
+			help = "io_uring_setup/enter/register fail with EPERM, as in container runtimes' default seccomp profiles" },
+	} },
 	{ title = "Information", options = {
 		{ names = { "-l", "--list" }, arg = "PREFIX", optional = true, key = "list_fields", kind = "special",
 			help = "fields with their types and descriptions" },

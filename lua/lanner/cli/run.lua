@@ -100,6 +100,7 @@ local function open_source(o, c)
 	end
 	sess:set_want_cpu(cpu)
 	if o.keep then sess:set_keep(true) end
+	sess:set_refusals { listener = not o.allow_seccomp_listener, io_uring = o.refuse_io_uring }
 	if o.cpu_policy then
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)
 		if not ok then return nil, err end
