@@ -136,9 +136,10 @@ function Session:next(timeout_ms)
 end
 
 local COMPRESS = { zlib = C.LN_COMPRESS_ZLIB, zstd = C.LN_COMPRESS_ZSTD }
+local FORMAT = { lcap = C.LN_CAPFMT_LCAP, scap = C.LN_CAPFMT_SCAP }
 
 -- Capture files.  opts: rotate_mb, rotate_secs, rotate_files, compress
--- (nil, "zlib" or "zstd").
+-- (nil, "zlib" or "zstd"), format (nil: by the extension, "lcap", "scap").
 function Session:capture_open(path, opts)
 	opts = opts or {}
 	local o = ffi.new("ln_capture_opts")
@@ -147,6 +148,9 @@ function Session:capture_open(path, opts)
 	o.rotate_files = opts.rotate_files or 0
 	if opts.compress then
 		o.compress = COMPRESS[opts.compress] or error("unknown compression '" .. tostring(opts.compress) .. "'", 2)
+	end
+	if opts.format then
+		o.format = FORMAT[opts.format] or error("unknown capture format '" .. tostring(opts.format) .. "'", 2)
 	end
 	if C.ln_capture_open(self.s, path, o) < 0 then return nil, self:errmsg() end
 	return true

@@ -170,7 +170,7 @@ function M.run(o)
 	end
 	if o.write_file then
 		local ok, werr = sess:capture_open(o.write_file, { rotate_mb = o.rotate_mb, rotate_secs = o.rotate_secs,
-			rotate_files = o.rotate_files, compress = o.compress })
+			rotate_files = o.rotate_files, compress = o.compress, format = o.capture_format })
 		if not ok then
 			errf("%s", werr)
 			return 2

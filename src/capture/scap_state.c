@@ -1,0 +1,633 @@
+/*
+ * scap_state.c - lanner's state tables from a .scap capture: the process
+ * and fd lists of its start, then the changes its events make (a .scap
+ * has no state blocks after its start: libsinsp's parsers work the same
+ * way, and this follows what they do for the events lanner knows).
+ *
+ * State changed here is journaled (ln_state_changed) as the live tracer's is,
+ * so that `lanner -r x.scap -w y.lcap` writes it; the fd table's setters
+ * journal themselves.
+ */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "capture/capture.h"
+#include "capture/scap_event.h"
+
+static uint64_t get(struct ln_cur *c, int n)
+{
+	return ln_cur_le(c, n);
+}
+
+/* A u16-length string; *n its length without a final NUL. */
+static const char *str16(struct ln_cur *c, uint32_t *n)
+{
+	uint32_t k = (uint32_t)get(c, 2);
+	if (c->bad || c->len - c->pos < k) {
+		c->bad = true;
+		*n = 0;
+		return "";
+	}
+	const char *s = (const char *)c->p + c->pos;
+	c->pos += k;
+	*n = k && s[k - 1] == 0 ? k - 1 : k;
+	return s;
+}
+
+/* The name exec gave the process (a .scap has no other); ln_proc_set
+ * builds the cmdline from it after. */
+static void set_comm(struct ln_pstate *p, const char *s, size_t n)
+{
+	snprintf(p->pub.comm, sizeof(p->pub.comm), "%.*s", (int)(n < 15 ? n : 15), s);
+	p->pub.live_comm[0] = 0;
+}
+
+/* One entry of a process list: a thread, and its process's fields. */
+static const char *proc_entry(struct ln_session *s, struct ln_cur *c)
+{
+	size_t start = c->pos;
+	uint32_t elen = (uint32_t)get(c, 4);
+	int64_t tid = (int64_t)get(c, 8), pid = (int64_t)get(c, 8), ptid = (int64_t)get(c, 8);
+	int64_t sid = (int64_t)get(c, 8), pgid = (int64_t)get(c, 8);
+	const char *str[7];
+	uint32_t len[7], cl;
+	const char *comm = str16(c, &cl);
+	str[0] = str16(c, &len[0]);	/* exe */
+	str[1] = str16(c, &len[1]);	/* exepath */
+	str[2] = str16(c, &len[2]);	/* args */
+	str[4] = str16(c, &len[4]);	/* cwd */
+	get(c, 8);			/* fdlimit */
+	get(c, 4);			/* flags */
+	uint32_t uid = (uint32_t)get(c, 4), gid = (uint32_t)get(c, 4);
+	for (int i = 0; i < 3; i++)
+		get(c, 4);		/* vm size, rss, swap */
+	get(c, 8);			/* page faults, major and minor */
+	get(c, 8);
+	str[3] = str16(c, &len[3]);	/* env */
+	int64_t vtid = (int64_t)get(c, 8), vpid = (int64_t)get(c, 8);
+	uint32_t n;
+	str16(c, &n);			/* cgroups */
+	str[5] = str16(c, &len[5]);	/* root */
+	uint32_t loginuid = c->pos - start + 4 <= elen ? (uint32_t)get(c, 4) : ~0u;
+	bool writable = c->pos - start + 1 <= elen && get(c, 1);
+	if (c->bad)
+		return "process list entry shorter than its fields";
+	if (elen < c->pos - start || elen > c->len - start)
+		return "process list entry length does not match its fields";
+	c->pos = start + elen;		/* fields a later libscap appended */
+	if (tid <= 0 || pid <= 0 || tid > INT32_MAX || pid > INT32_MAX)
+		return "process list entry with a tid or pid out of range";
+	str[6] = "host";
+	len[6] = 4;
+	struct ln_pstate *p = ln_proc_obtain(s, (pid_t)pid);
+	struct ln_tstate *t = p ? ln_thread_obtain(s, (pid_t)tid, p) : NULL;
+	if (!t)
+		return "out of memory";
+	if (tid == pid || !p->pub.exe) {
+		ln_proc *d = &p->pub;
+		d->ppid = (int32_t)ptid;
+		d->sid = (int32_t)sid;
+		d->pgid = (int32_t)pgid;
+		d->vpid = vpid > 0 ? (int32_t)vpid : (int32_t)pid;
+		d->loginuid = loginuid;
+		d->flags = writable ? d->flags | LN_PROC_EXE_WRITABLE : d->flags & ~(uint32_t)LN_PROC_EXE_WRITABLE;
+		if (!str[5][0])
+			str[5] = "/", len[5] = 1;
+		set_comm(p, comm, cl);
+		ln_proc_set(p, str, len);
+		ln_state_changed(s, LN_TOUCH_PROC, (int32_t)pid, 0);
+	}
+	t->pub.vtid = vtid > 0 ? (int32_t)vtid : (int32_t)tid;
+	t->pub.uid = t->pub.ruid = uid;
+	t->pub.gid = t->pub.rgid = gid;
+	ln_state_changed(s, LN_TOUCH_THREAD, (int32_t)tid, 0);
+	return NULL;
+}
+
+const char *scap_read_procs(struct ln_session *s, const uint8_t *p, uint32_t len)
+{
+	struct ln_cur c = { p, len, 0, false };
+	while (c.len - c.pos >= 4 + 8) {
+		const char *why = proc_entry(s, &c);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+static void fd_name_from_tuple(ln_fd *f)
+{
+	char buf[128];
+	if (ln_tuple_format(&f->tuple, f->is_server, buf, sizeof(buf)) > 0)
+		ln_fd_set_name(f, buf);
+}
+
+/* One fd of an fd list, into p's table. */
+static const char *fd_entry(struct ln_pstate *p, struct ln_cur *c)
+{
+	size_t start = c->pos;
+	uint32_t elen = (uint32_t)get(c, 4);
+	int64_t num = (int64_t)get(c, 8);
+	uint64_t ino = get(c, 8);
+	uint8_t type = (uint8_t)get(c, 1);
+	ln_fd v = { .num = (int32_t)num, .ino = ino, .type = (uint8_t)scap_fdtype_from(type) };
+	const char *name = "";
+	uint32_t n = 0;
+	size_t alen = type == SFD_IPV4_SOCK || type == SFD_IPV4_SERVSOCK ? 4 : 16;
+	switch (type) {
+	case SFD_IPV4_SOCK: case SFD_IPV6_SOCK: {
+		uint8_t sip[16], dip[16];
+		for (size_t i = 0; i < alen; i++)
+			sip[i] = (uint8_t)get(c, 1);
+		for (size_t i = 0; i < alen; i++)
+			dip[i] = (uint8_t)get(c, 1);
+		v.tuple.lport = (uint16_t)get(c, 2);
+		v.tuple.rport = (uint16_t)get(c, 2);
+		uint8_t l4 = (uint8_t)get(c, 1);
+		v.tuple.l4proto = l4 >= 2 ? (uint8_t)(l4 - 1) : 0;
+		memcpy(v.tuple.lip, sip, alen);
+		memcpy(v.tuple.rip, dip, alen);
+		v.tuple.family = alen == 4 ? AF_INET : AF_INET6;
+		v.connected = 1;
+		break;
+	}
+	case SFD_IPV4_SERVSOCK: case SFD_IPV6_SERVSOCK: {
+		for (size_t i = 0; i < alen; i++)
+			v.tuple.lip[i] = (uint8_t)get(c, 1);
+		v.tuple.lport = (uint16_t)get(c, 2);
+		uint8_t l4 = (uint8_t)get(c, 1);
+		v.tuple.l4proto = l4 >= 2 ? (uint8_t)(l4 - 1) : 0;
+		v.tuple.family = alen == 4 ? AF_INET : AF_INET6;
+		v.is_server = 1;
+		break;
+	}
+	case SFD_UNIX_SOCK:
+		get(c, 8);		/* the kernel's socket addresses */
+		get(c, 8);
+		v.tuple.family = AF_UNIX;
+		name = str16(c, &n);
+		break;
+	case SFD_FILE_V2:
+		v.flags = (uint32_t)scap_flags_from(SF_FILE, (uint32_t)get(c, 4));
+		name = str16(c, &n);
+		v.dev = get(c, 4);
+		break;
+	case SFD_FILE: case SFD_DIRECTORY: case SFD_FIFO: case SFD_EVENT: case SFD_UNSUPPORTED:
+	case SFD_SIGNALFD: case SFD_EVENTPOLL: case SFD_INOTIFY: case SFD_TIMERFD: case SFD_NETLINK:
+		name = str16(c, &n);
+		break;
+	default:
+		return "fd list entry of an unknown fd type";
+	}
+	if (c->bad)
+		return "fd list entry shorter than its fields";
+	if (elen < c->pos - start || elen > c->len - start)
+		return "fd list entry length does not match its fields";
+	c->pos = start + elen;
+	if (num < 0 || num >= LN_CAP_MAX_FD)
+		return "fd list entry with an fd number out of range";
+	ln_fd *f = ln_fd_set(p, (int)num);
+	if (!f)
+		return "out of memory";
+	const char *keep = f->name;
+	v.name = keep;
+	*f = v;
+	char buf[LN_STR_MAX];
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), name);
+	ln_fd_set_name(f, buf);
+	if (f->type == LN_FD_IPV4 || f->type == LN_FD_IPV6)
+		fd_name_from_tuple(f);
+	return NULL;
+}
+
+const char *scap_read_fds(struct ln_session *s, const uint8_t *p, uint32_t len)
+{
+	struct ln_cur c = { p, len, 0, false };
+	int64_t tid = (int64_t)get(&c, 8);
+	struct ln_tstate *t = c.bad ? NULL : ln_thread_find(s, (pid_t)tid);
+	if (!t || tid <= 0 || tid > INT32_MAX)
+		return "fd list of a thread the process list does not have";
+	while (c.len - c.pos >= 4 + 8) {
+		const char *why = fd_entry((struct ln_pstate *)t->pub.proc, &c);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/* --- the state changes of events --- */
+
+static struct ln_pstate *proc_of(struct ln_session *s, int32_t tid)
+{
+	struct ln_tstate *t = ln_thread_find(s, tid);
+	return t ? (struct ln_pstate *)t->pub.proc : NULL;
+}
+
+/* A new process as a copy of its creator: fields and fd table. */
+static struct ln_pstate *fork_proc(struct ln_session *s, struct ln_pstate *o, pid_t pid, uint64_t ts)
+{
+	struct ln_pstate *p = ln_proc_obtain(s, pid);
+	if (!p || p == o)
+		return p;
+	const ln_proc *f = &o->pub;
+	ln_proc *d = &p->pub;
+	d->ppid = f->pid;
+	d->vpid = pid;
+	d->sid = f->sid;
+	d->pgid = f->pgid;
+	d->tty = f->tty;
+	d->loginuid = f->loginuid;
+	d->flags = f->flags & ~(uint32_t)(LN_PROC_EXITED | LN_PROC_UNTRACED);
+	d->start_ts = ts;
+	d->exec_ts = f->exec_ts;
+	const char *str[7] = { f->exe, f->exepath, f->args, f->env, f->cwd, f->root, f->container_id };
+	uint32_t len[7];
+	for (int i = 0; i < 7; i++) {
+		if (!str[i])
+			str[i] = "";
+		len[i] = i == 2 ? f->args_len : i == 3 ? f->env_len : (uint32_t)strlen(str[i]);
+	}
+	set_comm(p, f->comm, strnlen(f->comm, sizeof(f->comm)));
+	memcpy(d->live_comm, f->live_comm, sizeof(d->live_comm));
+	ln_proc_set(p, str, len);
+	ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
+	for (int i = 0; i < o->nfd_slots; i++) {
+		ln_fd *src = o->fds[i], *dst = src ? ln_fd_set(p, i) : NULL;
+		if (dst) {
+			const char *keep = dst->name;	/* ln_fd_set's own copy */
+			*dst = *src;
+			dst->name = keep;
+			ln_fd_set_name(dst, src->name ? src->name : "");
+		}
+	}
+	return p;
+}
+
+static void new_thread(struct ln_session *s, struct ln_pstate *p, pid_t tid, const struct ln_tstate *like,
+		       uint64_t ts)
+{
+	struct ln_tstate *t = ln_thread_obtain(s, tid, p);
+	if (!t)
+		return;
+	if (like) {
+		t->pub.uid = like->pub.uid; t->pub.gid = like->pub.gid;
+		t->pub.ruid = like->pub.ruid; t->pub.rgid = like->pub.rgid;
+		t->pub.cap_effective = like->pub.cap_effective;
+		t->pub.cap_permitted = like->pub.cap_permitted;
+		t->pub.cap_inheritable = like->pub.cap_inheritable;
+	}
+	t->pub.vtid = tid;
+	t->pub.start_ts = ts;
+	ln_state_changed(s, LN_TOUCH_THREAD, tid, 0);
+}
+
+static void set_exec_fields(struct ln_pstate *p, const struct scap_ev *en, const struct scap_ev *ex);
+
+/* A process known only from a clone or execve event's own fields. */
+static struct ln_pstate *proc_from_event(struct ln_session *s, pid_t pid, const ln_event *ev,
+					 const struct scap_ev *en, const struct scap_ev *ex)
+{
+	struct ln_pstate *p = ln_proc_obtain(s, pid);
+	if (!p)
+		return NULL;
+	p->pub.ppid = (int32_t)scap_int(en, ex, "ptid", 0);
+	p->pub.vpid = (int32_t)scap_int(en, ex, "vpid", pid);
+	p->pub.start_ts = p->pub.exec_ts = ev->ts;
+	p->pub.loginuid = ~0u;
+	set_exec_fields(p, en, ex);
+	return p;
+}
+
+/* A child first seen from its own side: its ids from the event. */
+static void child_ids(struct ln_session *s, pid_t tid, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	struct ln_tstate *t = ln_thread_find(s, tid);
+	if (!t)
+		return;
+	t->pub.uid = t->pub.ruid = (uint32_t)scap_int(en, ex, "uid", 0);
+	t->pub.gid = t->pub.rgid = (uint32_t)scap_int(en, ex, "gid", 0);
+	t->pub.vtid = (int32_t)scap_int(en, ex, "vtid", tid);
+}
+
+static void do_clone(struct ln_session *s, const ln_event *ev, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	uint64_t flags = scap_flags_from(SF_CLONE, (uint32_t)scap_int(en, ex, "flags", 0));
+	struct ln_tstate *me = ln_thread_find(s, ev->tid);
+	pid_t child = ev->res > 0 ? (pid_t)ev->res : ev->tid;
+	if (ln_thread_find(s, child))
+		return;
+	if (ev->res == 0 && !me) {
+		/* the child's side, first seen: a thread of pid's process, or a
+		 * new process made from its parent's (ptid) */
+		pid_t pid = (pid_t)scap_int(en, ex, "pid", child);
+		struct ln_pstate *p = ln_proc_find(s, pid), *o = ln_proc_find(s, (pid_t)scap_int(en, ex, "ptid", -1));
+		if (!p && o)
+			p = fork_proc(s, o, pid, ev->ts);
+		else if (!p)
+			p = proc_from_event(s, pid, ev, en, ex);
+		if (p)
+			new_thread(s, p, child, NULL, ev->ts);
+		if (p)
+			child_ids(s, child, en, ex);
+		return;
+	}
+	struct ln_pstate *o = me ? (struct ln_pstate *)me->pub.proc : NULL;
+	if (!o || ev->res <= 0)
+		return;
+	struct ln_pstate *p = flags & CLONE_THREAD ? o : fork_proc(s, o, child, ev->ts);
+	if (p)
+		new_thread(s, p, child, me, ev->ts);
+}
+
+/* A process's program fields from a clone or execve exit. */
+static void set_exec_fields(struct ln_pstate *p, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	char exe[LN_STR_MAX], path[LN_STR_MAX], comm[LN_COMM_LEN], cwd[LN_STR_MAX];
+	uint32_t alen = 0, elen = 0;
+	const uint8_t *args = scap_arg(en, ex, "args", &alen, NULL);
+	const uint8_t *env = scap_arg(en, ex, "env", &elen, NULL);
+	const ln_proc *d = &p->pub;
+	if (!scap_str(en, ex, "exe", exe, sizeof(exe)))
+		exe[0] = 0;
+	if (!scap_str(en, ex, "filename", path, sizeof(path)) && !scap_str(en, ex, "pathname", path, sizeof(path)))
+		snprintf(path, sizeof(path), "%s", d->exepath && !env ? d->exepath : exe);
+	if (scap_str(en, ex, "comm", comm, sizeof(comm)))
+		set_comm(p, comm, strlen(comm));
+	if (!scap_str(en, ex, "cwd", cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "%s", d->cwd ? d->cwd : "/");
+	if (alen && args[alen - 1] == 0)
+		alen--;
+	if (elen && env[elen - 1] == 0)
+		elen--;
+	if (!env && d->env) {
+		env = (const uint8_t *)d->env;	/* clone has no env: inherited */
+		elen = d->env_len;
+	}
+	const char *str[7] = { exe, path, args ? (const char *)args : "", env ? (const char *)env : "",
+		cwd, d->root ? d->root : "/", d->container_id ? d->container_id : "host" };
+	uint32_t len[7] = { (uint32_t)strlen(exe), (uint32_t)strlen(path), alen, elen,
+		(uint32_t)strlen(cwd), 0, 0 };
+	len[5] = (uint32_t)strlen(str[5]);
+	len[6] = (uint32_t)strlen(str[6]);
+	ln_proc_set(p, str, len);
+}
+
+static void do_exec(struct ln_session *s, const ln_event *ev, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	struct ln_pstate *p = proc_of(s, ev->tid);
+	if (!p)
+		return;
+	p->pub.exec_ts = ev->ts;
+	p->pub.loginuid = (uint32_t)scap_int(en, ex, "loginuid", (int32_t)p->pub.loginuid);
+	if (scap_int(en, ex, "flags", 0) & 1)	/* PPM_EXE_WRITABLE */
+		p->pub.flags |= LN_PROC_EXE_WRITABLE;
+	else
+		p->pub.flags &= ~(uint32_t)LN_PROC_EXE_WRITABLE;
+	set_exec_fields(p, en, ex);
+	/* the kernel closes O_CLOEXEC fds at exec */
+	for (int i = 0; i < p->nfd_slots; i++)
+		if (p->fds[i] && (p->fds[i]->flags & O_CLOEXEC))
+			ln_fd_del(p, i);
+	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
+}
+
+/* "/a/./b//c/../d" as "/a/b/d", in place: libsinsp names fds so. */
+static void normalize(char *path)
+{
+	char *out = path, *in = path;
+	while (*in) {
+		while (*in == '/')
+			in++;
+		size_t len = strcspn(in, "/");
+		if (len == 1 && in[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else if (len) {
+			*out++ = '/';
+			memmove(out, in, len);
+			out += len;
+		}
+		in += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = 0;
+}
+
+/* A path an event names, made absolute against its dirfd or the cwd. */
+static void abs_path(struct ln_pstate *p, int64_t dirfd, const char *name, char *out, size_t n)
+{
+	const char *dir = p->pub.cwd ? p->pub.cwd : "/";
+	if (dirfd >= 0 && dirfd < p->nfd_slots && p->fds[dirfd])
+		dir = p->fds[dirfd]->name;
+	if (name[0] == '/' || !dir[0])
+		snprintf(out, n, "%s", name);
+	else
+		snprintf(out, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	if (out[0] == '/')
+		normalize(out);
+}
+
+static ln_fd *new_fd(struct ln_pstate *p, int64_t fd, int type, const char *name)
+{
+	ln_fd *f = fd >= 0 && fd < LN_CAP_MAX_FD ? ln_fd_set(p, (int)fd) : NULL;
+	if (f) {
+		f->type = (uint8_t)type;
+		ln_fd_set_name(f, name);
+	}
+	return f;
+}
+
+static void do_open(struct ln_pstate *p, const ln_event *ev, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	char name[LN_STR_MAX], path[LN_STR_MAX];
+	if (!scap_str(en, ex, "name", name, sizeof(name)))
+		return;
+	abs_path(p, scap_int(en, ex, "dirfd", -100), name, path, sizeof(path));
+	uint64_t flags = scap_flags_from(SF_FILE, (uint32_t)scap_int(en, ex, "flags", 0));
+	ln_fd *f = new_fd(p, ev->res, flags & O_DIRECTORY ? LN_FD_DIRECTORY : LN_FD_FILE, path);
+	if (f) {
+		f->flags = (uint32_t)flags;
+		f->dev = (uint64_t)scap_int(en, ex, "dev", 0);
+		f->ino = (uint64_t)scap_int(en, ex, "ino", 0);
+	}
+}
+
+static void do_socket(struct ln_pstate *p, const ln_event *ev, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	int64_t dom = scap_int(en, ex, "domain", 0), type = scap_int(en, ex, "type", 0) & 0xf;
+	int t = dom == AF_INET ? LN_FD_IPV4 : dom == AF_INET6 ? LN_FD_IPV6 : dom == AF_UNIX ? LN_FD_UNIX
+		: dom == AF_NETLINK ? LN_FD_NETLINK : LN_FD_OTHER;
+	ln_fd *f = new_fd(p, ev->res, t, "");
+	if (f) {
+		f->tuple.family = (uint16_t)(t == LN_FD_IPV4 ? AF_INET : t == LN_FD_IPV6 ? AF_INET6
+			: t == LN_FD_UNIX ? AF_UNIX : 0);
+		bool inet = t == LN_FD_IPV4 || t == LN_FD_IPV6;
+		f->tuple.l4proto = !inet ? LN_L4_UNKNOWN : type == SOCK_STREAM ? LN_L4_TCP
+			: type == SOCK_DGRAM ? LN_L4_UDP : type == SOCK_RAW ? LN_L4_RAW : LN_L4_UNKNOWN;
+	}
+}
+
+/* connect and accept: the fd's two ends, from the event's tuple. */
+static void set_tuple(ln_fd *f, const struct scap_ev *en, const struct scap_ev *ex, bool server)
+{
+	uint32_t len;
+	const uint8_t *v = scap_arg(en, ex, "tuple", &len, NULL);
+	ln_tuple t;
+	if (!f || !v || !scap_tuple(v, len, server, &t))
+		return;
+	uint8_t l4 = f->tuple.l4proto;
+	if (t.family == AF_UNIX) {
+		char name[LN_STR_MAX];
+		size_t n = len > 17 ? strnlen((const char *)v + 17, len - 17) : 0;
+		snprintf(name, sizeof(name), "%.*s", (int)n, n ? (const char *)v + 17 : "");
+		f->type = LN_FD_UNIX;
+		f->tuple.family = AF_UNIX;
+		ln_fd_set_name(f, name);
+	} else {
+		f->tuple = t;
+		f->tuple.l4proto = l4 ? l4 : LN_L4_TCP;
+		f->type = t.family == AF_INET ? LN_FD_IPV4 : LN_FD_IPV6;
+		f->is_server = server;
+		fd_name_from_tuple(f);
+	}
+	f->connected = 1;
+}
+
+/* bind: the socket's own end, named "ip:port" (libsinsp does so too);
+ * it is a server once listen says so. */
+static void do_bind(ln_fd *f, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	uint32_t len;
+	const uint8_t *v = scap_arg(en, ex, "addr", &len, NULL);
+	size_t alen = v && len >= 7 && v[0] == AF_INET ? 4 : v && len >= 19 && v[0] == AF_INET6 ? 16 : 0;
+	if (!alen)
+		return;
+	memcpy(f->tuple.lip, v + 1, alen);
+	memcpy(&f->tuple.lport, v + 1 + alen, 2);
+	f->tuple.family = v[0];
+	/* a socket whose enter a filter left out (sysdig -w FILTER) */
+	f->type = alen == 4 ? LN_FD_IPV4 : LN_FD_IPV6;
+	char ip[64], name[80];
+	if (ln_ip_format(v[0], f->tuple.lip, ip, sizeof(ip)) > 0) {
+		snprintf(name, sizeof(name), "%s:%u", ip, f->tuple.lport);
+		ln_fd_set_name(f, name);
+	}
+}
+
+static void copy_fd(struct ln_pstate *p, int64_t from, int64_t to)
+{
+	if (from < 0 || from >= p->nfd_slots || !p->fds[from] || from == to)
+		return;
+	ln_fd src = *p->fds[from];
+	char name[LN_STR_MAX];
+	snprintf(name, sizeof(name), "%s", src.name ? src.name : "");
+	ln_fd *f = to >= 0 && to < LN_CAP_MAX_FD ? ln_fd_set(p, (int)to) : NULL;
+	if (f) {
+		const char *keep = f->name;
+		*f = src;
+		f->num = (int32_t)to;
+		f->name = keep;
+		ln_fd_set_name(f, name);
+		f->flags &= ~(uint32_t)O_CLOEXEC;
+	}
+}
+
+/* Syscalls that make an fd of a kind with no other state. */
+static const struct { const char *name; int type; } fd_makers[] = {
+	{ "eventfd", LN_FD_EVENT }, { "eventfd2", LN_FD_EVENT }, { "signalfd", LN_FD_SIGNALFD },
+	{ "signalfd4", LN_FD_SIGNALFD }, { "timerfd_create", LN_FD_TIMERFD },
+	{ "inotify_init", LN_FD_INOTIFY }, { "inotify_init1", LN_FD_INOTIFY },
+	{ "epoll_create", LN_FD_EVENTPOLL }, { "epoll_create1", LN_FD_EVENTPOLL },
+	{ "userfaultfd", LN_FD_USERFAULTFD }, { "memfd_create", LN_FD_MEMFD },
+};
+
+void scap_effects(struct ln_session *s, const char *name, const ln_event *ev,
+		  const struct scap_ev *en, const struct scap_ev *ex, struct scap_tidset *ended)
+{
+	if (!strcmp(name, "procexit")) {
+		struct ln_tstate *t = ln_thread_find(s, ev->tid);
+		scap_tidset_set(ended, ev->tid, true);
+		if (t)
+			ln_thread_gone(s, t);
+		return;
+	}
+	if (!ev->has_res || ev->res < 0)
+		return;
+	const ln_type_info *ti = ln_type(ev->type);
+	if (ti->flags & LN_TF_CLONE) {
+		/* the creator's side can come after its child ended: no ghost */
+		pid_t child = ev->res > 0 ? (pid_t)ev->res : ev->tid;
+		if (ev->res > 0 && scap_tidset_has(ended, child))
+			return;
+		scap_tidset_set(ended, child, false);
+		return do_clone(s, ev, en, ex);
+	}
+	if (ti->flags & LN_TF_EXEC)
+		return do_exec(s, ev, en, ex);
+	struct ln_pstate *p = proc_of(s, ev->tid);
+	if (!p)
+		return;
+	if (ti->flags & LN_TF_OPEN)
+		return do_open(p, ev, en, ex);
+	if (!strcmp(name, "close"))
+		return ln_fd_del(p, (int)scap_int(en, ex, "fd", -1));
+	uint64_t cmd = scap_flags_from(SF_FCNTL, (uint32_t)scap_int(en, ex, "cmd", 0));
+	if (!strncmp(name, "dup", 3) || (!strcmp(name, "fcntl") && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)))
+		return copy_fd(p, scap_int(en, ex, "oldfd", scap_int(en, ex, "fd", -1)), ev->res);
+	if (!strcmp(name, "socket"))
+		return do_socket(p, ev, en, ex);
+	if (!strcmp(name, "connect"))
+		return set_tuple(ev->fdnum >= 0 && ev->fdnum < p->nfd_slots ? p->fds[ev->fdnum] : NULL, en, ex, false);
+	if (!strcmp(name, "accept") || !strcmp(name, "accept4")) {
+		ln_fd *f = new_fd(p, ev->res, LN_FD_IPV4, "");
+		if (f)
+			f->tuple.l4proto = LN_L4_TCP;
+		return set_tuple(f, en, ex, true);
+	}
+	ln_fd *f = ev->fdnum >= 0 && ev->fdnum < p->nfd_slots ? p->fds[ev->fdnum] : NULL;
+	if (!strcmp(name, "bind") && f)
+		return do_bind(f, en, ex);
+	if (f && f->tuple.l4proto == LN_L4_UDP && !f->connected && scap_arg(en, ex, "tuple", &(uint32_t){ 0 }, NULL))
+		return set_tuple(f, en, ex, !strncmp(name, "recv", 4));
+	if (!strcmp(name, "listen")) {
+		int64_t fd = scap_int(en, ex, "fd", -1);
+		if (fd >= 0 && fd < p->nfd_slots && p->fds[fd])
+			p->fds[fd]->is_server = 1;
+		return;
+	}
+	if (!strcmp(name, "pipe") || !strcmp(name, "pipe2") || !strcmp(name, "socketpair")) {
+		int type = name[0] == 'p' ? LN_FD_PIPE : LN_FD_UNIX;
+		char pname[64] = "";
+		if (type == LN_FD_PIPE)
+			snprintf(pname, sizeof(pname), "pipe:[%llu]", (unsigned long long)scap_int(en, ex, "ino", 0));
+		uint64_t ino = (uint64_t)scap_int(en, ex, "ino", 0);
+		ln_fd *a = new_fd(p, scap_int(en, ex, "fd1", -1), type, pname);
+		ln_fd *b = new_fd(p, scap_int(en, ex, "fd2", -1), type, pname);
+		if (a && b && type == LN_FD_PIPE)
+			a->ino = b->ino = ino;
+		return;
+	}
+	if (!strcmp(name, "chdir") || !strcmp(name, "fchdir")) {
+		char dir[LN_STR_MAX], path[LN_STR_MAX];
+		int64_t fd = scap_int(en, ex, "fd", -1);
+		if (fd >= 0 && fd < p->nfd_slots && p->fds[fd])
+			snprintf(path, sizeof(path), "%s", p->fds[fd]->name);
+		else if (scap_str(en, ex, "path", dir, sizeof(dir)))
+			abs_path(p, -100, dir, path, sizeof(path));
+		else
+			return;
+		ln_proc_set_cwd(p, path, strlen(path));
+		ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(fd_makers) / sizeof(fd_makers[0]); i++)
+		if (!strcmp(name, fd_makers[i].name))
+			new_fd(p, ev->res, fd_makers[i].type, "");
+}
