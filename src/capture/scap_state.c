@@ -489,6 +489,7 @@ static void set_tuple(ln_fd *f, const struct scap_ev *en, const struct scap_ev *
 		snprintf(name, sizeof(name), "%.*s", (int)n, n ? (const char *)v + 17 : "");
 		f->type = LN_FD_UNIX;
 		f->tuple.family = AF_UNIX;
+		f->tuple.l4proto = LN_L4_UNKNOWN;	/* accept made it an inet one */
 		ln_fd_set_name(f, name);
 	} else {
 		f->tuple = t;
