@@ -84,7 +84,7 @@ M.EXCEPTIONS = {
 		fields = { "fd.lip", "fd.rip", "fd.lport", "fd.rport", "fd.lproto", "fd.rproto", "fd.is_server" },
 		reason = "sysdig 0.29 tells local from remote by the machine's addresses, which both ends of a loopback " ..
 			"connection share: it calls the client's end local on the server's side too" },
-	{ name = "fd-dev-unset", events = "not fd.typechar = f and not fd.typechar = d",
+	{ name = "fd-dev-unset", events = "fd.typechar exists and not fd.typechar in (f, d)",
 		fields = { "fd.dev", "fd.dev.major", "fd.dev.minor" },
 		reason = "sysdig 0.29 prints a device for fds its parsers never gave one (pipes, sockets): not a value " ..
 			"of the capture" },
