@@ -54,10 +54,14 @@ int scap_make_event(struct ln_session *s, struct scap_build *b, const struct sca
 		    const struct scap_ev *ex, uint64_t num);
 void scap_build_free(struct scap_build *b);
 
-/* scap_state.c: the tables of the file's start (NULL, or what is wrong),
- * and the state changes of an event, after it (lanner's order). */
+/* scap_tables.c: the tables of the file's start (NULL, or what is wrong);
+ * a process's name as exec gave it; an inet fd named by its tuple. */
 const char *scap_read_procs(struct ln_session *s, const uint8_t *p, uint32_t len);
 const char *scap_read_fds(struct ln_session *s, const uint8_t *p, uint32_t len);
+void scap_set_comm(struct ln_pstate *p, const char *s, size_t n);
+void scap_fd_name(ln_fd *f);
+
+/* scap_state.c: the state changes of an event, after it (lanner's order). */
 void scap_effects(struct ln_session *s, const char *name, const ln_event *ev,
 		  const struct scap_ev *en, const struct scap_ev *ex, struct scap_tidset *ended);
 
