@@ -432,6 +432,10 @@ enum ln_capture_format {
  * every state change, and the events handed to ln_capture_event. */
 int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o);
 int ln_capture_event(ln_session *s, const ln_event *ev);
+/* An event the recording's filter left out: a .scap, whose state travels
+ * in events, gets it marked state-only if it changes state (readers apply
+ * it and show it to no one); a .lcap journals state already: nothing. */
+int ln_capture_state(ln_session *s, const ln_event *ev);
 int ln_capture_close(ln_session *s);
 /* Replay: ln_next returns the capture's events, with the state tables as
  * they were, instead of tracing.  Call instead of ln_spawn/ln_attach. */

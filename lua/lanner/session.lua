@@ -160,6 +160,11 @@ function Session:capture_event(ev)
 	return C.ln_capture_event(self.s, ev)
 end
 
+-- An event left out of the capture by its filter, for the state it changes.
+function Session:capture_state(ev)
+	return C.ln_capture_state(self.s, ev)
+end
+
 function Session:capture_close()
 	if C.ln_capture_close(self.s) < 0 then return nil, self:errmsg() end
 	return true

@@ -190,4 +190,15 @@ function M.selected(path, filter, nums)
 	return a, b, raw
 end
 
+-- Every event of path has fields fs alike in sysdig and lanner (and
+-- there are more than `least` of them); for specs that need no exception.
+function M.assert_agree(path, fs, least)
+	local sv, lv = M.values(path, fs, M.lanner_nums(path))
+	for i, f in ipairs(fs) do
+		local r = M.agreement(sv, lv, i)
+		assert(r.total > (least or 5), f .. ": " .. r.total .. " events")
+		assert(r.total == r.agree, f .. ": " .. tostring(r.first))
+	end
+end
+
 return M

@@ -55,7 +55,7 @@ enum {
 	SCAP_NONLARGE_MAX = 65536,	/* libscap's READER_BUF_SIZE */
 	SCAP_GENERIC_E = 0, SCAP_GENERIC_X = 1,
 	SCAP_PROCEXIT_1_E = 186,
-	SCAP_EF_OLD_VERSION = 1 << 9, SCAP_EF_UNUSED = 1 << 6
+	SCAP_EF_OLD_VERSION = 1 << 9, SCAP_EF_UNUSED = 1 << 6, SCAP_EF_MODIFIES_STATE = 1 << 5
 };
 
 struct scap_param {
@@ -97,14 +97,19 @@ uint64_t scap_flags_from(int ftab, uint32_t scap);
 int scap_fdtype_to(const ln_fd *f);
 int scap_fdtype_from(int t);
 
-/* A set of tids (scap_table.c); zeroed is empty, free v. */
+/* A set of tids, each with a value (scap_table.c); zeroed is empty. */
 struct scap_tidset {
 	int32_t *v;
+	uint64_t *x;
 	size_t n, cap;
 };
 bool scap_tidset_has(const struct scap_tidset *t, int32_t tid);
-/* Add (on) or remove a tid: 0, or -1 out of memory. */
+bool scap_tidset_get(const struct scap_tidset *t, int32_t tid, uint64_t *x);
+/* Add (on, keeping its value) or remove a tid; add or set its value:
+ * 0, or -1 out of memory. */
 int scap_tidset_set(struct scap_tidset *t, int32_t tid, bool on);
+int scap_tidset_put(struct scap_tidset *t, int32_t tid, uint64_t x);
+void scap_tidset_free(struct scap_tidset *t);
 
 /* scap_head.c: the blocks before the first event, from the state now;
  * a block's framing; a socket's ends as libscap orders them (client,
@@ -118,6 +123,9 @@ void scap_ends(const ln_fd *f, const uint8_t **sip, uint16_t *sport, const uint8
 int ln_scap_open(struct ln_session *s, const char *path, const ln_capture_opts *o);
 int ln_scap_event(struct ln_session *s, const ln_event *ev);
 int ln_scap_close(struct ln_session *s);
+/* An event a filter left out: written state-only if libscap's table says
+ * its event modifies state (EF_MODIFIES_STATE), else nothing. */
+int ln_scap_state_event(struct ln_session *s, const ln_event *ev);
 int ln_scap_read(struct ln_session *s, const char *path, int fd);
 int ln_scap_next(struct ln_session *s, ln_event **ev);
 void ln_scap_free_reader(struct ln_session *s);

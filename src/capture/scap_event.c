@@ -281,5 +281,5 @@ int scap_make_event(struct ln_session *s, struct scap_build *b, const struct sca
 void scap_build_free(struct scap_build *b)
 {
 	free(b->arena.buf);
-	free(b->ended.v);
+	scap_tidset_free(&b->ended);
 }

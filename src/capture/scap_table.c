@@ -386,7 +386,8 @@ int scap_fdtype_from(int t)
 	}
 }
 
-/* --- a set of tids: open addressing, power-of-two capacity --- */
+/* --- a set of tids, each with a value: open addressing, power-of-two
+ * capacity --- */
 
 static size_t slot(const struct scap_tidset *t, int32_t tid)
 {
@@ -401,32 +402,46 @@ bool scap_tidset_has(const struct scap_tidset *t, int32_t tid)
 	return t->cap && tid > 0 && t->v[slot(t, tid)] == tid;
 }
 
+bool scap_tidset_get(const struct scap_tidset *t, int32_t tid, uint64_t *x)
+{
+	if (!scap_tidset_has(t, tid))
+		return false;
+	*x = t->x[slot(t, tid)];
+	return true;
+}
+
 /* Rehash into cap slots, leaving out `drop` (deleting from a probe
  * chain would break it). */
 static int rehash(struct scap_tidset *t, size_t cap, int32_t drop)
 {
 	int32_t *old = t->v, *v = calloc(cap, sizeof(*v));
+	uint64_t *oldx = t->x, *x = calloc(cap, sizeof(*x));
 	size_t ocap = t->cap;
-	if (!v)
+	if (!v || !x) {
+		free(v);
+		free(x);
 		return -1;
+	}
 	t->v = v;
+	t->x = x;
 	t->cap = cap;
 	t->n = 0;
 	for (size_t i = 0; i < ocap; i++)
 		if (old[i] && old[i] != drop) {
-			t->v[slot(t, old[i])] = old[i];
+			size_t k = slot(t, old[i]);
+			t->v[k] = old[i];
+			t->x[k] = oldx[i];
 			t->n++;
 		}
 	free(old);
+	free(oldx);
 	return 0;
 }
 
-int scap_tidset_set(struct scap_tidset *t, int32_t tid, bool on)
+int scap_tidset_put(struct scap_tidset *t, int32_t tid, uint64_t x)
 {
 	if (tid <= 0)
 		return 0;
-	if (!on)
-		return scap_tidset_has(t, tid) ? rehash(t, t->cap, tid) : 0;
 	if (2 * (t->n + 1) > t->cap && rehash(t, t->cap ? 2 * t->cap : 1024, 0) < 0)
 		return -1;
 	size_t i = slot(t, tid);
@@ -434,5 +449,22 @@ int scap_tidset_set(struct scap_tidset *t, int32_t tid, bool on)
 		t->v[i] = tid;
 		t->n++;
 	}
+	t->x[i] = x;
 	return 0;
+}
+
+int scap_tidset_set(struct scap_tidset *t, int32_t tid, bool on)
+{
+	if (!on)
+		return scap_tidset_has(t, tid) ? rehash(t, t->cap, tid) : 0;
+	uint64_t x = 0;
+	scap_tidset_get(t, tid, &x);
+	return scap_tidset_put(t, tid, x);
+}
+
+void scap_tidset_free(struct scap_tidset *t)
+{
+	free(t->v);
+	free(t->x);
+	memset(t, 0, sizeof(*t));
 }

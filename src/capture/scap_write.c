@@ -45,6 +45,7 @@ struct ln_scapw {
 	struct ln_buf out;
 	struct scap_tidset known;	/* tids the reader knows of */
 	struct scap_tidset ended;	/* tids whose procexit was written */
+	struct scap_tidset execs;	/* pid: the exec_ts the reader knows */
 	struct gone { int32_t tid; int32_t cpu; uint64_t ts; } gone[64];	/* ended, procexit not written */
 	size_t ngone;
 	uint64_t last_ts;	/* of the last event written */
@@ -333,6 +334,27 @@ static int flush(struct ln_scapw *w)
 	return 0;
 }
 
+/* An event of `type` that succeeded (res 0) on ev's thread, at ts when
+ * that is known and not after ev: the state-only events made below. */
+static ln_event made_event(const ln_event *ev, int type, uint64_t ts)
+{
+	ln_event c;
+	const ln_type_info *ti = ln_type(type);
+	memset(&c, 0, sizeof(c));
+	c.num = ev->num;
+	c.ts = ts && ts <= ev->ts ? ts : ev->ts;
+	c.tid = ev->tid;
+	c.cpu = ev->cpu;
+	c.type = (uint16_t)type;
+	c.has_res = 1;
+	c.fdnum = -1;
+	c.thread = ev->thread;
+	c.nparams = ti->nparams;
+	for (int i = 0; i < ti->nparams; i++)
+		c.params[i].kind = ti->kind[i];
+	return c;
+}
+
 /* The child's side of the clone that made ev's thread, state-only; its
  * parent's first when that one is new too (the tree libsinsp builds). */
 static void announce(struct ln_session *s, struct ln_scapw *w, const ln_event *ev, int depth)
@@ -348,26 +370,38 @@ static void announce(struct ln_session *s, struct ln_scapw *w, const ln_event *e
 		pe.thread = &pt->pub;
 		announce(s, w, &pe, depth + 1);
 	}
-	ln_event c;
-	memset(&c, 0, sizeof(c));
-	c.num = ev->num;
-	c.ts = t->start_ts && t->start_ts <= ev->ts ? t->start_ts : ev->ts;
-	c.tid = ev->tid;
-	c.cpu = ev->cpu;
-	c.type = (uint16_t)type;
-	c.has_res = 1;
-	c.fdnum = -1;
-	c.thread = (ln_thread *)t;
+	ln_event c = made_event(ev, type, t->start_ts);
 	const ln_type_info *ti = ln_type(type);
-	c.nparams = ti->nparams;
 	for (int i = 0; i < ti->nparams; i++) {
-		c.params[i].kind = ti->kind[i];
 		if (!strcmp(ti->pname[i], "flags") && t->tid != t->proc->pid)
 			c.params[i].val = CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND;
 	}
 	event_block(&w->out, &c, id + 1, c.ts, "clone", SCAP_EVF_STATE_ONLY);
 	scap_tidset_set(&w->known, ev->tid, true);
 	scap_tidset_set(&w->ended, ev->tid, false);
+}
+
+/* An exec the reader has not seen (lanner learns of execs from ptrace,
+ * with no execve event unless execve is traced): a state-only execve
+ * from the process's state, so that the reader's process is the new
+ * program. */
+static void announce_exec(struct ln_scapw *w, const ln_event *ev)
+{
+	int type = ln_type_id("execve"), id = scap_event_of_syscall("execve");
+	const ln_proc *p = ev->thread->proc;
+	if (type < 0 || id < 0)
+		return;
+	ln_event c = made_event(ev, type, p->exec_ts);
+	const ln_type_info *ti = ln_type(type);
+	for (int i = 0; i < ti->nparams; i++) {
+		if (!strcmp(ti->pname[i], "filename") && p->exepath) {
+			c.params[i].str = p->exepath;
+			c.params[i].len = (uint32_t)strlen(p->exepath);
+			c.params[i].flags = LN_PF_READ;
+		}
+	}
+	event_block(&w->out, &c, id, c.ts, "execve", SCAP_EVF_STATE_ONLY);
+	event_block(&w->out, &c, id + 1, c.ts, "execve", SCAP_EVF_STATE_ONLY);
 }
 
 /* The state-only procexits of ended threads, except `except`'s. */
@@ -414,6 +448,9 @@ static void start(struct ln_session *s, struct ln_scapw *w)
 	for (int h = 0; h < LN_THASH; h++)
 		for (struct ln_tstate *t = s->threads[h]; t; t = t->hnext)
 			scap_tidset_set(&w->known, t->pub.tid, true);
+	/* the process list says what each process runs now */
+	for (struct ln_pstate *p = s->plist; p; p = p->lnext)
+		scap_tidset_put(&w->execs, p->pub.pid, p->pub.exec_ts);
 	w->started = true;
 }
 
@@ -441,25 +478,36 @@ int ln_scap_open(struct ln_session *s, const char *path, const ln_capture_opts *
 	return 0;
 }
 
-int ln_scap_event(struct ln_session *s, const ln_event *ev)
+/* The event a lanner event type makes (procexit's, a native syscall's,
+ * else the generic one), or -1 for a type this format cannot say. */
+static int event_id(const char *name)
 {
-	struct ln_scapw *w = s->scapw;
-	const ln_type_info *ti = ln_type(ev->type);
-	if (!w->started)
-		start(s, w);
-	const char *name = ti->name;
 	int id = !strcmp(name, "procexit") ? SCAP_PROCEXIT_1_E : scap_event_of_syscall(name);
-	if (id < 0 && scap_code_of_syscall(name) < 0)
-		return 0;	/* no way to say it in this format: doc/compatibility.md */
-	if (id < 0)
+	if (id < 0 && scap_code_of_syscall(name) >= 0)
 		id = SCAP_GENERIC_E;
+	return id;
+}
+
+static int write_ev(struct ln_session *s, struct ln_scapw *w, const ln_event *ev, int id, uint32_t dump_flags)
+{
+	const ln_type_info *ti = ln_type(ev->type);
+	const char *name = ti->name;
 	flush_gone(w, id == SCAP_PROCEXIT_1_E ? ev->tid : 0);
 	if (!scap_tidset_has(&w->known, ev->tid))
 		announce(s, w, ev, 0);
+	const ln_proc *p = ev->thread ? ev->thread->proc : NULL;
+	uint64_t seen = 0;
+	if (p && p->exec_ts && !(ti->flags & LN_TF_EXEC) &&
+	    (!scap_tidset_get(&w->execs, p->pid, &seen) || seen != p->exec_ts)) {
+		announce_exec(w, ev);
+		scap_tidset_put(&w->execs, p->pid, p->exec_ts);
+	}
+	if (p && (ti->flags & LN_TF_EXEC) && ev->has_res && ev->res == 0)
+		scap_tidset_put(&w->execs, p->pid, p->exec_ts);
 	if (!ev->has_res || !exit_alone(id))
-		event_block(&w->out, ev, id, ev->ts, name, 0);
+		event_block(&w->out, ev, id, ev->ts, name, dump_flags);
 	if (ev->has_res && id != SCAP_PROCEXIT_1_E)
-		event_block(&w->out, ev, id + 1, ev->ts + ev->latency, name, 0);
+		event_block(&w->out, ev, id + 1, ev->ts + ev->latency, name, dump_flags);
 	/* a creator's clone seen after its child ended does not revive it */
 	if ((ti->flags & LN_TF_CLONE) && ev->has_res && ev->res > 0 &&
 	    !scap_tidset_has(&w->ended, (int32_t)ev->res) &&
@@ -481,6 +529,29 @@ int ln_scap_event(struct ln_session *s, const ln_event *ev)
 	return 0;
 }
 
+int ln_scap_event(struct ln_session *s, const ln_event *ev)
+{
+	struct ln_scapw *w = s->scapw;
+	if (!w->started)
+		start(s, w);
+	int id = event_id(ln_type(ev->type)->name);
+	if (id < 0)
+		return 0;	/* no way to say it in this format: doc/compatibility.md */
+	return write_ev(s, w, ev, id, 0);
+}
+
+int ln_scap_state_event(struct ln_session *s, const ln_event *ev)
+{
+	struct ln_scapw *w = s->scapw;
+	int id = event_id(ln_type(ev->type)->name);
+	const struct scap_evinfo *e = id > SCAP_GENERIC_X ? scap_event(id) : NULL;
+	if (!e || !(e->flags & SCAP_EF_MODIFIES_STATE))
+		return 0;
+	if (!w->started)
+		start(s, w);
+	return write_ev(s, w, ev, id, SCAP_EVF_STATE_ONLY);
+}
+
 int ln_scap_close(struct ln_session *s)
 {
 	struct ln_scapw *w = s->scapw;
@@ -493,8 +564,9 @@ int ln_scap_close(struct ln_session *s)
 	if (r < 0)
 		ln_set_err(s, r, "writing %s", w->path);
 	free(w->out.p);
-	free(w->known.v);
-	free(w->ended.v);
+	scap_tidset_free(&w->known);
+	scap_tidset_free(&w->ended);
+	scap_tidset_free(&w->execs);
 	free(w->path);
 	free(w);
 	s->scapw = NULL;

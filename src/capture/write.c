@@ -540,6 +540,11 @@ LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
 	return 0;
 }
 
+LN_API int ln_capture_state(ln_session *s, const ln_event *ev)
+{
+	return s->scapw ? ln_scap_state_event(s, ev) : 0;
+}
+
 LN_API int ln_capture_close(ln_session *s)
 {
 	struct ln_capw *w = s->capw;

@@ -269,7 +269,9 @@ function M.loop(o, sess, c, out, outputs, chores)
 		if ev == nil then break end
 		if ev and not stopped then
 			local pass = not evfilter or evfilter(ev)
-			if writing and pass and sess:capture_event(ev) < 0 then
+			-- an event the filter leaves out may still change state that
+			-- a .scap carries only in events (a no-op for .lcap)
+			if writing and (pass and sess:capture_event(ev) or not pass and sess:capture_state(ev)) < 0 then
 				-- the disk is full or gone: say so once, keep tracing
 				io.stderr:write("lanner: capture: ", sess:errmsg(), "; recording stopped\n")
 				writing = false
