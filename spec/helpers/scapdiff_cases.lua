@@ -232,10 +232,9 @@ end
 M.CHISELS = {
 	{ name = "topfiles_bytes" }, { name = "topfiles_errors" }, { name = "topprocs_file" },
 	{ name = "topprocs_net" }, { name = "topconns" }, { name = "topports_server" },
-	-- interval chisels: a line per second of event time, whose boundaries
-	-- fall by the events' times
-	{ name = "iobytes", exception = "entry-time" }, { name = "iobytes_file", exception = "entry-time" },
-	{ name = "iobytes_net", exception = "entry-time" }, { name = "netstat" },
+	-- interval chisels: a line per second of event time
+	{ name = "iobytes", exception = "interval-lines" }, { name = "iobytes_file", exception = "interval-lines" },
+	{ name = "iobytes_net", exception = "interval-lines" }, { name = "netstat" },
 	{ name = "stdout" }, { name = "stderr" }, { name = "echo_fds", exception = "pipe-names" },
 	{ name = "spy_users" },
 	{ name = "fdbytes_by", args = "fd.name", exception = "pipe-names" }, { name = "fdcount_by", args = "proc.name", exception = "failed-open-fd" },

@@ -119,10 +119,12 @@ function M.new(h)
 	-- evt.*: the event on_event is looking at
 
 	function evt.field(hd)
-		-- at the capture's end sysdig still holds its last event; lanner
-		-- has none left to read (its memory is the core's): nil, as for a
-		-- field that event lacks (fdcount_by reads evt.time there)
-		if h.cur == nil and h.finished then return nil end
+		-- once the capture runs (on_interval from the clock, at the end)
+		-- sysdig still holds its last event; lanner has none left to read
+		-- (its memory is the core's): nil, as for a field that event lacks
+		-- (iobytes and fdcount_by read evt.time there).  Before it, in
+		-- on_init, it is a mistake.
+		if h.cur == nil and (h.finished or h.start_ts) then return nil end
 		local ev = current("field")
 		if type(hd) ~= "table" or hd.get == nil then return nil end
 		return lua_value(hd.get(ev))
