@@ -72,6 +72,25 @@ describe(".scap captures", function()
 		same_lines(strip(lines(a)), strip(lines(c)), "x.scap and z.scap", "x", "z")
 	end)
 
+	it("rules and chisels run on a .scap as on the .lcap of the same run", function()
+		-- one run, written twice: as .scap live, then re-written to .lcap
+		local rc, _, err = run(dir, { LANNER, "-q", "-w", "r.scap", "--", "sh", "-c",
+			"cat /etc/shadow > /dev/null; cat /etc/hostname > /dev/null" })
+		assert.equal(0, rc, err)
+		rc, _, err = lanner(dir, "-q", "-r", "r.scap", "-w", "r.lcap")
+		assert.equal(0, rc, err)
+		for _, how in ipairs { { "-R", trace.root .. "/rules" }, { "-c", "topfiles_bytes" }, { "-c", "spy_users" } } do
+			local ra, a, ea = lanner(dir, "-q", "-r", "r.scap", how[1], how[2])
+			local rb, b, eb = lanner(dir, "-q", "-r", "r.lcap", how[1], how[2])
+			assert.equal(0, ra, ea)
+			assert.equal(0, rb, eb)
+			assert.is_true(#a > 0, how[2])
+			assert.equal(b, a, how[2])
+		end
+		local _, alerts = lanner(dir, "-q", "-r", "r.scap", "-R", trace.root .. "/rules")
+		assert.truthy(alerts:find("file=/etc/shadow", 1, true), alerts)
+	end)
+
 	it("sysdig reads what lanner writes: the opens of tar (the issue's check)", function()
 		if not have_sysdig then return pending("sysdig is not installed") end
 		local rc, _, err = run(dir, { LANNER, "-q", "-w", "x.scap", "--", "tar", "cf", "/dev/null", "/usr/share/doc" })
