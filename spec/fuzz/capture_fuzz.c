@@ -28,7 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "capture.h"
+#include "capture/capture.h"
 
 /* Fails loudly if a string the core hands out is not NUL-terminated
  * inside its allocation: ASan sees the strlen run off. */
