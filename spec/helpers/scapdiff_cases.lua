@@ -32,10 +32,6 @@ for _, f in ipairs(M.FIELDS) do if f:match("^fd%.") then FD[#FD + 1] = f end end
 -- events: a sysdig filter, "paired" (an enter and its exit made the
 -- event) or "all".
 M.EXCEPTIONS = {
-	{ name = "entry-time", events = "paired",
-		fields = { "evt.time", "evt.time.s", "evt.rawtime", "evt.rawtime.s", "evt.rawtime.ns",
-			"evt.datetime", "proc.duration" },
-		reason = "lanner's event has the time of the syscall's entry (ln_event.ts); sysdig prints its exit event's" },
 	{ name = "exit-alone-latency", events = "alone",
 		fields = { "evt.latency" },
 		reason = "these exits are written without their enter (they carry all of its parameters): sysdig 0.29 " ..
@@ -238,13 +234,13 @@ M.CHISELS = {
 	{ name = "stdout" }, { name = "stderr" }, { name = "echo_fds", exception = "pipe-names" },
 	{ name = "spy_users" },
 	{ name = "fdbytes_by", args = "fd.name", exception = "pipe-names" }, { name = "fdcount_by", args = "proc.name", exception = "failed-open-fd" },
-	{ name = "spy_file", exception = "entry-time, ascii-buffers" }, { name = "spy_ip", args = "127.0.0.1" },
+	{ name = "spy_file", exception = "ascii-buffers" }, { name = "spy_ip", args = "127.0.0.1" },
 	{ name = "topprocs_errors" },
 	{ name = "topscalls", exception = "enter-events" },
 	{ name = "ps", exception = "last-thread" },
 	{ name = "lsof", exception = "last-thread" },
 	{ name = "list_login_shells", exception = "execve-exe" },
-	{ name = "topscalls_time", exception = "entry-time" },
+	{ name = "topscalls_time", exception = "exit-alone-latency" },
 	{ name = "topfiles_time" }, { name = "proc_exec_time" },
 }
 

@@ -225,7 +225,8 @@ int scap_make_event(struct ln_session *s, struct scap_build *b, const struct sca
 	ln_event *ev = &b->ev;
 	memset(ev, 0, sizeof(*ev));
 	ev->num = num;
-	ev->ts = e->ts;
+	/* stamped at the return where the exit is known, as live events are */
+	ev->ts = ex ? ex->ts : e->ts;
 	ev->latency = en && ex ? ex->ts - en->ts : 0;
 	ev->tid = (int32_t)e->tid;
 	ev->cpu = e->cpu;

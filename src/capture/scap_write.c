@@ -504,16 +504,19 @@ static int write_ev(struct ln_session *s, struct ln_scapw *w, const ln_event *ev
 	}
 	if (p && (ti->flags & LN_TF_EXEC) && ev->has_res && ev->res == 0)
 		scap_tidset_put(&w->execs, p->pid, p->exec_ts);
+	/* an event with a result is stamped at the return (lanner.h): its
+	 * enter came latency earlier */
+	uint64_t entered = ev->has_res && ev->latency <= ev->ts ? ev->ts - ev->latency : ev->ts;
 	if (!ev->has_res || !exit_alone(id))
-		event_block(&w->out, ev, id, ev->ts, name, dump_flags);
+		event_block(&w->out, ev, id, entered, name, dump_flags);
 	if (ev->has_res && id != SCAP_PROCEXIT_1_E)
-		event_block(&w->out, ev, id + 1, ev->ts + ev->latency, name, dump_flags);
+		event_block(&w->out, ev, id + 1, ev->ts, name, dump_flags);
 	/* a creator's clone seen after its child ended does not revive it */
 	if ((ti->flags & LN_TF_CLONE) && ev->has_res && ev->res > 0 &&
 	    !scap_tidset_has(&w->ended, (int32_t)ev->res) &&
 	    scap_tidset_set(&w->known, (int32_t)ev->res, true) < 0)
 		w->err = -ENOMEM;
-	w->last_ts = ev->ts + ev->latency;
+	w->last_ts = ev->ts;
 	if (id == SCAP_PROCEXIT_1_E) {
 		scap_tidset_set(&w->known, ev->tid, false);
 		scap_tidset_set(&w->ended, ev->tid, true);
