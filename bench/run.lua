@@ -229,14 +229,23 @@ end
 -- many: whether one thread's stops wait behind the other's.
 local function threads()
 	local T = root .. "/build/bench/bench_topen"
+	-- argv = prefix .. { ... } (unpack() in the middle of a table
+	-- constructor gives its first value only)
+	local function cmd(prefix, ...)
+		local out = {}
+		for _, a in ipairs(prefix) do out[#out + 1] = a end
+		for _, a in ipairs { ... } do out[#out + 1] = a end
+		return out
+	end
 	local rules = { L, "-q", "--output-file", "/dev/null", "-R", "rules/", "--" }
+	local strace = { "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" .. set }
 	return timed({
 		{ "untraced, 1 thread x 20000", { T, "1", "20000" } },
 		{ "untraced, 2 threads x 10000", { T, "2", "10000" } },
-		{ "lanner -R rules/, 1 thread x 20000", { unpack(rules), T, "1", "20000" } },
-		{ "lanner -R rules/, 2 threads x 10000", { unpack(rules), T, "2", "10000" } },
-		{ "strace, 1 thread x 20000", { "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" .. set, T, "1", "20000" } },
-		{ "strace, 2 threads x 10000", { "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" .. set, T, "2", "10000" } },
+		{ "lanner -R rules/, 1 thread x 20000", cmd(rules, T, "1", "20000") },
+		{ "lanner -R rules/, 2 threads x 10000", cmd(rules, T, "2", "10000") },
+		{ "strace, 1 thread x 20000", cmd(strace, T, "1", "20000") },
+		{ "strace, 2 threads x 10000", cmd(strace, T, "2", "10000") },
 	}, "threads")
 end
 
