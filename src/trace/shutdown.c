@@ -21,6 +21,7 @@ static void say_kept(struct ln_session *s, pid_t pid, bool more)
 LN_API void ln_stop_all(ln_session *s)
 {
 	int kept = 0, first = 0;
+	ln_verdict_missing(s);	/* never leave a thread held */
 	s->stopping = true;
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
 		if (!p->launched)

@@ -44,7 +44,7 @@ void ln_resume(struct ln_tstate *t, int sig)
 #define resume ln_resume
 
 /* The fd an event is about: the new fd, or the first fd argument. */
-static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 {
 	const ln_type_info *ti = ln_type(ev->type);
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
@@ -134,6 +134,9 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	ln_args_entry(s, t);
 	if (s->fd_lazy)
 		refresh_fd(s, t, ev);
+	int dead, held = ln_hold_entry(s, t, mode, &dead);	/* prevention: verdict.c */
+	if (held)
+		return held > 0;
 	if (mode == LN_TRACE_EXIT) {
 		t->phase = LN_PH_IN_SYSCALL;
 		t->want_exit = true;
@@ -141,7 +144,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 		resume(t, 0);
 		return false;
 	}
-	attach_fd(s, t, ev);
+	ln_event_attach_fd(s, t, ev);
 	ln_event_finish(s, t);
 	resume(t, 0);
 	return true;
@@ -265,6 +268,8 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		return false;
 	}
 	s->stats.stops_exit++;
+	if (ln_unpin_exit(s, t, r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT, info.exit.rval))
+		return false;
 	if (t->c3_rewritten && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
 		ln_clone3_exit(s, t, info.exit.rval);
 	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
@@ -301,8 +306,10 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		eff(s, t, ev);
 	if (is_clone(ev->type))
 		adopt_child(s, t, ev->res);
-	attach_fd(s, t, ev);
+	ln_event_attach_fd(s, t, ev);
 	ln_event_finish(s, t);
+	if (ln_hold_exit(s, t))
+		return true;	/* stopped until ln_verdict */
 	t->phase = LN_PH_RUNNING;
 	t->want_exit = false;
 	resume(t, 0);
@@ -593,7 +600,11 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		}
 		ln_alarm_fired = 0;
 		int status;
-		pid_t pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+		pid_t pid = s->redo_pid;	/* a wait status an injection took */
+		if (pid)
+			status = s->redo_status, s->redo_pid = 0;
+		else
+			pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
 		if (pid == 0)
 			return LN_NEXT_TIMEOUT;
 		if (pid < 0) {
