@@ -90,6 +90,8 @@ enum ln_kind {
 	LN_K_UID,		/* uid, -1 rendered as -1 */
 	LN_K_GID,		/* gid */
 	LN_K_CAPS,		/* capability mask */
+	LN_K_SECCOMP_OP,	/* SECCOMP_SET_MODE_* (seccomp) */
+	LN_K_SECCOMP_FLAGS,	/* SECCOMP_FILTER_FLAG_* */
 	LN_K_COUNT
 };
 

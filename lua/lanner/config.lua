@@ -29,6 +29,11 @@ local TOP = {
 	rule_matching = { "first", "all" },
 	output_timeout = "count",
 	stats_interval = "number",
+	-- prevention (doc/writing-a-rule.md): rules with an action refuse
+	-- calls; filter_alerts false: filter verdicts refuse with no stop and
+	-- no alert
+	enforce = "bool",
+	enforce_filter_alerts = "bool",
 }
 
 local SECTIONS = {
@@ -306,6 +311,8 @@ function M.apply(o)
 	if not o.json and cfg.json_output ~= nil then o.json = cfg.json_output end
 	if o.rule_matching == nil then o.rule_matching = cfg.rule_matching end
 	if o.stats_interval == nil then o.stats_interval = cfg.stats_interval end
+	if o.enforce == nil then o.enforce = cfg.enforce end
+	if o.filter_alerts == nil then o.filter_alerts = cfg.enforce_filter_alerts end
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc

@@ -60,6 +60,11 @@ Attaching
                          children running): it carries lanner's seccomp
                          filter, so it cannot run on untraced; lanner says
                          so and serves it until it exits
+Prevention
+      --enforce          rules tagged lanner.deny[.ERRNO], lanner.kill or
+                         lanner.kill_tree refuse the calls they match (or
+                         kill); without it they alert "would deny" (a dry
+                         run).  Config keys: enforce, enforce_filter_alerts
 Information
   -l, --list [PREFIX]    fields with their types and descriptions
   -L, --list-events      event types and their arguments
@@ -102,6 +107,7 @@ local flags = {
 	["--version"] = "version",
 	["--children"] = "children",
 	["--keep"] = "keep",
+	["--enforce"] = "enforce",
 }
 
 -- chisel_nargs(name) tells how many argument words a chisel takes (0 or 1

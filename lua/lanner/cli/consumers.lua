@@ -16,16 +16,45 @@ end
 local function load_rules(o, c)
 	local rules = require "lanner.rules"
 	local rs = rules.load(o.rules, { min_priority = o.min_priority })
+	require("lanner.rules.enforce").annotate(rs)
 	for _, w in ipairs(rs.warnings or {}) do warn(o, tostring(w)) end
 	for _, e in ipairs(rs.errors or {}) do io.stderr:write("lanner: error: ", tostring(e), "\n") end
 	if rs.errors and #rs.errors > 0 then
 		io.stderr:write("lanner: rules with errors were skipped; the others are loaded\n")
 	end
 	c.env = rs.env or c.env
-	c.engine = rules.engine(rs, { rule_matching = o.rule_matching })
-	local need = rs:interest()
-	need.what = "rules"
-	c.needs[#c.needs + 1] = need
+	if not o.enforce then
+		c.engine = rules.engine(rs, { rule_matching = o.rule_matching })
+		local need = rs:interest()
+		need.what = "rules"
+		c.needs[#c.needs + 1] = need
+		return
+	end
+	-- --enforce: the rules with an action run apart, on held events
+	-- (lanner/rules/enforce.lua), and the others as usual
+	local enforce = require "lanner.rules.enforce"
+	local act, rest = enforce.split(rs.rules)
+	local function subset(list) return { rules = list, fields_module = rs.fields_module } end
+	c.engine = #rest > 0 and rules.engine(subset(rest), { rule_matching = o.rule_matching }) or nil
+	if #act > 0 then
+		c.enforcer = enforce.new(act, rules.engine(subset(act), { rule_matching = "first" }))
+		local needs, err = c.enforcer:classify(fields)
+		if not needs then return nil, err end
+		for _, n in ipairs(needs) do c.needs[#c.needs + 1] = n end
+	end
+	-- the filter refuses calls of its verdicts by itself: its rules are
+	-- not traced (a type traced for anything would stop on every call)
+	local traced = {}
+	for _, r in ipairs(rest) do traced[#traced + 1] = r end
+	for _, r in ipairs(act) do
+		if not c.enforcer.filtered[r.name] then traced[#traced + 1] = r end
+	end
+	if #traced > 0 then
+		local need = rs.interest(subset(traced))
+		need.what = "rules"
+		c.needs[#c.needs + 1] = need
+	end
+	return true
 end
 
 local function compile_filter(o, c)
@@ -106,15 +135,17 @@ end
 -- Returns the consumers or nil, message.  alert(a) receives every alert.
 function M.build(o, out, alert)
 	local c = { needs = {}, chisels = {}, env = { macros = {}, lists = {} } }
-	if #o.rules > 0 then load_rules(o, c) end
 	local ok, err = true, nil
+	if #o.rules > 0 then ok, err = load_rules(o, c) end
+	if ok == nil and err then return nil, err end
+	ok = true
 	if o.filter then ok, err = compile_filter(o, c) end
 	if ok and #o.chisels > 0 then ok, err = load_chisels(o, c, out) end
 	if ok and o.scripts and #o.scripts > 0 then ok, err = load_scripts(o, c, alert) end
 	if not ok then return nil, err end
 	-- Events print unless something else answers: rules, chisels, scripts,
 	-- or a capture being written (sysdig -w prints nothing).
-	local answered = c.engine or #c.chisels > 0 or c.scripts or o.write_file
+	local answered = c.engine or c.enforcer or #c.chisels > 0 or c.scripts or o.write_file
 	if o.print or not answered then
 		ok, err = make_printer(o, c)
 		if not ok then return nil, err end

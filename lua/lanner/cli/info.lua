@@ -70,6 +70,12 @@ function M.print_stats(st, f)
 	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d)\n",
 		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
+	local would = st.would or {}
+	if st.held > 0 or st.denied > 0 or st.killed > 0 or next(would) then
+		f:write(string.format("prevention: held %d, denied %d, killed %d, would deny %d, would kill %d, "
+			.. "no verdict %d\n", st.held, st.denied, st.killed, would["would deny"] or 0,
+			would["would kill"] or 0, st.no_verdict))
+	end
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
 	local sf = io.open("/proc/self/status")
 	local status = sf and sf:read("*a") or ""

@@ -84,6 +84,10 @@ local function open_source(o, c)
 		end
 	end
 	sess:set_fd_tracking(fd_full)
+	if c.enforcer then
+		local ok, err = c.enforcer:apply(sess, { filter_alerts = o.filter_alerts })
+		if not ok then return nil, err end
+	end
 	-- the overlay lookup at every exec only if something reads its answer
 	-- (a capture may be read by anything later)
 	local upper = o.write_file ~= nil
@@ -167,7 +171,11 @@ function M.run(o)
 	end
 	outputs:close()
 	out:flush()
-	if o.stats then require("lanner.cli.info").print_stats(sess:stats(), io.stderr) end
+	if o.stats then
+		local st = sess:stats()
+		st.would = outputs.would
+		require("lanner.cli.info").print_stats(st, io.stderr)
+	end
 	if out ~= io.stdout then out:close() end
 	if sess.read_error then
 		errf("%s", sess.read_error)
@@ -200,6 +208,8 @@ function M.loop(o, sess, c, out, outputs)
 	if wake and (timeout < 0 or timeout > wake) then timeout = wake end
 	local evfilter, printer, engine, chisels, scripts = c.filter, c.printer, c.engine, c.chisels, c.scripts
 	local writing = o.write_file ~= nil
+	local prevent = c.enforcer and require("lanner.cli.prevent").handler(c.enforcer, sess,
+		function(a) outputs:alert(a) end)
 	local function stop()
 		stopped = true
 		sess:stop_all()
@@ -207,6 +217,9 @@ function M.loop(o, sess, c, out, outputs)
 	while true do
 		local ev = sess:next(timeout)
 		if ev == nil then break end
+		-- a held event first: its thread waits (and only a look before
+		-- the call is done with there)
+		if ev and prevent and ev.flags ~= 0 and prevent(ev) then ev = false end
 		if ev and not stopped then
 			local pass = not evfilter or evfilter(ev)
 			if writing and pass and sess:capture_event(ev) < 0 then
