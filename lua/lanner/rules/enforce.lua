@@ -18,6 +18,7 @@ local bit = require "bit"
 local core = require "lanner.core"
 local action = require "lanner.rules.action"
 local exact = require "lanner.filter.exact"
+local interest = require "lanner.interest"
 
 local M = {}
 
@@ -73,7 +74,7 @@ local TF_OPEN, TF_EXEC = tonumber(C.LN_TF_OPEN), tonumber(C.LN_TF_EXEC)
 -- rules the filter decides (self.filtered, their clauses in self.clauses)
 -- and which types are held (self.held).  fields: the field catalogue.
 function Enforcer:classify(fields)
-	local held, exit_types = {}, {}
+	local held, exit_types, folded = {}, {}, {}
 	self.clauses = {}
 	for _, r in ipairs(self.rules) do
 		self.by_name[r.name] = r
@@ -86,6 +87,8 @@ function Enforcer:classify(fields)
 			self.filtered[r.name] = true
 			self.clauses[#self.clauses + 1] = { rule = r, dnf = d }
 		else
+			-- the calls that can match (argument predicates) stop, no more
+			interest.union_preds(folded, r.types, r.preds)
 			for t in pairs(r.types) do
 				held[t] = true
 				-- opens and execs are decided at their exit (the name the
@@ -97,7 +100,8 @@ function Enforcer:classify(fields)
 	end
 	self.held = held
 	if next(held) == nil then return {} end
-	return { { types = held, needs_exit = next(exit_types) ~= nil, exit_types = exit_types } }
+	return { { types = held, needs_exit = next(exit_types) ~= nil, exit_types = exit_types,
+		preds = interest.folded_preds(folded) } }
 end
 
 -- apply(sess, opts): the verdicts and holds into the session, before it
