@@ -2,6 +2,8 @@
 /* The TOCTOU race against prevention (spec/prevent_race_spec.lua).
  *
  *   prevent_race DIR read|create N
+ *   prevent_race                    (200 reads in a directory of its own,
+ *                                    made and removed: spec/asan.sh)
  *
  * A second thread flips a path buffer between DIR/okay-ok and DIR/deny-no
  * while this one opens the buffer N times, for reading or with
@@ -69,6 +71,16 @@ static ino_t ino_of(const char *path)
 
 int main(int argc, char **argv)
 {
+	if (argc == 1) {
+		char d[] = "/tmp/prevent_race.XXXXXX", cmd[128];
+		if (!mkdtemp(d))
+			return 2;
+		snprintf(cmd, sizeof(cmd), "echo ok > %s/okay-ok && echo secret > %s/deny-no", d, d);
+		char *args[] = { argv[0], d, "read", "200", NULL };
+		int r = system(cmd) == 0 ? main(4, args) : 2;
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+		return system(cmd) == 0 ? r : 2;
+	}
 	if (argc != 4 || (strcmp(argv[2], "read") && strcmp(argv[2], "create"))) {
 		fprintf(stderr, "usage: prevent_race DIR read|create N\n");
 		return 2;
