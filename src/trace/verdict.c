@@ -100,15 +100,18 @@ static const struct ln_denyrule *deny_match(struct ln_session *s, struct ln_tsta
 	return NULL;
 }
 
-/* SIGKILL to the caller's process, or to every process lanner traces. */
+/* SIGKILL to the caller's process, or to every process lanner traces.
+ * The process table also holds ancestors known from /proc that lanner
+ * does not trace (its own among them): never those. */
 static void kill_for(struct ln_session *s, struct ln_tstate *t, int action)
 {
 	ln_proc *p = t->pub.proc;
 	if (action == LN_ACT_KILL_TREE) {
 		for (struct ln_pstate *q = s->plist; q; q = q->lnext)
-			if (!q->dead && !(q->pub.flags & LN_PROC_EXITED))
+			if (!q->dead && q->pub.pid > 0 && q->pub.pid != getpid() &&
+			    !(q->pub.flags & (LN_PROC_EXITED | LN_PROC_UNTRACED)) && q->pub.nthreads > 0)
 				kill(q->pub.pid, SIGKILL);
-	} else if (p) {
+	} else if (p && p->pid > 0) {
 		kill(p->pid, SIGKILL);
 	}
 	s->stats.killed++;

@@ -43,6 +43,7 @@ function M.rules(o)
 		return 2
 	end
 	local rs = rules.load(o.rules, { min_priority = o.min_priority, validate = o.validate })
+	require("lanner.rules.enforce").annotate(rs)	-- a bad action tag is an error
 	if o.list_rules then
 		for _, row in ipairs(rs:list()) do
 			io.stdout:write(string.format("%-50s %-13s %-5s %s\n    %s\n", row.name, row.priority,

@@ -32,9 +32,10 @@ local function type_names(n)
 	if n.field.transformers or n.field.arg ~= nil or not v or v.kind == "field" then return nil end
 	if n.cmp ~= "=" and n.cmp ~= "==" and n.cmp ~= "in" then return nil end
 	local s = {}
+	-- a bare word left unexpanded (listref) is the name itself
 	for _, it in ipairs(v.kind == "list" and v.items or { v }) do
-		if it.kind ~= "str" then return nil end
-		s[tostring(it.v)] = true
+		if it.kind ~= "str" and it.kind ~= "listref" then return nil end
+		s[tostring(it.v or it.name)] = true
 	end
 	return s
 end
