@@ -13,7 +13,13 @@ local cmp = require "spec.helpers.compare"
 
 local C = core.C
 
-teardown(cmp.cleanup)
+-- one scratch directory for the file
+local dir
+setup(function() dir = trace.mkdtemp() end)
+teardown(function()
+	if dir then trace.rmrf(dir) end
+	cmp.cleanup()
+end)
 
 describe("prevention: action tags", function()
 	it("reads the four actions and errno names", function()
@@ -79,9 +85,6 @@ end)
 
 -- The core through the session: a held event waits for its verdict.
 describe("prevention: held events and ln_verdict", function()
-	local dir
-	setup(function() dir = trace.mkdtemp() end)
-	teardown(function() if dir then trace.rmrf(dir) end end)
 
 	-- rm the file, then read it: the shell's status is head's
 	local function held_run(answer)
@@ -138,9 +141,6 @@ describe("prevention: held events and ln_verdict", function()
 end)
 
 describe("prevention: what alerts and --stats say", function()
-	local dir
-	setup(function() dir = trace.mkdtemp() end)
-	teardown(function() if dir then trace.rmrf(dir) end end)
 
 	local function rules(tag)
 		local p = dir .. "/r.yaml"
