@@ -261,6 +261,10 @@ static void verdict_exit(struct ln_session *s, struct ln_tstate *t, int action, 
 {
 	ln_event *ev = &t->ev;
 	bool exec = ln_type(ev->type)->flags & LN_TF_EXEC;
+	/* the injected close is a native call: a 32-bit open cannot be
+	 * undone that way, and is refused by killing (fail closed) */
+	if (action == LN_ACT_DENY && t->compat)
+		action = LN_ACT_KILL;
 	if (action == LN_ACT_DENY && !exec) {
 		if (undo_open(s, t, err) < 0)
 			return;		/* gone, or killed: not resumed */
