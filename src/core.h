@@ -230,6 +230,12 @@ struct ln_session {
 	struct ln_denyrule *denies;
 	int ndenies;
 	struct ln_tstate *held_t;	/* the thread whose event is out held */
+	pid_t tracer_tid;		/* the thread that handles the stops */
+	bool tree_killed;		/* kill_tree: every tracee seen later dies */
+	uint64_t held_since;		/* monotonic ns, when it was handed out */
+	int8_t v_pending;		/* a verdict from another thread: */
+	int8_t v_action;		/* the tracer applies it (trace/verdict.c) */
+	int v_err;
 	int guard_fd;			/* lanner's sealed memfd, once guard_map is set */
 	char *guard_map;		/* lanner's writable view of it */
 	uint64_t guard_used[2];		/* slots in use, a bit each */

@@ -41,6 +41,10 @@ LN_API void ln_stop_all(ln_session *s)
 void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (s->tree_killed) {
+		kill(t->pub.tid, SIGKILL);	/* a prevention verdict: kill_tree */
+		return;
+	}
 	if (!s->stopping || !p || !p->launched)
 		return;
 	if (!s->keep)

@@ -583,6 +583,7 @@ static void arm_alarm(int ms)
 static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64_t deadline, bool *armed)
 {
 	for (;;) {
+		ln_verdict_pending(s);	/* prevention: trace/verdict.c */
 		ln_deliver_pending(s);
 		ln_forward_due(s, false);
 		if (s->ntracees <= 0 && !children_pending(s))

@@ -38,6 +38,9 @@ int ln_hold_exit(struct ln_session *s, struct ln_tstate *t);
 bool ln_unpin_exit(struct ln_session *s, struct ln_tstate *t, bool at_exit, int64_t rval);
 /* ln_next with an event still held: denied, and said. */
 void ln_verdict_missing(struct ln_session *s);
+/* In the wait loop: a verdict another thread gave, applied; one that does
+ * not come within LN_VERDICT_WAIT_MS, a denial. */
+void ln_verdict_pending(struct ln_session *s);
 bool ln_deny_rules_for(struct ln_session *s, int type);
 
 /* pathguard.c: at a held entry, the call's paths copied into the guard

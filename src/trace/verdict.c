@@ -30,8 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "trace/trace.h"
+
+/* How long the tracer waits for a verdict given in another thread before
+ * it denies the call. */
+enum { LN_VERDICT_WAIT_MS = 2000 };
 
 LN_API int ln_hold_type(ln_session *s, int type)
 {
@@ -107,6 +112,11 @@ static void kill_for(struct ln_session *s, struct ln_tstate *t, int action)
 {
 	ln_proc *p = t->pub.proc;
 	if (action == LN_ACT_KILL_TREE) {
+		/* and children made but not seen yet: at their first stop */
+		s->tree_killed = true;
+		for (int i = 0; i < LN_CREATORS; i++)
+			if (s->creators[i].child > 0)
+				kill(s->creators[i].child, SIGKILL);
 		for (struct ln_pstate *q = s->plist; q; q = q->lnext)
 			if (!q->dead && q->pub.pid > 0 && q->pub.pid != getpid() &&
 			    !(q->pub.flags & (LN_PROC_EXITED | LN_PROC_UNTRACED)) && q->pub.nthreads > 0)
@@ -153,6 +163,9 @@ static void hand_out_held(struct ln_session *s, struct ln_tstate *t, int where)
 	t->held = (int8_t)where;
 	t->ev.flags |= LN_EV_HELD;
 	s->held_t = t;
+	s->held_since = ln_now_mono();
+	s->tracer_tid = (pid_t)syscall(SYS_gettid);
+	s->v_pending = 0;
 	s->stats.held++;
 }
 
@@ -326,6 +339,15 @@ LN_API int ln_verdict(ln_session *s, ln_event *ev, int action, int err)
 		action = LN_ACT_DENY;	/* its paths could not be pinned */
 		err = t->pin_err;
 	}
+	/* ptrace answers only the tracing thread: a verdict given in another
+	 * (rules evaluated off the stop path, issue #16) is applied by the
+	 * tracer's wait loop (ln_verdict_pending) */
+	if ((pid_t)syscall(SYS_gettid) != s->tracer_tid) {
+		s->v_action = (int8_t)action;
+		s->v_err = err;
+		__atomic_store_n(&s->v_pending, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
 	s->held_t = NULL;
 	ev->flags &= ~(uint32_t)LN_EV_HELD;
 	int where = t->held;
@@ -335,6 +357,19 @@ LN_API int ln_verdict(ln_session *s, ln_event *ev, int action, int err)
 	else
 		verdict_entry(s, t, action, err);
 	return 0;
+}
+
+void ln_verdict_pending(struct ln_session *s)
+{
+	struct ln_tstate *t = s->held_t;
+	if (!t)
+		return;
+	if (__atomic_load_n(&s->v_pending, __ATOMIC_ACQUIRE)) {
+		s->v_pending = 0;
+		ln_verdict(s, &t->ev, s->v_action, s->v_err);
+	} else if (ln_now_mono() - s->held_since > (uint64_t)LN_VERDICT_WAIT_MS * 1000000u) {
+		ln_verdict_missing(s);	/* fails closed */
+	}
 }
 
 void ln_verdict_missing(struct ln_session *s)
