@@ -620,8 +620,11 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		s->stats.tracer_ns += ln_now_mono() - t0;
 		if (made && out) {
 			out->num = ++s->evnum;
-			s->stats.events++;
-			s->type_counts[out->type]++;
+			/* a look before a call is not a call: its event follows */
+			if (!(out->flags & LN_EV_PRE)) {
+				s->stats.events++;
+				s->type_counts[out->type]++;
+			}
 			*ev = out;
 			return LN_NEXT_EVENT;
 		}
