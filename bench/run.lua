@@ -161,6 +161,10 @@ local function placement()
 		{ "lanner --cpu free (default)", lan("free") },
 		{ "lanner --cpu tracer", lan("tracer") },
 		{ "lanner --cpu shared", lan("shared") },
+		{ "lanner --poll 0 (sleeps in waitpid at once)", { L, "-q", "--poll", "0", "--output-file", "/dev/null",
+			"evt.type=openat and fd.name=/nonexistent/nothing", "--", unpack(cmd) } },
+		{ "lanner --poll 100", { L, "-q", "--poll", "100", "--output-file", "/dev/null",
+			"evt.type=openat and fd.name=/nonexistent/nothing", "--", unpack(cmd) } },
 		{ "floor tracer, free", { root .. "/build/bench/floor_tracer", "-x", "-e", "openat,close", "--", unpack(cmd) } },
 		{ "floor tracer, both on CPU 0 (taskset)", { "taskset", "-c", "0", root .. "/build/bench/floor_tracer",
 			"-x", "-e", "openat,close", "--", unpack(cmd) } },
@@ -203,6 +207,60 @@ local function opens_only()
 		io.stderr:write(string.format("opens-only %-45s median %.3fs\n", r[1], out[#out][3]))
 	end
 	return out
+end
+
+-- Medians of RUNS interleaved runs of each row ({ label, argv }).
+local function timed(rows, tag)
+	local times = {}
+	for i = 1, #rows do times[i] = {} end
+	for _ = 1, RUNS do
+		for i, r in ipairs(rows) do times[i][#times[i] + 1] = run_once(r[2]) end
+	end
+	local out = {}
+	for i, r in ipairs(rows) do
+		table.sort(times[i])
+		out[i] = { r[1], times[i][1], times[i][math.floor((#times[i] + 1) / 2)] }
+		io.stderr:write(string.format("%s %-50s median %.3fs\n", tag, r[1], out[i][3]))
+	end
+	return out
+end
+
+-- Two threads making traced calls at once against one thread making as
+-- many: whether one thread's stops wait behind the other's.
+local function threads()
+	local T = root .. "/build/bench/bench_topen"
+	local rules = { L, "-q", "--output-file", "/dev/null", "-R", "rules/", "--" }
+	return timed({
+		{ "untraced, 1 thread x 20000", { T, "1", "20000" } },
+		{ "untraced, 2 threads x 10000", { T, "2", "10000" } },
+		{ "lanner -R rules/, 1 thread x 20000", { unpack(rules), T, "1", "20000" } },
+		{ "lanner -R rules/, 2 threads x 10000", { unpack(rules), T, "2", "10000" } },
+		{ "strace, 1 thread x 20000", { "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" .. set, T, "1", "20000" } },
+		{ "strace, 2 threads x 10000", { "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" .. set, T, "2", "10000" } },
+	}, "threads")
+end
+
+-- The cost of an exec under the rules with an empty environment and with
+-- 64 KB of it (no per-event cost may grow faster than the data).
+local function environment()
+	local loop = "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done"
+	local big = ("x"):rep(65536)
+	local rules = L .. " -q --output-file /dev/null -R rules/ -- sh -c " .. q(loop)
+	return timed({
+		{ "200 execs, empty environment", { "env", "-i", "PATH=/usr/bin:/bin", "sh", "-c", loop } },
+		{ "200 execs, 64 KB environment", { "env", "-i", "PATH=/usr/bin:/bin", "BIG=" .. big, "sh", "-c", loop } },
+		{ "lanner -R rules/, empty environment", { "env", "-i", "PATH=/usr/bin:/bin", "sh", "-c", rules } },
+		{ "lanner -R rules/, 64 KB environment", { "env", "-i", "PATH=/usr/bin:/bin", "BIG=" .. big, "sh", "-c", rules } },
+	}, "env")
+end
+
+-- lanner's own start: CI steps launch it many times.
+local function startup()
+	return timed({
+		{ "lanner -q -- true", { L, "-q", "--", "true" } },
+		{ "lanner -q -R rules/ -- true", { L, "-q", "-R", "rules/", "--", "true" } },
+		{ "true", { "true" } },
+	}, "startup")
 end
 
 local md = {}
@@ -262,6 +320,32 @@ if next(only) == nil or only.placement then
 	w("(`nproc`, Go's GOMAXPROCS, `make -j$(nproc)` size themselves from it) and its threads share")
 	w("one CPU; `tracer` pins lanner alone and leaves the program's CPUs alone.")
 end
+-- A section of timed rows: its title, a line of what was run, the table.
+local function section(title, what, rows, unit)
+	w("\n## ", title, "\n")
+	if what then w(what, "\n") end
+	w("| run | min | median |")
+	w("|---|---|---|")
+	local scale, u = unit == "ms" and 1000 or 1, unit or "s"
+	for _, r in ipairs(rows) do
+		w(string.format("| %s | %.3f %s | %.3f %s |", r[1], r[2] * scale, u, r[3] * scale, u))
+	end
+end
+if next(only) == nil or only.threads then
+	local t = threads()
+	section("Threads", "bench_topen: open/close of /dev/null, the same total split over one or two threads (min / median):", t)
+	w(string.format("\nTwo threads' throughput over one thread's: untraced %.2f×, lanner %.2f×, strace %.2f×.",
+		t[1][3] / t[2][3], t[3][3] / t[4][3], t[5][3] / t[6][3]))
+end
+if next(only) == nil or only.env then
+	local e = environment()
+	section("Environment size", "200 execs of /bin/true from sh (min / median):", e)
+	w(string.format("\nPer exec, lanner's cost with 64 KB of environment over its cost with none: %.2f× "
+		.. "((traced - untraced) per exec, medians).", (e[4][3] - e[2][3]) / math.max(e[3][3] - e[1][3], 1e-9)))
+end
+if next(only) == nil or only.startup then
+	section("Start-up", nil, startup(), "ms")
+end
 if next(only) == nil or only.eval then
 	w("\n## Lua-side evaluation\n")
 	w("`LANNER_LIB=build/liblanner.so luajit bench/eval.lua` (hand-built events cycled, CPU time), ",
@@ -282,13 +366,16 @@ if next(only) == nil or only.eval then
 	end
 end
 -- Sections other commands write (bench/capture_replay.sh: "## Capture
--- replay") are kept from the file as it was.
+-- replay") and the hand-written "## Designs weighed" (alternatives tried,
+-- with the commands that measured them) are kept from the file as it was.
 do
 	local f = io.open("bench/RESULTS.md")
 	local old = f and f:read("*a") or ""
 	if f then f:close() end
-	local keep = old:match("\n(## Capture replay\n.-)\n## ") or old:match("\n(## Capture replay\n.*)$")
-	if keep and next(only) == nil then w("\n" .. keep:gsub("%s+$", "")) end
+	for _, title in ipairs { "Capture replay", "Designs weighed" } do
+		local keep = old:match("\n(## " .. title .. "\n.-)\n## ") or old:match("\n(## " .. title .. "\n.*)$")
+		if keep and next(only) == nil then w("\n" .. keep:gsub("%s+$", "")) end
+	end
 end
 local text = table.concat(md, "\n") .. "\n"
 io.stdout:write(text)

@@ -1,22 +1,2 @@
--- I/O bytes, summed by any field given as argument.
-local report = require "lib.report"
-
-description = "Sums the I/O bytes and groups them by the field given as argument (proc.name, fd.name, fd.type, fd.sport, user.name...), then prints the top rows at the end of the capture (and every N seconds if an interval is given)."
-short_description = "Bytes of FD activity, grouped by any field"
-category = "I/O"
-args = {
-	{ name = "key", description = "the field to group by, e.g. proc.name or fd.directory", argtype = "string" },
-	report.TOP_ARGS[1], report.TOP_ARGS[2],
-}
-
-local key = { title = "key" }
-
-on_set_arg, on_init, on_event, on_interval, on_capture_end = report.top {
-	keys = { key },
-	value = { field = "evt.rawres", title = "Bytes", fmt = report.bytes, positive = true },
-	filter = "evt.is_io=true",
-	on_set_arg = function(_, val)
-		key.field, key.title = val, val
-		return true
-	end,
-}
+-- I/O bytes, summed by any field given as argument (chisels/lib/fd_by.lua).
+require("lib.fd_by")("bytes")

@@ -1,19 +1,2 @@
--- iobytes for net descriptors only: hands over to iobytes (chisel.exec).
-description = "Counts the bytes the traced programs read and write on net descriptors, and prints the totals at the end of the capture, and every N seconds if an interval is given. Runs the iobytes chisel."
-short_description = "Sum of net I/O bytes"
-category = "Net"
-args = {
-	{ name = "interval", description = "print the bytes of every N seconds too", argtype = "int", optional = true },
-}
-
-local every
-
-function on_set_arg(name, val)
-	every = val
-	return tonumber(val) ~= nil
-end
-
-function on_init()
-	if every then chisel.exec("iobytes", "net", every) else chisel.exec("iobytes", "net") end
-	return true
-end
+-- iobytes for network sockets only (chisels/lib/iobytes_of.lua).
+require("lib.iobytes_of")("net")

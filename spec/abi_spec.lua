@@ -53,7 +53,15 @@ describe("ABI", function()
 		assert.are.equal(tonumber(core.C.LN_K_PATH), info.kinds[2])
 		assert.is_true(core.types_with_param("data").write)
 		assert.is_nil(core.types_with_param("data").openat)
-		assert.is_true(core.has("ln_param_format"))
-		assert.is_false(core.has("ln_no_such_function"))
+	end)
+
+	it("refuses a core that lacks a function lanner.h declares, naming it", function()
+		core.ffi.cdef "int ln_abi_spec_not_exported(int x);"
+		assert.has_no.errors(function() core.check_symbols(core.C, "int ln_abi_version(void);", "test") end)
+		local ok, err = pcall(core.check_symbols, core.C,
+			"int ln_abi_version(void);\nint ln_abi_spec_not_exported(int x);\nvoid ln_gone(void);", "test")
+		assert.is_false(ok)
+		assert.equal("lanner: the C core (test) lacks ln_abi_spec_not_exported, ln_gone, which lanner.h "
+			.. "declares; rebuild both from the same tree", err)
 	end)
 end)

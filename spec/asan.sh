@@ -51,4 +51,14 @@ bp=$!
 i=0; while [ ! -s "$D/ready" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
 check 0 "attach --attach-mode=seccomp" --attach-mode=seccomp --pid "$bp" 'evt.type=openat'
 kill -9 "$bp" 2>/dev/null; wait "$bp" 2>/dev/null; rm -rf "$D"
+# the web server's thread under the sanitizers: the traced program scrapes
+# it, so the thread serves while the tracer works
+WP=$((20000 + $$ % 20000))
+check 0 "web server scraped by the traced program" -o webserver.enabled=true \
+	-o webserver.listen_address=127.0.0.1 -o webserver.listen_port=$WP \
+	-o webserver.prometheus_metrics_enabled=true -- python3 -c "
+import sys, urllib.request
+h = urllib.request.urlopen('http://127.0.0.1:$WP/healthz', timeout=10).status
+m = urllib.request.urlopen('http://127.0.0.1:$WP/metrics', timeout=10).read()
+sys.exit(0 if h == 200 and b'lanner_stops_total' in m else 5)"
 check 0 "filter and format" -p '%proc.name %evt.type %fd.name' 'evt.type in (openat, close)' -- sh -c 'cat /etc/hostname >/dev/null'

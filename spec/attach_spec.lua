@@ -418,8 +418,9 @@ end)
 
 -- CLONE_UNTRACED from an attached process: the children are made by
 -- clone(CLONE_UNTRACED|SIGCHLD) every 100 ms (spec/progs/inv_untraced
--- loop).  Attached tracees have no seccomp filter to refuse the flag, and
--- lanner, which sees each syscall's entry in syscall mode, lets it by.
+-- loop).  Attached tracees have no seccomp filter to refuse the flag, so
+-- lanner, which sees each syscall's entry in syscall mode, must refuse it
+-- or trace the child.
 describe("attach: CLONE_UNTRACED children of an attached process", function()
 	local D, p, w, out
 
@@ -443,7 +444,7 @@ describe("attach: CLONE_UNTRACED children of an attached process", function()
 		assert.equal(0, w.status)
 	end)
 
-	it("[core bug] while attached, each such clone is refused (EPERM) or its child traced", function()
+	it("while attached, each such clone is refused (EPERM) or its child traced", function()
 		local lines = cmp.lines(trace.read_file(D .. "/events") or "")
 		local clones, escaped = 0, {}
 		for _, l in ipairs(lines) do

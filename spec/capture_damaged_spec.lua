@@ -122,7 +122,7 @@ describe("a capture cut short", function()
 		end
 	end)
 
-	it("[capture bug] says on stderr where it ends when cut inside a block", function()
+	it("says on stderr where it ends when cut inside a block", function()
 		-- ln_capture_notes() gets the note when the reader meets the cut,
 		-- but lanner prints the notes only right after opening the file
 		-- (lua/lanner/session.lua open_capture), never at the end.
@@ -376,7 +376,7 @@ describe("a capture from a newer lanner", function()
 		assert.falsy(err:find("damaged"), err)
 	end)
 
-	it("[capture bug] says on stderr that it skipped unknown blocks", function()
+	it("says on stderr that it skipped unknown blocks", function()
 		-- the note is made while reading, after open_capture printed the
 		-- notes it had (none): it never reaches stderr
 		local path = dir .. "/newer.lcap"
@@ -426,7 +426,7 @@ describe("capture reader resources", function()
 		end
 	end
 
-	it("[capture bug] a capture of a few KB never makes the reader allocate much (fd 1048576 in 20 processes)", function()
+	it("a capture of a few KB never makes the reader allocate much (fd 1048576 in 20 processes)", function()
 		-- ln_fd_set grows a process's fd table to the next power of two
 		-- past the fd number: an FD block for fd 1<<20 costs 16 MB, each
 		-- process again.  200 such pairs (55 KB) take 3 GB.
@@ -456,7 +456,7 @@ describe("capture reader resources", function()
 		assert.is_true(kb < 100 * 1024, string.format("%.0f MB resident for a %d-byte capture", kb / 1024, #bytes))
 	end)
 
-	it("[capture bug] freeing a replay session does not wait for the caller's children", function()
+	it("freeing a replay session does not wait for the caller's children", function()
 		-- ln_thread_obtain counts replayed threads in s->ntracees, and
 		-- ln_session_free waits (waitpid(-1)) while that count is above 0:
 		-- a capture that ends with threads alive makes it wait for, and
@@ -486,7 +486,7 @@ describe("capture reader resources", function()
 end)
 
 describe("capture writer errors", function()
-	it("[capture bug] a capture that cannot be written is an error that says why", function()
+	it("a capture that cannot be written is an error that says why", function()
 		-- open_file's first flush fails (ENOSPC) and nothing fills the
 		-- session's message: lanner prints "lanner: " and nothing else.
 		local out, rc = trace.sh(q(LANNER) .. " -w /dev/full -- true 2>&1")

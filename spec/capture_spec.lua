@@ -144,7 +144,7 @@ describe("capture state blocks", function()
 		assert.is_true(names["/etc/passwd"] ~= nil, out)
 	end)
 
-	it("[capture bug] with a filter, a process that began and ended between recorded events keeps its state", function()
+	it("with a filter, a process that began and ended between recorded events keeps its state", function()
 		-- 'evt.type = procexit': cat's PROC and THREAD touches wait in the
 		-- journal until its procexit is recorded, and by then
 		-- ln_thread_gone has unlinked both, so flush_journal finds neither
@@ -157,7 +157,7 @@ describe("capture state blocks", function()
 		same_lines(live, replay, "procexit only")
 	end)
 
-	it("[capture bug] a non-leader thread's exec: the process goes on after it (spec/progs/exec_thread)", function()
+	it("a non-leader thread's exec: the process goes on after it (spec/progs/exec_thread)", function()
 		-- The stream is THREAD_GONE(leader) THREAD_GONE(execing tid)
 		-- THREAD(leader tid) EVENT(execve): the reader keeps both ended
 		-- threads until after the execve and then removes the leader's
@@ -168,7 +168,7 @@ describe("capture state blocks", function()
 		same_lines(live, replay, "exec_thread")
 	end)
 
-	it("[capture bug] proc.nthreads drops when a thread ends (spec/progs/threads)", function()
+	it("replayed proc.nthreads drops when a thread ends, as live (spec/progs/threads)", function()
 		-- THREAD_GONE is applied only after the next event, so that event
 		-- still counts the thread that ended.
 		local fmt = "*%evt.num %evt.type %thread.tid %proc.pid %proc.nthreads %proc.nchilds"
@@ -177,7 +177,7 @@ describe("capture state blocks", function()
 		same_lines(live, replay, "threads")
 	end)
 
-	it("[capture bug] a forked child's fd table is the parent's copy (proc.fdopencount, proc.stdout.name)", function()
+	it("a forked child's fd table is the parent's copy (proc.fdopencount, proc.stdout.name)", function()
 		-- proc_fork copies the parent's fds without journaling them: the
 		-- child's table in the capture is empty until it opens something.
 		local fmt = "*%evt.num %evt.type %proc.name %proc.pid %proc.fdopencount %proc.stdin.type" ..
@@ -406,7 +406,7 @@ describe("capture format document", function()
 				-- comes from the event's fd (reads, writes, closes)
 				assert.same({ x[1], x[2], x[3] }, { y[1], y[2], y[3] }, a[i] .. " / " .. b[i])
 				-- pid, name: lanner's reader loses exec_thread's process
-				-- after its exec (the [capture bug] above); the doc's does not
+				-- after its exec (the non-leader exec case above); the doc's does not
 				if y[4] ~= "<NA>" then
 					assert.same({ x[4], x[5], x[6] }, { y[4], y[5], y[6] }, a[i] .. " / " .. b[i])
 				end

@@ -27,6 +27,10 @@ describe("config", function()
 			{ "rules_files:\n  - {a: 1}\n", ":2: rules_files: expected a path or a list of paths" },
 			{ "x: 1\nfile_output:\n  enabled: true\n", ":2: file_output.filename: required when file_output is enabled" },
 			{ "http_output:\n  enabled: true\n  url: ftp://h/\n", ":3: http_output.url: expected an http:// or https:// URL" },
+			{ "webserver:\n  enabled: true\n  listen_port: 99999\n", ":3: webserver.listen_port: expected a port number (0-65535)" },
+			{ "webserver:\n  enabled: true\n  ssl_enabled: true\n", ":3: webserver.ssl_enabled: TLS is not supported" },
+			{ "metadata:\n  timeout_ms: 0\n", ":2: metadata.timeout_ms: expected a whole number > 0" },
+			{ "metadata:\n  refresh_interval: soon\n", ":2: metadata.refresh_interval: expected a number >= 0, got 'soon'" },
 		}
 		for _, c in ipairs(cases) do
 			it("names the key and the line: " .. c[2], function()
@@ -68,9 +72,9 @@ describe("config", function()
 		end)
 
 		it("lists Falco's settings that lanner does not use in one warning", function()
-			local p = file("log_level: info\nwebserver:\n  enabled: true\nstdout_output:\n  enabled: true\n")
+			local p = file("log_level: info\ngrpc:\n  enabled: true\nstdout_output:\n  enabled: true\n")
 			local _, _, warnings = config.load(p)
-			assert.same({ p .. ": Falco settings lanner does not use, ignored: log_level (line 1), webserver (line 2)" },
+			assert.same({ p .. ": Falco settings lanner does not use, ignored: log_level (line 1), grpc (line 2)" },
 				warnings)
 		end)
 	end)
@@ -132,6 +136,15 @@ http_output:
 	end)
 
 	describe("apply", function()
+		it("hands the webserver and metadata sections to the CLI as read", function()
+			local p = file("webserver:\n  enabled: true\n  listen_port: 9376\n  prometheus_metrics_enabled: true\n"
+				.. "metadata:\n  refresh_interval: 30\n  k8s_podinfo_dir: /podinfo\n")
+			local o = { config = p, rules = {} }
+			assert.is_true(config.apply(o))
+			assert.same({ enabled = true, listen_port = 9376, prometheus_metrics_enabled = true }, o.webserver)
+			assert.same({ refresh_interval = 30, k8s_podinfo_dir = "/podinfo" }, o.metadata)
+		end)
+
 		it("prepends rules_files to -R's, and command-line options win", function()
 			local p = file("rules_files: [r1.yaml, /abs/r2.yaml]\npriority: error\njson_output: true\n"
 				.. "rule_matching: all\nstats_interval: 7\nhttp_output:\n  enabled: true\n  url: http://127.0.0.1:1/\n")

@@ -43,10 +43,8 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 		assert.is_false(has(e.pflags.name, PF_READ))
 		assert.is_nil(e.raw.name)
 		assert.equal(1, e.raw["name@ptr"])
-		if trace.has_render then
-			assert.equal("0x1 (bad address)", e.params.name)
-			assert.equal("-14(EFAULT)", e.params.fd)
-		end
+		assert.equal("0x1 (bad address)", e.params.name)
+		assert.equal("-14(EFAULT)", e.params.fd)
 	end)
 
 	it("--stats counts each unreadable argument, and a NULL pointer is not one", function()
@@ -65,7 +63,7 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 		assert.equal(-14, e.res)
 		assert.is_true(has(e.pflags.name, PF_NULL))
 		assert.is_nil(e.raw.name)
-		if trace.has_render then assert.equal("NULL", e.params.name) end
+		assert.equal("NULL", e.params.name)
 	end)
 
 	it("write from a buffer at 0x1: -EFAULT, the data flagged as a fault", function()
@@ -74,7 +72,7 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 		assert.equal(-14, e.res)
 		assert.equal(10, e.raw.size)
 		assert.is_true(has(e.pflags.data, PF_FAULT))
-		if trace.has_render then assert.equal("0x1 (bad address)", e.params.data) end
+		assert.equal("0x1 (bad address)", e.params.data)
 	end)
 
 	it("a 300-byte path whose NUL is the last byte before an unmapped page decodes whole", function()
@@ -84,7 +82,7 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 		assert.equal(want, e.raw.name)
 		assert.is_false(has(e.pflags.name, PF_TRUNCATED))
 		assert.is_false(has(e.pflags.name, PF_FAULT))
-		if trace.has_render then assert.equal(want, e.params.name) end
+		assert.equal(want, e.params.name)
 	end)
 
 	it("a short path ending at the end of a mapping decodes whole", function()
@@ -96,8 +94,7 @@ describe("core: bad pointers (spec/progs/badptr)", function()
 
 	-- The kernel found no NUL before the hole (EFAULT); the 64 'z' lanner
 	-- read are not the whole string, and must not pass for it.
-	-- KNOWN FAILING against the core as of this writing: see the report.
-	it("[core bug] bytes that run into an unmapped page with no NUL are flagged, not a complete path", function()
+	it("bytes that run into an unmapped page with no NUL are flagged, not a complete path", function()
 		local e = ev[6]
 		assert.equal(-14, e.res)
 		assert.is_true(has(e.pflags.name, PF_TRUNCATED) or has(e.pflags.name, PF_FAULT),
@@ -149,12 +146,12 @@ describe("core: long paths (spec/progs/longpath)", function()
 				assert.equal(len, #e.raw.name)
 				assert.equal(want, e.raw.name)
 				assert.is_false(has(e.pflags.name, PF_TRUNCATED))
-				if trace.has_render then assert.equal(want, e.params.name) end
+				assert.equal(want, e.params.name)
 			else
 				assert.is_true(has(e.pflags.name, PF_TRUNCATED))
 				assert.equal(4096, #e.raw.name)
 				assert.equal(want:sub(1, 4096), e.raw.name)
-				if trace.has_render then assert.equal(want:sub(1, 4096) .. "...", e.params.name) end
+				assert.equal(want:sub(1, 4096) .. "...", e.params.name)
 			end
 		end)
 	end

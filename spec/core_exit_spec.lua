@@ -34,7 +34,7 @@ describe("core: exit status", function()
 		local pe = r.events[#r.events]
 		assert.equal("procexit", pe.type)
 		assert.same({ 139, 11, 0 }, { pe.raw.ret, pe.raw.sig, pe.raw.core })
-		if trace.has_render then assert.equal("11(SIGSEGV)", pe.params.sig) end
+		assert.equal("11(SIGSEGV)", pe.params.sig)
 	end)
 
 	it("a program not found in PATH is an error from spawn, not a status", function()
@@ -82,10 +82,8 @@ describe("core: signals (spec/progs/signals)", function()
 		assert.same({ r.pid, 10, 0 }, { k.raw.pid, k.raw.sig, k.res })
 		local t = trace.find(r.events, "tgkill")
 		assert.same({ r.pid, r.pid, 12, 0 }, { t.raw.pid, t.raw.tid, t.raw.sig, t.res })
-		if trace.has_render then
-			assert.equal("10(SIGUSR1)", k.params.sig)
-			assert.equal("12(SIGUSR2)", t.params.sig)
-		end
+		assert.equal("10(SIGUSR1)", k.params.sig)
+		assert.equal("12(SIGUSR2)", t.params.sig)
 	end)
 
 	it("the stopping child's raise(SIGSTOP) and the parent's kill(SIGCONT) are seen", function()
@@ -114,13 +112,11 @@ end)
 describe("core: ln_next's timeout", function()
 	local session = require "lanner.session"
 
-	-- ln_next arms ITIMER_REAL for its timeout and means to disarm it with
-	-- arm_alarm(-1), which asks setitimer for -1000 us (EINVAL), and the
-	-- LN_NEXT_DONE paths do not disarm at all: SIGALRM then arrives up to
+	-- ln_next arms ITIMER_REAL for its timeout and must disarm it on every
+	-- return, LN_NEXT_DONE included: a timer left armed sends SIGALRM up to
 	-- timeout_ms later, in the caller (EINTR in its blocking calls, e.g.
 	-- io.popen's read) or in a later ln_next(-1), which returns TIMEOUT.
-	-- KNOWN FAILING as of this writing: see the report.
-	it("[core bug] leaves no timer armed once it returned an event or DONE", function()
+	it("leaves no timer armed once it returned an event or DONE", function()
 		local sess = session.new()
 		sess:trace { exit_group = "entry" }
 		assert.is_number(sess:spawn { "true" })

@@ -106,9 +106,6 @@ describe("core: file syscalls (spec/progs/fileops)", function()
 
 	for i, row in ipairs(rows) do
 		it(string.format("event %d: %s has the expected arguments and state", i, row[1]), function()
-			if not trace.has_render and row.params then
-				pending("the core has no ln_param_format yet")
-			end
 			local e = ev[i]
 			assert.is_not_nil(e, "no event " .. i)
 			assert.equal(row[1], e.type)
@@ -195,12 +192,11 @@ describe("core: file syscalls (spec/progs/fileops)", function()
 	-- Falco (driver's open_modes_to_scap) reports mode 0 when the flags have
 	-- neither O_CREAT nor O_TMPFILE: the register then holds whatever the
 	-- caller left in it (fileops calls open() and openat() with no mode).
-	-- KNOWN FAILING against the core as of this writing: see the report.
-	it("[core bug] mode is 0 when the flags have no O_CREAT or O_TMPFILE, as in Falco", function()
+	it("mode is 0 when the flags have no O_CREAT or O_TMPFILE, as in Falco", function()
 		for _, i in ipairs { 7, 21, 38, 45 } do
 			local e = ev[i]
 			assert.equal(0, e.raw.mode, e.type .. " " .. tostring(e.raw.name) .. " mode")
-			if trace.has_render then assert.equal("0", e.params.mode) end
+			assert.equal("0", e.params.mode)
 		end
 	end)
 
@@ -235,10 +231,8 @@ describe("core: entry-only tracing (spec/progs/fileops, mode entry)", function()
 		assert.is_nil(e.raw.fd)
 		assert.equal(577, e.raw.flags)
 		assert.equal(tonumber("640", 8), e.raw.mode)
-		if trace.has_render then
-			assert.is_nil(e.params.fd)
-			assert.equal("a.txt", e.params.name)
-		end
+		assert.is_nil(e.params.fd)
+		assert.equal("a.txt", e.params.name)
 	end)
 
 	it("a write's data is read at entry, and nothing the kernel fills is", function()

@@ -14,7 +14,6 @@ describe("core: sockets (spec/progs/net)", function()
 	local D, r, ev, P
 
 	setup(function()
-		if not trace.has_tuple_format then return end
 		D = trace.mkdtemp()
 		r = trace.run({ trace.prog("net"), D })
 		ev = trace.select(r.events, function(e)
@@ -28,10 +27,6 @@ describe("core: sockets (spec/progs/net)", function()
 
 	teardown(function()
 		if D then trace.rmrf(D) end
-	end)
-
-	before_each(function()
-		if not trace.has_tuple_format then pending("the core has no ln_tuple_format yet") end
 	end)
 
 	local function tcp(c, s) return string.format("127.0.0.1:%d->127.0.0.1:%d", c, s) end
@@ -113,9 +108,7 @@ describe("core: sockets (spec/progs/net)", function()
 			if row.type then assert.equal(row.type, e.fd.type) end
 			if row.server then assert.equal(row.server, e.fd.is_server) end
 			if row.name then assert.equal(sub(row.name), e.fd.name) end
-			if trace.has_render then
-				for k, v in pairs(row.params or {}) do assert.equal(sub(v), e.params[k], ty .. " " .. k) end
-			end
+			for k, v in pairs(row.params or {}) do assert.equal(sub(v), e.params[k], ty .. " " .. k) end
 		end)
 	end
 

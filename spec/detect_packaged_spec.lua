@@ -12,38 +12,12 @@ local ACT = H.build_act()
 local D = "rules/detections/"
 local q = H.q
 
--- lanner -j -q --script FILE -- ARGV inside `wrap`, a shell command that
--- runs it with `eval "$LCMD"` (a listener started in it is killed by pid).
 local function run(script, argv, wrap, extra)
-	local words = { q(H.LANNER), "-j", "-q" }
-	for _, e in ipairs(extra or {}) do words[#words + 1] = q(e) end
-	words[#words + 1] = "--script"
-	words[#words + 1] = q(D .. script)
-	words[#words + 1] = "--"
-	for _, a in ipairs(argv) do words[#words + 1] = q(a) end
-	local cmd = "timeout -k 5 120 " .. table.concat(words, " ")
-	if wrap then cmd = "LCMD=" .. q(cmd) .. " " .. wrap end
-	local rc, out, err = H.sh(cmd)
-	local json = require "dkjson"
-	local alerts = {}
-	for line in out:gmatch("[^\n]+") do
-		local a = line:sub(1, 1) == "{" and json.decode(line)
-		if a and a.rule then alerts[#alerts + 1] = a end
-	end
-	return rc, alerts, err
+	return H.run_script(D .. script, argv, wrap, extra)
 end
 
--- A network namespace with lo up, 10.99.0.1 on it, and act listening on
--- 127.0.0.1:8080 and 10.99.0.1:8080 while lanner runs.
-local NETNS = "unshare -n sh -c " .. q(table.concat({
-	"ip link set lo up", "ip addr add 10.99.0.1/32 dev lo",
-	ACT .. " serve 127.0.0.1 8080 & s1=$!", ACT .. " serve 10.99.0.1 8080 & s2=$!", "sleep 0.3",
-	'eval "$LCMD"; rc=$?', "kill $s1 $s2", "exit $rc" }, "; "))
-
-local function tmpdir()
-	local _, out = H.sh("mktemp -d /tmp/lanner-detect.XXXXXX")
-	return (out:gsub("%s+$", ""))
-end
+local NETNS = H.netns(ACT)
+local tmpdir = H.tmpdir
 
 local describe_root = H.is_root() and describe or pending
 

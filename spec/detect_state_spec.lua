@@ -1,6 +1,7 @@
 -- Per-process and per-container state of detection scripts: made on first
--- use, freed when the process exits (procexit), or by the sweep when the
--- exit was not seen; a reused pid starts afresh.
+-- use, kept two minutes (event time) after the process exits (procexit) for
+-- later steps to find, freed by the sweep after that or when the exit was
+-- not seen; a reused pid starts afresh.
 local H = require "spec.fixtures.detect.harness"
 local state = require "lanner.detect.state"
 local ffi = require "ffi"
@@ -16,7 +17,7 @@ local function kb()
 end
 
 describe("detection state", function()
-	it("frees the state of 1,000 processes that come and go, and its memory", function()
+	it("keeps the state of 1,000 processes that come and go for two minutes, then frees its memory", function()
 		-- warm up: modules, compiled conditions, field caches
 		assert(H.trace({ F .. "heavy_state.lua" }, { ACT, "fork", "20", "/etc/hostname" }))
 		local base = kb()
@@ -38,6 +39,14 @@ describe("detection state", function()
 		local st = r.host:stats()
 		assert.are.equal(0, st.procs)
 		assert.are.equal(0, st.containers)
+		-- the exited ones are still found (d.proc), until two minutes pass
+		local procs = r.host.scripts[1].procs
+		local pid = next(procs.recent_by_pid)
+		assert.is_string(procs:recent_of(pid).state.blob)
+		assert.is_true(kb() - base > 5000, "exited processes' state kept")
+		r.host.clock.now = r.host.clock.now + state.RECENT_NS
+		r.host:sweep()
+		assert.is_nil(procs:recent_of(pid))
 		local after = kb()
 		assert.is_true(after - base < 1000, "memory back near its base: +" .. (after - base) .. " kB")
 	end)

@@ -104,6 +104,24 @@ describe("fd fields", function()
 		})
 	end)
 
+	it("an IPv6 socket talking IPv4 shows IPv4 addresses", function()
+		local mapped = function(a, b, c, d) return { [11] = 0xff, [12] = 0xff, [13] = a, [14] = b, [15] = c, [16] = d } end
+		local s = H.fd { num = 5, type = "IPV6", connected = true,
+			tuple = { family = 10, lip = mapped(127, 0, 0, 1), lport = 40000,
+				rip = mapped(169, 254, 169, 254), rport = 80, l4proto = "TCP" } }
+		rows_equal(ev_on(s), {
+			{ "fd.sip", "169.254.169.254" }, { "fd.cip", "127.0.0.1" }, { "fd.rip", "169.254.169.254" },
+			{ "fd.typechar", "6" },
+		})
+	end)
+
+	it("fd.procpid: the process a /proc file describes", function()
+		rows_equal(ev_on(H.fd { num = 3, type = "FILE", name = "/proc/4242/environ" }), { { "fd.procpid", 4242 } })
+		rows_equal(ev_on(H.fd { num = 3, type = "FILE", name = "/proc/42/task/43/mem" }), { { "fd.procpid", 42 } })
+		rows_equal(ev_on(H.fd { num = 3, type = "FILE", name = "/proc/sys/kernel/hostname" }), { { "fd.procpid", nil } })
+		rows_equal(ev_on(H.fd { num = 3, type = "FILE", name = "/srv/proc/42/x" }), { { "fd.procpid", nil } })
+	end)
+
 	it("a listening socket has only its server end", function()
 		local s = H.fd { num = 3, type = "IPV4", is_server = true,
 			tuple = { family = 2, lip = { 0, 0, 0, 0 }, lport = 8080, l4proto = "TCP" } }

@@ -172,7 +172,7 @@ describe("the catalogue", function()
 		assert.are.equal(0, #fields.list("zzz"))
 		local line = fields.describe(assert(fields.resolve("evt.num")))
 		assert.truthy(line:match("^evt%.num%s+UINT64%s+event number%.$"))
-		assert.truthy(fields.describe(assert(fields.resolve("k8s.pod.name"))):find("not supported by lanner", 1, true))
+		assert.truthy(fields.describe(assert(fields.resolve("k8s.rc.name"))):find("not supported by lanner", 1, true))
 		local argline
 		for _, s in ipairs(fields.list("proc.aname")) do argline = fields.describe(s) end
 		assert.truthy(argline:match("^proc%.aname%[N%]"))
@@ -243,5 +243,24 @@ describe("the catalogue", function()
 			end
 		end
 		assert.is_true(n > 1000)
+	end)
+end)
+
+describe("NUL-separated lists (args, env)", function()
+	local cm = require "lanner.fields.common"
+	local function split(s) return cm.split_nul(ffi.cast("const char *", s), #s) end
+
+	it("splits on NUL, keeps empty items, and takes a last item with no NUL", function()
+		assert.same({ "A=1", "B=2" }, split("A=1\0B=2\0"))
+		assert.same({ "A=1", "", "B" }, split("A=1\0\0B"))
+		assert.same({}, cm.split_nul(nil, 0))
+		assert.same({ "" }, split("\0"))
+	end)
+
+	it("takes a 64 KB item whole (an environment a container may carry)", function()
+		local big = ("x"):rep(65536)
+		local l = split("A=1\0X=" .. big)
+		assert.equal(2, #l)
+		assert.equal(65538, #l[2])
 	end)
 end)

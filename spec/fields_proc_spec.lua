@@ -127,11 +127,14 @@ describe("proc and thread fields", function()
 	it("standard fds through the fd lookup", function()
 		H.world { procs = { cat }, fds = { [200] = {
 			[0] = H.fd { num = 0, type = "IPV4", name = "10.0.0.1:4444->10.0.0.2:5555" },
-			[1] = H.fd { num = 1, type = "PIPE", name = "pipe:[123]" } } } }
+			[1] = H.fd { num = 1, type = "PIPE", name = "pipe:[123]", ino = 123, dev = 14 } } } }
 		local rows = {
 			{ "proc.stdin.type", "ipv4" }, { "proc.stdin.name", "10.0.0.1:4444->10.0.0.2:5555" },
 			{ "proc.stdout.type", "pipe" }, { "proc.stdout.name", "pipe:[123]" },
 			{ "proc.stderr.type", nil }, { "proc.stderr.name", nil },
+			-- identity: the pipe's inode, nothing for an fd of unknown inode
+			{ "proc.stdout.ino", 123 }, { "proc.stdout.dev", 14 }, { "proc.stdin.ino", nil },
+			{ "proc.stderr.ino", nil },
 		}
 		for _, r in ipairs(rows) do assert.are.equal(r[2], H.get(ev, r[1]), r[1]) end
 	end)

@@ -241,6 +241,33 @@ describe("filter.compile", function()
     end)
   end)
 
+  describe("lazy loading (rules pay start-up only for the types that occur)", function()
+    local ROW = "evt.type = openat and fd.name startswith /etc"
+
+    it("finds every error at compile time, not at the first call", function()
+      local boom = { resolve = function() error("boom") end }
+      local fn, err = filter.compile(filter.parse("a.b = 1"), boom, { lazy = true })
+      assert.matches("boom", err)
+      assert.is_nil(fn)
+      fn, err = filter.compile(filter.parse("no.such_field = 1"), cat, { lazy = true })
+      assert.is_nil(fn)
+      assert.is_string(err)
+    end)
+
+    it("gives a stub that answers as the loaded function, and the loaded function", function()
+      local eager = compile(ROW)
+      local stub, real = filter.compile(filter.parse(ROW), cat, { lazy = true })
+      assert.is_function(stub)
+      assert.is_function(real)
+      for _, ev in ipairs { EV, EMPTY, { type = "openat", fd = { name = "/tmp/x" } } } do
+        assert.equal(eager(ev), stub(ev))
+      end
+      local fn = real()
+      assert.equal(fn, real(), "loaded once")
+      assert.equal(eager(EV), fn(EV))
+    end)
+  end)
+
   describe("generated code", function()
     it("is returned on request and reads as the condition", function()
       local fn, src = compile("proc.name = bash", cat) -- plain call: no source

@@ -56,7 +56,7 @@ describe("invisible: a program with its own seccomp filter", function()
 	-- with the program's data (the newest filter wins among equal
 	-- actions); lanner takes it for its own and lets getpgid run.  Without
 	-- lanner there is no tracer and the call fails with ENOSYS.
-	it("[core bug] traced: the program's own SECCOMP_RET_TRACE still gives it ENOSYS", function()
+	it("traced: the program's own SECCOMP_RET_TRACE still gives it ENOSYS", function()
 		for _, r in ipairs(runs) do
 			assert.truthy(r.stdout:match("getpgid: ENOSYS\n"), r.stdout)
 		end

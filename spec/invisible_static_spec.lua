@@ -246,11 +246,10 @@ describe("invisible: a Go program", function()
 	end)
 
 	-- Go's connect is non-blocking: it returns EINPROGRESS.  The core names
-	-- the fd with both ends then (src/decode/net.c effect_connect), but
-	-- fd.name takes any negative result for a failed connect and shows the
-	-- target address alone (lua/lanner/fields/fd.lua name_of); Falco shows
+	-- the fd with both ends then, and fd.name must not take that result for
+	-- a failed connect (which shows the target address alone): Falco shows
 	-- the tuple for a connect in progress.
-	it("[core bug] the connecting end is named by its tuple too (a non-blocking connect, EINPROGRESS)", function()
+	it("the connecting end is named by its tuple too (a non-blocking connect, EINPROGRESS)", function()
 		local port = b.stdout:match("server 127%.0%.0%.1:(%d+)")
 		assert.is_string(port)
 		local names = {}

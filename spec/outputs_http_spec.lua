@@ -116,6 +116,43 @@ describe("http output", function()
 		assert.equal(2, st.retries)
 	end)
 
+	it("never sends an alert twice to a slow receiver: no retry once the request may have been delivered", function()
+		-- 0.7 s per POST, one at a time, and a 1 s time-out: the third
+		-- request in line times out on the client after the receiver got it
+		server = H.http_server(dir, "slow:0.7")
+		local o = http_outputs(server.url, nil, { output_timeout = 1000, outputs_queue = { drain_timeout = 8 } })
+		for i = 1, 5 do o:alert(alert(i)) end
+		o:close()
+		-- the receiver works through what it was sent after lanner gave up
+		-- waiting: let it finish, then a retry would show as a sixth body
+		H.wait_for(function() return #server.records() >= 5 end, 10)
+		os.execute("sleep 1")
+		local got = bodies(server)
+		local want = {}
+		for i = 1, 5 do want[i] = alert_format.json(alert(i)) end
+		table.sort(want)
+		assert.same(want, got)
+		local st = o:stats().outputs.http
+		assert.equal(5, st.sent + st.failed)
+		assert.is_true(st.unconfirmed > 0, "no request timed out: the spec tests nothing")
+		assert.equal(st.failed, st.unconfirmed)
+		assert.equal(0, st.retries)
+	end)
+
+	it("retries a request that never left (nothing listens), and it arrives once", function()
+		server = H.http_server(dir, "ok")
+		local url = server.url
+		server.stop()
+		os.execute("sleep 0.2")
+		local o = http_outputs(url, { max_retries = 2 })
+		o:alert(alert(1))
+		o:close()
+		local st = o:stats().outputs.http
+		assert.equal(2, st.retries)
+		assert.equal(1, st.failed)
+		assert.equal(0, st.unconfirmed)
+	end)
+
 	it("queues up to outputs_queue.capacity behind a hung receiver, then drops and counts", function()
 		server = H.http_server(dir, "stall")
 		local o = http_outputs(server.url, nil,

@@ -19,8 +19,9 @@ teardown(function()
 	cmp.cleanup()
 end)
 
-local function lanner(enforce, argv, opts)
+local function lanner(enforce, argv, opts, extra)
 	local largs = { "-R", RULES }
+	for _, x in ipairs(extra or {}) do largs[#largs + 1] = x end
 	if enforce then table.insert(largs, 1, "--enforce") end
 	return cmp.lanner(largs, argv, opts or { timeout = 60 })
 end
@@ -43,20 +44,23 @@ end
 -- name, argv, the lines the attack prints when refused, the alert text
 local CASES = {
 	{ "io_uring set-up", { ATTACKS, "io_uring" }, { "io_uring_setup ENOSYS", "carried on" }, "io_uring set-up" },
+	-- lanner refuses listeners by itself unless --allow-seccomp-listener:
+	-- with it, the rule is what refuses
 	{ "a seccomp listener (a plain filter stays allowed)", { ATTACKS, "listener" },
-		{ "seccomp_listener EPERM", "seccomp_plain ok", "carried on" }, "seccomp user-notification listener" },
+		{ "seccomp_listener EPERM", "seccomp_plain ok", "carried on" }, "seccomp user-notification listener",
+		{ "--allow-seccomp-listener" } },
 	{ "kernel module loading", { ATTACKS, "module" }, { "init_module EPERM", "finit_module EPERM", "carried on" },
 		"kernel module load" },
 }
 
 for _, c in ipairs(CASES) do
-	local name, argv, refused, text = c[1], c[2], c[3], c[4]
+	local name, argv, refused, text, extra = c[1], c[2], c[3], c[4], c[5]
 	describe("prevention: " .. name, function()
 		local plain, enforced, dry
 		setup(function()
 			plain = cmp.run(argv, { timeout = 30 })
-			enforced = lanner(true, argv)
-			dry = lanner(false, argv)
+			enforced = lanner(true, argv, nil, extra)
+			dry = lanner(false, argv, nil, extra)
 		end)
 		it("is refused under --enforce, and the program carries on", function()
 			assert.are.same(refused, lines(enforced.stdout), enforced.stderr)

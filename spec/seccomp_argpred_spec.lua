@@ -368,7 +368,9 @@ describe("seccomp filter: action cache", function()
 			end
 			-- every number that misses the cache is a syscall lanner asked for
 			for name in pairs(traced) do
+				-- seccomp always stops: a listener is refused there (refuse.c)
 				local asked = modes[native(name)] or narrowed[native(name)] or name == "clone3"
+					or name == "seccomp"
 				if arch == I386 and (name == "socketcall" or name == "mmap") then asked = true end
 				assert(asked, string.format("%s misses the cache on %s (%s) but is not traced",
 					name, arch == X64 and "x86_64" or "i386", traced[name]))
@@ -418,12 +420,24 @@ describe("seccomp filter: action cache", function()
 		end
 	end)
 
-	it("for nothing at all: only clone reads its flags", function()
+	local function misses(refusals)
 		local sess = assert(session.new())
+		if refusals then sess:set_refusals(refusals) end
 		local prog = assert(cache.program(sess))
 		local miss = {}
 		for nr, why in pairs(cache.scan(prog, X64)) do miss[#miss + 1] = cache.name(X64, nr) .. ": " .. why end
 		table.sort(miss)
-		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]" }, miss)
+		return miss
+	end
+
+	it("for nothing at all: only clone reads its flags; clone3 and seccomp (to refuse a listener) stop", function()
+		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "seccomp: ret 0x7ff04c03" }, misses())
+	end)
+
+	it("with the listener allowed, seccomp skips the filter; --refuse-io-uring stops its three calls", function()
+		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]" }, misses { listener = false })
+		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "io_uring_enter: ret 0x7ff04c03",
+			"io_uring_register: ret 0x7ff04c03", "io_uring_setup: ret 0x7ff04c03", "seccomp: ret 0x7ff04c03" },
+			misses { io_uring = true })
 	end)
 end)

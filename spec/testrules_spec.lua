@@ -69,6 +69,30 @@ describe("lanner --test-rules", function()
 		assert.matches("rule tests: 0 passed, 2 failed, 1 skipped", out, 1, true)
 	end)
 
+	it("fails a benign case when lanner failed or the command did not end as it should", function()
+		local out, rc = cases(([[
+- name: rules lanner cannot read
+  command: [cat, /etc/passwd]
+  rules: [DIR/no-such-rules.yaml]
+  quiet: true
+- name: exits 3
+  shell: exit 3
+  rules: [DIR/rules.yaml]
+  expect_not: [Hostname read]
+- name: exits 3 as it says
+  shell: exit 3
+  rules: [DIR/rules.yaml]
+  expect_not: [Hostname read]
+  status: 3
+]]):gsub("DIR", dir))
+		assert.equals(1, rc, out)
+		-- lanner refuses to start on a rules file it cannot read (exit 1)
+		assert.matches("FAIL rules lanner cannot read\n     exit status 1, expected 0\n"
+			.. "     stderr: lanner: error: " .. dir .. "/no-such-rules.yaml", out, 1, true)
+		assert.matches("FAIL exits 3\n     exit status 3, expected 0\n", out, 1, true)
+		assert.matches("rule tests: 1 passed, 2 failed, 0 skipped", out, 1, true)
+	end)
+
 	it("reports a file that is not YAML with exit 2", function()
 		local out, rc = cases("- name: [unclosed\n")
 		assert.equals(2, rc, out)

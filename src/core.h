@@ -101,6 +101,7 @@ struct ln_tstate {
 	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
 	struct ln_arena arena;
 	uint64_t entry_mono;		/* monotonic entry time, for latency */
+	int stat_fd;			/* /proc/PID/task/TID/stat, for its CPU; -1 */
 };
 
 struct ln_session;
@@ -125,6 +126,13 @@ enum ln_inject_state {
 /* Options of every tracee; launched ones add PTRACE_O_EXITKILL. */
 #define LN_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | \
 	PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP)
+
+/* The tracer's poll before it sleeps (trace/spin.c). */
+struct ln_spin {
+	uint32_t budget_ns;		/* 0: never poll */
+	uint32_t skip;			/* waits since the last probe */
+	uint64_t ewma_ns;		/* recent gaps between stops */
+};
 
 /* One argument predicate for the seccomp filter (ln_trace_arg). */
 struct ln_argpred {
@@ -151,7 +159,7 @@ struct ln_c3 {
 	uint64_t conv[5], orig[5];
 };
 
-enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30 };
+enum { LN_THASH = 4096, LN_CREATORS = 256, LN_MAX_FWD = 16, LN_FWD_WAIT_MS = 30, LN_WRITTEN_SLOTS = 4096 };
 
 /* A signal to lanner waiting to be forwarded to the launched program. */
 struct ln_fwd {
@@ -204,9 +212,12 @@ struct ln_session {
 	int filter_base;		/* seccomp filters lanner itself runs under */
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */
+	int refuse;			/* enum ln_refuse mask (trace/refuse.c) */
 	bool fd_lazy;			/* fds read from the kernel per event */
 	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */
+	struct ln_spin spin;
+	bool want_cpu;			/* evt.cpu is read: the program's CPU per event */
 	bool pinned;			/* lanner was moved to one CPU */
 	cpu_set_t orig_mask;		/* lanner's CPUs before that */
 	uint64_t evnum;
@@ -214,6 +225,10 @@ struct ln_session {
 	uint64_t *type_counts;
 	ln_fd closed_fd;		/* a closed fd, kept for its event */
 	char closed_name[LN_STR_MAX];
+	/* Files traced processes opened for writing, by device and inode,
+	 * direct-mapped (a newer file may take an older one's slot): what
+	 * proc.exe_writer reports at exec (state/written.c). */
+	struct ln_written { uint64_t dev, ino; char comm[16]; } written[LN_WRITTEN_SLOTS];
 	ln_event pseudo;		/* procexit and other core-made events */
 	ln_thread pseudo_thread;
 	struct ln_capw *capw;		/* capture being written, or NULL */

@@ -90,6 +90,14 @@ enum ln_kind {
 	LN_K_UID,		/* uid, -1 rendered as -1 */
 	LN_K_GID,		/* gid */
 	LN_K_CAPS,		/* capability mask */
+	LN_K_TIMESPEC2,		/* struct timespec[2] handed in (utimensat): the
+				   bytes, as timespec[2]; val is the new mtime in
+				   ns since the epoch, -1 now (NULL or UTIME_NOW),
+				   -2 unchanged (UTIME_OMIT) */
+	LN_K_TIMEVAL2,		/* struct timeval[2] (futimesat): the same, read
+				   as timespec[2] */
+	LN_K_BPF_PROG,		/* struct sock_fprog: the instructions, read at
+				   entry when the call installs a filter */
 	LN_K_SECCOMP_OP,	/* SECCOMP_SET_MODE_* (seccomp) */
 	LN_K_SECCOMP_FLAGS,	/* SECCOMP_FILTER_FLAG_* */
 	LN_K_COUNT
@@ -190,7 +198,16 @@ typedef struct ln_proc {
 	uint32_t flags;		/* enum ln_proc_flags */
 	uint64_t start_ts;	/* process creation, ns since the epoch */
 	uint64_t exec_ts;	/* last successful exec, ns since the epoch */
-	char comm[16];		/* LN_COMM_LEN */
+	char comm[16];		/* LN_COMM_LEN: the name exec gave it (what the
+				 * kernel ran); prctl(PR_SET_NAME) leaves it */
+	char live_comm[16];	/* the name it gave itself since with
+				 * prctl(PR_SET_NAME), "" if none */
+	char exe_writer[16];	/* comm of the traced process that last opened
+				 * the executable file for writing, "" if none */
+	uint64_t exe_ino;	/* the executable file at the last exec (stat of */
+	uint64_t exe_dev;	/* /proc/PID/exe), 0 when unknown */
+	uint64_t exe_mtime;	/* its modification and status-change times */
+	uint64_t exe_ctime;	/* then, ns since the epoch */
 	const char *exe;	/* argv[0] at the last exec */
 	const char *exepath;	/* /proc/PID/exe at the last exec */
 	const char *args;	/* argv[1..], NUL separated */
@@ -210,7 +227,12 @@ enum ln_proc_flags {
 	LN_PROC_ATTACHED = 4,		/* state came from /proc at attach */
 	LN_PROC_EXITED = 8,		/* the leader has exited */
 	LN_PROC_EXE_UPPER = 16,		/* executable in an overlayfs upper layer */
-	LN_PROC_UNTRACED = 32		/* an ancestor known from /proc, not traced */
+	LN_PROC_UNTRACED = 32,		/* an ancestor known from /proc, not traced */
+	/* bits 8-10: the container runtime its cgroup names (enum
+	 * ln_container_runtime), kept in the flags so that captures, which
+	 * record them, keep it too */
+	LN_PROC_CT_SHIFT = 8,
+	LN_PROC_CT_MASK = 0x700
 };
 
 typedef struct ln_thread {
@@ -229,11 +251,13 @@ typedef struct ln_thread {
  * pseudo event.  Valid until the next ln_next(). */
 typedef struct ln_event {
 	uint64_t num;		/* 1, 2, 3 ... */
-	uint64_t ts;		/* syscall entry, ns since the epoch */
-	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen */
+	uint64_t ts;		/* ns since the epoch: the syscall's return for an
+				 * event with a result (has_res), else its entry */
+	uint64_t latency;	/* exit - entry in ns, 0 if the exit was not seen
+				 * (the entry was ts - latency) */
 	int64_t res;		/* result, -errno on failure (if has_res) */
 	int32_t tid;
-	int32_t cpu;		/* CPU the stop was seen on, -1 unknown */
+	int32_t cpu;		/* CPU the program made the call on, -1 unknown (ln_set_want_cpu) */
 	uint16_t type;		/* event type id (ln_type_info index) */
 	uint8_t nparams;
 	uint8_t has_res;	/* 0: entry-only stop, evt.res is <NA> */
@@ -293,6 +317,7 @@ typedef struct ln_stats {
 	uint64_t stops_exit;	/* syscall-exit stops */
 	uint64_t stops_ptrace;	/* fork/clone/exec/exit ptrace-event stops */
 	uint64_t stops_signal;	/* signal-delivery and group stops */
+	uint64_t stops_polled;	/* stops caught while polling, no sleep */
 	uint64_t tracer_ns;	/* time spent handling stops */
 	uint64_t threads_seen;
 	uint64_t procs_seen;
@@ -383,6 +408,24 @@ enum ln_cpu_policy {
 };
 /* Before ln_spawn/ln_attach. */
 void ln_set_cpu_policy(ln_session *s, int policy);
+/* How long the tracer polls for the next stop before it sleeps, in
+ * microseconds (0: never; the default is LN_DEFAULT_POLL_US). */
+void ln_set_poll(ln_session *s, int us);
+enum { LN_DEFAULT_POLL_US = 40 };
+/* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
+ * costs a read per event, so only when something reads it. */
+void ln_set_want_cpu(ln_session *s, int on);
+/* What lanner refuses with EPERM at the call's entry, where the call would
+ * take later syscalls out of its sight (trace/refuse.c).  The decision
+ * reads registers only; the refused call is still an event. */
+enum ln_refuse {
+	LN_REFUSE_LISTENER = 1,	/* seccomp(SET_MODE_FILTER) with
+				   SECCOMP_FILTER_FLAG_NEW_LISTENER: its
+				   USER_NOTIF verdicts outrank lanner's (default) */
+	LN_REFUSE_IO_URING = 2	/* io_uring_setup: its I/O makes no syscalls */
+};
+/* Before ln_spawn/ln_attach: a mask of enum ln_refuse. */
+void ln_set_refusals(ln_session *s, int what);
 /* Bytes of I/O buffers kept per event (default LN_DEFAULT_SNAPLEN);
  * more than LN_MAX_SNAPLEN keeps LN_MAX_SNAPLEN. */
 void ln_set_snaplen(ln_session *s, uint32_t snaplen);
@@ -464,9 +507,18 @@ int ln_param_format(const ln_event *ev, int i, char *buf, size_t n);
 int ln_tuple_format(const ln_tuple *t, int is_server, char *buf, size_t n);
 /* Render an address (4 or 16 bytes by family) as text. */
 int ln_ip_format(int family, const uint8_t *ip, char *buf, size_t n);
-/* The container id that cgroup lines (/proc/PID/cgroup's text) name,
- * shortened to 12 characters as Falco shows it, or "host"; 1 if found,
- * 0 if not, -1 if n < 13. */
+/* Container runtimes, as a cgroup path's shape tells them. */
+enum ln_container_runtime {
+	LN_CT_HOST = 0,		/* no container */
+	LN_CT_DOCKER = 1,
+	LN_CT_CONTAINERD = 2,
+	LN_CT_CRIO = 3,
+	LN_CT_PODMAN = 4,
+	LN_CT_CRI = 5		/* Kubernetes' cgroupfs layout: containerd or cri-o */
+};
+/* The container that cgroup lines (/proc/PID/cgroup's text) name, by
+ * Falco's layouts (state/container.c): its full 64-hex id into id, or
+ * "host".  Returns the runtime (> 0), 0 for none, -1 if n < 65. */
 int ln_container_id(const char *cgroup, char *id, size_t n);
 /* fd.type name ("file", "ipv4", ...) and sysdig's one-letter type. */
 const char *ln_fd_type_name(int type);
@@ -483,5 +535,19 @@ ln_strset *ln_strset_new(void);
 int ln_strset_add(ln_strset *set, const char *s, size_t n);
 int ln_strset_has(const ln_strset *set, const char *s, int64_t n);
 void ln_strset_free(ln_strset *set);
+
+/* The web server of Falco's webserver.* keys, on a thread of its own so
+ * that it answers while the tracer waits or works: `healthz` (a path, ""
+ * for none) answers 200 once ln_web_set_ready(w, 1), 503 before; with
+ * metrics != 0, /metrics serves the last text given to ln_web_publish
+ * followed by figures the thread reads itself (CPU time, RSS, the
+ * snapshot's age).  port 0 picks a free port (ln_web_port says which).
+ * ln_web_start returns NULL with a message in err on failure. */
+typedef struct ln_web ln_web;
+ln_web *ln_web_start(const char *addr, int port, const char *healthz, int metrics, char *err, size_t errlen);
+int ln_web_port(const ln_web *w);
+void ln_web_set_ready(ln_web *w, int ready);
+int ln_web_publish(ln_web *w, const char *text, size_t len);
+void ln_web_stop(ln_web *w);
 
 #endif

@@ -4,7 +4,10 @@
  * ln_ symbols exported (-rdynamic), so the Lua side reaches it via ffi.C.
  *
  * Lua files are looked for beside the binary: <dir>/../lua (the source
- * tree, binary in build/) or <dir>/../share/lanner/lua (make install).
+ * tree, binary in build/) or <dir>/../share/lanner/lua (make install,
+ * which installs them as bytecode).  In the source tree a module's
+ * bytecode (build/luac, made by `make`) is loaded instead of its source
+ * when it is at least as new: parsing was most of the start-up time.
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -54,6 +57,59 @@ static int find_root(char *root, size_t n, char *gen, size_t gn)
 	return -1;
 }
 
+static char bc_root[PATH_MAX + 128];	/* build/luac, or "" */
+
+static bool mtime_of(const char *p, struct timespec *t)
+{
+	struct stat st;
+	if (stat(p, &st) < 0)
+		return false;
+	*t = st.st_mtim;
+	return true;
+}
+
+/* package.loaders entry: lanner's own modules from bytecode that is not
+ * older than the source; anything else (or a bytecode that does not load,
+ * say from another LuaJIT) falls through to the source searcher. */
+static int bytecode_searcher(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	if (!bc_root[0] || strncmp(name, "lanner.", 7))
+		return 0;
+	char rel[PATH_MAX], bc[2 * PATH_MAX + 256], src[2 * PATH_MAX + 256];
+	snprintf(rel, sizeof(rel), "%s", name);
+	for (char *c = rel; *c; c++)
+		if (*c == '.')
+			*c = '/';
+	snprintf(bc, sizeof(bc), "%s/%s.lua", bc_root, rel);
+	snprintf(src, sizeof(src), "%s/../../lua/%s.lua", bc_root, rel);
+	struct timespec tb, ts;
+	if (!mtime_of(bc, &tb))
+		return 0;
+	if (mtime_of(src, &ts) && (tb.tv_sec < ts.tv_sec || (tb.tv_sec == ts.tv_sec && tb.tv_nsec < ts.tv_nsec)))
+		return 0;	/* the source changed since make: take it */
+	if (luaL_loadfile(L, bc) != 0) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	return 1;
+}
+
+/* Put bytecode_searcher right after the preload searcher. */
+static void add_bytecode_searcher(lua_State *L)
+{
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "loaders");
+	int n = (int)lua_objlen(L, -1);
+	for (int i = n; i >= 2; i--) {
+		lua_rawgeti(L, -1, i);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_pushcfunction(L, bytecode_searcher);
+	lua_rawseti(L, -2, 2);
+	lua_pop(L, 2);
+}
+
 static int traceback(lua_State *L)
 {
 	const char *msg = lua_tostring(L, 1);
@@ -87,6 +143,11 @@ int main(int argc, char **argv)
 	lua_pop(L, 1);
 	lua_pushstring(L, root);
 	lua_setglobal(L, "LANNER_ROOT");
+	snprintf(bc_root, sizeof(bc_root), "%s/build/luac", root);
+	if (is_dir(bc_root))
+		add_bytecode_searcher(L);
+	else
+		bc_root[0] = '\0';
 
 	lua_pushcfunction(L, traceback);
 	lua_getglobal(L, "require");

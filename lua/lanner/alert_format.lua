@@ -7,9 +7,8 @@ local M = {}
 local hostname
 function M.hostname()
 	if not hostname then
-		local f = io.open("/proc/sys/kernel/hostname")
-		hostname = f and f:read("*l") or "localhost"
-		if f then f:close() end
+		local h = require("lanner.base").read_file("/proc/sys/kernel/hostname")
+		hostname = h and h:match("[^\n]+") or os.getenv("HOSTNAME") or "localhost"
 	end
 	return hostname
 end

@@ -11,27 +11,35 @@ local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
 end
 
--- Rule files named on the command line: a folder means its *.yaml files in
--- name order, so a packaged rule pack loads in a stable order.
+-- Rule files named on the command line or in the configuration: a folder
+-- means its *.yaml files in name order, so a packaged rule pack loads in a
+-- stable order.  Returns the files and the problems found (a path that
+-- does not exist, a folder without rules files), which stop lanner as a
+-- broken rules file does (cli/consumers.lua).
 local function expand_rule_paths(paths)
-	local out = {}
+	local out, problems = {}, {}
 	for _, p in ipairs(paths) do
-		local pipe = io.popen("test -d '" .. p:gsub("'", "'\\''") .. "' && ls -1 '"
-			.. p:gsub("'", "'\\''") .. "' 2>/dev/null")
+		local q = "'" .. p:gsub("'", "'\\''") .. "'"
+		local pipe = io.popen("if test -d " .. q .. "; then echo dir; ls -1 " .. q
+			.. " 2>/dev/null; elif test -e " .. q .. "; then echo file; fi")
 		local listing = pipe:read("*a")
 		pipe:close()
-		if listing ~= "" then
+		local kind, rest = listing:match("^(%a+)\n(.*)$")
+		if kind == "dir" then
 			local names = {}
-			for name in listing:gmatch("[^\n]+") do
+			for name in rest:gmatch("[^\n]+") do
 				if name:match("%.ya?ml$") then names[#names + 1] = name end
 			end
 			table.sort(names)
 			for _, n in ipairs(names) do out[#out + 1] = p:gsub("/$", "") .. "/" .. n end
-		else
+			if #names == 0 then problems[#problems + 1] = p .. ": a rules folder with no .yaml file in it" end
+		elseif kind == "file" then
 			out[#out + 1] = p
+		else
+			problems[#problems + 1] = p .. ": no such rules file or folder"
 		end
 	end
-	return out
+	return out, problems
 end
 
 local function chisel_nargs(name, next_word)
@@ -70,7 +78,9 @@ function M.main(argv)
 			return 2
 		end
 	end
-	o.rules = expand_rule_paths(o.rules)
+	local problems
+	o.rules, problems = expand_rule_paths(o.rules)
+	if #problems > 0 then o.rules_problems = problems end
 	local info = require "lanner.cli.info"
 	if o.list_fields then return info.list_fields(o.list_prefix) end
 	if o.list_events then return info.list_events() end

@@ -14,6 +14,7 @@
 -- String values may name environment variables, as in Falco: ${VAR} is
 -- replaced by its value, $${VAR} stays ${VAR}.
 local yaml = require "lanner.yaml"
+local priority = require "lanner.priority"
 
 local M = {}
 
@@ -29,6 +30,8 @@ local TOP = {
 	rule_matching = { "first", "all" },
 	output_timeout = "count",
 	stats_interval = "number",
+	ignore_broken_rules = "bool", -- lanner's own: start without rules files that are missing or broken
+	allow_seccomp_listener = "bool", refuse_io_uring = "bool",
 	-- prevention (doc/writing-a-rule.md): rules with an action refuse
 	-- calls; filter_alerts false: filter verdicts refuse with no stop and
 	-- no alert
@@ -50,6 +53,17 @@ local SECTIONS = {
 	},
 	outputs = { rate = "number", max_burst = "count" },
 	outputs_queue = { capacity = "count", drain_timeout = "number" },
+	-- Falco's web server keys; ssl_* and threadiness are checked below
+	webserver = {
+		enabled = "bool", listen_port = "count", listen_address = "string",
+		k8s_healthz_endpoint = "string", prometheus_metrics_enabled = "bool",
+		ssl_enabled = "bool", ssl_certificate = "string", threadiness = "count",
+	},
+	-- lanner's own: container, task and pod metadata (lanner.meta)
+	metadata = {
+		ecs = "bool", ecs_endpoint = "string", refresh_interval = "number", timeout_ms = "count",
+		k8s = "bool", k8s_podinfo_dir = "string", k8s_namespace_file = "string",
+	},
 }
 
 -- Falco settings that lanner has no use for: one warning lists them, so a
@@ -57,7 +71,7 @@ local SECTIONS = {
 local FALCO_ONLY = {}
 for k in ([[load_plugins plugins watch_config_files time_format_iso_8601
 	json_include_message_property json_include_output_fields_property
-	grpc grpc_output webserver log_stderr log_syslog log_level libs_logger
+	grpc grpc_output log_stderr log_syslog log_level libs_logger
 	syscall_event_timeouts syscall_event_drops metrics syscall_buf_size_preset
 	syscall_drop_failed_exit base_syscalls modern_bpf metadata_download engine
 	falco_libs config_files append_output static_fields container_engines
@@ -67,8 +81,6 @@ for k in ([[load_plugins plugins watch_config_files time_format_iso_8601
 local OUTPUT_KEYS = { "json_include_output_property", "json_include_tags_property",
 	"buffered_outputs", "output_timeout", "outputs", "outputs_queue", "stdout_output",
 	"file_output", "syslog_output", "program_output", "http_output" }
-
-local PRIORITY_NAMES = "emergency, alert, critical, error, warning, notice, info, debug"
 
 local function expand_env(s)
 	return (s:gsub("(%$?)%${([%w_]+)}", function(esc, name)
@@ -120,9 +132,9 @@ local function convert(ctx, node, key, kind)
 		return n
 	elseif kind == "priority" then
 		local text = scalar_text(ctx, node, key, "a priority")
-		local _, name = require("lanner.rules.loader").parse_priority(text)
+		local _, name = priority.parse(text)
 		if not name then
-			fail(ctx, node, key, ("expected a priority (%s), got '%s'"):format(PRIORITY_NAMES, text))
+			fail(ctx, node, key, ("expected a priority (%s), got '%s'"):format(priority.WORDS, text))
 		end
 		return name
 	elseif kind == "paths" then
@@ -205,8 +217,19 @@ local function check_section(ctx, name, v, node, knode)
 		local at_node = node.map and node.map[key] or knode or node
 		fail(ctx, at_node, name .. "." .. key, msg)
 	end
+	if name == "metadata" then
+		need("timeout_ms", v.timeout_ms == nil or v.timeout_ms > 0, "expected a whole number > 0")
+		return
+	end
 	if not v.enabled then return end
-	if name == "file_output" then
+	if name == "webserver" then
+		need("listen_port", v.listen_port == nil or v.listen_port <= 65535, "expected a port number (0-65535)")
+		local ep = v.k8s_healthz_endpoint
+		need("k8s_healthz_endpoint", ep == nil or ep:match("^/[!-~]*$"), ("expected a path starting with /, got '%s'"):format(tostring(ep)))
+		-- plain HTTP where TLS was asked for would be worse than no server
+		need("ssl_enabled", not v.ssl_enabled, "TLS is not supported by lanner's web server; put a proxy in front")
+		if v.threadiness then ctx.warn(at(ctx, node.map.threadiness, "webserver.threadiness") .. ": ignored (one thread serves)") end
+	elseif name == "file_output" then
 		need("filename", v.filename and v.filename ~= "", "required when file_output is enabled")
 	elseif name == "program_output" then
 		need("program", v.program and v.program ~= "", "required when program_output is enabled")
@@ -311,11 +334,16 @@ function M.apply(o)
 	if not o.json and cfg.json_output ~= nil then o.json = cfg.json_output end
 	if o.rule_matching == nil then o.rule_matching = cfg.rule_matching end
 	if o.stats_interval == nil then o.stats_interval = cfg.stats_interval end
+	if o.ignore_broken_rules == nil then o.ignore_broken_rules = cfg.ignore_broken_rules end
+	for _, k in ipairs { "allow_seccomp_listener", "refuse_io_uring" } do
+		if o[k] == nil then o[k] = cfg[k] end
+	end
 	if o.enforce == nil then o.enforce = cfg.enforce end
 	if o.filter_alerts == nil then o.filter_alerts = cfg.enforce_filter_alerts end
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc
+	o.webserver, o.metadata = cfg.webserver, cfg.metadata
 	return true
 end
 

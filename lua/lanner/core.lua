@@ -12,11 +12,9 @@ local M = { ffi = ffi }
 
 require "lanner.jit_tuning"
 
--- One cdef per process: a second ffi.cdef of the same structs raises
--- "attempt to redefine", so guard on a type the header declares.
-if not pcall(ffi.typeof, "ln_event") then
-	ffi.cdef(require "lanner.cdef")
-end
+-- One cdef per process, guarded on a type the header declares.
+local cdef = require "lanner.cdef"
+require("lanner.base").define("ln_event", cdef)
 
 local function exports_core(ns)
 	return pcall(function() return ns.ln_abi_version end)
@@ -68,17 +66,20 @@ do
 	M.abi_version = have
 end
 
--- Whether the core exports a symbol: lets callers degrade while parts of
--- the core are still being written, instead of raising at first call.
-local has_cache = {}
-function M.has(sym)
-	local v = has_cache[sym]
-	if v == nil then
-		v = pcall(function() return C[sym] end)
-		has_cache[sym] = v
+-- Every function that the cdef (lanner.h) declares must be exported by the
+-- core: a renamed or missing one is refused here, by name, instead of
+-- failing at its first call or letting a caller skip what it does.
+function M.check_symbols(ns, decls, from)
+	local missing = {}
+	for name in decls:gmatch("([%w_]+)%s*%b()%s*;") do
+		if not pcall(function() return ns[name] end) then missing[#missing + 1] = name end
 	end
-	return v
+	if #missing > 0 then
+		error(string.format("lanner: the C core (%s) lacks %s, which lanner.h declares; "
+			.. "rebuild both from the same tree", from, table.concat(missing, ", ")), 0)
+	end
 end
+M.check_symbols(C, cdef, origin)
 
 -- The event type table.  Ids are the C ones (0-based); per id:
 --   type_name[id]     Falco's evt.type name

@@ -6,7 +6,8 @@
 --   d.alert{rule=, priority=, output=, tags=, fields=}
 --   d.every(secs, function(now) ... end)          timer on event time
 --   d.window(secs, max)  d.counter(max)  d.rate(n, secs[, max_keys])  d.map(max[, secs])
---   d.proc(pid)  d.now()  d.quote(text)
+--   d.proc(pid)  d.lineage(pid)  d.ancestors(pid[, n])  d.files(max[, secs])
+--   d.now()  d.quote(text)
 --
 -- Each script gets its own instance, bound to it by the script host (its
 -- `require` answers this name with the bound table): handlers, state and
@@ -42,7 +43,7 @@ function M.bind(sc)
 	-- Not a tail call: alert.lua raises at a fixed depth.
 	function api.alert(t)
 		-- in a timer, its due time; otherwise the clock
-		local sent = sc.host.alert(t, current(), sc.timer_at or clock.now)
+		local sent = sc.host.alert(t, current(), sc.timer_at or clock.now, sc.display)
 		return sent
 	end
 
@@ -61,13 +62,36 @@ function M.bind(sc)
 	function api.rate(n, secs, max_keys) return windows.rate(clock, n, secs, max_keys) end
 	function api.map(max, secs) return windows.map(clock, max, secs) end
 
-	-- d.proc(pid): the state record of a live process (nil if unknown), the
-	-- same record its own events' handlers get.
+	-- d.proc(pid): the state record of a live process, the same record its
+	-- own events' handlers get; or of one that exited in the last two
+	-- minutes (record.exited set); nil if unknown.
 	function api.proc(pid)
 		check(type(pid) == "number", "d.proc: expected a pid")
 		local p = cm.proc_of_pid(pid)
-		if p == nil then return nil end
+		if p == nil then return sc.procs:recent_of(pid) end
 		return sc.procs:of_proc(p)
+	end
+
+	-- d.lineage(pid): what the host recorded of a process, live or exited
+	-- in the last two minutes: {pid, ppid (the parent it was started by),
+	-- sid, pgid, start, name, exepath, exited}, or nil.
+	function api.lineage(pid)
+		check(type(pid) == "number", "d.lineage: expected a pid")
+		return sc.host.lineage:get(pid)
+	end
+
+	-- d.ancestors(pid[, n]): the lineage entries of its ancestors, parent
+	-- first, exited ones included (a pipeline's shell that already ended).
+	function api.ancestors(pid, n)
+		check(type(pid) == "number", "d.ancestors: expected a pid")
+		return sc.host.lineage:ancestors(pid, n)
+	end
+
+	-- d.files(max[, secs]): files by identity, paths following renames
+	-- (lanner.detect.files).  While the script loads, as d.on.
+	function api.files(max, secs)
+		check(sc.loading, "d.files: made while the script loads (it adds a rename handler)")
+		return require("lanner.detect.files").new(api, max, secs)
 	end
 
 	function api.now() return clock.now end

@@ -32,14 +32,15 @@
 --   fields.parse(s, pos) -> spec, next_pos | nil, msg   (for -p formats:
 --     the longest field at pos, the rest of s left alone)
 --   fields.list(prefix), fields.describe(spec), fields.event_types()
---   fields.set_session(s) or set_proc_lookup/set_fd_lookup/set_fd_iter
+--   fields.set_session(s) or set_proc_lookup/set_fd_lookup/set_fd_iter,
+--   fields.set_metadata(store)
 --   fields.set_time_mode(c)  sysdig -t: h a r d D (evt.outputtime)
 local cm = require "lanner.fields.common"
 
 local core, C = cm.core, cm.C
 local M = {}
 
-local FAMILIES = { "evt", "proc", "fd", "fspath", "user", "container" }
+local FAMILIES = { "evt", "proc", "fd", "fspath", "user", "container", "ecs", "seccomp" }
 
 -- A multi field's values, made once per event: a filter walks them with
 -- get(ev, _, 1), get(ev, _, 2), ... and must not rebuild the list each time.
@@ -265,6 +266,9 @@ end
 function M.set_proc_lookup(fn) cm.state.proc = fn end
 function M.set_fd_lookup(fn) cm.state.fd = fn end
 function M.set_fd_iter(fn) cm.state.fd_iter = fn end
+-- The metadata container.*, ecs.* and k8s.* read (a lanner.meta store, or
+-- nil: none).
+function M.set_metadata(store) cm.state.meta = store end
 
 -- Point the lookups at a live session (an ln_session *).
 function M.set_session(s)

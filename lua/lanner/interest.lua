@@ -71,7 +71,9 @@ local state_needs = {
 	{ prefix = "user.", types = function() return set { "setuid", "setreuid", "setresuid" } end },
 	{ prefix = "group.", types = function() return set { "setgid", "setregid", "setresgid" } end },
 	{ prefix = "thread.cap", types = function() return set { "setuid", "setreuid", "setresuid", "capset" } end },
-	{ prefix = "proc.name", types = function() return set { "prctl" } end },
+	{ prefix = "proc.comm", types = function() return set { "prctl" } end },
+	-- the files traced processes open for writing, by inode
+	{ prefix = "proc.exe_writer", types = function() return set { "open", "openat", "openat2", "creat" } end },
 	{ prefix = "proc.sid", types = function() return set { "setsid" } end },
 	{ prefix = "proc.pgid", types = function() return set { "setsid", "setpgid" } end },
 }

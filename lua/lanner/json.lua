@@ -8,6 +8,9 @@
 --                           arrays, other tables objects with sorted keys (the
 --                           top-level ones listed in order first); json.null
 --   json.raw(text)       -> a value emitted as is (pre-encoded numbers)
+--   json.decode(text)    -> value | nil, message   (RFC 8259; null is
+--                           json.null; read once per metadata refresh, so
+--                           plain Lua, no speed tricks)
 local M = {}
 
 local byte, sub, format = string.byte, string.sub, string.format
@@ -128,5 +131,127 @@ encode = function(v, depth, order)
 end
 
 function M.encode(v, order) return encode(v, 0, order) end
+
+---------------------------------------------------------------------------
+-- Decoding.  Errors carry the byte offset: "json: expected ':' at 17".
+
+local ESC = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+
+local function utf8_char(cp)
+	if cp < 0x80 then return string.char(cp) end
+	if cp < 0x800 then return string.char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64) end
+	if cp < 0x10000 then
+		return string.char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+	end
+	return string.char(0xF0 + math.floor(cp / 262144), 0x80 + math.floor(cp / 4096) % 64,
+		0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+end
+
+local function derr(msg, pos) error({ json = ("json: %s at %d"):format(msg, pos) }, 0) end
+
+local function skip(s, i)
+	return s:find("[^ \t\r\n]", i) or #s + 1
+end
+
+local decode_value
+
+local function decode_string(s, i)
+	-- i is at the opening quote
+	local out, j = {}, i + 1
+	while true do
+		local k = s:find('["\\%z\1-\31]', j)
+		if not k then derr("unterminated string", i) end
+		out[#out + 1] = s:sub(j, k - 1)
+		local c = s:sub(k, k)
+		if c == '"' then return concat(out), k + 1 end
+		if c ~= "\\" then derr("control character in string", k) end
+		local e = s:sub(k + 1, k + 1)
+		if e == "u" then
+			local hex = s:match("^%x%x%x%x", k + 2)
+			if not hex then derr("bad \\u escape", k) end
+			local cp, nexti = tonumber(hex, 16), k + 6
+			if cp >= 0xD800 and cp <= 0xDBFF then
+				local lo = s:match("^\\u(%x%x%x%x)", nexti)
+				lo = lo and tonumber(lo, 16)
+				if lo and lo >= 0xDC00 and lo <= 0xDFFF then
+					cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
+					nexti = nexti + 6
+				else
+					cp = 0xFFFD -- a lone surrogate is no character
+				end
+			elseif cp >= 0xDC00 and cp <= 0xDFFF then
+				cp = 0xFFFD
+			end
+			out[#out + 1] = utf8_char(cp)
+			j = nexti
+		elseif ESC[e] then
+			out[#out + 1] = ESC[e]
+			j = k + 2
+		else
+			derr("bad escape", k)
+		end
+	end
+end
+
+decode_value = function(s, i, depth)
+	if depth > 64 then derr("nesting too deep", i) end
+	i = skip(s, i)
+	local c = s:sub(i, i)
+	if c == "{" then
+		local t = {}
+		i = skip(s, i + 1)
+		if s:sub(i, i) == "}" then return t, i + 1 end
+		while true do
+			if s:sub(i, i) ~= '"' then derr("expected a string key", i) end
+			local k
+			k, i = decode_string(s, i)
+			i = skip(s, i)
+			if s:sub(i, i) ~= ":" then derr("expected ':'", i) end
+			t[k], i = decode_value(s, i + 1, depth + 1)
+			i = skip(s, i)
+			c = s:sub(i, i)
+			if c == "}" then return t, i + 1 end
+			if c ~= "," then derr("expected ',' or '}'", i) end
+			i = skip(s, i + 1)
+		end
+	elseif c == "[" then
+		local t = M.array()
+		i = skip(s, i + 1)
+		if s:sub(i, i) == "]" then return t, i + 1 end
+		while true do
+			t[#t + 1], i = decode_value(s, i, depth + 1)
+			i = skip(s, i)
+			c = s:sub(i, i)
+			if c == "]" then return t, i + 1 end
+			if c ~= "," then derr("expected ',' or ']'", i) end
+			i = i + 1
+		end
+	elseif c == '"' then
+		return decode_string(s, i)
+	end
+	local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", i)
+	if num and num ~= "" and num ~= "-" then
+		local v = tonumber(num)
+		if v == nil or not num:match("^-?%d") then derr("bad number", i) end
+		return v, i + #num
+	end
+	for word, v in pairs { ["true"] = true, ["false"] = false, null = M.null } do
+		if s:sub(i, i + #word - 1) == word then return v, i + #word end
+	end
+	if i > #s then derr("unexpected end", i) end
+	derr("unexpected '" .. c .. "'", i)
+end
+
+function M.decode(s)
+	if type(s) ~= "string" then error("json.decode: expected a string", 2) end
+	local ok, v, i = pcall(decode_value, s, 1, 0)
+	if not ok then
+		if type(v) == "table" and v.json then return nil, v.json end
+		error(v, 0)
+	end
+	i = skip(s, i)
+	if i <= #s then return nil, ("json: trailing text at %d"):format(i) end
+	return v
+end
 
 return M

@@ -88,7 +88,7 @@ function M.new(cfg, opts)
 			include_tags = cfg.json_include_tags_property ~= false,
 		},
 		list = {},
-		counts = { alerts = 0, per_rule = {}, rate_limited = 0 },
+		counts = { alerts = 0, per_rule = {}, rate_limited = 0, by_priority = {} },
 		clock = clock,
 		bucket = queue.bucket(rate.rate, rate.max_burst, now),
 		next_tick = 0,
@@ -153,6 +153,12 @@ function Outputs:alert(a)
 		self.would = self.would or {}
 		self.would[a.action] = (self.would[a.action] or 0) + 1
 	end
+	-- by rule and priority, for the web server's /metrics (a detection
+	-- script may raise one rule name at several priorities)
+	local bp = c.by_priority[rule]
+	if not bp then bp = {}; c.by_priority[rule] = bp end
+	local prio = a.priority or "?"
+	bp[prio] = (bp[prio] or 0) + 1
 	if self.bucket and not self.bucket:take(self.clock()) then
 		c.rate_limited = c.rate_limited + 1
 		return
@@ -198,6 +204,7 @@ function Outputs:stats()
 	local c = self.counts
 	local s = { alerts = c.alerts, alerts_rate_limited = c.rate_limited, outputs = {}, rules = {} }
 	for rule, n in pairs(c.per_rule) do s.rules[rule] = n end
+	s.by_priority = c.by_priority
 	s.per_rule = s.rules -- the name this table had before
 	for _, o in ipairs(self.list) do s.outputs[o.name] = o:stats() end
 	if self.stats_source then
@@ -206,7 +213,6 @@ function Outputs:stats()
 		if ok and type(st) == "table" then
 			s.events = st.events
 			s.stops = (st.stops_entry or 0) + (st.stops_exit or 0) + (st.stops_ptrace or 0) + (st.stops_signal or 0)
-			s.drops = st.dropped
 		end
 	end
 	return s
@@ -222,12 +228,12 @@ function Outputs:lost()
 	return n
 end
 
-local OUT_KEYS = { "sent", "pending", "dropped", "failed", "retries", "reopened", "starts" }
+local OUT_KEYS = { "sent", "pending", "dropped", "failed", "unconfirmed", "retries", "reopened", "starts" }
 
 local function stats_text(s, final)
 	local parts = {}
 	if s.events then
-		parts[#parts + 1] = ("events %d, stops %d, dropped events %d"):format(s.events, s.stops, s.drops or 0)
+		parts[#parts + 1] = ("events %d, stops %d"):format(s.events, s.stops)
 	end
 	parts[#parts + 1] = ("alerts %d (rate-limited %d)"):format(s.alerts, s.alerts_rate_limited)
 	local rules = {}
@@ -250,12 +256,12 @@ end
 
 function Outputs:print_stats(final)
 	local s = self:stats()
-	s.per_rule = nil
+	s.per_rule, s.by_priority = nil, nil
 	local f = self.stats_stream
 	if self.stats_json then
 		s.type, s.final = "stats", final
 		s.time = alert_format.iso8601(os.time() * 1e9)
-		f:write(json.encode(s, { "type", "time", "final", "events", "stops", "drops", "alerts" }), "\n")
+		f:write(json.encode(s, { "type", "time", "final", "events", "stops", "alerts" }), "\n")
 	else
 		f:write(stats_text(s, final), "\n")
 	end

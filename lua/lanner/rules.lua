@@ -12,12 +12,13 @@
 local loader = require "lanner.rules.loader"
 local compiler = require "lanner.rules.compiler"
 local engine = require "lanner.rules.engine"
+local priority = require "lanner.priority"
 
 local M = {}
 
-M.PRIORITIES = loader.PRIORITIES
+M.PRIORITIES = priority.NAMES
 M.ENGINE_VERSION = loader.ENGINE_VERSION
-M.parse_priority = loader.parse_priority
+M.parse_priority = priority.parse
 
 local Ruleset = {}
 Ruleset.__index = Ruleset
@@ -68,9 +69,7 @@ function M.load(files, opts)
 
   local min = opts.min_priority
   if min ~= nil then
-    if type(min) ~= "number" then
-      min = loader.parse_priority(min) or error("rules.load: unknown priority '" .. tostring(min) .. "'", 2)
-    end
+    if type(min) ~= "number" then min = priority.check(min, "rules.load: ") end
     local kept = {}
     for _, r in ipairs(rules) do if r.priority_num <= min then kept[#kept + 1] = r end end
     rules = kept

@@ -115,6 +115,21 @@ function Session:set_cpu_policy(name)
 	return true
 end
 
+-- Events carry the program's CPU (evt.cpu) only when asked: a read each.
+function Session:set_want_cpu(on)
+	C.ln_set_want_cpu(self.s, on and 1 or 0)
+end
+
+-- Microseconds the tracer polls for the next stop before it sleeps (0: never).
+function Session:set_poll(us)
+	local n = tonumber(us)
+	if not n or n < 0 or n > 1000000 or n % 1 ~= 0 then
+		return nil, "--poll takes microseconds, 0 to 1000000: '" .. tostring(us) .. "'"
+	end
+	C.ln_set_poll(self.s, n)
+	return true
+end
+
 function Session:set_snaplen(n)
 	C.ln_set_snaplen(self.s, n)
 end
@@ -187,7 +202,7 @@ function Session:capture_notes()
 	return n ~= "" and n or nil
 end
 
-ffi.cdef [[ int isatty(int fd); ]]
+require("lanner.base").declare("int isatty(int fd);")
 local clock = os.clock
 
 -- Replay progress on stderr: events, percent of the file, rate.
@@ -200,6 +215,15 @@ function Session:show_progress(final)
 	local rate = now > 0 and self.nread / now or 0
 	io.stderr:write(string.format("\r%d events, %.0f%%, %.0f events/s%s", self.nread,
 		C.ln_capture_progress(self.s) * 100, rate, final and "\n" or ""))
+end
+
+-- What lanner refuses at entry (lanner.h enum ln_refuse): { listener =
+-- bool (default true), io_uring = bool }.
+function Session:set_refusals(r)
+	local m = 0
+	if r.listener ~= false then m = m + tonumber(C.LN_REFUSE_LISTENER) end
+	if r.io_uring then m = m + tonumber(C.LN_REFUSE_IO_URING) end
+	C.ln_set_refusals(self.s, m)
 end
 
 -- --keep: stop_all serves launched programs until they exit, never kills.
@@ -218,9 +242,8 @@ end
 function Session:stats()
 	local st = C.ln_get_stats(self.s)
 	local out = {}
-	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal",
-		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed",
-		"no_verdict" } do
+	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal", "stops_polled",
+		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed", "no_verdict" } do
 		out[k] = tonumber(st[k])
 	end
 	local counts = C.ln_type_counts(self.s)

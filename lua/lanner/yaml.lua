@@ -14,8 +14,7 @@
 -- as written, which a typed decode would lose.
 local ffi = require "ffi"
 
--- Guarded: a second cdef of the same structs raises "attempt to redefine".
-if not pcall(ffi.typeof, "lnyaml_parser") then ffi.cdef [[
+require("lanner.base").define("lnyaml_parser", [[
 typedef struct lnyaml_mark { size_t index, line, column; } lnyaml_mark;
 
 /* Only the leading members of yaml_parser_t are named (the error report);
@@ -56,7 +55,7 @@ void yaml_parser_delete(lnyaml_parser *parser);
 void yaml_parser_set_input_string(lnyaml_parser *parser, const char *input, size_t size);
 int yaml_parser_parse(lnyaml_parser *parser, lnyaml_event *event);
 void yaml_event_delete(lnyaml_event *event);
-]] end
+]])
 
 local lib
 do
@@ -239,13 +238,7 @@ function M.parse(src, name)
 end
 
 -- Reads a whole file; returns (contents) or (nil, "path: reason").
-function M.read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read "*a"
-  f:close()
-  return s
-end
+M.read_file = require("lanner.base").read_file
 
 -- parse_file(path) -> {doc nodes} | nil, err
 function M.parse_file(path)

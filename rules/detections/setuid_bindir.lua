@@ -1,6 +1,8 @@
 -- Root credentials then a write below a binary directory: a process sets
--- its user id to 0 (setuid, setreuid, setresuid) and later it, or a child
--- of it (the shell a setuid helper starts), opens a file for writing in
+-- its user id to 0 (setuid, setreuid, setresuid) and later it, or a
+-- descendant of it up to four generations down (the shell a setuid helper
+-- starts, and what that shell runs; found through the recorded ancestry,
+-- so the helper may have exited already), opens a file for writing in
 -- /bin, /usr/bin and the like.  Planting or replacing a system binary
 -- after taking root is how privilege escalation turns into persistence;
 -- installers that write there run as root from the start and do not call
@@ -18,8 +20,13 @@ d.on([[evt.type in (open, openat, openat2, creat) and evt.is_open_write = true
        and evt.rawres >= 0 and fd.typechar = 'f'
        and fd.directory in (/bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin)]],
 function(e, proc)
-	local parent = d.proc(e["proc.ppid"] or 0)
-	if not (proc.state.became_root or parent and parent.state.became_root) then return end
+	local root = proc.state.became_root
+	for _, a in ipairs(d.ancestors(e.pid, 4)) do
+		if root then break end
+		local rec = d.proc(a.pid)
+		root = rec and rec.start == a.start and rec.state.became_root
+	end
+	if not root then return end
 	d.alert {
 		rule = "Write below binary dir after setuid root",
 		priority = "critical",

@@ -11,8 +11,10 @@ local LIMIT, SECONDS = 10, 10
 d.on([[evt.type in (execve, execveat) and evt.rawres = 0
        and proc.name in (sh, bash, dash, zsh, ksh, ash, mksh, fish, csh, tcsh, busybox)]],
 function(e)
-	-- the spawner is the parent of the process that became a shell
-	local parent = d.proc(e["proc.ppid"] or 0)
+	-- the spawner is the parent that started the process that became a
+	-- shell (the recorded one: a reparented shell still counts for it)
+	local lin = d.lineage(e.pid)
+	local parent = d.proc(lin and lin.ppid or e["proc.ppid"] or 0)
 	if not parent then return end
 	local w = parent.state.shells
 	if not w then

@@ -6,11 +6,10 @@
 --   local r = trace.run({ "sh", "-c", "exit 3" }, { types = { openat = true } })
 --   r.status, r.events[i].type, r.events[i].params.name, r.events[i].raw.fd ...
 --
--- Each event: num, type, tid, pid, ppid, comm, exe, exepath, args (table of
+-- Each event: num, ts (uint64 cdata, ns), type, tid, pid, ppid, comm, exe, exepath, args (table of
 -- argv[1..]), cwd, cmdline, container_id, proc_flags, nthreads, uid, gid, ruid, rgid,
 -- has_res, res (nil when the exit was not seen), latency, cpu, fdnum,
--- params = { name = text rendered by ln_param_format } (nil values when the
--- core lacks ln_param_format), raw = { name = number, or the bytes read for
+-- params = { name = text rendered by ln_param_format }, raw = { name = number, or the bytes read for
 -- string and buffer kinds }, pflags = { name = ln_param flags },
 -- pnames = { names in order }, fd = { num, name, type, typechar, is_server,
 -- connected, flags, ino, dev, tuple = {...} } or nil.
@@ -43,11 +42,6 @@ local OUT = {
 	[K.SOCKADDR_OUT] = true, [K.FDPAIR] = true, [K.TUPLE] = true,
 }
 
-M.has_render = core.has("ln_param_format")
--- The socket code of the core calls ln_tuple_format: without it, tracing a
--- program that makes an IPv4 socket ends the test process.
-M.has_tuple_format = core.has("ln_tuple_format")
-
 local fmtlen = 8192
 local fmtbuf = ffi.new("char[?]", fmtlen)
 
@@ -66,7 +60,6 @@ local function split_nul(p, len)
 end
 
 local function ip_text(family, ip)
-	if not core.has("ln_ip_format") then return nil end
 	local n = C.ln_ip_format(family, ip, fmtbuf, fmtlen)
 	if n < 0 then return nil end
 	return ffi.string(fmtbuf, n)
@@ -78,8 +71,8 @@ function M.fd_table(f)
 	return {
 		num = tonumber(f.num),
 		name = cstr(f.name) or "",
-		type = core.has("ln_fd_type_name") and ffi.string(C.ln_fd_type_name(f.type)) or tonumber(f.type),
-		typechar = core.has("ln_fd_typechar") and string.char(C.ln_fd_typechar(f.type)) or nil,
+		type = ffi.string(C.ln_fd_type_name(f.type)),
+		typechar = string.char(C.ln_fd_typechar(f.type)),
 		is_server = tonumber(f.is_server),
 		connected = tonumber(f.connected),
 		flags = tonumber(f.flags),
@@ -100,6 +93,7 @@ function M.convert(ev)
 	local p = th ~= nil and th.proc or nil
 	local e = {
 		num = tonumber(ev.num),
+		ts = ev.ts, -- a copy: uint64 cdata, exact
 		type = info.name,
 		tid = tonumber(ev.tid),
 		cpu = tonumber(ev.cpu),
@@ -116,6 +110,7 @@ function M.convert(ev)
 	if p ~= nil then
 		e.pid, e.ppid = tonumber(p.pid), tonumber(p.ppid)
 		e.comm = ffi.string(p.comm)
+		e.live_comm = ffi.string(p.live_comm)
 		e.exe = cstr(p.exe)
 		e.exepath = cstr(p.exepath)
 		e.args = split_nul(p.args, p.args_len)
@@ -140,10 +135,8 @@ function M.convert(ev)
 			else
 				e.raw[name] = tonumber(prm.val)
 			end
-			if M.has_render then
-				local n = C.ln_param_format(ev, i, fmtbuf, fmtlen)
-				if n >= 0 then e.params[name] = ffi.string(fmtbuf, math.min(n, fmtlen - 1)) end
-			end
+			local n = C.ln_param_format(ev, i, fmtbuf, fmtlen)
+			if n >= 0 then e.params[name] = ffi.string(fmtbuf, math.min(n, fmtlen - 1)) end
 		end
 		-- the pointer itself, for faults and NULLs
 		if BYTES[kind] and kind ~= K.TUPLE then e.raw[name .. "@ptr"] = tonumber(prm.val) end
@@ -315,13 +308,7 @@ function M.rmrf(d)
 	os.execute("rm -rf " .. M.shell_quote(d))
 end
 
-function M.read_file(p)
-	local f = io.open(p, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
-	return s
-end
+M.read_file = require("lanner.base").read_file
 
 -- Our own pid (busted's), from /proc/self.
 function M.self_pid()

@@ -1,8 +1,9 @@
 #!/bin/sh
-# in_container.sh CMD [ARG...]: runs CMD from a cgroup whose path ends in a
-# 64-hex-digit id (".../lanner-spec-docker-<id>.scope"), which lanner reads as
-# "in a container" (container.id != host).  lanner takes a process's
-# container id when it first meets it, so lanner itself must start inside:
+# in_container.sh CMD [ARG...]: runs CMD from a cgroup named as docker's
+# systemd driver names a container's (".../lanner-spec-<id>/docker-<id>.scope",
+# one of Falco's layouts), which lanner reads as "in a container"
+# (container.id != host).  lanner reads a process's container at its
+# exec; lanner itself starts inside, so every process it runs is in it:
 #   spec/rules/in_container.sh build/lanner -R rules/ -- CMD
 # Needs root and a writable cgroup hierarchy (v2, or v1 pids/systemd);
 # exits 77 when it cannot make one.  The cgroup is removed afterwards.
@@ -21,12 +22,12 @@ else
 fi
 [ -n "$root" ] && [ -n "$line" ] || { echo "in_container.sh: no writable cgroup hierarchy" >&2; exit 77; }
 orig=${line#*:*:}
-cg=$root/lanner-spec-docker-$id.scope
-mkdir "$cg" 2>/dev/null && echo $$ > "$cg/cgroup.procs" 2>/dev/null || {
-	rmdir "$cg" 2>/dev/null
+cg=$root/lanner-spec-$id/docker-$id.scope
+mkdir -p "$cg" 2>/dev/null && echo $$ > "$cg/cgroup.procs" 2>/dev/null || {
+	rmdir "$cg" "${cg%/*}" 2>/dev/null
 	echo "in_container.sh: cannot join $cg" >&2; exit 77; }
 "$@"
 rc=$?
 echo $$ > "$root${orig%/}/cgroup.procs" 2>/dev/null || echo $$ > "$root/cgroup.procs"
-rmdir "$cg" 2>/dev/null
+rmdir "$cg" "${cg%/*}" 2>/dev/null
 exit $rc

@@ -38,6 +38,8 @@ int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 /* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
 int ln_seccomp_filters(pid_t pid, int *mode);
 
+int ln_task_cpu(pid_t pid, pid_t tid, int *fd);
+
 /* overlay.c: the executable is in its overlayfs mount's upper layer. */
 bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);
 

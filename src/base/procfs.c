@@ -69,3 +69,32 @@ int ln_seccomp_filters(pid_t pid, int *mode)
 	fclose(f);
 	return n;
 }
+
+/* The CPU a task last ran on: field 39 of /proc/PID/task/TID/stat, read
+ * through an fd kept open per thread (*fd, -1 at first) with one pread.
+ * At a stop that is the CPU the syscall was made on.  -1 if unknown. */
+int ln_task_cpu(pid_t pid, pid_t tid, int *fd)
+{
+	if (*fd < 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return -1;
+	}
+	char buf[1024];
+	ssize_t n = pread(*fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* after the comm in parens, which may hold spaces and ')' */
+	char *q = strrchr(buf, ')');
+	if (!q)
+		return -1;
+	/* field 3 (state) follows; field 39 is 36 fields further on */
+	int field = 2;
+	for (; *q && field < 39; q++)
+		if (*q == ' ')
+			field++;
+	return field == 39 ? atoi(q) : -1;
+}

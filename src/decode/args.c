@@ -11,10 +11,12 @@
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include "decode/decode.h"
 
-enum { IOV_MAX_READ = 16, SOCKADDR_MAX = 128, ARGV_MAX_PTRS = 1024 };
+enum { IOV_MAX_READ = 16, SOCKADDR_MAX = 128, ARGV_MAX_PTRS = 1024, ARGV_BLOCK = 64, PAGE_SIZE_ = 4096 };
 
 /* Integer kinds whose C type is int: the upper half of the register is not
  * part of the value (AT_FDCWD arrives as 0x00000000ffffff9c). */
@@ -72,6 +74,37 @@ static void read_bytes(struct ln_tstate *t, int i, uint64_t addr, size_t len, si
 	p->flags |= LN_PF_READ | (len > keep ? LN_PF_TRUNCATED : 0);
 }
 
+/* utimensat's timespec[2], futimesat's timeval[2]: kept as timespec[2]
+ * (atime, mtime); val is the new mtime in ns since the epoch, -1 for now
+ * (NULL or UTIME_NOW), -2 for unchanged (UTIME_OMIT): what tells a back-dated
+ * file from a touched one. */
+static void read_times(struct ln_tstate *t, int i, uint64_t addr, bool timeval)
+{
+	ln_param *p = &t->ev.params[i];
+	p->val = -1;
+	if (!addr) {
+		p->flags |= LN_PF_NULL;
+		return;
+	}
+	read_bytes(t, i, addr, 2 * sizeof(struct timespec), 2 * sizeof(struct timespec));
+	if (!(p->flags & LN_PF_READ) || p->len != 2 * sizeof(struct timespec))
+		return;
+	struct timespec ts[2];
+	memcpy(ts, t->arena.buf + t->off[i], sizeof(ts));
+	if (timeval) {
+		/* same size on 64-bit ABIs: tv_usec where tv_nsec is */
+		for (int k = 0; k < 2; k++)
+			ts[k].tv_nsec *= 1000;
+		memcpy(t->arena.buf + t->off[i], ts, sizeof(ts));
+	}
+	if (ts[1].tv_nsec == UTIME_NOW)
+		p->val = -1;
+	else if (ts[1].tv_nsec == UTIME_OMIT)
+		p->val = -2;
+	else
+		p->val = (int64_t)ts[1].tv_sec * 1000000000 + ts[1].tv_nsec;
+}
+
 static void read_string(struct ln_tstate *t, int i, uint64_t addr)
 {
 	ln_param *p = &t->ev.params[i];
@@ -87,7 +120,9 @@ static void read_string(struct ln_tstate *t, int i, uint64_t addr)
 	p->flags |= LN_PF_READ | (trunc ? LN_PF_TRUNCATED : 0);
 }
 
-/* argv: strings joined with NULs, bounded in count and bytes. */
+/* argv: strings joined with NULs, bounded in count and bytes.  The
+ * pointers are read a block at a time (up to the end of the page), not
+ * one process_vm_readv each. */
 static void read_argv(struct ln_tstate *t, int i, uint64_t addr)
 {
 	ln_param *p = &t->ev.params[i];
@@ -96,27 +131,42 @@ static void read_argv(struct ln_tstate *t, int i, uint64_t addr)
 		return;
 	}
 	size_t off = t->arena.len;
-	bool trunc = false;
-	for (int k = 0; k < ARGV_MAX_PTRS; k++) {
-		uint64_t ptr = 0;
-		if (ln_mem_read(t->pub.tid, addr + 8u * (unsigned)k, &ptr, 8) != 8) {
+	bool trunc = false, done = false;
+	uint64_t ptrs[ARGV_BLOCK];
+	for (int k = 0; k < ARGV_MAX_PTRS && !done;) {
+		uint64_t at = addr + 8u * (unsigned)k;
+		size_t want = (PAGE_SIZE_ - (at & (PAGE_SIZE_ - 1))) / 8;
+		if (want == 0)
+			want = 1;	/* a pointer that straddles pages */
+		if (want > ARGV_BLOCK)
+			want = ARGV_BLOCK;
+		ssize_t got = ln_mem_read(t->pub.tid, at, ptrs, want * 8);
+		if (got < 8) {
 			if (k == 0) {
 				p->flags |= LN_PF_FAULT;
 				return;
 			}
 			break;
 		}
-		if (!ptr)
-			break;
-		size_t used = t->arena.len - off;
-		if (used >= LN_ARGV_MAX) {
-			trunc = true;
-			break;
+		for (size_t m = 0; m < (size_t)got / 8 && k < ARGV_MAX_PTRS; m++, k++) {
+			if (!ptrs[m]) {
+				done = true;
+				break;
+			}
+			size_t used = t->arena.len - off;
+			if (used >= LN_ARGV_MAX) {
+				trunc = done = true;
+				break;
+			}
+			bool t2;
+			if (ln_mem_read_str(t->pub.tid, ptrs[m], &t->arena, LN_ARGV_MAX - used, &t2) < 0) {
+				done = true;
+				break;
+			}
+			trunc |= t2;
 		}
-		bool t2;
-		if (ln_mem_read_str(t->pub.tid, ptr, &t->arena, LN_ARGV_MAX - used, &t2) < 0)
-			break;
-		trunc |= t2;
+		if ((size_t)got < want * 8)
+			break;	/* the array ran into an unreadable page */
 	}
 	t->off[i] = (uint32_t)off;
 	/* drop the last NUL so that len covers "a\0b\0c" */
@@ -124,41 +174,71 @@ static void read_argv(struct ln_tstate *t, int i, uint64_t addr)
 	p->flags |= LN_PF_READ | (trunc ? LN_PF_TRUNCATED : 0);
 }
 
-/* Gather up to snaplen bytes from an iovec array of cnt entries, of which
- * total bytes are meaningful (the result, for reads). */
-static void read_iov(struct ln_tstate *t, int i, uint64_t iov_addr, uint64_t cnt, uint64_t total, uint32_t snaplen)
+/* An iovec array as the tracee gave it: read once, its entries clipped
+ * to IOV_MAX_READ.  Returns the number of entries, -1 if unreadable. */
+static int get_iov(struct ln_tstate *t, uint64_t iov_addr, uint64_t cnt, struct iovec iov[IOV_MAX_READ])
+{
+	size_t n = cnt < IOV_MAX_READ ? (size_t)cnt : IOV_MAX_READ;
+	if (!iov_addr)
+		return -1;
+	if (ln_mem_read(t->pub.tid, iov_addr, iov, n * sizeof(iov[0])) != (ssize_t)(n * sizeof(iov[0])))
+		return -1;
+	return (int)n;
+}
+
+static uint64_t iov_sum(const struct iovec *iov, int n)
+{
+	uint64_t sum = 0;
+	for (int k = 0; k < n; k++)
+		sum += iov[k].iov_len;
+	return sum;
+}
+
+/* Gather up to snaplen of the total meaningful bytes (the result, for
+ * reads) from the n pieces, all in one process_vm_readv: it copies piece
+ * after piece and stops at the first that faults. */
+static void gather_iov(struct ln_tstate *t, int i, const struct iovec *iov, int n, uint64_t total, uint32_t snaplen)
 {
 	ln_param *p = &t->ev.params[i];
-	struct iovec iov[IOV_MAX_READ];
-	size_t n = cnt < IOV_MAX_READ ? (size_t)cnt : IOV_MAX_READ;
-	if (!iov_addr) {
-		p->flags |= LN_PF_NULL;
-		return;
-	}
-	if (ln_mem_read(t->pub.tid, iov_addr, iov, n * sizeof(iov[0])) != (ssize_t)(n * sizeof(iov[0]))) {
-		p->flags |= LN_PF_FAULT;
-		return;
-	}
 	struct ln_arena *a = &t->arena;
 	size_t keep = total < snaplen ? (size_t)total : snaplen;
 	if (ln_arena_reserve(a, keep + 1) < 0)
 		return;
-	size_t off = a->len, got = 0;
-	for (size_t k = 0; k < n && got < keep; k++) {
-		size_t want = iov[k].iov_len < keep - got ? iov[k].iov_len : keep - got;
-		ssize_t r = want ? ln_mem_read(t->pub.tid, (uint64_t)(uintptr_t)iov[k].iov_base, a->buf + off + got, want) : 0;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
+	size_t off = a->len, want = 0;
+	struct iovec local = { a->buf + off, keep }, remote[IOV_MAX_READ];
+	int nr = 0;
+	for (int k = 0; k < n && want < keep; k++) {
+		size_t l = iov[k].iov_len < keep - want ? iov[k].iov_len : keep - want;
+		if (!l)
+			continue;
+		remote[nr].iov_base = iov[k].iov_base;
+		remote[nr++].iov_len = l;
+		want += l;
 	}
-	a->buf[off + got] = '\0';
-	a->len = off + got + 1;
+	ssize_t got = want ? process_vm_readv(t->pub.tid, &local, 1, remote, (unsigned long)nr, 0) : 0;
+	if (got < 0)
+		got = 0;
+	a->buf[off + (size_t)got] = '\0';
+	a->len = off + (size_t)got + 1;
 	t->off[i] = (uint32_t)off;
 	p->len = (uint32_t)got;
-	p->flags |= LN_PF_READ | (total > got ? LN_PF_TRUNCATED : 0);
+	p->flags |= LN_PF_READ | (total > (uint64_t)got ? LN_PF_TRUNCATED : 0);
 }
 
-static void read_msg(struct ln_tstate *t, int i, uint64_t addr, uint64_t total, uint32_t snaplen)
+/* total: the bytes that mean something, or -1 for all the iovecs hold
+ * (a write: the data is there before the call). */
+static void read_iov(struct ln_tstate *t, int i, uint64_t iov_addr, uint64_t cnt, int64_t total, uint32_t snaplen)
+{
+	struct iovec iov[IOV_MAX_READ];
+	int n = get_iov(t, iov_addr, cnt, iov);
+	if (n < 0) {
+		t->ev.params[i].flags |= iov_addr ? LN_PF_FAULT : LN_PF_NULL;
+		return;
+	}
+	gather_iov(t, i, iov, n, total < 0 ? iov_sum(iov, n) : (uint64_t)total, snaplen);
+}
+
+static void read_msg(struct ln_tstate *t, int i, uint64_t addr, int64_t total, uint32_t snaplen)
 {
 	struct msghdr m;
 	if (!addr) {
@@ -170,18 +250,6 @@ static void read_msg(struct ln_tstate *t, int i, uint64_t addr, uint64_t total, 
 		return;
 	}
 	read_iov(t, i, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, total, snaplen);
-}
-
-static uint64_t iov_total(struct ln_tstate *t, uint64_t iov_addr, uint64_t cnt)
-{
-	struct iovec iov[IOV_MAX_READ];
-	size_t n = cnt < IOV_MAX_READ ? (size_t)cnt : IOV_MAX_READ;
-	uint64_t sum = 0;
-	if (ln_mem_read(t->pub.tid, iov_addr, iov, n * sizeof(iov[0])) != (ssize_t)(n * sizeof(iov[0])))
-		return 0;
-	for (size_t k = 0; k < n; k++)
-		sum += iov[k].iov_len;
-	return sum;
 }
 
 /* Arguments whose meaning depends on another argument. */
@@ -235,19 +303,17 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 			read_bytes(t, i, raw, next, s->snaplen);
 			break;
 		case LN_K_IOV_IN:
-			read_iov(t, i, raw, next, iov_total(t, raw, next), s->snaplen);
+			read_iov(t, i, raw, next, -1, s->snaplen);
 			break;
-		case LN_K_MSG_IN: {
-			struct msghdr m;
-			uint64_t total = 0;
-			if (raw && ln_mem_read(t->pub.tid, raw, &m, sizeof(m)) == sizeof(m))
-				total = iov_total(t, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen);
-			read_msg(t, i, raw, total, s->snaplen);
+		case LN_K_MSG_IN:
+			read_msg(t, i, raw, -1, s->snaplen);
 			break;
-		}
 		case LN_K_SOCKADDR_IN:
 			if (raw)
 				read_bytes(t, i, raw, next, SOCKADDR_MAX);
+			break;
+		case LN_K_TIMESPEC2: case LN_K_TIMEVAL2:
+			read_times(t, i, raw, p->kind == LN_K_TIMEVAL2);
 			break;
 		case LN_K_OPEN_HOW: case LN_K_CLONE_ARGS:
 			/* The first u64 of both structs is the flags word:
@@ -259,6 +325,8 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 		}
 	}
 	entry_fixups(t, ti);
+	if (!strcmp(ti->name, "seccomp") || !strcmp(ti->name, "prctl"))
+		ln_args_bpf_prog(t, ti);
 }
 
 void ln_args_exit(struct ln_session *s, struct ln_tstate *t)
@@ -283,11 +351,11 @@ void ln_args_exit(struct ln_session *s, struct ln_tstate *t)
 			break;
 		case LN_K_IOV_OUT:
 			if (ev->res >= 0)
-				read_iov(t, i, raw, next, got, s->snaplen);
+				read_iov(t, i, raw, next, (int64_t)got, s->snaplen);
 			break;
 		case LN_K_MSG_OUT:
 			if (ev->res >= 0)
-				read_msg(t, i, raw, got, s->snaplen);
+				read_msg(t, i, raw, (int64_t)got, s->snaplen);
 			break;
 		case LN_K_SOCKADDR_OUT: {
 			uint32_t alen = 0;
@@ -325,6 +393,14 @@ static void derived(struct ln_tstate *t)
 			p->val = (int64_t)ev->fd->dev;
 		} else if (!strcmp(nm, "ino")) {
 			p->val = (int64_t)ev->fd->ino;
+		} else if (p->kind == LN_K_PATH && ev->fd->name) {
+			/* the kernel's name of the fd (open_by_handle_at) */
+			size_t n = strlen(ev->fd->name);
+			t->off[i] = (uint32_t)ln_arena_put(&t->arena, ev->fd->name, n);
+			if (t->off[i] != (uint32_t)-1) {
+				p->len = (uint32_t)n;
+				p->flags |= LN_PF_READ;
+			}
 		}
 	}
 }

@@ -18,6 +18,8 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t);
 void ln_args_exit(struct ln_session *s, struct ln_tstate *t);
 void ln_event_finish(struct ln_session *s, struct ln_tstate *t);
 bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2]);
+/* bpfprog.c: an LN_K_BPF_PROG parameter read at entry (a filter install) */
+void ln_args_bpf_prog(struct ln_tstate *t, const ln_type_info *ti);
 
 /* effects.c: the effect of a type id, NULL for none. */
 ln_effect_fn ln_type_effect(int id);
@@ -35,6 +37,7 @@ EFFECT(effect_cwd);
 EFFECT(effect_chroot);
 EFFECT(effect_newfd);
 EFFECT(effect_pipe);
+EFFECT(effect_utimes);
 /* net.c */
 EFFECT(effect_socket);
 EFFECT(effect_socketpair);

@@ -25,6 +25,23 @@ EFFECT(effect_open)
 	if (!strcmp(ti->name, "creat"))
 		f->flags = O_CREAT | O_WRONLY | O_TRUNC;
 	ln_fd_from_kernel(s, PROC(t), f);
+	if (f->flags & (O_WRONLY | O_RDWR))
+		ln_written_note(s, f, PROC(t)->pub.comm);
+}
+
+/* futimens(fd) is utimensat(fd, NULL, ...): the times went to the fd's own
+ * file, which the fd table must name even if the open or dup that made
+ * the fd did not stop (fs.path.name reads it). */
+EFFECT(effect_utimes)
+{
+	if (ev->res != 0 || !(ev->params[2].flags & LN_PF_NULL))
+		return;
+	int fd = (int)ev->params[1].val;
+	if (fd < 0 || ln_fd_unchanged(PROC(t), fd))
+		return;
+	ln_fd *f = ln_fd_set(PROC(t), fd);
+	if (f)
+		ln_fd_from_kernel(s, PROC(t), f);
 }
 
 EFFECT(effect_close)

@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>		/* AT_FDCWD */
 #include <sched.h>		/* CSIGNAL */
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>		/* UTIME_NOW, UTIME_OMIT */
+#include <time.h>
 #include "table/consts.h"
 #include "render/render.h"
 
@@ -230,6 +233,35 @@ static void r_id(struct out *o, const struct arg *a)
 		out_fmt(o, "%u", id);
 }
 
+/* utimensat/futimesat times as read (timespec[2]): "[atime, mtime]", each
+ * S.NNNNNNNNN or UTIME_NOW / UTIME_OMIT; NULL (both now) as NULL. */
+static void r_times(struct out *o, const struct arg *a)
+{
+	const ln_param *p = a->p;
+	if (p->flags & LN_PF_NULL) {
+		out_str(o, "NULL");
+		return;
+	}
+	if (!(p->flags & LN_PF_READ) || !p->str || p->len != 2 * sizeof(struct timespec)) {
+		out_hex(o, (uint64_t)p->val);
+		return;
+	}
+	struct timespec ts[2];
+	memcpy(ts, p->str, sizeof(ts));
+	out_str(o, "[");
+	for (int k = 0; k < 2; k++) {
+		if (k)
+			out_str(o, ", ");
+		if (ts[k].tv_nsec == UTIME_NOW)
+			out_str(o, "UTIME_NOW");
+		else if (ts[k].tv_nsec == UTIME_OMIT)
+			out_str(o, "UTIME_OMIT");
+		else
+			out_fmt(o, "%lld.%09ld", (long long)ts[k].tv_sec, (long)ts[k].tv_nsec);
+	}
+	out_str(o, "]");
+}
+
 static void r_res(struct out *o, const struct arg *a)
 {
 	if (is_error(a->p->val))
@@ -340,6 +372,16 @@ static void r_buf(struct out *o, const struct arg *a)
 	if (a->p->str)
 		out_dots(o, a->p->str, a->p->len);
 	put_truncated(o, a->p);
+}
+
+/* A filter program as its length: "4 insns" (struct sock_filter is 8
+ * bytes); the raw argument when it was not read (prctl's other options). */
+static void r_bpf_prog(struct out *o, const struct arg *a)
+{
+	if (a->p->flags & LN_PF_READ)
+		out_fmt(o, "%u insns", a->p->len / 8);
+	else if (!put_ptr_state(o, a->p))
+		out_hex(o, (uint64_t)a->p->val);
 }
 
 static void r_sockaddr(struct out *o, const struct arg *a)
@@ -462,6 +504,9 @@ static render_fn *const renderers[LN_K_COUNT] = {
 	[LN_K_UID] = r_id,
 	[LN_K_GID] = r_id,
 	[LN_K_CAPS] = r_hex,
+	[LN_K_TIMESPEC2] = r_times,
+	[LN_K_TIMEVAL2] = r_times,
+	[LN_K_BPF_PROG] = r_bpf_prog,
 };
 
 /* --- the API -------------------------------------------------------- */

@@ -35,6 +35,7 @@ LN_API ln_session *ln_session_new(void)
 		return NULL;
 	s->snaplen = LN_DEFAULT_SNAPLEN;
 	s->root_status = -1;
+	s->refuse = LN_REFUSE_LISTENER;
 	s->have_caps = ln_have_cap_sys_admin();
 	s->type_counts = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
 	if (!s->type_counts) {
@@ -43,6 +44,7 @@ LN_API ln_session *ln_session_new(void)
 	}
 	s->pseudo_thread.proc = NULL;
 	s->next_event = ln_trace_next;
+	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u);
 	return s;
 }
 
@@ -108,6 +110,16 @@ LN_API int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_
 LN_API void ln_set_cpu_policy(ln_session *s, int policy)
 {
 	s->cpu_policy = policy;
+}
+
+LN_API void ln_set_want_cpu(ln_session *s, int on)
+{
+	s->want_cpu = on != 0;
+}
+
+LN_API void ln_set_poll(ln_session *s, int us)
+{
+	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);
 }
 
 LN_API void ln_set_fd_tracking(ln_session *s, int full)

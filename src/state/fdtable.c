@@ -116,7 +116,8 @@ void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 	struct stat st;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, f->num);
-	if (stat(path, &st) == 0) {
+	int st_ok = stat(path, &st) == 0;
+	if (st_ok) {
 		f->ino = st.st_ino;
 		f->dev = st.st_dev;
 	}
@@ -130,8 +131,12 @@ void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 			ln_fd_set_name(f, buf);
 			return;
 		}
-	if (buf[0] == '/')
-		f->type = S_ISDIR(st.st_mode) ? LN_FD_DIRECTORY : LN_FD_FILE;
+	/* A FIFO is a pipe with a name: a shell fed through one (mkfifo)
+	 * is a shell fed through a pipe. */
+	if (buf[0] == '/' && st_ok && S_ISFIFO(st.st_mode))
+		f->type = LN_FD_PIPE;
+	else if (buf[0] == '/')
+		f->type = st_ok && S_ISDIR(st.st_mode) ? LN_FD_DIRECTORY : LN_FD_FILE;
 	else
 		f->type = LN_FD_OTHER;
 	ln_fd_set_name(f, buf);

@@ -24,7 +24,8 @@ struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
 struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
 /* The cwd as Falco shows it: with a trailing '/'. */
 void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len);
-/* A new comm without an exec (prctl PR_SET_NAME): the cmdline follows. */
+/* The name a process gives itself without an exec (prctl PR_SET_NAME):
+ * kept beside the exec's comm, which identity fields keep reading. */
 void ln_proc_set_comm(struct ln_pstate *p, const char *comm);
 /* A new tracee: its process is looked up (thread) or created from the
  * creator's (fork) or from /proc (launch, attach, unknown parent). */
@@ -50,6 +51,10 @@ bool ln_fd_unchanged(struct ln_pstate *p, int fd);
 /* Name and type of fd from /proc/PID/fd/N and the socket itself. */
 void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);
 int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd);
+
+/* written.c: files traced processes opened for writing, by dev and inode. */
+void ln_written_note(struct ln_session *s, const ln_fd *f, const char *comm);
+const char *ln_written_by(struct ln_session *s, uint64_t dev, uint64_t ino);
 
 /* container.c: ln_container_id (lanner.h) reads cgroup lines. */
 

@@ -100,18 +100,22 @@ static void build_cmdline(struct ln_pstate *p)
 	p->pub.cmdline = c;
 }
 
+/* comm stays the exec's: a process that renames itself to a trusted name
+ * must not pass a rule's exception on proc.name (issue #17). */
 void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
 {
-	snprintf(p->pub.comm, sizeof(p->pub.comm), "%s", comm);
-	build_cmdline(p);
+	snprintf(p->pub.live_comm, sizeof(p->pub.live_comm), "%s", comm);
 }
 
 static void load_container_id(struct ln_pstate *p)
 {
-	char buf[4096], id[16] = "host";
+	char buf[4096], id[80] = "host";	/* the full id: Falco's container.full_id */
+	int rt = 0;
 	if (ln_read_proc_file(p->pub.pid, "cgroup", buf, sizeof(buf)) > 0)
-		ln_container_id(buf, id, sizeof(id));
+		rt = ln_container_id(buf, id, sizeof(id));
 	set_cstr(&p->s_cid, &p->pub.container_id, id);
+	p->pub.flags = (p->pub.flags & ~(uint32_t)LN_PROC_CT_MASK) |
+		((uint32_t)(rt > 0 ? rt : 0) << LN_PROC_CT_SHIFT);
 }
 
 /* ppid, pgid, sid, tty from /proc/PID/stat (after the comm in parens). */
@@ -183,8 +187,8 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		ln_state_changed(p->sess, LN_TOUCH_THREAD, t->pub.tid, 0);
 }
 
-/* Everything exec replaces: comm, exe, exepath, args, env, and the
- * executable's properties.  Called at launch, attach and PTRACE_EVENT_EXEC. */
+/* Everything exec replaces: comm, exe, exepath, args, env, the
+ * executable's properties, and the container (the cgroup it runs in).  Called at launch, attach and PTRACE_EVENT_EXEC. */
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 {
 	pid_t pid = p->pub.pid;
@@ -220,6 +224,9 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 	set_str(&p->s_env, &p->pub.env, buf, (size_t)n);
 	p->pub.env_len = (uint32_t)n;
 	build_cmdline(p);
+	/* at every exec, as Falco: a runtime moves its init into the
+	 * container's cgroup and then execs the container's program */
+	load_container_id(p);
 
 	p->pub.flags &= ~(uint32_t)(LN_PROC_EXE_FROM_MEMFD | LN_PROC_EXE_WRITABLE | LN_PROC_EXE_UPPER);
 	if (ln_readlink_proc(pid, "exe", buf, sizeof(buf))) {
@@ -231,11 +238,22 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 	} else {
 		set_cstr(&p->s_exepath, &p->pub.exepath, "");
 	}
-	/* Writable by its owner's uid: the exe's mode bits as stat tells. */
+	/* The file's identity and times, and who in the traced tree wrote it.
+	 * Writable by its owner's uid: the exe's mode bits as stat tells. */
 	char path[64];
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (stat(path, &st) == 0 && (st.st_mode & (S_IWOTH | S_IWGRP | S_IWUSR)) &&
+	int st_ok = stat(path, &st) == 0;
+	p->pub.live_comm[0] = '\0';
+	p->pub.exe_writer[0] = '\0';
+	p->pub.exe_ino = st_ok ? st.st_ino : 0;
+	p->pub.exe_dev = st_ok ? st.st_dev : 0;
+	p->pub.exe_mtime = st_ok ? (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec : 0;
+	p->pub.exe_ctime = st_ok ? (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec : 0;
+	const char *writer = st_ok ? ln_written_by(s, st.st_dev, st.st_ino) : NULL;
+	if (writer)
+		snprintf(p->pub.exe_writer, sizeof(p->pub.exe_writer), "%s", writer);
+	if (st_ok && (st.st_mode & (S_IWOTH | S_IWGRP | S_IWUSR)) &&
 	    !(p->pub.flags & LN_PROC_EXE_FROM_MEMFD)) {
 		struct ln_tstate *lead = ln_thread_find(s, pid);
 		uint32_t uid = lead ? lead->pub.uid : 0;
@@ -286,7 +304,6 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 	const char *cwd = ln_readlink_proc(pid, "cwd", buf, sizeof(buf));
 	ln_proc_set_cwd(p, cwd ? cwd : "/", cwd ? strlen(cwd) : 1);
 	set_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
-	load_container_id(p);
 	/* start time: field 22 of stat is in clock ticks since boot; the
 	 * creation moment is close enough to "now" for launched programs,
 	 * and attach uses it as "first seen". */
@@ -335,6 +352,7 @@ struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_ps
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->stat_fd = -1;
 	t->pub.tid = tid;
 	t->pub.proc = &p->pub;
 	p->pub.nthreads++;
@@ -388,6 +406,12 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	/* children of an attached process are attached the same way */
 	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
 	memcpy(d->comm, o->comm, sizeof(d->comm));
+	memcpy(d->live_comm, o->live_comm, sizeof(d->live_comm));
+	memcpy(d->exe_writer, o->exe_writer, sizeof(d->exe_writer));
+	d->exe_ino = o->exe_ino;
+	d->exe_dev = o->exe_dev;
+	d->exe_mtime = o->exe_mtime;
+	d->exe_ctime = o->exe_ctime;
 	d->start_ts = d->exec_ts = now;
 	d->exec_ts = o->exec_ts;
 	set_cstr(&p->s_exe, &d->exe, o->exe ? o->exe : "");
@@ -425,6 +449,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	struct ln_tstate *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->stat_fd = -1;
 	uint64_t now = ln_now_realtime();
 	pid_t tgid = tid, ppid = 0;
 	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
@@ -477,6 +502,14 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	return t;
 }
 
+static void thread_free(struct ln_tstate *t)
+{
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	free(t->arena.buf);
+	free(t);
+}
+
 static void thread_unlink(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ln_tstate **pp = &s->threads[hash(t->pub.tid)];
@@ -490,6 +523,9 @@ void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
 {
 	pid_t oldtid = t->pub.tid;
 	thread_unlink(s, t);
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);	/* it named the old tid */
+	t->stat_fd = -1;
 	t->pub.tid = newtid;
 	unsigned h = hash(newtid);
 	t->hnext = s->threads[h];
@@ -543,10 +579,8 @@ void ln_thread_gone(struct ln_session *s, struct ln_tstate *t)
 		p->dnext = s->deferred;
 		s->deferred = p;
 	}
-	if (s->dead_thread) {
-		free(s->dead_thread->arena.buf);
-		free(s->dead_thread);
-	}
+	if (s->dead_thread)
+		thread_free(s->dead_thread);
 	s->dead_thread = t;
 }
 
@@ -558,8 +592,7 @@ void ln_proc_free_deferred(struct ln_session *s)
 		proc_destroy(p);
 	}
 	if (s->dead_thread) {
-		free(s->dead_thread->arena.buf);
-		free(s->dead_thread);
+		thread_free(s->dead_thread);
 		s->dead_thread = NULL;
 	}
 }
@@ -571,8 +604,7 @@ void ln_state_free_all(struct ln_session *s)
 		while (s->threads[h]) {
 			struct ln_tstate *t = s->threads[h];
 			s->threads[h] = t->hnext;
-			free(t->arena.buf);
-			free(t);
+			thread_free(t);
 		}
 	}
 	while (s->plist) {

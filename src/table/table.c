@@ -71,6 +71,8 @@ static const struct { const char *key; int kind; } kind_names[] = {
 	{ "memfdflags", LN_K_MEMFD_FLAGS }, { "clockid", LN_K_CLOCKID },
 	{ "bpfcmd", LN_K_BPF_CMD }, { "modflags", LN_K_MODULE_FLAGS },
 	{ "uid", LN_K_UID }, { "gid", LN_K_GID }, { "caps", LN_K_CAPS },
+	{ "timespec2", LN_K_TIMESPEC2 }, { "timeval2", LN_K_TIMEVAL2 },
+	{ "bpf_prog", LN_K_BPF_PROG },
 };
 
 static ln_type_info types[NROWS];

@@ -178,7 +178,8 @@ static int add_compat_aliases(scmp_filter_ctx ctx, struct ln_session *s)
 static int add_denies(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr, bool compat)
 {
 	int mode = s->mode[id] ? s->mode[id] : pred_mode(s, id);
-	bool own = mode == LN_TRACE_NONE && ln_preds_hold_in(ln_type(id)->name, compat);
+	/* a type refuse.c checks stops on every call already */
+	bool own = mode == LN_TRACE_NONE && !ln_refusable(s, id) && ln_preds_hold_in(ln_type(id)->name, compat);
 	for (int i = 0; own && i < s->ndenies; i++) {
 		const struct ln_denyrule *d = &s->denies[i];
 		if (d->type != id)
@@ -219,6 +220,8 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 		 * syscall whose mode is otherwise NONE. */
 		if (mode == LN_TRACE_NONE && !ln_preds_hold_in(ti->name, compat))
 			mode = pred_mode(s, id);
+		if (mode == LN_TRACE_NONE && ln_refusable(s, id))
+			mode = LN_TRACE_GUARD;	/* stops to be refused (refuse.c) */
 		if (mode != LN_TRACE_NONE)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 0);
 		else

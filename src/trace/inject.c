@@ -14,7 +14,8 @@
  *                                    below SP may not be mapped that far
  *                                    (small thread stacks, Go), and a
  *                                    filter can be tens of KB
- *   (process_vm_writev: sock_fprog and the BPF program into it)
+ *   (PTRACE_POKEDATA: sock_fprog and the BPF program into it, a
+ *   page the process can only read: see inject())
  *   seccomp(SET_MODE_FILTER, TSYNC)  every thread at once; no NO_NEW_PRIVS
  *                                    unless the kernel insists (EACCES:
  *                                    the tracee lacks CAP_SYS_ADMIN), as
@@ -133,7 +134,30 @@ ssize_t ln_poke(pid_t tid, uint64_t addr, const void *src, size_t len)
 	return process_vm_writev(tid, &local, 1, &remote, 1, 0);
 }
 
-/* The injection proper; 0 when the filter is in. */
+/* Into a page the tracee may only read: PTRACE_POKEDATA writes as a
+ * debugger does (FOLL_FORCE), where process_vm_writev would fault.  len
+ * is a multiple of 8 (a sock_fprog, struct sock_filter[]). */
+static ssize_t poke_readonly(pid_t tid, uint64_t addr, const void *src, size_t len)
+{
+	for (size_t off = 0; off < len; off += 8) {
+		unsigned long w;
+		memcpy(&w, (const char *)src + off, 8);
+		if (pt(PTRACE_POKEDATA, tid, (unsigned long)(addr + off), w) < 0)
+			return -1;
+	}
+	return (ssize_t)len;
+}
+
+/* The injection proper; 0 when the filter is in.
+ *
+ * The program must be lanner's when the kernel copies it: the other
+ * threads run on meanwhile, and one of them could rewrite a writable
+ * scratch page between lanner's write and seccomp() (a filter that traces
+ * nothing, taken for lanner's).  So the page is mapped PROT_READ and
+ * written with PTRACE_POKEDATA: changing it takes a syscall (mprotect,
+ * munmap), and in syscall mode every syscall of the other threads stops
+ * and waits until the injection is over (run_to waits for this thread
+ * only). */
 static int inject(struct ln_session *s, struct ln_inj *j, pid_t pid, const void *prog, size_t len, bool *broken)
 {
 	uint64_t mask[2] = { ~0ull, 0 }, keep[2];
@@ -151,7 +175,7 @@ static int inject(struct ln_session *s, struct ln_inj *j, pid_t pid, const void 
 	}
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t hdr = 16, size = (hdr + len + page - 1) / page * page;
-	int64_t area = ln_inj_call(j, LN_NR_MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	int64_t area = ln_inj_call(j, LN_NR_MMAP, 0, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			    (uint64_t)-1, 0, broken);
 	int err = 0;
 	if (*broken)
@@ -163,8 +187,8 @@ static int inject(struct ln_session *s, struct ln_inj *j, pid_t pid, const void 
 	if (!err) {
 		struct sock_fprog fp = { (unsigned short)(len / sizeof(struct sock_filter)),
 					 (struct sock_filter *)(uintptr_t)((uint64_t)area + hdr) };
-		if (ln_poke(j->tid, (uint64_t)area, &fp, sizeof(fp)) != sizeof(fp) ||
-		    ln_poke(j->tid, (uint64_t)area + hdr, prog, len) != (ssize_t)len)
+		if (poke_readonly(j->tid, (uint64_t)area, &fp, sizeof(fp)) != sizeof(fp) ||
+		    poke_readonly(j->tid, (uint64_t)area + hdr, prog, len) != (ssize_t)len)
 			err = -EFAULT;
 	}
 	if (!err) {

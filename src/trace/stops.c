@@ -103,6 +103,15 @@ static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ln_fd_del(p, fd);	/* not open: EBADF ahead */
 }
 
+/* evt.cpu: the CPU the program made the call on, read at the stop that
+ * ends the event, and only if something reads it (a field, a capture):
+ * one pread of the thread's stat file. */
+static void stamp_cpu(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+{
+	if (s->want_cpu)
+		ev->cpu = ln_task_cpu(t->pub.proc ? t->pub.proc->pid : t->pub.tid, t->pub.tid, &t->stat_fd);
+}
+
 /* *pages: the argument a 32-bit call counts in pages (mmap2's offset), or
  * -1 (ln_compat_alias). */
 static int type_of(uint32_t arch, int nr, int *pages)
@@ -122,7 +131,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	ev->latency = 0;
 	ev->res = 0;
 	ev->has_res = 0;
-	ev->cpu = sched_getcpu();
+	ev->cpu = -1;
 	ev->thread = &t->pub;
 	t->compat = arch != NATIVE_ARCH;
 	for (int i = 0; i < 6; i++)
@@ -145,6 +154,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 		return false;
 	}
 	ln_event_attach_fd(s, t, ev);
+	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
 	resume(t, 0);
 	return true;
@@ -228,10 +238,18 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	int mode = (int)(info.seccomp.ret_data & LN_DATA_MODE_MASK);
 	const uint64_t *args = (const uint64_t *)info.seccomp.args;
+	int mode = ln_stop_mode(s, type, args, info.arch != NATIVE_ARCH,
+				(int)(info.seccomp.ret_data & LN_DATA_MODE_MASK));
 	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
 		ln_arch_deny_syscall(t->pub.tid, EPERM);
+		resume(t, 0);
+		return false;
+	}
+	int deny = ln_refusal(s, type, args);	/* refuse.c */
+	if (deny && ln_arch_deny_syscall(t->pub.tid, deny) == 0 && mode)
+		mode = LN_TRACE_EXIT;	/* the event shows the refusal */
+	if (mode == LN_TRACE_NONE) {
 		resume(t, 0);
 		return false;
 	}
@@ -254,12 +272,13 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		int pages;
 		int type = type_of(info.arch, (int)info.entry.nr, &pages);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
-		int deny = type >= 0 && is_clone(type) ? untraced_refused(s, t, info.arch, type, args) : 0;
+		int deny = type < 0 ? 0 : is_clone(type) ? untraced_refused(s, t, info.arch, type, args)
+			: ln_refusal(s, type, args);
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
 			t->deny_err = deny;	/* the exit stop sets the result */
 		int mode = type >= 0 ? ln_trace_mode_for(s, type, args, info.arch != NATIVE_ARCH) : 0;
-		if (mode && type >= 0 && is_clone(type))
-			mode = LN_TRACE_EXIT;	/* adopt_child at the exit */
+		if (mode && type >= 0 && (is_clone(type) || deny))
+			mode = LN_TRACE_EXIT;	/* adopt_child, or the refusal, at the exit */
 		if (mode)
 			return begin(s, t, info.arch, type, args, pages, mode);
 		if (type >= 0 && is_clone(type))
@@ -297,6 +316,10 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	if (t->compat)
 		ev->res = (int32_t)ev->res;
 	ev->has_res = 1;
+	/* An event with a result is stamped when the syscall returned (the
+	 * "<" of sysdig's output): stamped at entry, a blocking call such as
+	 * wait4 would come out dated before the events it waited for. */
+	ev->ts = ln_now_realtime();
 	ev->latency = ln_now_mono() - t->entry_mono;
 	ev->thread = &t->pub;
 	ev->tid = t->pub.tid;
@@ -307,6 +330,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	if (is_clone(ev->type))
 		adopt_child(s, t, ev->res);
 	ln_event_attach_fd(s, t, ev);
+	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
 	if (ln_hold_exit(s, t))
 		return true;	/* stopped until ln_verdict */
@@ -385,7 +409,7 @@ static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
 		ev->type = (uint16_t)type;
 		ev->ts = ln_now_realtime();
 		ev->tid = t->pub.tid;
-		ev->cpu = sched_getcpu();
+		ev->cpu = t->ev.cpu;	/* where its last traced syscall ran */
 		ev->fdnum = -1;
 		ev->thread = &t->pub;
 		ev->nparams = ti->nparams;
@@ -592,20 +616,26 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		for (int i = 0; i < s->nfwd; i++)
 			if (!wake || s->fwd[i].due < wake)
 				wake = s->fwd[i].due;
-		if (wake && timeout_ms != 0) {
-			uint64_t now = ln_now_mono();
-			if (deadline && now >= deadline)
-				return LN_NEXT_TIMEOUT;
-			arm_alarm(wake > now ? (int)((wake - now) / 1000000) + 1 : 1);
-			*armed = true;
-		}
-		ln_alarm_fired = 0;
+		if (deadline && timeout_ms != 0 && ln_now_mono() >= deadline)
+			return LN_NEXT_TIMEOUT;
 		int status;
 		pid_t pid = s->redo_pid;	/* a wait status an injection took */
 		if (pid)
 			status = s->redo_status, s->redo_pid = 0;
 		else
+			pid = timeout_ms != 0 ? ln_spin_wait(s, &s->spin, &status) : 0;
+		if (pid == 0) {
+			/* about to sleep: only now is a timer needed to wake us */
+			if (wake && timeout_ms != 0) {
+				uint64_t now = ln_now_mono();
+				if (deadline && now >= deadline)
+					return LN_NEXT_TIMEOUT;
+				arm_alarm(wake > now ? (int)((wake - now) / 1000000) + 1 : 1);
+				*armed = true;
+			}
+			ln_alarm_fired = 0;
 			pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+		}
 		if (pid == 0)
 			return LN_NEXT_TIMEOUT;
 		if (pid < 0) {

@@ -18,6 +18,11 @@ void ln_resume(struct ln_tstate *t, int sig);
 /* ev->fd and ev->fdnum: the fd the event is about. */
 void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev);
 
+/* spin.c: poll waitpid for a bounded, adaptive time before sleeping.
+ * Returns what waitpid returned, or 0 if nothing came in time. */
+void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns);
+pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
+
 /* filter.c */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 /* The mode the filter would give this call (for tracees in syscall
@@ -52,6 +57,16 @@ int ln_pin_paths(struct ln_session *s, struct ln_tstate *t, int *dead);
 void ln_pin_release(struct ln_session *s, struct ln_tstate *t, bool regs);
 /* lanner's side of the guard area, at the session's end. */
 void ln_guard_free(struct ln_session *s);
+
+/* refuse.c: calls refused at entry, and the mode of a stop */
+/* Whether a refusal is on for this type (the filter must stop on it). */
+bool ln_refusable(struct ln_session *s, int type);
+/* The errno to refuse this call with, 0 if none: from registers only. */
+int ln_refusal(struct ln_session *s, int type, const uint64_t *args);
+/* The mode of a stop of lanner's filter: data_mode is what RET_DATA says,
+ * which a filter of the program could forge; never less than lanner's own
+ * decision for these registers. */
+int ln_stop_mode(struct ln_session *s, int type, const uint64_t *args, bool compat, int data_mode);
 
 /* clone3.c: clone3 made race-free by rewriting it as clone */
 /* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs

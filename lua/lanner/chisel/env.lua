@@ -4,6 +4,8 @@
 -- searches the chisel directories first).  Two chisels never share globals;
 -- a module a chisel requires from a chisel directory runs in that chisel's
 -- environment, as it would share the chisel's lua_State in sysdig.
+local base = require "lanner.base"
+
 local M = {}
 
 -- The folder holding chisels/: the lanner binary sets LANNER_ROOT; from a
@@ -74,10 +76,8 @@ local WHITELIST = {
 }
 
 local function loadfile_in(env, path, chunkname)
-	local f, err = io.open(path, "rb")
-	if not f then return nil, err end
-	local src = f:read("*a")
-	f:close()
+	local src, err = base.read_file(path)
+	if not src then return nil, err end
 	if src:sub(1, 1) == "#" then src = "--" .. src end -- a #! line
 	local fn, lerr = loadstring(src, "@" .. (chunkname or path))
 	if not fn then return nil, lerr end

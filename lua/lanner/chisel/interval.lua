@@ -17,7 +17,7 @@ local NS = 1000000000ULL
 
 -- void * and long[2] (struct timespec), the declaration other modules in
 -- the process use too: a different one would make theirs or ours fail.
-pcall(ffi.cdef, "int clock_gettime(int clockid, void *tp);")
+require("lanner.base").declare("int clock_gettime(int clockid, void *tp);")
 local tsbuf = ffi.new("long[2]")
 
 -- Wall clock, ns since the epoch (CLOCK_REALTIME, the clock of ev.ts).

@@ -9,20 +9,13 @@
 -- keeps one entry per process: its leader thread.
 local ffi = require "ffi"
 local core = require "lanner.core"
+local base = require "lanner.base"
 
 local C = core.C
 local M = {}
 
-pcall(ffi.cdef, "long sysconf(int name);")
-pcall(ffi.cdef, "int ioctl(int fd, unsigned long request, ...);")
-
-local function slurp(path)
-	local f = io.open(path, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
-	return s
-end
+base.declare("long sysconf(int name);", "int ioctl(int fd, unsigned long request, ...);")
+local slurp = base.read_file
 
 local function cstr(p)
 	if p == nil then return "" end
@@ -69,18 +62,14 @@ local FD_IPV4, FD_IPV6 = tonumber(C.LN_FD_IPV4), tonumber(C.LN_FD_IPV6)
 
 local function ip_text(family, bytes)
 	local buf = ffi.new("char[64]")
-	if core.has("ln_ip_format") then
-		local n = C.ln_ip_format(family, bytes, buf, 64)
-		if n >= 0 then return ffi.string(buf) end
-	end
+	local n = C.ln_ip_format(family, bytes, buf, 64)
+	if n >= 0 then return ffi.string(buf) end
 	return string.format("%d.%d.%d.%d", bytes[0], bytes[1], bytes[2], bytes[3])
 end
 
 local function fd_type_name(t)
-	if core.has("ln_fd_type_name") then
-		local s = C.ln_fd_type_name(t)
-		if s ~= nil then return ffi.string(s) end
-	end
+	local s = C.ln_fd_type_name(t)
+	if s ~= nil then return ffi.string(s) end
 	return "<NA>"
 end
 

@@ -13,14 +13,26 @@ local function warn(o, msg)
 	if not o.quiet then io.stderr:write("lanner: warning: ", msg, "\n") end
 end
 
+-- Fail closed: a security tool that starts with rules missing protects
+-- less than its user believes, so any rules file that cannot be read or has
+-- errors stops lanner before it starts anything (exit status 1), as Falco
+-- refuses to start; --ignore-broken-rules (ignore_broken_rules) goes on
+-- with the rules that loaded.
 local function load_rules(o, c)
 	local rules = require "lanner.rules"
 	local rs = rules.load(o.rules, { min_priority = o.min_priority })
 	require("lanner.rules.enforce").annotate(rs)
 	for _, w in ipairs(rs.warnings or {}) do warn(o, tostring(w)) end
-	for _, e in ipairs(rs.errors or {}) do io.stderr:write("lanner: error: ", tostring(e), "\n") end
-	if rs.errors and #rs.errors > 0 then
-		io.stderr:write("lanner: rules with errors were skipped; the others are loaded\n")
+	local errs = rs.errors or {}
+	for _, e in ipairs(o.rules_problems or {}) do table.insert(errs, e) end
+	for _, e in ipairs(errs) do io.stderr:write("lanner: error: ", tostring(e), "\n") end
+	if #errs > 0 then
+		if not o.ignore_broken_rules then
+			return nil, ("refusing to start: %d error%s in the rules (nothing was started); "
+				.. "--ignore-broken-rules runs without the broken ones"):format(#errs, #errs == 1 and "" or "s"), 1
+		end
+		warn(o, ("%d error%s in the rules: the broken ones are skipped, %d rules loaded (--ignore-broken-rules)")
+			:format(#errs, #errs == 1 and "" or "s", #rs.rules))
 	end
 	c.env = rs.env or c.env
 	if not o.enforce then
@@ -28,7 +40,7 @@ local function load_rules(o, c)
 		local need = rs:interest()
 		need.what = "rules"
 		c.needs[#c.needs + 1] = need
-		return
+		return true
 	end
 	-- --enforce: the rules with an action run apart, on held events
 	-- (lanner/rules/enforce.lua), and the others as usual
@@ -39,7 +51,7 @@ local function load_rules(o, c)
 	if #act > 0 then
 		c.enforcer = enforce.new(act, rules.engine(subset(act), { rule_matching = "first" }))
 		local needs, err = c.enforcer:classify(fields)
-		if not needs then return nil, err end
+		if not needs then return nil, err, 1 end
 		for _, n in ipairs(needs) do c.needs[#c.needs + 1] = n end
 	end
 	-- the filter refuses calls of its verdicts by itself: its rules are
@@ -59,7 +71,12 @@ end
 
 local function compile_filter(o, c)
 	local ast, err = filter.parse(o.filter)
-	if ast then ast, err = filter.expand(ast, c.env) end
+	if ast then
+		local ok, cerr = require("lanner.cli.check").filter(ast, c.env)
+		if not ok then return nil, "filter: " .. cerr end
+		for _, w in ipairs(cerr) do warn(o, "filter: " .. w) end
+		ast, err = filter.expand(ast, c.env)
+	end
 	local fn
 	if ast then fn, err = filter.compile(ast, fields) end
 	if not fn then return nil, "filter: " .. tostring(err) end
@@ -95,6 +112,10 @@ end
 local function make_printer(o, c)
 	local f = o.print or M.DEFAULT_FORMAT
 	local fn, err
+	if o.print then
+		local ok, cerr = require("lanner.cli.check").format(f)
+		if not ok then return nil, "format: " .. tostring(cerr) end
+	end
 	if o.json and not o.print then
 		fn = function(ev) return format.json(ev) end
 	elseif o.json then
@@ -132,13 +153,13 @@ local function make_printer(o, c)
 	return true
 end
 
--- Returns the consumers or nil, message.  alert(a) receives every alert.
+-- Returns the consumers or nil, message[, exit status].  alert(a) receives
+-- every alert.
 function M.build(o, out, alert)
 	local c = { needs = {}, chisels = {}, env = { macros = {}, lists = {} } }
-	local ok, err = true, nil
-	if #o.rules > 0 then ok, err = load_rules(o, c) end
-	if ok == nil and err then return nil, err end
-	ok = true
+	local ok, err, code = true, nil, nil
+	if #o.rules > 0 or o.rules_problems then ok, err, code = load_rules(o, c) end
+	if not ok then return nil, err, code end
 	if o.filter then ok, err = compile_filter(o, c) end
 	if ok and #o.chisels > 0 then ok, err = load_chisels(o, c, out) end
 	if ok and o.scripts and #o.scripts > 0 then ok, err = load_scripts(o, c, alert) end

@@ -38,11 +38,12 @@ end
 -- -V and --list-rules.
 function M.rules(o)
 	local rules = require "lanner.rules"
-	if #o.rules == 0 and not (o.scripts and #o.scripts > 0) then
+	if #o.rules == 0 and not o.rules_problems and not (o.scripts and #o.scripts > 0) then
 		io.stderr:write("lanner: no rules given (-R FILE or folder, or --script FILE)\n")
 		return 2
 	end
 	local rs = rules.load(o.rules, { min_priority = o.min_priority, validate = o.validate })
+	for _, e in ipairs(o.rules_problems or {}) do table.insert(rs.errors, e) end
 	require("lanner.rules.enforce").annotate(rs)	-- a bad action tag is an error
 	if o.list_rules then
 		for _, row in ipairs(rs:list()) do
@@ -63,13 +64,16 @@ function M.rules(o)
 		end
 		return (ne == 0 and se == 0) and 0 or 1
 	end
-	return 0
+	-- --list-rules: a listing of what loaded must not hide what did not
+	for _, e in ipairs(rs.errors or {}) do io.stderr:write("lanner: error: ", tostring(e), "\n") end
+	return #(rs.errors or {}) == 0 and 0 or 1
 end
 
 function M.print_stats(st, f)
 	local stops = st.stops_entry + st.stops_exit + st.stops_ptrace + st.stops_signal
 	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d)\n",
 		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
+	f:write(string.format("stops caught polling: %d\n", st.stops_polled))
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
 	local would = st.would or {}
 	if st.held > 0 or st.denied > 0 or st.killed > 0 or next(would) then
@@ -78,9 +82,7 @@ function M.print_stats(st, f)
 			would["would kill"] or 0, st.no_verdict))
 	end
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
-	local sf = io.open("/proc/self/status")
-	local status = sf and sf:read("*a") or ""
-	if sf then sf:close() end
+	local status = require("lanner.base").read_file("/proc/self/status") or ""
 	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))
 	local names = {}
 	for name in pairs(st.per_type) do names[#names + 1] = name end

@@ -11,11 +11,13 @@ local ffi = core.ffi
 
 local M = {}
 
+local CHORE_EVERY = 0.05 -- seconds between two runs of the loop's chores
+
 local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
 end
 
-ffi.cdef [[ int isatty(int fd); ]]
+require("lanner.base").declare("int isatty(int fd);")
 
 local function print_debug_filter(sess, modes, fd_full, narrowed)
 	local names = {}
@@ -95,9 +97,20 @@ local function open_source(o, c)
 		if n.fields and n.fields["proc.is_exe_upper_layer"] then upper = true end
 	end
 	sess:set_upper_layer_check(upper)
+	-- evt.cpu costs a read per event: only if a field or a capture wants it
+	local cpu = o.write_file ~= nil
+	for _, n in ipairs(c.needs) do
+		if not n.fields or n.fields["evt.cpu"] then cpu = true end
+	end
+	sess:set_want_cpu(cpu)
 	if o.keep then sess:set_keep(true) end
+	sess:set_refusals { listener = not o.allow_seccomp_listener, io_uring = o.refuse_io_uring }
 	if o.cpu_policy then
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)
+		if not ok then return nil, err end
+	end
+	if o.poll_us then
+		local ok, err = sess:set_poll(o.poll_us)
 		if not ok then return nil, err end
 	end
 	return sess, nil, modes, fd_full, narrowed
@@ -110,6 +123,8 @@ function M.run(o)
 	end
 	local out = io.stdout
 	if o.output_file then
+		-- opened to append, and emptied below once lanner is sure to start:
+		-- a refused start (broken rules) leaves the last run's output alone
 		local f, err = io.open(o.output_file, "a")
 		if not f then
 			errf("cannot open %s", err)
@@ -122,10 +137,18 @@ function M.run(o)
 	local outputs = require("lanner.outputs").new(o.output_config or { json_output = o.json },
 		{ stream = out, stats_interval = o.stats_interval, json = o.json, quiet = o.quiet })
 	local alert = function(a) outputs:alert(a) end
-	local c, err = consumers.build(o, out, alert)
+	local c, err, code = consumers.build(o, out, alert)
 	if not c then
 		errf("%s", err)
-		return 2
+		if out ~= io.stdout then out:close() end
+		return code or 2
+	end
+	if o.output_file and not o.append then
+		-- overwritten, as strace's -o and sysdig's -w do: appending to a
+		-- previous run's output would double every count read from it.
+		-- Our handle is O_APPEND, so it writes at the new end.
+		local t = io.open(o.output_file, "w")
+		if t then t:close() end
 	end
 	local sess, serr, modes, fd_full, narrowed = open_source(o, c)
 	if not sess then
@@ -138,6 +161,17 @@ function M.run(o)
 	end
 	fields.set_session(sess.s)
 	outputs:set_stats_source(function() return sess:stats() end)
+	-- Jobs the loop runs on its wake-ups, never per event: the metadata
+	-- refresh and the web server's snapshot.
+	local chores = {}
+	if not o.read_file then
+		local store = require("lanner.meta").new(o.metadata,
+			{ warn = function(m) if not o.quiet then errf("warning: %s", m) end end })
+		fields.set_metadata(store:start())
+		-- a chore only with something to refresh: none costs no clock
+		-- read per event
+		if store:wake_ms() then chores[#chores + 1] = store else store:close() end
+	end
 	if o.write_file then
 		local ok, werr = sess:capture_open(o.write_file, { rotate_mb = o.rotate_mb, rotate_secs = o.rotate_secs,
 			rotate_files = o.rotate_files, compress = o.compress })
@@ -146,16 +180,27 @@ function M.run(o)
 			return 2
 		end
 	end
+	-- before the program starts: a web server that cannot listen stops
+	-- lanner, rather than leave a liveness probe failing with no word why
+	local web, werr = require("lanner.webserver").start(o.webserver, { outputs = outputs, session = sess }, o.quiet)
+	if web == nil then
+		errf("%s", werr)
+		return 2
+	end
+	if web then chores[#chores + 1] = web end
 	for _, ch in ipairs(c.chisels) do ch:start(sess) end
 	if not o.read_file then
 		local ok, msg, code = start(o, sess)
 		if not ok then
 			errf("%s", msg)
 			sess:stop_all()
+			if web then web:close() end
 			return code
 		end
 	end
-	local stopped = M.loop(o, sess, c, out, outputs)
+	if web then web:set_ready(true) end
+	local stopped = M.loop(o, sess, c, out, outputs, chores)
+	for _, ch in ipairs(chores) do ch:close() end
 	for _, ch in ipairs(c.chisels) do ch:finish() end
 	if c.scripts then c.scripts:finish() end
 	if o.write_file then
@@ -189,7 +234,8 @@ end
 
 -- The event loop.  Returns true if lanner itself stopped the program
 -- (-n, -M or a chisel's end_capture).
-function M.loop(o, sess, c, out, outputs)
+function M.loop(o, sess, c, out, outputs, chores)
+	chores = chores or {}
 	jit.on()	-- off during start-up (cli.lua): from here on, code runs per event
 	local printed, stopped = 0, false
 	local deadline = o.duration and (os.time() + o.duration)
@@ -206,6 +252,20 @@ function M.loop(o, sess, c, out, outputs)
 	if (deadline or o.stats_interval) and (timeout < 0 or timeout > 1000) then timeout = 1000 end
 	local wake = outputs:wake_ms()
 	if wake and (timeout < 0 or timeout > wake) then timeout = wake end
+	local clock, chores_due, base_timeout = require("lanner.outputs.sys").now, 0, timeout
+	local function run_chores()
+		local now = clock()
+		if now < chores_due then return end
+		chores_due = now + CHORE_EVERY
+		timeout = base_timeout
+		for _, ch in ipairs(chores) do
+			ch:tick(now)
+			-- a refresh in flight wants the loop back soon
+			local ms = ch:wake_ms(now)
+			if ms and (timeout < 0 or timeout > ms) then timeout = ms end
+		end
+	end
+	run_chores()
 	local evfilter, printer, engine, chisels, scripts = c.filter, c.printer, c.engine, c.chisels, c.scripts
 	local writing = o.write_file ~= nil
 	local prevent = c.enforcer and require("lanner.cli.prevent").handler(c.enforcer, sess,
@@ -251,6 +311,7 @@ function M.loop(o, sess, c, out, outputs)
 		end
 		if scripts then scripts:tick(ev) end
 		outputs:tick()
+		if chores[1] then run_chores() end
 		if deadline and not stopped and os.time() >= deadline then stop() end
 	end
 	return stopped

@@ -3,8 +3,12 @@
 -- under lanner with the rules given and checks which rules alerted.  Rule
 -- authors test their rules the way the packaged ones are tested.
 local yaml = require "lanner.yaml"
+local base = require "lanner.base"
 
 local M = {}
+
+-- Marks the line that carries the case's exit status.
+local RC = "lanner_test_rules_status="
 
 local function q(s)
 	return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
@@ -12,9 +16,7 @@ end
 
 -- The lanner binary running this (io.open reads /proc/self as lanner).
 local function self_exe()
-	local f = io.open("/proc/self/stat")
-	local pid = f and f:read("*l"):match("^(%d+)")
-	if f then f:close() end
+	local pid = (base.read_file("/proc/self/stat") or ""):match("^(%d+)")
 	local r = io.popen("readlink /proc/" .. tostring(pid) .. "/exe")
 	local exe = r:read("*l")
 	r:close()
@@ -39,22 +41,27 @@ local function run_case(exe, case, dir)
 	if case.tty then
 		line = "script -qec " .. q(line) .. " /dev/null"
 	else
-		line = "setsid " .. line
+		line = "setsid -w " .. line
 	end
 	line = string.format("T=%s PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin %s", q(tmp), line)
 	if os.getenv("LANNER_TEST_DEBUG") then io.stderr:write(line, "\n") end
-	local p = io.popen(line .. " 2>/dev/null </dev/null")
-	local alerts = {}
+	-- the status comes last on stdout, on a line of its own (LuaJIT's
+	-- pclose does not give it back); stderr goes to a file beside $T
+	local errfile = tmp .. ".err"
+	local p = io.popen(string.format("%s 2>%s </dev/null; printf '\\n%s%%d\\n' $?", line, q(errfile), RC))
+	local alerts, rc = {}, nil
 	for l in p:lines() do
 		local rule = l:match('"rule":"(.-)"')
 		if rule then alerts[#alerts + 1] = { rule = rule, line = l } end
+		rc = tonumber(l:match("^" .. RC .. "(%d+)$")) or rc
 	end
 	p:close()
-	os.execute("rm -rf " .. q(tmp))
-	return alerts
+	local err = base.read_file(errfile) or ""
+	os.execute("rm -rf " .. q(tmp) .. " " .. q(errfile))
+	return alerts, rc, err
 end
 
-local function check(case, alerts)
+local function check(case, alerts, rc, err)
 	local fired = {}
 	for _, a in ipairs(alerts) do fired[a.rule] = fired[a.rule] or a end
 	local problems = {}
@@ -66,6 +73,15 @@ local function check(case, alerts)
 	end
 	if case.quiet and #alerts > 0 then
 		problems[#problems + 1] = "expected no alert, got '" .. alerts[1].rule .. "'"
+	end
+	-- A benign case (no expect): no alert proves nothing unless lanner ran
+	-- the command to its end (passing its status on) and said nothing.
+	if not (case.expect and case.expect[1]) then
+		local want = tonumber(case.status) or 0
+		if rc ~= want then
+			problems[#problems + 1] = string.format("exit status %s, expected %d", tostring(rc), want)
+		end
+		if err ~= "" then problems[#problems + 1] = "stderr: " .. err:gsub("\n$", ""):gsub("\n", "\n             ") end
 	end
 	local first = case.expect and case.expect[1] and fired[case.expect[1]]
 	for k, v in pairs(case.fields or {}) do

@@ -4,7 +4,7 @@
 local fields = require "lanner.fields"
 local format = require "lanner.format"
 local json = require "lanner.json"
-local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
 local alert_format = require "lanner.alert_format"
 
 local M = {}
@@ -72,26 +72,28 @@ local function sorted_tags(tags)
 	return out
 end
 
--- new(opts) -> alert(t, ev_or_nil, now) -> true if sent, false if below
+-- A script's alert names its origin the way Falco's JSON consumers take
+-- without a change: the tag ORIGIN_TAG among the rule's tags, and the
+-- script's file in output_fields["lanner.script"].  A YAML rule's alert has
+-- neither, as Falco's has not.
+M.ORIGIN_TAG = "lanner_script"
+
+-- new(opts) -> alert(t, ev_or_nil, now, origin) -> true if sent, false if below
 -- the minimum priority.  Raises for a malformed alert at level 3: the
 -- script's line when called through one wrapper (lanner.detect's d.alert,
 -- which must not tail-call it).  opts: send(a) (the CLI's outputs), min_priority, hostname.
 function M.new(opts)
 	local min = opts.min_priority
 	if min ~= nil and type(min) ~= "number" then
-		min = loader.parse_priority(min) or error("unknown priority '" .. tostring(opts.min_priority) .. "'", 2)
+		min = priority.check(min)
 	end
 	local send = opts.send
 	local hostname = opts.hostname or alert_format.hostname()
-	return function(t, ev, now)
+	return function(t, ev, now, origin)
 		if type(t) ~= "table" then error("alert: expected a table {rule=, priority=, output=}", 3) end
 		if type(t.rule) ~= "string" or t.rule == "" then error("alert: 'rule' must be a non-empty string", 3) end
 		if type(t.output) ~= "string" or t.output == "" then error("alert: 'output' must be a non-empty string", 3) end
-		local pnum, pname = loader.parse_priority(t.priority)
-		if not pnum then
-			error("alert: unknown priority '" .. tostring(t.priority) .. "' (emergency, alert, critical, "
-				.. "error, warning, notice, informational, debug)", 3)
-		end
+		local pnum, pname = priority.check(t.priority, "alert: ", 3)
 		if min and pnum > min then return false end
 		local c, err = compiled(t.output)
 		if not c then error("alert: output: " .. tostring(err) .. " (write a literal % as %%)", 3) end
@@ -108,9 +110,15 @@ function M.new(opts)
 			if type(t.fields) ~= "table" then error("alert: 'fields' must be a table", 3) end
 			for k, v in pairs(t.fields) do of[tostring(k)] = plain(v) end
 		end
+		local tags = sorted_tags(t.tags)
+		if origin ~= nil then
+			of["lanner.script"] = origin
+			tags[#tags + 1] = M.ORIGIN_TAG
+			table.sort(tags)
+		end
 		send({
 			rule = t.rule, priority = pname, priority_num = pnum, output = text, output_fields = of,
-			tags = sorted_tags(t.tags), source = "syscall",
+			tags = tags, source = "syscall",
 			-- a live event's 64-bit time keeps its nanoseconds exact
 			time = ev ~= nil and ev.ts or now, hostname = hostname,
 		})

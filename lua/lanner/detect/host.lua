@@ -21,6 +21,7 @@ local timers = require "lanner.detect.timers"
 local alertm = require "lanner.detect.alert"
 local script = require "lanner.detect.script"
 local alert_format = require "lanner.alert_format"
+local lineage = require "lanner.detect.lineage"
 
 local M = {}
 
@@ -59,6 +60,7 @@ function M.new(opts)
 		env = opts.env or { macros = {}, lists = {} }, errout = opts.errout or io.stderr,
 		quiet = opts.quiet, errs = {}, errlist = {}, nerrors = 0, next_sweep = nil,
 		alert = alertm.new { send = send, min_priority = opts.min_priority, hostname = opts.hostname },
+		lineage = lineage.new(),
 	}, Host)
 	self.msgh = msgh_for
 	self.call_timer = function(t, now) self:run_timer(t, now) end
@@ -151,31 +153,38 @@ function Host:run_handler(h, ev)
 	if not ok then self:report("handler at " .. h.where, sc, err) end
 end
 
+local parent_of = function(p) return cm.proc_of_pid(p.ppid) end
+
 function Host:on_event(ev)
 	local clock = self.clock
 	clock:event(tonumber(ev.ts))
 	if clock.now >= clock.next_due then clock:run(self.call_timer) end
+	local t = ev.thread
+	local p = t ~= nil and t.proc or nil
+	-- before the handlers, so that they find the process's ancestry
+	if p ~= nil then self.lineage:seen(p, t.uid, parent_of) end
 	local tid = ev.type
 	local list = self.by_type[tid] or self.any
 	for i = 1, #list do self:run_handler(list[i], ev) end
 	-- after the handlers: a procexit handler still sees the state
-	if tid == PROCEXIT then
-		local t = ev.thread
-		local p = t ~= nil and t.proc or nil
-		if p ~= nil then
-			local pid = p.pid
-			for _, sc in ipairs(self.scripts) do sc.procs:free(pid) end
-		end
+	if tid == PROCEXIT and p ~= nil then
+		local pid = p.pid
+		self.lineage:exited(p, clock.now)
+		for _, sc in ipairs(self.scripts) do sc.procs:retire(pid, clock.now) end
 	end
 end
 
 function Host:sweep()
+	local now = self.clock.now
+	for _, sc in ipairs(self.scripts) do sc.procs:expire(now) end
+	self.lineage:expire(now)
 	local lookup = cm.state.proc
 	if lookup == nil then return 0 end
 	local n = 0
 	for _, sc in ipairs(self.scripts) do
 		if sc.procs.n > 0 then n = n + sc.procs:sweep(cm.proc_of_pid) end
 	end
+	self.lineage:sweep(cm.proc_of_pid, now)
 	return n
 end
 

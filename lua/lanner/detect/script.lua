@@ -4,6 +4,7 @@ local fields = require "lanner.fields"
 local filter = require "lanner.filter"
 local event = require "lanner.detect.event"
 local state = require "lanner.detect.state"
+local base = require "lanner.base"
 
 local M = {}
 
@@ -59,10 +60,8 @@ end
 
 -- load(path, host) -> script | nil, "file:line: message"
 function M.load(path, host)
-	local f, oerr = io.open(path, "rb")
-	if not f then return nil, "script " .. path .. ": " .. tostring(oerr) end
-	local src = f:read("*a")
-	f:close()
+	local src, oerr = base.read_file(path)
+	if not src then return nil, "script " .. tostring(oerr) end
 	if src:sub(1, 1) == "#" then src = "--" .. src end -- a #! line
 	local self = setmetatable({
 		path = path, display = display(path), host = host, handlers = {}, clock = host.clock,

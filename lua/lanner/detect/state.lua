@@ -8,7 +8,12 @@
 -- missed (a capture recorded without it), sweep() frees the records of
 -- processes the core no longer knows.
 --
--- A record: { pid, start (ns), container_id, state = {}, container = {} }
+-- An exited process's record is kept RECENT_NS more (at most RECENT_MAX of
+-- them), for d.proc(pid) from a child or a later step: retire() marks it
+-- with `exited` (ns) and recent(pid) finds it.
+--
+-- A record: { pid, start (ns), container_id, state = {}, container = {},
+-- exited = ns or nil }
 -- `container` is made on first use and shared by the records of one
 -- container id ("host" outside containers); it is freed with the last
 -- record of that container.
@@ -16,11 +21,14 @@ local ffi = require "ffi"
 
 local M = {}
 
+M.RECENT_NS, M.RECENT_MAX = 120e9, 4096
+
 local Procs = {}
 Procs.__index = Procs
 
 function M.new()
-	local self = setmetatable({ by_pid = {}, n = 0, ccount = {}, cstate = {}, nc = 0 }, Procs)
+	local self = setmetatable({ by_pid = {}, n = 0, ccount = {}, cstate = {}, nc = 0,
+		recent_by_pid = {}, recent = {}, rhead = 1, rtail = 0 }, Procs)
 	local cstate = self.cstate
 	-- `container` resolves on first use, then sits in the record itself.
 	self.meta = {
@@ -80,6 +88,35 @@ function Procs:free(pid)
 	else
 		self.ccount[cid] = cc
 	end
+end
+
+-- The process exited at now: its record leaves the live table but stays
+-- findable by recent(pid) for RECENT_NS.
+function Procs:retire(pid, now)
+	local rec = self.by_pid[pid]
+	if rec == nil then return end
+	self:free(pid)
+	rec.exited = now
+	self.recent_by_pid[pid] = rec
+	self.rtail = self.rtail + 1
+	self.recent[self.rtail] = rec
+	self:expire(now)
+end
+
+-- Forgets the records of processes that exited RECENT_NS before now, and
+-- the oldest beyond RECENT_MAX.
+function Procs:expire(now)
+	while self.rhead <= self.rtail do
+		local old = self.recent[self.rhead]
+		if now - old.exited < M.RECENT_NS and self.rtail - self.rhead < M.RECENT_MAX then break end
+		self.recent[self.rhead] = nil
+		self.rhead = self.rhead + 1
+		if self.recent_by_pid[old.pid] == old then self.recent_by_pid[old.pid] = nil end
+	end
+end
+
+function Procs:recent_of(pid)
+	return self.recent_by_pid[pid]
 end
 
 -- Frees the records whose process is gone.  lookup(pid) -> ln_proc or nil

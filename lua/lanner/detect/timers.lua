@@ -11,7 +11,7 @@ local ffi = require "ffi"
 local M = {}
 
 -- The declaration lanner.chisel.interval makes too: one of them wins.
-pcall(ffi.cdef, "int clock_gettime(int clockid, void *tp);")
+require("lanner.base").declare("int clock_gettime(int clockid, void *tp);")
 local tsbuf = ffi.new("long[2]")
 
 -- CLOCK_REALTIME in ns, the clock of ev.ts.

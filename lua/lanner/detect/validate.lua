@@ -8,7 +8,8 @@
 --     tostring(diag) = "file:line: message"
 --   report(files, opts, out) -> errors, warnings (prints them, and a summary)
 local format = require "lanner.format"
-local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
+local base = require "lanner.base"
 
 local M = {}
 
@@ -31,8 +32,8 @@ end
 -- priority = "..." and output = "..." written as plain literals.
 local function check_literals(list, file, src)
 	for pos, v in src:gmatch("()priority%s*=%s*[\"']([^\"'\n]*)[\"']") do
-		if not loader.parse_priority(v) then
-			diag(list, "error", file, line_at(src, pos), "unknown priority '" .. v .. "'")
+		if not priority.parse(v) then
+			diag(list, "error", file, line_at(src, pos), priority.unknown(v))
 		end
 	end
 	for pos, v in src:gmatch("()output%s*=%s*\"([^\"\n]*)\"") do
@@ -64,11 +65,8 @@ function M.validate(files, opts)
 						"the condition does not restrict evt.type: every syscall is traced")
 				end
 			end
-			local f = io.open(path, "rb")
-			if f then
-				check_literals(list, sc.display, f:read("*a"))
-				f:close()
-			end
+			local src = base.read_file(path)
+			if src then check_literals(list, sc.display, src) end
 		end
 	end
 	return list

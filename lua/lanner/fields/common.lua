@@ -27,7 +27,7 @@ local K = {}
 for _, n in ipairs { "NONE", "INT", "UINT", "HEX", "OCT", "FD", "DIRFD", "PID", "RES",
 	"RES_FD", "PATH", "STR", "BUF_IN", "BUF_OUT", "IOV_IN", "IOV_OUT", "MSG_IN",
 	"MSG_OUT", "SOCKADDR_IN", "SOCKADDR_OUT", "TUPLE", "ARGV", "FDPAIR", "OPEN_HOW",
-	"CLONE_ARGS", "OFLAGS", "MODE", "UID", "GID", "CAPS" } do
+	"CLONE_ARGS", "OFLAGS", "MODE", "UID", "GID", "CAPS", "TIMESPEC2", "TIMEVAL2" } do
 	K[n] = tonumber(C["LN_K_" .. n])
 end
 M.K = K
@@ -75,7 +75,9 @@ M.O = O
 ---------------------------------------------------------------------------
 -- Lookups into the core's tables.  The live CLI points them at the session
 -- (fields.set_session); specs install plain Lua functions.
-local state = { proc = nil, fd = nil, fd_iter = nil }
+-- meta: the container, task and pod metadata (a lanner.meta store), set
+-- by the CLI with fields.set_metadata.
+local state = { proc = nil, fd = nil, fd_iter = nil, meta = nil }
 M.state = state
 
 function M.proc_of_pid(pid)
@@ -167,13 +169,20 @@ function M.cstr(p)
 end
 
 -- "a\0b\0c" (n bytes, trailing NUL optional) -> list of strings.
+-- Linear in n: a plain find for each NUL (a pattern anchored only at the
+-- end, as "([^%z]+)$", retries from every position: quadratic in the
+-- length of the last item, and the program controls that length).
 function M.split_nul(ptr, n)
 	local out = {}
 	if ptr == nil or n == 0 then return out end
 	local s = ffi.string(ptr, n)
-	for item in s:gmatch("([^%z]*)%z") do out[#out + 1] = item end
-	local tail = s:match("([^%z]+)$")
-	if tail then out[#out + 1] = tail end
+	local pos = 1
+	while pos <= n do
+		local z = s:find("\0", pos, true)
+		out[#out + 1] = s:sub(pos, (z or n + 1) - 1)
+		if not z then break end
+		pos = z + 1
+	end
 	return out
 end
 
@@ -386,12 +395,6 @@ end
 -- Small files read on demand (never on the hot path of a rule that does
 -- not ask for them).
 
-function M.read_file(path)
-	local f = io.open(path, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
-	return s
-end
+M.read_file = require("lanner.base").read_file
 
 return M

@@ -368,7 +368,7 @@ local fields = {
 	{ name = "evt.category", type = "string",
 		desc = "The event category ('file', 'net', 'memory', 'process', ...). I/O events take their fd's: 'file', 'net', 'ipc' or 'unknown'.",
 		get = category },
-	{ name = "evt.cpu", type = "number", ftype = "INT16", desc = "number of the CPU where this event happened (where lanner saw the stop).",
+	{ name = "evt.cpu", type = "number", ftype = "INT16", desc = "number of the CPU where this event happened (where the program made the call).",
 		get = function(ev) local c = ev.cpu; if c < 0 then return nil end; return c end },
 	{ name = "evt.args", type = "string", desc = "all the event arguments, aggregated into a single string.",
 		get = args_text },

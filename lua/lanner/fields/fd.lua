@@ -58,11 +58,31 @@ local function role(fd)
 	return nil
 end
 
+-- An IPv6 socket talking IPv4 (both ends ::ffff:a.b.c.d, what a program
+-- gets when it connects an AF_INET6 socket to an IPv4 peer) shows IPv4
+-- addresses, as sinsp turns such a tuple into an IPv4 one (sinsp also calls
+-- the fd ipv4; here fd.type stays the socket's family): the packets are
+-- IPv4, and a rule that names 169.254.169.254 or 127.0.0.0/8 must match
+-- either form.  An end not known yet (all zeros) does not stop it.
+local function v4_mapped(b, or_zero)
+	for i = 0, 9 do if b[i] ~= 0 then return false end end
+	if b[10] == 0xff and b[11] == 0xff then return true end
+	if not or_zero then return false end
+	for i = 10, 15 do if b[i] ~= 0 then return false end end
+	return true
+end
+
 local function ip_of(ev, fd, which)
 	local c = cm.evcache(ev)
 	local v = c[which]
 	if v == nil then
-		v = cm.ip_text(fd.tuple.family, which == "lip" and fd.tuple.lip or fd.tuple.rip) or false
+		local t = fd.tuple
+		local family, b, other = t.family, t.rip, t.lip
+		if which == "lip" then b, other = other, b end
+		if family == cm.AF_INET6 and v4_mapped(b) and v4_mapped(other, true) then
+			family, b = cm.AF_INET, b + 12
+		end
+		v = cm.ip_text(family, b) or false
 		c[which] = v
 	end
 	return v or nil
@@ -199,7 +219,7 @@ end
 -- The same two in place, for the filter (a spec's cview/cstr): the name's
 -- bytes up to its last '/', or after it.  nil (get() decides) for what is
 -- not a plain file path: no fd yet, no '/', a name ending in '/'.
-pcall(ffi.cdef, "char *strrchr(const char *s, int c);")
+require("lanner.base").declare("char *strrchr(const char *s, int c);")
 local strrchr = ffi.C.strrchr
 -- The name and its last '/', for a file path with a name after that slash.
 local function split_c(ev)
@@ -360,6 +380,14 @@ return {
 		{ ftype = "INT32" }),
 	fdf("fd.ino", "number", "inode number of the referenced file", function(fd) return tonumber(fd.ino) end,
 		{ ftype = "INT64" }),
+	-- The name is the kernel's, so /proc/self, /proc/thread-self, a dirfd
+	-- on /proc/PID and a chdir into it all come out as /proc/PID/...: a
+	-- rule compares this with proc.vpid (the pid as that /proc shows it).
+	fdf("fd.procpid", "number", "For a file below /proc/PID/ (or /proc/PID/task/TID/), the PID: the process the file describes (lanner only).",
+		function(fd)
+			if not is_file(fd) or fd.name == nil then return nil end
+			return tonumber(ffi.string(fd.name):match("^/proc/(%d+)/"))
+		end, { ftype = "INT64" }),
 	{ name = "fd.types", type = "string", multi = true, list = true, arg = { kind = "index", bracket = true },
 		desc = "List of FD types in use by the process; fd.types[N] is the type of fd N.",
 		bind = function() return { multi = false, list = false } end,

@@ -20,6 +20,7 @@ local PATH = {
 	chmod = { "filename" }, fchmodat = { "filename", "dirfd" }, fchmod = { "fd" },
 	chown = { "path" }, lchown = { "path" }, fchown = { "fd" },
 	fchownat = { "pathname", "dirfd" }, umount2 = { "name" },
+	utimensat = { "pathname", "dirfd" }, futimesat = { "pathname", "dirfd" },
 }
 -- Two-path calls.  Note link's source is the new path and its target the
 -- existing one, as in Falco (a link points at its target).
@@ -60,6 +61,13 @@ local function extract(ev, map, raw)
 	else
 		local pi = info.pindex[row[1]]
 		path = pi and cm.param_raw(ev, info, pi)
+	end
+	if (path == nil or path == "") and row[2] and not raw then
+		-- futimens(fd) is utimensat(fd, NULL): the dirfd's file itself
+		local di = info.pindex[row[2]]
+		local dirfd = di and cm.param_raw(ev, info, di)
+		local fd = dirfd and dirfd >= 0 and cm.fd_of(cm.proc(ev), dirfd)
+		return fd and fd.name ~= nil and ffi.string(fd.name) or nil
 	end
 	if path == nil or path == "" then return nil end
 	if raw then return path end

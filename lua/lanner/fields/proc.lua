@@ -190,6 +190,19 @@ local function proc_num(name, key, desc, ftype)
 		end }
 end
 
+-- The executable file as stat saw it at exec: missing when unknown (a
+-- memfd, a process lanner attached to before its exe vanished).
+local function exe_num(name, key, desc, ftype, minus)
+	return { name = name, type = ftype == "ABSTIME" and "abstime" or ftype == "RELTIME" and "reltime" or "number",
+		ftype = (ftype == "ABSTIME" or ftype == "RELTIME") and "UINT64" or ftype, desc = desc, needs_exit = EXEC,
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil or p.exe_ino == 0 then return nil end
+			if minus then return tonumber(p[minus[1]] - p[minus[2]]) end
+			return tonumber(p[key])
+		end }
+end
+
 local function proc_flag(name, flag, desc)
 	return { name = name, type = "bool", desc = desc,
 		get = function(ev)
@@ -250,15 +263,24 @@ local function cap_field(which)
 end
 
 -- proc.stdin.type and friends: the process's fd 0/1/2 through the fd lookup.
+-- ino and dev (lanner only) say which pipe, FIFO, socket or file a stream
+-- is: two processes whose streams have the same pair share it (a pipeline,
+-- a relay), with no parsing of "pipe:[N]" names.
+local STDIO_WHAT = {
+	type = { "string", "type", function(fd) return cm.fd_type_name(fd.type) end },
+	name = { "string", "name", function(fd) return cm.cstr(fd.name) end },
+	ino = { "number", "inode number", function(fd) return fd.ino ~= 0 and tonumber(fd.ino) or nil end },
+	dev = { "number", "device number", function(fd) return fd.ino ~= 0 and tonumber(fd.dev) or nil end },
+}
 local function stdio_field(num, which, what)
-	return { name = "proc." .. which .. "." .. what, type = "string",
-		desc = "The " .. (what == "type" and "type" or "name") .. " of the process's " .. which
-			.. " (fd " .. num .. ").",
+	local w = STDIO_WHAT[what]
+	return { name = "proc." .. which .. "." .. what, type = w[1],
+		desc = "The " .. w[2] .. " of the process's " .. which .. " (fd " .. num .. ")"
+			.. ((what == "ino" or what == "dev") and " (lanner only)." or "."),
 		get = function(ev)
 			local fd = cm.fd_of(cm.proc(ev), num)
 			if fd == nil then return nil end
-			if what == "type" then return cm.fd_type_name(fd.type) end
-			return cm.cstr(fd.name)
+			return w[3](fd)
 		end }
 end
 
@@ -268,7 +290,7 @@ end
 
 return {
 	{ name = "proc.name", type = "string", needs_exit = EXEC,
-		desc = "The process name (truncated after 16 characters) generating the event (task->comm).",
+		desc = "The process name (truncated after 16 characters) generating the event (task->comm as exec set it: a later prctl(PR_SET_NAME) shows in proc.comm, not here).",
 		get = at_level(comm, 0), cstr = at_level_c(comm, 0) },
 	{ name = "proc.exe", type = "string", needs_exit = EXEC,
 		desc = "The first command line argument argv[0] of the process at its last exec.",
@@ -315,7 +337,11 @@ return {
 			local p = cm.proc(ev)
 			if p == nil then return nil end
 			local l = env_list(ev, p)
-			if name == nil then return table.concat(l, " ") end
+			if name == nil then
+				local e = entry(p)
+				e.env_str = e.env_str or table.concat(l, " ")
+				return e.env_str
+			end
 			local pre = name .. "="
 			for _, kv in ipairs(l) do
 				if kv:sub(1, #pre) == pre then return kv:sub(#pre + 1) end
@@ -388,6 +414,8 @@ return {
 	proc_flag("proc.is_exe_from_memfd", PF.MEMFD, "'true' if the executable file of the current process is an anonymous file created using memfd_create()."),
 	stdio_field(0, "stdin", "type"), stdio_field(1, "stdout", "type"), stdio_field(2, "stderr", "type"),
 	stdio_field(0, "stdin", "name"), stdio_field(1, "stdout", "name"), stdio_field(2, "stderr", "name"),
+	stdio_field(0, "stdin", "ino"), stdio_field(1, "stdout", "ino"), stdio_field(2, "stderr", "ino"),
+	stdio_field(0, "stdin", "dev"), stdio_field(1, "stdout", "dev"), stdio_field(2, "stderr", "dev"),
 	proc_num("proc.fdopencount", "nfds", "Number of open FDs for the process (as far as lanner knows).", "UINT64"),
 	proc_num("proc.nthreads", "nthreads", "The number of alive threads that the process generating the event currently has.", "UINT64"),
 	{ name = "proc.nchilds", type = "number", ftype = "UINT64", desc = "The number of alive threads of the process other than the leader.",
@@ -398,10 +426,26 @@ return {
 		get = function(ev) return status_kb(ev, "VmRSS") end },
 	{ name = "proc.vmswap", type = "number", ftype = "UINT64", desc = "Swapped memory for the process (as kb), read from /proc when asked.",
 		get = function(ev) return status_kb(ev, "VmSwap") end },
-	unsupported("proc.exe_ino", "number", "lanner does not stat the executable", "The inode number of the executable file on disk."),
-	unsupported("proc.exe_ino.ctime", "abstime", "lanner does not stat the executable", "Last status change time (ctime) of the executable file."),
-	unsupported("proc.exe_ino.mtime", "abstime", "lanner does not stat the executable", "Last modification time (mtime) of the executable file."),
-	unsupported("proc.exe_ino.ctime_duration_proc_start", "abstime", "lanner does not stat the executable", "Nanoseconds between ctime of the exe file and process start."),
+	exe_num("proc.exe_ino", "exe_ino", "The inode number of the executable file on disk.", "INT64"),
+	exe_num("proc.exe_dev", "exe_dev", "The device number of the filesystem that holds the executable file (lanner only: with proc.exe_ino, the file's identity).", "INT64"),
+	exe_num("proc.exe_ino.ctime", "exe_ctime", "Last status change time (ctime) of the executable file.", "ABSTIME"),
+	exe_num("proc.exe_ino.mtime", "exe_mtime", "Last modification time (mtime) of the executable file.", "ABSTIME"),
+	exe_num("proc.exe_ino.ctime_duration_proc_start", nil, "Nanoseconds between ctime of the exe file and the exec that ran it.", "RELTIME",
+		{ "exec_ts", "exe_ctime" }),
+	{ name = "proc.exe_writer", type = "string", needs_exit = EXEC,
+		desc = "The proc.name of the traced process that last opened the executable file for writing (a linker's output run by the build that linked it); missing when none did (lanner only).",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil or p.exe_writer[0] == 0 then return nil end
+			return ffi.string(p.exe_writer)
+		end },
+	{ name = "proc.comm", type = "string", needs_exit = EXEC,
+		desc = "The name the process now gives itself: what prctl(PR_SET_NAME) last set, else proc.name. proc.name keeps the name of what exec ran (lanner only).",
+		get = function(ev)
+			local p = cm.proc(ev)
+			if p == nil then return nil end
+			return ffi.string(p.live_comm[0] ~= 0 and p.live_comm or p.comm)
+		end },
 	unsupported("proc.exe_ino.ctime_duration_pidns_start", "abstime", "lanner does not stat the executable", "Nanoseconds between PID namespace start and ctime of the exe file."),
 	unsupported("proc.pidns_init_start_ts", "number", "the start of the PID namespace is not tracked", "Start of PID namespace as epoch timestamp in nanoseconds."),
 	unsupported("proc.is_container_healthcheck", "bool", "no container runtime metadata", "'true' if this process is running as a part of the container's health check."),

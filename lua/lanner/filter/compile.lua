@@ -14,8 +14,8 @@ local M = {}
 
 local fmt, concat = string.format, table.concat
 
-pcall(ffi.cdef, "long long strtoll(const char *s, char **end, int base);")
-pcall(ffi.cdef, "unsigned long long strtoull(const char *s, char **end, int base);")
+require("lanner.base").declare("long long strtoll(const char *s, char **end, int base);",
+	"unsigned long long strtoull(const char *s, char **end, int base);")
 
 -- Field type -> comparison class.
 local CLASS = { string = "string", bytes = "string", number = "number", reltime = "number",
@@ -615,7 +615,8 @@ local function assemble(st, expr)
   return concat(out, "\n", 1, head) .. "\n" .. concat(body, "\n") .. (#body > 0 and "\n" or "") .. text .. "\n"
 end
 
--- compile(ast, catalogue, opts) -> fn | nil, msg; with opts.source -> fn, src
+-- compile(ast, catalogue, opts) -> fn | nil, msg; with opts.source -> fn, src;
+-- with opts.lazy -> stub, real (real() loads and returns the function)
 function M.compile(ast, cat, opts)
   if type(ast) ~= "table" then error("filter.compile: expected an AST", 2) end
   if type(cat) ~= "table" or type(cat.resolve) ~= "function" then
@@ -628,10 +629,27 @@ function M.compile(ast, cat, opts)
     if getmetatable(expr) == Fail then return nil, expr.msg end
     return nil, "internal error in the filter compiler: " .. tostring(expr)
   end
-  local src = assemble(st, expr)
-  local chunk, err = loadstring(src, "=" .. (opts.name and ("filter " .. opts.name) or "filter"))
-  if not chunk then return nil, "internal error in the filter compiler: " .. tostring(err) end
-  local fn = chunk(st.K)
+  local name = "=" .. (opts.name and ("filter " .. opts.name) or "filter")
+  local function load()
+    local src = assemble(st, expr)
+    local chunk, err = loadstring(src, name)
+    if not chunk then return nil, "internal error in the filter compiler: " .. tostring(err) end
+    return chunk(st.K), src
+  end
+  -- lazy: every error a filter can have was found by gen() above; the
+  -- source is assembled and loaded at the first call, so a rule set pays
+  -- start-up time only for the event types that occur.  The stub calls
+  -- through; real() gives the loaded function, for callers that keep it.
+  if opts.lazy then
+    local real
+    local function force()
+      if not real then real = assert(load()) end
+      return real
+    end
+    return function(ev) return force()(ev) end, force
+  end
+  local fn, src = load()
+  if not fn then return nil, src end
   if opts.source then return fn, src end
   return fn
 end

@@ -5,6 +5,7 @@
 -- (JIT-compiled, no allocation) instead of string.sub or patterns.
 local ffi = require "ffi"
 local bit = require "bit"
+local base = require "lanner.base"
 
 local M = {}
 
@@ -13,8 +14,8 @@ local band, lshift, rshift, bor = bit.band, bit.lshift, bit.rshift, bit.bor
 
 -- Declared with void * so an identical or regex_t-typed declaration made
 -- elsewhere in the process stays compatible (LuaJIT accepts a repeat of a
--- compatible declaration; pcall keeps a different one from breaking us).
-for _, decl in ipairs {
+-- compatible declaration; base.declare keeps a different one from breaking us).
+base.declare(
   "int fnmatch(const char *pattern, const char *string, int flags);",
   "int regcomp(void *preg, const char *regex, int cflags);",
   "int regexec(const void *preg, const char *string, size_t nmatch, void *pmatch, int eflags);",
@@ -26,8 +27,8 @@ for _, decl in ipairs {
   "int strncmp(const char *s1, const char *s2, size_t n);",
   "char *strstr(const char *haystack, const char *needle);",
   "void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);",
-  "size_t strlen(const char *s);",
-} do pcall(ffi.cdef, decl) end
+  "size_t strlen(const char *s);"
+)
 local C = ffi.C
 M.C = C
 

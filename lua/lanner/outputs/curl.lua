@@ -2,8 +2,9 @@
 -- Loaded only when http_output is enabled.  Option numbers are libcurl's
 -- ABI (stable since 7.x; checked against curl 7.88's curl.h).
 local ffi = require "ffi"
+local base = require "lanner.base"
 
-for _, decl in ipairs {
+base.declare(
 	"int curl_global_init(long flags);",
 	"void *curl_easy_init(void);",
 	"int curl_easy_setopt(void *curl, int option, ...);",
@@ -25,11 +26,10 @@ for _, decl in ipairs {
 	"unsigned long deflateBound(void *strm, unsigned long len);",
 	"int deflate(void *strm, int flush);",
 	"int deflateEnd(void *strm);",
-	"int deflateInit2_(void *strm, int level, int method, int bits, int mem, int strategy, const char *version, int size);",
-} do pcall(ffi.cdef, decl) end
+	"int deflateInit2_(void *strm, int level, int method, int bits, int mem, int strategy, const char *version, int size);"
+)
 
-if not pcall(ffi.typeof, "lncurl_msg") then
-	ffi.cdef [[
+base.define("lncurl_msg", [[
 	/* CURLMsg: msg, easy_handle, union { void *, CURLcode } */
 	typedef struct lncurl_msg { int msg; void *easy; union { void *p; int result; } data; } lncurl_msg;
 	lncurl_msg *curl_multi_info_read(void *multi, int *msgs_in_queue);
@@ -41,8 +41,7 @@ if not pcall(ffi.typeof, "lncurl_msg") then
 		void *zalloc, *zfree, *opaque;
 		int data_type; unsigned long adler, reserved;
 	} lnz_stream;
-	]]
-end
+	]])
 
 local M = {}
 
@@ -55,6 +54,7 @@ M.OPT = {
 	FORBID_REUSE = 75, TCP_KEEPALIVE = 213,
 }
 M.INFO_RESPONSE_CODE = 0x200002
+M.INFO_REQUEST_SIZE = 0x20000C -- bytes of request sent (CURLINFO_REQUEST_SIZE)
 M.MOPT_MAX_HOST_CONNECTIONS = 7
 M.MSG_DONE = 1
 
@@ -81,6 +81,19 @@ function M.lib()
 end
 
 function M.long(v) return ffi.cast("long", v) end
+
+local running, left = ffi.new("int[1]"), ffi.new("int[1]")
+-- Lets curl move the transfers of multi as far as it can without waiting,
+-- then calls done(easy, result) for each one that finished (done may
+-- remove the handle).
+function M.progress(lib, multi, done)
+	lib.curl_multi_perform(multi, running)
+	while true do
+		local m = lib.curl_multi_info_read(multi, left)
+		if m == nil then return end
+		if m.msg == M.MSG_DONE then done(m.easy, m.data.result) end
+	end
+end
 
 -- gzip of s (RFC 1952), or nil, message.
 function M.gzip(s)

@@ -8,6 +8,17 @@
 -- and reopens when the file was moved away, removed or replaced.  logrotate
 -- works with `create` and with `copytruncate` (the file is opened O_APPEND,
 -- so writes after a truncation go to its new end).
+--
+-- A line is written whole or not at all: a JSON consumer must never read a
+-- cut line with the next alert glued to it.  Lines go out in one write(2)
+-- per batch; when the disk fills part way, the file is truncated back to
+-- the end of the last whole line (it was at the end before the write, as
+-- O_APPEND keeps it), and the unwritten lines wait, in order, for the next
+-- try (at most one a second, on the next alert or tick) until space is
+-- back.  Lines waiting are bounded by outputs_queue.capacity; past it, new
+-- ones are dropped and counted, and what still waits at exit is counted as
+-- failed.  On a file that cannot be truncated (a pipe, a terminal), the
+-- rest of a cut line is written first on the next try instead.
 local ffi = require "ffi"
 local bit = require "bit"
 local sys = require "lanner.outputs.sys"
@@ -20,9 +31,11 @@ File.__index = File
 local M = {}
 
 local FLAGS = bit.bor(sys.O_WRONLY, sys.O_CREAT, sys.O_APPEND, sys.O_CLOEXEC)
-local BUFFER_MAX = 64 * 1024
+M.BATCH_MAX = 64 * 1024 -- bytes per write(2); also when buffered lines go out
+M.RETRY_EVERY = 1 -- seconds between two tries after a failed write
+M.CAPACITY = 10000 -- lines waiting, when the outputs give no capacity
 
--- cfg: { filename, keep_alive }; common: { buffered, warn }
+-- cfg: { filename, keep_alive }; common: { buffered, warn, capacity, now }
 function M.new(cfg, common)
 	assert(type(cfg.filename) == "string" and cfg.filename ~= "", "file_output needs a filename")
 	return setmetatable({
@@ -31,9 +44,13 @@ function M.new(cfg, common)
 		keep_alive = cfg.keep_alive == true,
 		buffered = common.buffered == true,
 		warn = common.warn,
+		now = common.now or sys.now,
+		capacity = common.capacity or M.CAPACITY,
 		fd = -1,
-		buf = {}, buflen = 0,
-		counts = { sent = 0, failed = 0, reopened = 0 },
+		q = {}, qbytes = 0, -- lines not yet written, each with its "\n"
+		partial = false, -- q[1] is the rest of a line begun on self.fd
+		retry_at = nil,
+		counts = { sent = 0, failed = 0, dropped = 0, reopened = 0 },
 	}, File)
 end
 
@@ -60,57 +77,115 @@ function File:rotated()
 	return dev == nil or dev ~= self.dev or ino ~= self.ino
 end
 
--- Writes `text` (n lines) to the file; counts the lines sent or failed.
-function File:write(text, n)
-	if self.keep_alive and self.fd >= 0 and self:rotated() then
-		self:close_fd()
-		self.counts.reopened = self.counts.reopened + 1
+-- Drops the first n lines of the queue (written, or given up).
+function File:shift(n)
+	local q = self.q
+	for i = 1, n do self.qbytes = self.qbytes - #q[i] end
+	table.move(q, n + 1, #q + n, 1)
+end
+
+-- After a write cut short at byte n of text (the first k lines of the
+-- queue): keeps the whole lines written, takes the cut one back.
+function File:cut(text, k, n, start)
+	local whole, bytes = 0, 0
+	for i = 1, k do
+		local l = #self.q[i]
+		if bytes + l > n then break end
+		whole, bytes = whole + 1, bytes + l
 	end
-	if self.fd < 0 and not self:open() then
-		self.counts.failed = self.counts.failed + n
-		return
+	self.counts.sent = self.counts.sent + whole
+	if n > bytes then
+		if start >= 0 and C.ftruncate(self.fd, start + bytes) == 0 then
+			self.partial = false
+		else
+			-- no way back: the rest of the cut line must follow on this fd
+			local i = whole + 1
+			local rest = self.q[i]:sub(n - bytes + 1)
+			self.qbytes = self.qbytes - (#self.q[i] - #rest)
+			self.q[i] = rest
+			self.partial = true
+		end
 	end
-	local ok, e = sys.write_all(self.fd, text)
-	if ok then
-		self.counts.sent = self.counts.sent + n
-	else
-		self.counts.failed = self.counts.failed + n
-		self.warn("file", ("file_output: write to %s: %s"):format(self.filename, sys.strerror(e)))
-		self:close_fd() -- reopen on the next alert (disk full, file system gone)
+	self:shift(whole)
+end
+
+-- Writes the waiting lines; on failure they wait for the next try.
+function File:write_out()
+	if not self.partial then
+		if self.keep_alive and self.fd >= 0 and self:rotated() then
+			self:close_fd()
+			self.counts.reopened = self.counts.reopened + 1
+		end
+		if self.fd < 0 and not self:open() then
+			self.retry_at = self.now() + M.RETRY_EVERY
+			return
+		end
 	end
+	local q = self.q
+	while #q > 0 do
+		local k, bytes = 0, 0
+		repeat
+			k = k + 1
+			bytes = bytes + #q[k]
+		until k == #q or bytes + #q[k + 1] > M.BATCH_MAX
+		local text = table.concat(q, "", 1, k)
+		local start = tonumber(C.lseek(self.fd, 0, sys.SEEK_END))
+		local n, e = sys.write_some(self.fd, text)
+		if not e then
+			self.counts.sent = self.counts.sent + k
+			self.partial = false
+			self:shift(k)
+		else
+			self:cut(text, k, n, start)
+			self.retry_at = self.now() + M.RETRY_EVERY
+			self.warn("file", ("file_output: write to %s: %s (%d alert lines wait for a retry)")
+				:format(self.filename, sys.strerror(e), #q))
+			if not self.partial then self:close_fd() end -- reopen on the next try (file system gone)
+			return
+		end
+	end
+	self.retry_at = nil
 	if not self.keep_alive then self:close_fd() end
 end
 
-function File:flush()
-	if self.buflen == 0 then return end
-	local text, n = table.concat(self.buf), #self.buf
-	self.buf, self.buflen = {}, 0
-	self:write(text, n)
+-- Writes now unless a failed write asked to wait; force: try anyway.
+function File:flush(force)
+	if #self.q == 0 then return end
+	if not force and self.retry_at and self.now() < self.retry_at then return end
+	self:write_out()
 end
 
 function File:send(line)
-	if self.buffered then
-		self.buf[#self.buf + 1] = line .. "\n"
-		self.buflen = self.buflen + #line + 1
-		if self.buflen >= BUFFER_MAX then self:flush() end
-	else
-		self:write(line .. "\n", 1) -- one write(): lines from two writers never interleave
+	if #self.q >= self.capacity then
+		self.counts.dropped = self.counts.dropped + 1
+		self.warn("file-full", ("file_output: %d alert lines wait to be written to %s; new ones are dropped")
+			:format(#self.q, self.filename))
+		return
 	end
+	self.q[#self.q + 1] = line .. "\n"
+	self.qbytes = self.qbytes + #line + 1
+	-- unbuffered: each alert at once, in one write(): lines from two
+	-- writers never interleave
+	if not self.buffered or self.qbytes >= M.BATCH_MAX then self:flush() end
 end
 
--- buffered_outputs: what is buffered goes out at least once a tick.
+-- buffered_outputs: what is buffered goes out at least once a tick; and
+-- lines held by a failed write are retried from here.
 function File:tick() self:flush() end
 
-function File:pending() return #self.buf end
+-- No pending(): the drain at exit (outputs.lua) waits for receivers that
+-- answer late, not for a full disk; close() tries once more.
 
 function File:close()
-	self:flush()
+	self:flush(true)
+	self.counts.failed = self.counts.failed + #self.q
+	self.q, self.qbytes = {}, 0
 	self:close_fd()
 end
 
 function File:stats()
 	local c = self.counts
-	return { sent = c.sent, failed = c.failed, reopened = c.reopened, pending = #self.buf, dropped = 0 }
+	return { sent = c.sent, failed = c.failed, reopened = c.reopened, pending = #self.q, dropped = c.dropped }
 end
 
 return M

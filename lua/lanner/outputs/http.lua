@@ -10,6 +10,13 @@
 -- an alert that fails max_retries times is given up and counted.  Other
 -- HTTP errors (400, 401, 404, …) are not retried: the same body would get
 -- the same answer.
+--
+-- At most once: a request that went out and got no answer (a time-out
+-- while the receiver works, a connection closed before the answer) is not
+-- retried, since the receiver may have it and a retry would deliver the
+-- alert twice (a slow falcosidekick would forward it twice); it is counted
+-- as failed and as unconfirmed.  Only requests that never left (no
+-- connection, nothing sent) and explicit failure answers are retried.
 local ffi = require "ffi"
 local curl = require "lanner.outputs.curl"
 local queue = require "lanner.outputs.queue"
@@ -89,7 +96,7 @@ function M.new(cfg, common)
 		slots = {},
 		inflight = 0,
 		backoff_until = 0, backoff = 0,
-		counts = { sent = 0, failed = 0, retries = 0 },
+		counts = { sent = 0, failed = 0, retries = 0, unconfirmed = 0 },
 	}, Http)
 	if self.compress then
 		local ok, gerr = curl.gzip("")
@@ -134,17 +141,24 @@ end
 -- URL, bad client certificate, receiver not verified, bad CA file.
 local PERMANENT = { [1] = true, [3] = true, [58] = true, [60] = true, [77] = true }
 
+local info_long = ffi.new("long[1]")
+local function getinfo_long(lib, easy, info)
+	info_long[0] = 0
+	lib.curl_easy_getinfo(easy, info, info_long)
+	return tonumber(info_long[0])
+end
+
 -- Whether a finished request is done with (true), worth another try
--- ("retry") or hopeless (false), and a word on why.
+-- ("retry"), hopeless (false) or perhaps delivered ("unconfirmed"), and a
+-- word on why.
 local function verdict(lib, slot, result)
 	if result ~= 0 then
 		local msg = ffi.string(slot.errbuf)
 		if msg == "" then msg = ffi.string(lib.curl_easy_strerror(result)) end
+		if getinfo_long(lib, slot.easy, curl.INFO_REQUEST_SIZE) > 0 then return "unconfirmed", msg end
 		return not PERMANENT[result] and "retry", msg
 	end
-	local code = ffi.new("long[1]")
-	lib.curl_easy_getinfo(slot.easy, curl.INFO_RESPONSE_CODE, code)
-	local status = tonumber(code[0])
+	local status = getinfo_long(lib, slot.easy, curl.INFO_RESPONSE_CODE)
 	if status >= 200 and status < 300 then return true end
 	if status == 408 or status == 429 or status >= 500 then return "retry", "HTTP " .. status end
 	return false, "HTTP " .. status
@@ -163,14 +177,20 @@ function Http:finished(slot, result, now)
 		return
 	end
 	item.tries = (item.tries or 0) + 1
-	if ok == "retry" and item.tries <= self.max_retries then
+	-- requests in flight together fail together: back off once for them
+	-- (a slow receiver gets time too)
+	if ok ~= false and now >= self.backoff_until then
+		self.backoff = self.backoff == 0 and M.BACKOFF_FIRST or math.min(self.backoff * 2, M.BACKOFF_MAX)
+		self.backoff_until = now + self.backoff
+	end
+	if ok == "unconfirmed" then
+		self.counts.failed = self.counts.failed + 1
+		self.counts.unconfirmed = self.counts.unconfirmed + 1
+		self.warn("http", ("http_output: POST %s: %s after the request was sent (the receiver may have the alert: "
+			.. "not sent again)"):format(self.url, why))
+	elseif ok == "retry" and item.tries <= self.max_retries then
 		self.counts.retries = self.counts.retries + 1
 		self.q:push_front(item)
-		-- requests in flight together fail together: back off once for them
-		if now >= self.backoff_until then
-			self.backoff = self.backoff == 0 and M.BACKOFF_FIRST or math.min(self.backoff * 2, M.BACKOFF_MAX)
-			self.backoff_until = now + self.backoff
-		end
 		self.warn("http", ("http_output: POST %s: %s (retrying)"):format(self.url, why))
 	else
 		self.counts.failed = self.counts.failed + 1
@@ -179,24 +199,18 @@ function Http:finished(slot, result, now)
 end
 
 local running = ffi.new("int[1]")
-local left = ffi.new("int[1]")
 
 function Http:pump(now)
 	local lib = self.lib
 	if self.inflight > 0 then
-		lib.curl_multi_perform(self.multi, running)
-		while true do
-			local m = lib.curl_multi_info_read(self.multi, left)
-			if m == nil then break end
-			if m.msg == curl.MSG_DONE then
-				for _, slot in ipairs(self.slots) do
-					if slot.item and slot.easy == m.easy then
-						self:finished(slot, m.data.result, now)
-						break
-					end
+		curl.progress(lib, self.multi, function(easy, result)
+			for _, slot in ipairs(self.slots) do
+				if slot.item and slot.easy == easy then
+					self:finished(slot, result, now)
+					break
 				end
 			end
-		end
+		end)
 	end
 	if now < self.backoff_until or self.q:len() == 0 then return end
 	local started = false
@@ -243,6 +257,9 @@ function Http:close()
 		if slot.item then
 			lib.curl_multi_remove_handle(self.multi, slot.easy)
 			self.counts.failed = self.counts.failed + 1
+			if getinfo_long(lib, slot.easy, curl.INFO_REQUEST_SIZE) > 0 then
+				self.counts.unconfirmed = self.counts.unconfirmed + 1
+			end
 			slot.item = nil
 		end
 		lib.curl_easy_cleanup(slot.easy)
@@ -257,7 +274,7 @@ end
 function Http:stats()
 	local c = self.counts
 	return { sent = c.sent, failed = c.failed, dropped = self.q.dropped,
-		pending = self:pending(), retries = c.retries }
+		pending = self:pending(), retries = c.retries, unconfirmed = c.unconfirmed }
 end
 
 return M

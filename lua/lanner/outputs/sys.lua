@@ -4,14 +4,16 @@
 -- MSG_DONTWAIT and MSG_NOSIGNAL, which io cannot ask for.
 local ffi = require "ffi"
 local bit = require "bit"
+local base = require "lanner.base"
 local C = ffi.C
 
--- One declaration per pcall: other modules declare some of these too, and
--- a second cdef of a name raises; the first declaration stands.
-for _, decl in ipairs {
+-- Other modules declare some of these too: base.declare lets the first stand.
+base.declare(
 	"int clock_gettime(int clockid, void *tp);",
 	"int open(const char *path, int flags, ...);",
 	"ssize_t write(int fd, const void *buf, size_t n);",
+	"int64_t lseek(int fd, int64_t off, int whence);",
+	"int ftruncate(int fd, int64_t len);",
 	"int close(int fd);",
 	"int socket(int domain, int type, int protocol);",
 	"int connect(int fd, const void *addr, unsigned int len);",
@@ -32,12 +34,10 @@ for _, decl in ipairs {
 	"int posix_spawnattr_destroy(void *attr);",
 	"int posix_spawnattr_setflags(void *attr, short flags);",
 	"int posix_spawnattr_setpgroup(void *attr, int pgroup);",
-	"extern char **environ;",
-} do pcall(ffi.cdef, decl) end
+	"extern char **environ;"
+)
 
-if not pcall(ffi.typeof, "struct lnout_sockaddr_un") then
-	ffi.cdef [[ struct lnout_sockaddr_un { unsigned short family; char path[108]; }; ]]
-end
+base.define("struct lnout_sockaddr_un", [[ struct lnout_sockaddr_un { unsigned short family; char path[108]; }; ]])
 
 local M = {}
 
@@ -48,6 +48,7 @@ M.MSG_DONTWAIT, M.MSG_NOSIGNAL = 0x40, 0x4000
 M.EINTR, M.EAGAIN, M.EPIPE, M.ENOENT, M.ECHILD = 4, 11, 32, 2, 10
 M.ECONNREFUSED, M.ENOTCONN, M.ECONNRESET, M.ENOBUFS = 111, 107, 104, 105
 M.WNOHANG, M.SHUT_WR = 1, 1
+M.SEEK_END = 2
 
 function M.strerror(e)
 	return ffi.string(C.strerror(e))
@@ -65,19 +66,22 @@ function M.sleep_ms(ms)
 	C.poll(nil, 0, ms)
 end
 
--- Writes all of s to fd (blocking fd); true or nil, errno.
-function M.write_all(fd, s)
+-- Writes as much of s to fd as it takes (blocking fd): the bytes
+-- written, and the errno that stopped it short (nil when all went).
+function M.write_some(fd, s)
 	local off, len = 0, #s
 	while off < len do
 		local n = tonumber(C.write(fd, ffi.cast("const char *", s) + off, len - off))
 		if n < 0 then
 			local e = ffi.errno()
-			if e ~= M.EINTR then return nil, e end
+			if e ~= M.EINTR then return off, e end
+		elseif n == 0 then
+			return off, 28 -- ENOSPC: write(2) returns 0 only when nothing fits
 		else
 			off = off + n
 		end
 	end
-	return true
+	return off
 end
 
 -- Device and inode of a path or an fd.  Only st_dev and st_ino are read:

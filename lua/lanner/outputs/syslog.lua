@@ -9,6 +9,7 @@
 local ffi = require "ffi"
 local sys = require "lanner.outputs.sys"
 local alert_format = require "lanner.alert_format"
+local priority = require "lanner.priority"
 
 local C = ffi.C
 
@@ -18,19 +19,12 @@ M.DEFAULT_SOCKET = "/dev/log"
 local LOG_USER = 1
 
 -- Falco's priorities are syslog's severities, in the same order.
-M.SEVERITY = {
-	Emergency = 0, Alert = 1, Critical = 2, Error = 3,
-	Warning = 4, Notice = 5, Informational = 6, Debug = 7,
-}
+M.SEVERITY = {}
+for i, name in ipairs(priority.NAMES) do M.SEVERITY[name] = i - 1 end
 
 local function severity(p)
-	local s = M.SEVERITY[p]
+	local s = M.SEVERITY[p] or priority.parse(p)
 	if s then return s end
-	p = tostring(p):lower()
-	if p == "info" then return 6 end
-	for name, v in pairs(M.SEVERITY) do
-		if name:lower() == p then return v end
-	end
 	return 5 -- an unknown priority is still worth a look: Notice
 end
 

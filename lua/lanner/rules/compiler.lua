@@ -11,6 +11,7 @@
 -- (filter.expand splices nested lists at any depth) and reports cycles.
 local exceptions = require "lanner.rules.exceptions"
 local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
 
 local M = {}
 
@@ -240,8 +241,9 @@ function M.compile_rule(r, env)
       r.cond_line, "unsupported-field")
   end
 
-  local fn
-  fn, err = filter.compile(expanded, fields)
+  local fn, real
+  fn, real = filter.compile(expanded, fields, { lazy = true })
+  err = real
   if not fn then return reject(res, "error", ctx, "condition: " .. tostring(err), r.cond_line) end
 
   -- Falco's rules end outputs with %container.info, which Falco itself
@@ -291,11 +293,11 @@ function M.compile_rule(r, env)
     end
   end
 
-  local pname = loader.PRIORITIES[r.priority + 1]
+  local pname = priority.NAMES[r.priority + 1]
   local tags = loader.sorted_tags(r.tags)
   return {
     name = r.name, desc = r.desc, condition = r.cond, condition_ast = ast,
-    exception_conditions = ex_texts, ast = expanded, fn = fn,
+    exception_conditions = ex_texts, ast = expanded, fn = fn, lazy_fn = fn, real_fn = real,
     priority = pname, priority_num = r.priority, tags = tags, tag_set = r.tags,
     enabled = r.enabled, source = r.source, file = r.file, line = r.line,
     index = r.index, output_format = output, output = out_fn, output_fields = ofields,

@@ -8,7 +8,8 @@
 --
 -- process() reuses its result table; an alert table is made only when a
 -- rule matches, so an event that matches nothing allocates nothing.
-local loader = require "lanner.rules.loader"
+local priority = require "lanner.priority"
+local alert_format = require "lanner.alert_format"
 local json = require "lanner.json"
 local action = require "lanner.rules.action"
 
@@ -34,7 +35,7 @@ function M.select(rules, opts)
   opts = opts or {}
   local min = opts.min_priority
   if min ~= nil and type(min) ~= "number" then
-    min = loader.parse_priority(min) or error("unknown priority '" .. tostring(opts.min_priority) .. "'", 3)
+    min = priority.check(min, nil, 3)
   end
   local tags = opts.tags or {}
   local inc, exc = set_of(tags.include), set_of(tags.exclude)
@@ -78,13 +79,6 @@ local function split_field(s)
   return name or s, arg
 end
 
-local function read_hostname()
-  local f = io.open("/proc/sys/kernel/hostname")
-  local h = f and f:read "*l"
-  if f then f:close() end
-  return h or os.getenv "HOSTNAME" or "localhost"
-end
-
 local Engine = {}
 Engine.__index = Engine
 
@@ -103,7 +97,7 @@ function M.new(set, opts)
   local fields = opts.fields or set.fields_module
   local self = setmetatable({
     rules = M.select(all, opts), first = matching == "first", alerts = {}, n = 0, getters = {},
-    hostname = opts.hostname or read_hostname(), fields = fields,
+    hostname = opts.hostname or alert_format.hostname(), fields = fields,
   }, Engine)
 
   self.type_name = opts.type_name
@@ -141,9 +135,14 @@ function M.new(set, opts)
   end
   self.any, self.by_type = any, {}
   for t, list in pairs(typed) do self.by_type[t] = merge(list, any) end
-  self.hits, self.dispatch = {}, {}
-  self.dispatch[any] = M.dispatcher(any, self.first, self.hits)
-  for _, list in pairs(self.by_type) do self.dispatch[list] = M.dispatcher(list, self.first, self.hits) end
+  -- a list's dispatcher, and its rules' code, are made at its first event
+  local first, hits = self.first, {}
+  self.hits = hits
+  self.dispatch = setmetatable({}, { __index = function(t, list)
+    local d = M.dispatcher(list, first, hits)
+    t[list] = d
+    return d
+  end })
   return self
 end
 
@@ -165,7 +164,11 @@ function M.dispatcher(list, first, hits)
   src[#src + 1] = "  return n"
   src[#src + 1] = "end"
   local fns = {}
-  for i, r in ipairs(list) do fns[i] = r.fn end
+  -- the loaded functions, not the rules compiler's lazy stubs (unless
+  -- someone put another function in their place)
+  for i, r in ipairs(list) do
+    fns[i] = (r.real_fn and r.fn == r.lazy_fn) and r.real_fn() or r.fn
+  end
   return assert(loadstring(table.concat(src, "\n"), "=rules dispatch"))(fns, hits)
 end
 

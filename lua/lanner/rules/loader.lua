@@ -13,31 +13,12 @@
 local yaml = require "lanner.yaml"
 local exceptions = require "lanner.rules.exceptions"
 local diag = require "lanner.rules.diag"
+local priority = require "lanner.priority"
 
 local M = {}
 
 -- Falco's engine version this loader implements (falco_engine_version.h).
 M.ENGINE_VERSION = "0.45.0"
-
-local PRIORITIES = { "Emergency", "Alert", "Critical", "Error", "Warning",
-                     "Notice", "Informational", "Debug" }
-M.PRIORITIES = PRIORITIES
-
--- parse_priority("warning") -> 4, "Warning". Case-insensitive; "info" is
--- accepted for Informational, as falco_common::parse_priority does. A
--- number 0 (Emergency) .. 7 (Debug) passes through.
-function M.parse_priority(s)
-  if type(s) == "number" then
-    if PRIORITIES[s + 1] then return s, PRIORITIES[s + 1] end
-    return nil
-  end
-  if type(s) ~= "string" then return nil end
-  local l = s:lower()
-  if l == "info" then l = "informational" end
-  for i, p in ipairs(PRIORITIES) do
-    if p:lower() == l then return i - 1, p end
-  end
-end
 
 local RULE_KEYS = { rule = 1, desc = 1, condition = 1, output = 1, priority = 1,
   tags = 1, enabled = 1, exceptions = 1, source = 1, warn_evttypes = 1,
@@ -166,52 +147,64 @@ local function warn_unknown_keys(self, ctx, item, known)
   end
 end
 
-local function read_list(self, item, ctx)
-  local name = scalar(item, "list")
-  ctx.item = "list '" .. name .. "'"
-  if not name:match "^[^%s()\"'=,]+$" then
-    fail("List has an invalid name. List names must match a regular expression: ([^()\"'[:space:]=,]+)")
-  end
-  warn_unknown_keys(self, ctx, item, LIST_KEYS)
-  local n = item.map.items
-  if not n then fail("Item has no mapping for key 'items'") end
-  if n.kind ~= "seq" then fail("Value for key 'items' is not a sequence", n.line) end
-  local items = {}
-  for i, v in ipairs(n.items) do
-    if v.kind ~= "scalar" then fail("items: sequence value is not scalar", v.line) end
-    items[i] = v.value
-  end
-  local append = bool(item, "append", true)
-  if append then self.res:warn(ctx, WARNING_APPEND, item.line, "deprecated") end
-  local app, _, has = overrides(item, { items = 1 }, { items = 1 })
-  if append and has then fail(ERROR_OVERRIDE_APPEND) end
-  if append or app.items then
-    local prev = self.lists[name]
-    if not prev then fail("List uses 'append' or 'override.items: append' but no list by that name already exists") end
-    for _, v in ipairs(items) do prev.items[#prev.items + 1] = v end
-  else
-    self:_define("lists", { name = name, items = items, file = ctx.file, line = item.line })
-  end
-end
+-- Lists and macros are read alike: a name with its own pattern, one body
+-- key (items, condition) that an append extends, and the deprecated
+-- `append: true` form beside `override.<body>: append|replace`.
+local NAMED = {
+  list = {
+    noun = "List", plural = "lists", keys = LIST_KEYS, body = "items",
+    name_ok = "^[^%s()\"'=,]+$", name_re = "([^()\"'[:space:]=,]+)",
+    read = function(item)
+      local n = item.map.items
+      if not n then fail("Item has no mapping for key 'items'") end
+      if n.kind ~= "seq" then fail("Value for key 'items' is not a sequence", n.line) end
+      local items = {}
+      for i, v in ipairs(n.items) do
+        if v.kind ~= "scalar" then fail("items: sequence value is not scalar", v.line) end
+        items[i] = v.value
+      end
+      return { items = items }
+    end,
+    append = function(prev, new)
+      for _, v in ipairs(new.items) do prev.items[#prev.items + 1] = v end
+    end,
+  },
+  macro = {
+    noun = "Macro", plural = "macros", keys = MACRO_KEYS, body = "condition",
+    name_ok = "^[%a][%w_]*$", name_re = "([a-zA-Z]+[a-zA-Z0-9_]*)",
+    read = function(item)
+      local cond, cnode = scalar(item, "condition")
+      return { cond = cond, cond_line = cnode.line }
+    end,
+    -- Falco appends condition text and parses the whole at compile time.
+    append = function(prev, new) prev.cond = prev.cond .. " " .. new.cond end,
+  },
+}
 
-local function read_macro(self, item, ctx)
-  local name = scalar(item, "macro")
-  ctx.item = "macro '" .. name .. "'"
-  if not name:match "^[%a][%w_]*$" then
-    fail("Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)")
+local function read_named(self, item, ctx, kind)
+  local k = NAMED[kind]
+  local name = scalar(item, kind)
+  ctx.item = kind .. " '" .. name .. "'"
+  if not name:match(k.name_ok) then
+    fail(k.noun .. " has an invalid name. " .. k.noun .. " names must match a regular expression: " .. k.name_re)
   end
-  warn_unknown_keys(self, ctx, item, MACRO_KEYS)
-  local cond, cnode = scalar(item, "condition")
+  warn_unknown_keys(self, ctx, item, k.keys)
+  local def = k.read(item)
   local append = bool(item, "append", true)
   if append then self.res:warn(ctx, WARNING_APPEND, item.line, "deprecated") end
-  local app, _, has = overrides(item, { condition = 1 }, { condition = 1 })
+  local body = { [k.body] = 1 }
+  local app, _, has = overrides(item, body, body)
   if append and has then fail(ERROR_OVERRIDE_APPEND) end
-  if append or app.condition then
-    local prev = self.macros[name]
-    if not prev then fail("Macro uses 'append' or 'override.condition: append' but no macro by that name already exists") end
-    prev.cond = prev.cond .. " " .. cond
+  if append or app[k.body] then
+    local prev = self[k.plural][name]
+    if not prev then
+      fail(("%s uses 'append' or 'override.%s: append' but no %s by that name already exists")
+        :format(k.noun, k.body, kind))
+    end
+    k.append(prev, def)
   else
-    self:_define("macros", { name = name, cond = cond, file = ctx.file, line = item.line, cond_line = cnode.line })
+    def.name, def.file, def.line = name, ctx.file, item.line
+    self:_define(k.plural, def)
   end
 end
 
@@ -230,7 +223,7 @@ local function read_key(item, key)
   end
   if key == "priority" then
     local v, n = scalar(item, "priority")
-    return M.parse_priority(v) or fail("Invalid priority '" .. v .. "'", n.line)
+    return priority.parse(v) or fail("Invalid priority '" .. v .. "'", n.line)
   end
   return scalar(item, key)
 end
@@ -338,7 +331,7 @@ local function read_rule(self, item, ctx)
     r.output_line = item.map.output.line
     r.desc = scalar(item, "desc")
     local pv, pn = scalar(item, "priority")
-    r.priority = M.parse_priority(pv) or fail("Invalid priority '" .. pv .. "'", pn.line)
+    r.priority = priority.parse(pv) or fail("Invalid priority '" .. pv .. "'", pn.line)
     r.source = scalar(item, "source", true) or "syscall"
     for _, k in ipairs { "enabled", "warn_evttypes", "skip-if-unknown-filter" } do
       local b = bool(item, k, true)
@@ -417,8 +410,8 @@ function Collector:read_item(item, file)
     local m = item.map
     if m.required_engine_version then read_engine_version(self, item, ctx)
     elseif m.required_plugin_versions then read_plugin_versions(self, item, ctx)
-    elseif m.list then read_list(self, item, ctx)
-    elseif m.macro then read_macro(self, item, ctx)
+    elseif m.list then read_named(self, item, ctx, "list")
+    elseif m.macro then read_named(self, item, ctx, "macro")
     elseif m.rule then read_rule(self, item, ctx)
     else self.res:warn(ctx, "Unknown top level item", item.line, "unknown-item") end
   end)

@@ -1,0 +1,65 @@
+-- Where lanner and the program run: the program's CPUs are its own (the
+-- tracer polls and follows nothing into the program's affinity), evt.cpu
+-- is the CPU the program made the call on, and polling changes no event.
+local trace = require "spec.helpers.trace"
+
+local L = "build/lanner"
+local NCPU = tonumber((trace.sh("nproc --all"))) or 1
+
+-- stdout of `lanner ARGS -- sh -c SCRIPT`, and lanner's stderr.
+local function run(args, script)
+	local err = os.tmpname()
+	local out = trace.sh(("%s %s -- sh -c %s 2>%s"):format(L, args, trace.shell_quote(script), err)) .. "\n"
+	local e = trace.read_file(err) or ""
+	os.remove(err)
+	return out, e
+end
+
+describe("placement", function()
+	it("leaves the program the CPUs it has untraced, polling or not", function()
+		local script = "grep Cpus_allowed_list /proc/self/status; nproc"
+		local untraced = (trace.sh("sh -c " .. trace.shell_quote(script)))
+		assert.truthy(untraced:match("Cpus_allowed_list"))
+		for _, args in ipairs { "-q 'evt.type=openat'", "-q --poll 0 'evt.type=openat'",
+			"-q --poll 500 -R rules/", "-q --cpu tracer 'evt.type=openat'" } do
+			local out = run("--output-file /dev/null " .. args, script)
+			assert.equal(untraced .. "\n", out, args)
+		end
+	end)
+
+	it("evt.cpu is the CPU the program ran on", function()
+		if NCPU < 2 then pending("one CPU: nothing to tell apart") return end
+		for _, cpu in ipairs { 0, 1 } do
+			local out = run("-q -p '%evt.cpu %evt.type' 'evt.type in (openat, close) and proc.name=cat'",
+				"exec taskset -c " .. cpu .. " cat /etc/hostname >/dev/null")
+			local n = 0
+			for c in out:gmatch("(%-?%d+) [a-z]+\n") do
+				n = n + 1
+				assert.equal(tostring(cpu), c)
+			end
+			assert.is_true(n >= 3, out)
+		end
+	end)
+
+	it("polling changes no event: the same events with and without", function()
+		local script = "for i in 1 2 3 4 5; do cat /etc/hostname; done >/dev/null"
+		local fmt = "-q -p '%proc.name %evt.type %fd.name' 'evt.type=openat and fd.name=/etc/hostname'"
+		local a = run("--poll 0 " .. fmt, script)
+		local b = run("--poll 1000000 " .. fmt, script)
+		assert.equal(5, select(2, a:gsub("\n", "")))
+		assert.equal(a, b)
+	end)
+
+	it("--stats counts stops caught polling: none with --poll 0, some with a long poll", function()
+		local script = "for i in 1 2 3 4 5 6 7 8; do cat /etc/hostname; done >/dev/null"
+		local _, e0 = run("--stats --poll 0 -q 'evt.type=openat'", script)
+		local _, e1 = run("--stats --poll 1000000 -q 'evt.type=openat'", script)
+		assert.equal("0", e0:match("stops caught polling: (%d+)"))
+		assert.is_true(tonumber(e1:match("stops caught polling: (%d+)")) > 0, e1)
+	end)
+
+	it("refuses a --poll that is not a number of microseconds", function()
+		local _, e = run("--poll soon 'evt.type=openat'", "true")
+		assert.truthy(e:match("%-%-poll takes microseconds"), e)
+	end)
+end)
