@@ -211,3 +211,20 @@ for _, w in ipairs(WORKLOADS) do
 		end)
 	end)
 end
+
+-- With the detection rules loaded too, the syscalls of the filter verdicts
+-- are traced for them anyway: every call stops and the core compares the
+-- same registers (src/trace/verdict.c), and both rules alert.
+describe("prevention beside the detection rules", function()
+	it("still refuses, and the detection rule sees the refusal", function()
+		local r = cmp.lanner({ "--enforce", "-R", trace.root .. "/rules/", "-R", RULES }, { ATTACKS, "module" },
+			{ timeout = 60 })
+		assert.are.same({ "init_module EPERM", "finit_module EPERM", "carried on" }, lines(r.stdout))
+		assert.are.same({ "denied", "denied" }, alerts(r, "kernel module load ("))
+		local seen = 0
+		for _, l in ipairs(r.events) do
+			if l:find("Kernel module load attempted", 1, true) and l:find("EPERM", 1, true) then seen = seen + 1 end
+		end
+		assert.are.equal(2, seen)
+	end)
+end)
