@@ -138,6 +138,10 @@ describe("prevention: writes below binary directories and to /etc/ld.so.preload"
 		"truncate -s 0 /usr/bin/yes; echo truncate=$?",
 		"echo ok > " .. "/tmp/lanner-prevent-ok.$$ && mv /tmp/lanner-prevent-ok.$$ /usr/bin/; echo mv=$?",
 		"rm -f /tmp/lanner-prevent-ok.$$",
+		-- allowed at the entry on its own name, refused at the exit on
+		-- the one the kernel resolved
+		"ln -s /usr/bin/lanner-via /tmp/lanner-prevent-lnk.$$ && echo w > /tmp/lanner-prevent-lnk.$$; "
+			.. "echo via-symlink=$?; rm -f /tmp/lanner-prevent-lnk.$$",
 	}, "; ")
 	local function in_ns(enforce)
 		local up = dir .. (enforce and "/e" or "/d")
@@ -151,13 +155,17 @@ describe("prevention: writes below binary directories and to /etc/ld.so.preload"
 		local r = cmp.run({ "unshare", "-m", "sh", "-c", setup_ns .. table.concat(l, " ") }, { timeout = 60 })
 		r.events = lines(trace.read_file(up .. ".events") or "")
 		r.upper = trace.sh("ls -A " .. up .. "/u1 " .. up .. "/u2 | grep -v :$ | grep .")
+		r.via_size = trace.sh("stat -c %s " .. up .. "/u2/lanner-via 2>/dev/null")
 		return r
 	end
 	it("are all refused under --enforce, and nothing is written", function()
 		local r = in_ns(true)
 		assert.are.equal(table.concat({ "preload=2", "create=2", "relative=2", "cp=1", "symlink=1", "chmod=1", "rm=1",
-			"truncate=1", "mv=1" }, "\n") .. "\n", r.stdout, r.stderr)
-		assert.are.equal("", r.upper)
+			"truncate=1", "mv=1", "via-symlink=2" }, "\n") .. "\n", r.stdout, r.stderr)
+		-- through the symlink O_CREAT made the file before the exit's
+		-- verdict, but nothing could be written into it
+		assert.are.equal("lanner-via", r.upper)
+		assert.are.equal("0", r.via_size)
 		local a = alerts(r, "(lanner: ")
 		assert.is_true(#a >= 9, table.concat(r.events, "\n"))
 		for _, x in ipairs(a) do assert.are.equal("denied", x) end
@@ -165,7 +173,7 @@ describe("prevention: writes below binary directories and to /etc/ld.so.preload"
 	it("all go through in a dry run, each with a 'would deny' alert", function()
 		local r = in_ns(false)
 		assert.are.equal(table.concat({ "preload=0", "create=0", "relative=0", "cp=0", "symlink=0", "chmod=0", "rm=0",
-			"truncate=0", "mv=0" }, "\n") .. "\n", r.stdout, r.stderr)
+			"truncate=0", "mv=0", "via-symlink=0" }, "\n") .. "\n", r.stdout, r.stderr)
 		local a = alerts(r, "(lanner: ")
 		assert.is_true(#a >= 9, table.concat(r.events, "\n"))
 		for _, x in ipairs(a) do assert.are.equal("would deny", x) end

@@ -229,7 +229,13 @@ int ln_hold_exit(struct ln_session *s, struct ln_tstate *t)
 	ln_event *ev = &t->ev;
 	ev->flags = t->vflags;
 	t->vflags = 0;
-	if ((ev->flags & LN_EV_DECIDED) || !s->hold[ev->type] || !decided_at_exit(ev))
+	/* An open allowed at its entry on the name it was given is looked at
+	 * again on the name the kernel resolved: a symlink may have led it
+	 * into a protected place.  What O_CREAT or O_TRUNC did there is done,
+	 * but the program gets no fd to write through. */
+	bool again = (ev->flags & LN_EV_DECIDED) && !(ev->flags & LN_EV_DENIED) &&
+		(ln_type(ev->type)->flags & LN_TF_OPEN);
+	if (!s->hold[ev->type] || (!again && ((ev->flags & LN_EV_DECIDED) || !decided_at_exit(ev))))
 		return 0;
 	bool exec = ln_type(ev->type)->flags & LN_TF_EXEC;
 	/* a failed call did nothing: nothing to decide */
