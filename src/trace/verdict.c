@@ -198,8 +198,11 @@ int ln_hold_entry(struct ln_session *s, struct ln_tstate *t, int mode, int *dead
 		ln_resume(t, 0);
 		return 1;
 	}
-	if (!s->hold[ev->type] || decided_at_exit(ev))
+	if (!s->hold[ev->type])
 		return 0;
+	/* Paths pinned for the call even where the verdict waits for the
+	 * exit: evt.arg.* then say what the kernel was given, not what the
+	 * program's memory held when lanner read it. */
 	int r = ln_pin_paths(s, t, dead);
 	if (r == 1) {
 		ln_resume(t, 0);	/* restarted: it stops again, area mapped */
@@ -211,6 +214,13 @@ int ln_hold_entry(struct ln_session *s, struct ln_tstate *t, int mode, int *dead
 		s->redo_pid = t->pub.tid;
 		s->redo_status = *dead;
 		return -1;
+	}
+	if (decided_at_exit(ev)) {
+		/* the verdict rests on the kernel's names: a path that could
+		 * not be pinned only leaves evt.arg.* as read */
+		if (r < 0)
+			ln_pin_release(s, t, true);
+		return 0;
 	}
 	if (r < 0)
 		t->pin_err = -r;	/* no verdict can allow it (ln_verdict) */
