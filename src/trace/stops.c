@@ -9,7 +9,8 @@
  * When the exit is wanted the tracee is resumed with PTRACE_SYSCALL so that
  * its next stop is the syscall's exit.  fork/vfork/clone/exec come from
  * ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
- * The tracee is always resumed before its event is handed out.
+ * The tracee is resumed before its event is handed out, but for a call a
+ * prevention rule may refuse: held until ln_verdict (verdict.c).
  */
 #include <errno.h>
 #include <linux/audit.h>

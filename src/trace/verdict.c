@@ -13,7 +13,9 @@
  *   image before its first instruction (an exec cannot be undone);
  * - every other call (an open that creates or truncates, unlink, rename,
  *   chmod...): at the entry stop, its paths pinned first (pathguard.c), so
- *   the kernel reads exactly what the rules were shown.
+ *   the kernel reads exactly what the rules were shown.  An open allowed
+ *   there is looked at again at its exit, on the kernel's name.  The paths
+ *   of the calls decided at the exit are pinned too, for evt.arg.*.
  *
  * A held event left without a verdict when ln_next is called again (the
  * caller raised, or forgot) is denied: holding fails closed.
