@@ -23,7 +23,7 @@ PIC_OBJ   := $(CORE_SRC:%.c=$(B)/pic/%.o)
 ASAN_OBJ  := $(CORE_SRC:%.c=$(B)/asan/obj/%.o)
 PROGS_SRC := $(wildcard spec/progs/*.c)
 PROGS     := $(PROGS_SRC:spec/progs/%.c=$(B)/progs/%)
-HDRS      := src/lanner.h src/core.h src/table/syscalls.def $(wildcard src/*/*.h)
+HDRS      := src/lanner.h src/core.h src/table/syscalls.def src/capture/scap_events.def $(wildcard src/*/*.h)
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages: build, test and demo needs (gcc-multilib: the 32-bit
@@ -33,13 +33,16 @@ DEB_PKGS  := gcc make pkg-config luajit libluajit-5.1-dev libseccomp-dev libyaml
 # Optional: specs that need them say "pending" without them (a Go program
 # traced, the HTML chisel's screenshot, the fuzzer's runtime).
 DEB_OPTIONAL := golang-go chromium clang libclang-rt-14-dev
+# The differential specs' oracle (spec/scap_diff_spec.lua): sysdig 0.29.3
+# reads .scap captures with no kernel driver; without it they are pending.
+DEB_SYSDIG := sysdig
 # make bench's server workload (nginx under wrk); without them it says so.
 DEB_BENCH := nginx wrk
 missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
                 grep -q 'install ok installed' || echo $$p; done)
 DEB_MISSING = $(call missing,$(DEB_PKGS))
 
-.PHONY: all deps deps-optional deps-bench test test-rules demo bench bench-capture fuzz install clean progs asan man
+.PHONY: all deps deps-optional deps-bench deps-sysdig test test-rules demo bench bench-capture fuzz install clean progs asan man
 all: $(B)/lanner $(B)/liblanner.so $(B)/lua/lanner/cdef.lua $(B)/lanner.1 luac
 
 deps:
@@ -55,6 +58,14 @@ deps-bench: deps
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
 	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1; } || \
 	  echo "not installed ($$missing): the nginx workload is skipped"; fi
+
+deps-sysdig: deps
+	$(Q)missing="$(call missing,$(DEB_SYSDIG))"; if [ -n "$$missing" ]; then \
+	  echo "installing the differential specs' oracle:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null 2>&1; } || \
+	  echo "sysdig not installed: the differential specs are pending"; fi
 
 deps-optional: deps
 	$(Q)missing="$(call missing,$(DEB_OPTIONAL))"; if [ -n "$$missing" ]; then \
@@ -144,7 +155,7 @@ $(B)/bench/floor_tracer: bench/floor_tracer.c
 
 asan: $(B)/asan/lanner
 
-test: deps deps-optional all progs asan $(B)/abi_layout
+test: deps deps-optional deps-sysdig all progs asan $(B)/abi_layout
 	$(Q)CI=$${CI:-} sh spec/run.sh
 
 # The capture reader under libFuzzer (clang, ASan+UBSan): FUZZ_TIME seconds

@@ -289,7 +289,7 @@ describe("fd types and categories", function()
 	end)
 
 	it("names event categories as Falco's evt.category", function()
-		local cats = { "unknown", "other", "file", "net", "ipc", "memory", "process",
+		local cats = { "unknown", "other", "file", "net", "IPC", "memory", "process",
 			"signal", "user", "system" }
 		assert.equal(tonumber(C.LN_CAT_COUNT), #cats)
 		for i, s in ipairs(cats) do

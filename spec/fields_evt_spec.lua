@@ -114,6 +114,11 @@ describe("evt fields", function()
 			assert.are.equal(r[2], H.get(ev, "evt.category"), r[1])
 		end
 		assert.are.equal("unknown", H.get(H.event { type = "write", res = 1 }, "evt.category"))
+		-- close, dup, fcntl are I/O events too (Falco's EC_IO_OTHER)
+		local pipe_close = H.event { type = "close", res = 0, thread = thread, fd = H.fd { type = "PIPE" } }
+		assert.are.equal("ipc", H.get(pipe_close, "evt.category"))
+		assert.are.equal("file", H.get(H.event { type = "fcntl", res = 0, thread = thread, fd = H.fd { type = "FILE" } },
+			"evt.category"))
 	end)
 
 	it("arguments, rendered and raw", function()

@@ -233,6 +233,8 @@ struct ln_session {
 	ln_thread pseudo_thread;
 	struct ln_capw *capw;		/* capture being written, or NULL */
 	struct ln_capr *capr;		/* capture being read, or NULL */
+	struct ln_scapw *scapw;		/* .scap capture being written, or NULL */
+	struct ln_scapr *scapr;		/* .scap capture being read, or NULL */
 	/* Where ln_next takes events from: the trace loop, or a capture
 	 * being replayed.  Chosen once, when the session gets its source. */
 	int (*next_event)(struct ln_session *s, ln_event **ev, int timeout_ms);

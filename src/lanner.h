@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 5 };
+enum { LN_ABI_VERSION = 6 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -475,11 +475,23 @@ typedef struct ln_capture_opts {
 	uint32_t rotate_secs;	/* start a new file after this long, 0 never */
 	uint32_t rotate_files;	/* with rotation: keep this many, 0 all */
 	uint32_t compress;	/* enum ln_compress: blocks after the HEADER */
+	uint32_t format;	/* enum ln_capture_format */
 } ln_capture_opts;
+/* The file format written: by the path's extension (".scap": sysdig's),
+ * or as said.  Reading tells them by their magic. */
+enum ln_capture_format {
+	LN_CAPFMT_AUTO = 0,
+	LN_CAPFMT_LCAP = 1,	/* lanner's (doc/capture-format.md) */
+	LN_CAPFMT_SCAP = 2	/* sysdig 0.29's .scap (libs e5c53d648) */
+};
 /* Record to path: a header and a snapshot of the state tables now, then
  * every state change, and the events handed to ln_capture_event. */
 int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o);
 int ln_capture_event(ln_session *s, const ln_event *ev);
+/* An event the recording's filter left out: a .scap, whose state travels
+ * in events, gets it marked state-only if it changes state (readers apply
+ * it and show it to no one); a .lcap journals state already: nothing. */
+int ln_capture_state(ln_session *s, const ln_event *ev);
 int ln_capture_close(ln_session *s);
 /* Replay: ln_next returns the capture's events, with the state tables as
  * they were, instead of tracing.  Call instead of ln_spawn/ln_attach. */

@@ -172,9 +172,10 @@ function Session:next(timeout_ms)
 end
 
 local COMPRESS = { zlib = C.LN_COMPRESS_ZLIB, zstd = C.LN_COMPRESS_ZSTD }
+local FORMAT = { lcap = C.LN_CAPFMT_LCAP, scap = C.LN_CAPFMT_SCAP }
 
 -- Capture files.  opts: rotate_mb, rotate_secs, rotate_files, compress
--- (nil, "zlib" or "zstd").
+-- (nil, "zlib" or "zstd"), format (nil: by the extension, "lcap", "scap").
 function Session:capture_open(path, opts)
 	opts = opts or {}
 	local o = ffi.new("ln_capture_opts")
@@ -184,12 +185,20 @@ function Session:capture_open(path, opts)
 	if opts.compress then
 		o.compress = COMPRESS[opts.compress] or error("unknown compression '" .. tostring(opts.compress) .. "'", 2)
 	end
+	if opts.format then
+		o.format = FORMAT[opts.format] or error("unknown capture format '" .. tostring(opts.format) .. "'", 2)
+	end
 	if C.ln_capture_open(self.s, path, o) < 0 then return nil, self:errmsg() end
 	return true
 end
 
 function Session:capture_event(ev)
 	return C.ln_capture_event(self.s, ev)
+end
+
+-- An event left out of the capture by its filter, for the state it changes.
+function Session:capture_state(ev)
+	return C.ln_capture_state(self.s, ev)
 end
 
 function Session:capture_close()

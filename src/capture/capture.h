@@ -42,6 +42,15 @@ void ln_buf_u64(struct ln_buf *b, uint64_t v);
 void ln_buf_bytes(struct ln_buf *b, const void *p, size_t n);
 void ln_buf_str(struct ln_buf *b, const char *s, size_t n);
 
+/* A bounds-checked cursor over a block: past its end, reads give 0 and
+ * set bad (read.c; the .scap reader's table blocks use it too). */
+struct ln_cur {
+	const uint8_t *p;
+	size_t len, pos;
+	bool bad;
+};
+uint64_t ln_cur_le(struct ln_cur *c, int n);
+
 uint32_t ln_crc32(uint32_t crc, const void *p, size_t n);
 
 /* COMPRESSED blocks' codecs (compress.c); alg is enum ln_compress. */
@@ -55,7 +64,8 @@ int ln_cz_inflate(struct ln_cz *z, const void *in, size_t n, void *out, size_t w
 const char *ln_cz_why(const struct ln_cz *z);
 
 /* read.c: open a capture for replay (the session then takes its events
- * from ln_cap_next instead of the trace loop), and free the reader. */
+ * from ln_cap_next instead of the trace loop), and free the reader; a
+ * .scap (told by its magic) is read by scap_read.c behind these. */
 int ln_cap_open_reader(struct ln_session *s, const char *path);
 int ln_cap_next(struct ln_session *s, ln_event **ev);
 void ln_cap_free_reader(struct ln_session *s);

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "capture/capture.h"
+#include "capture/scap.h"
 
 /* The capture's own type table, mapped onto this lanner's by name. */
 struct captype {
@@ -62,14 +63,7 @@ struct ln_capr {
 	char notes[512];
 };
 
-/* A bounds-checked cursor over one block. */
-struct cur {
-	const uint8_t *p;
-	size_t len, pos;
-	bool bad;
-};
-
-static uint64_t get_le(struct cur *c, int n)
+uint64_t ln_cur_le(struct ln_cur *c, int n)
 {
 	if (c->bad || c->len - c->pos < (size_t)n) {
 		c->bad = true;
@@ -82,18 +76,18 @@ static uint64_t get_le(struct cur *c, int n)
 	return v;
 }
 
-#define U8(c) ((uint8_t)get_le(c, 1))
-#define U16(c) ((uint16_t)get_le(c, 2))
-#define U32(c) ((uint32_t)get_le(c, 4))
-#define U64(c) (get_le(c, 8))
+#define U8(c) ((uint8_t)ln_cur_le(c, 1))
+#define U16(c) ((uint16_t)ln_cur_le(c, 2))
+#define U32(c) ((uint32_t)ln_cur_le(c, 4))
+#define U64(c) (ln_cur_le(c, 8))
 
-static void skip(struct cur *c, int n)
+static void skip(struct ln_cur *c, int n)
 {
-	(void)get_le(c, n);
+	(void)ln_cur_le(c, n);
 }
 
 /* A length-prefixed string, pointing into the block (not NUL-terminated). */
-static const char *get_str(struct cur *c, uint32_t *len)
+static const char *get_str(struct ln_cur *c, uint32_t *len)
 {
 	uint32_t n = U32(c);
 	if (c->bad || c->len - c->pos < n) {
@@ -107,7 +101,7 @@ static const char *get_str(struct cur *c, uint32_t *len)
 	return s;
 }
 
-static void get_bytes(struct cur *c, void *dst, size_t n)
+static void get_bytes(struct ln_cur *c, void *dst, size_t n)
 {
 	if (c->bad || c->len - c->pos < n) {
 		c->bad = true;
@@ -183,7 +177,7 @@ static void note(struct ln_capr *r, const char *fmt, unsigned long long v)
 }
 
 /* The file's next block: 1 and its type, 0 at the end, or LN_NEXT_ERROR. */
-static int file_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
+static int file_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct ln_cur *c)
 {
 	uint8_t hdr[8];
 	uint64_t at = r->off;
@@ -199,7 +193,7 @@ static int file_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 		     "read up to the last whole block", at);
 		return 0;
 	}
-	struct cur h = { hdr, sizeof(hdr), 0, false };
+	struct ln_cur h = { hdr, sizeof(hdr), 0, false };
 	*type = U32(&h);
 	uint32_t len = U32(&h);
 	if (len > LN_CAP_MAX_BLOCK)
@@ -220,44 +214,44 @@ static int file_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 		return 0;
 	}
 	uint32_t crc = ln_crc32(ln_crc32(0, hdr, sizeof(hdr)), r->blk, len);
-	struct cur t = { r->blk + len, 4, 0, false };
+	struct ln_cur t = { r->blk + len, 4, 0, false };
 	if (U32(&t) != crc)
 		return fail(s, r, "checksum mismatch");
 	r->off += sizeof(hdr) + len + 4u;
-	*c = (struct cur){ r->blk, len, 0, false };
+	*c = (struct ln_cur){ r->blk, len, 0, false };
 	return 1;
 }
 
 /* The next block in a COMPRESSED block's inflated data.  The data is
  * whole: a block it cuts short is damage, not the end of a capture. */
-static int inner_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
+static int inner_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct ln_cur *c)
 {
 	const uint8_t *p = r->zbuf + r->zpos;
 	size_t left = r->zlen - r->zpos;
 	r->inner = r->zpos + 1;
 	if (left < 12)
 		return fail(s, r, "the compressed data ends inside a block");
-	struct cur h = { p, 8, 0, false };
+	struct ln_cur h = { p, 8, 0, false };
 	*type = U32(&h);
 	uint32_t len = U32(&h);
 	if (len > LN_CAP_MAX_BLOCK)
 		return fail(s, r, "block length out of range");
 	if (len > left - 12)
 		return fail(s, r, "the compressed data ends inside a block");
-	struct cur t = { p + 8 + len, 4, 0, false };
+	struct ln_cur t = { p + 8 + len, 4, 0, false };
 	if (U32(&t) != ln_crc32(0, p, 8 + (size_t)len))
 		return fail(s, r, "checksum mismatch");
 	if (*type == LN_BLK_COMPRESSED)
 		return fail(s, r, "a compressed block inside a compressed block");
 	r->zpos += 12 + (size_t)len;
-	*c = (struct cur){ p + 8, len, 0, false };
+	*c = (struct ln_cur){ p + 8, len, 0, false };
 	return 1;
 }
 
 /* A COMPRESSED block: algorithm, inflated size, compressed bytes.  The
  * size is checked before anything is allocated, and data that inflates
  * past it is stopped there. */
-static int inflate_block(struct ln_session *s, struct ln_capr *r, struct cur *c)
+static int inflate_block(struct ln_session *s, struct ln_capr *r, struct ln_cur *c)
 {
 	char why[256];
 	uint8_t alg = U8(c);
@@ -297,7 +291,7 @@ static int inflate_block(struct ln_session *s, struct ln_capr *r, struct cur *c)
 
 /* Next block, from the file or from the COMPRESSED block being read: 1
  * and its type, 0 at the end, or LN_NEXT_ERROR. */
-static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct cur *c)
+static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, struct ln_cur *c)
 {
 	for (;;) {
 		if (r->zpos < r->zlen)
@@ -311,7 +305,7 @@ static int next_block(struct ln_session *s, struct ln_capr *r, uint32_t *type, s
 	}
 }
 
-static int read_header(struct ln_session *s, struct ln_capr *r, struct cur *c)
+static int read_header(struct ln_session *s, struct ln_capr *r, struct ln_cur *c)
 {
 	uint16_t version = U16(c);
 	if (version > LN_CAP_VERSION)
@@ -355,7 +349,7 @@ static int read_header(struct ln_session *s, struct ln_capr *r, struct cur *c)
 	return c->bad ? -1 : 0;
 }
 
-static void apply_proc(struct ln_session *s, struct cur *c)
+static void apply_proc(struct ln_session *s, struct ln_cur *c)
 {
 	pid_t pid = (pid_t)U32(c);
 	ln_proc v;
@@ -389,7 +383,7 @@ static void apply_proc(struct ln_session *s, struct cur *c)
 	ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
 }
 
-static void apply_thread(struct ln_session *s, struct cur *c)
+static void apply_thread(struct ln_session *s, struct ln_cur *c)
 {
 	pid_t tid = (pid_t)U32(c), pid = (pid_t)U32(c);
 	ln_thread v;
@@ -409,7 +403,7 @@ static void apply_thread(struct ln_session *s, struct cur *c)
 	ln_state_changed(s, LN_TOUCH_THREAD, tid, 0);
 }
 
-static void get_fd(struct cur *c, ln_fd *f, const char **name, uint32_t *nlen)
+static void get_fd(struct ln_cur *c, ln_fd *f, const char **name, uint32_t *nlen)
 {
 	f->num = (int32_t)U32(c);
 	f->type = U8(c);
@@ -427,7 +421,7 @@ static void get_fd(struct cur *c, ln_fd *f, const char **name, uint32_t *nlen)
 	*name = get_str(c, nlen);
 }
 
-static void apply_fd(struct ln_session *s, struct cur *c)
+static void apply_fd(struct ln_session *s, struct ln_cur *c)
 {
 	pid_t pid = (pid_t)U32(c);
 	ln_fd v;
@@ -451,7 +445,7 @@ static void apply_fd(struct ln_session *s, struct cur *c)
 	ln_fd_set_name(f, buf);
 }
 
-static int build_event(struct ln_session *s, struct ln_capr *r, struct cur *c)
+static int build_event(struct ln_session *s, struct ln_capr *r, struct ln_cur *c)
 {
 	ln_event *ev = &r->ev;
 	memset(ev, 0, sizeof(*ev));
@@ -472,7 +466,9 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct cur *c)
 	const struct captype *ct = &r->types[ctype];
 	const ln_type_info *ti = ln_type(ct->id);
 	ev->type = (uint16_t)ct->id;
-	ev->nparams = ti->nparams;
+	/* an event recorded without parameters (from a .scap's generic
+	 * event, which carries none) reads without them */
+	ev->nparams = np ? ti->nparams : 0;
 	for (int i = 0; i < ti->nparams; i++)
 		ev->params[i].kind = ti->kind[i];
 	r->arena.len = 0;
@@ -521,9 +517,11 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct cur *c)
 int ln_cap_next(struct ln_session *s, ln_event **out)
 {
 	struct ln_capr *r = s->capr;
+	if (s->scapr)
+		return ln_scap_next(s, out);
 	for (;;) {
 		uint32_t type;
-		struct cur c;
+		struct ln_cur c;
 		int k = next_block(s, r, &type, &c);
 		if (k <= 0)
 			return k == 0 ? LN_NEXT_DONE : k;
@@ -586,13 +584,17 @@ int ln_cap_open_reader(struct ln_session *s, const char *path)
 	}
 	uint8_t head[16];
 	struct stat st;
-	if (fstat(fd, &st) < 0 || read_full(fd, head, sizeof(head)) != sizeof(head) ||
+	ssize_t got = read_full(fd, head, sizeof(head));
+	/* sysdig's: a section header block, or a gzip stream of one (-z) */
+	if (got >= 4 && (!memcmp(head, "\n\r\r\n", 4) || !memcmp(head, "\x1f\x8b", 2)))
+		return ln_scap_read(s, path, fd);
+	if (fstat(fd, &st) < 0 || got != sizeof(head) ||
 	    memcmp(head, "LNCAP\r\n\x1a", 8)) {
 		close(fd);
-		ln_set_err(s, 0, "%s: not a lanner capture (bad magic)", path);
+		ln_set_err(s, 0, "%s: not a lanner or sysdig capture (bad magic)", path);
 		return -EINVAL;
 	}
-	struct cur c = { head + 8, 8, 0, false };
+	struct ln_cur c = { head + 8, 8, 0, false };
 	uint32_t version = U32(&c), order = U32(&c);
 	if (order != 0x01020304) {
 		close(fd);
@@ -618,17 +620,20 @@ int ln_cap_open_reader(struct ln_session *s, const char *path)
 LN_API double ln_capture_progress(ln_session *s)
 {
 	struct ln_capr *r = s->capr;
+	if (s->scapr)
+		return ln_scap_progress(s);
 	return r && r->size ? (double)r->off / (double)r->size : 0.0;
 }
 
 LN_API const char *ln_capture_notes(ln_session *s)
 {
-	return s->capr ? s->capr->notes : "";
+	return s->scapr ? ln_scap_notes(s) : s->capr ? s->capr->notes : "";
 }
 
 void ln_cap_free_reader(struct ln_session *s)
 {
 	struct ln_capr *r = s->capr;
+	ln_scap_free_reader(s);
 	if (!r)
 		return;
 	close(r->fd);

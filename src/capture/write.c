@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "capture/capture.h"
+#include "capture/scap.h"
 
 enum { FLUSH_AT = 64 * 1024, JOURNAL_MAX = 8192 };
 
@@ -420,12 +421,27 @@ static int open_file(struct ln_session *s, struct ln_capw *w)
 	return r;
 }
 
+/* sysdig's format when asked, or by the path's extension. */
+static bool want_scap(const char *path, const ln_capture_opts *o)
+{
+	size_t n = strlen(path);
+	if (o && o->format != LN_CAPFMT_AUTO)
+		return o->format == LN_CAPFMT_SCAP;
+	return n >= 5 && !strcmp(path + n - 5, ".scap");
+}
+
 LN_API int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o)
 {
-	if (s->capw) {
+	if (s->capw || s->scapw) {
 		ln_set_err(s, -EBUSY, "a capture is already being written");
 		return -EBUSY;
 	}
+	if (o && o->format > LN_CAPFMT_SCAP) {
+		ln_set_err(s, -EINVAL, "capture format %u", o->format);
+		return -EINVAL;
+	}
+	if (want_scap(path, o))
+		return ln_scap_open(s, path, o);
 	struct ln_capw *w = calloc(1, sizeof(*w));
 	if (!w || !(w->path = strdup(path))) {
 		free(w);
@@ -497,6 +513,8 @@ static int write_event(struct ln_capw *w, const ln_event *ev)
 LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
 {
 	struct ln_capw *w = s->capw;
+	if (s->scapw)
+		return ln_scap_event(s, ev);
 	if (!w)
 		return -EBADF;
 	flush_journal(s, w);
@@ -522,9 +540,16 @@ LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
 	return 0;
 }
 
+LN_API int ln_capture_state(ln_session *s, const ln_event *ev)
+{
+	return s->scapw ? ln_scap_state_event(s, ev) : 0;
+}
+
 LN_API int ln_capture_close(ln_session *s)
 {
 	struct ln_capw *w = s->capw;
+	if (s->scapw)
+		return ln_scap_close(s);
 	if (!w)
 		return 0;
 	flush_journal(s, w);

@@ -55,7 +55,7 @@ LN_API void ln_session_free(ln_session *s)
 	ln_stop_all(s);
 	/* reap what ln_stop_all killed so no zombie or stopped tracee stays */
 	int status;
-	while (s->ntracees > 0 && !s->capr) {	/* replayed threads are not ours */
+	while (s->ntracees > 0 && !s->capr && !s->scapr) {	/* replayed threads are not ours */
 		pid_t pid = waitpid(-1, &status, __WALL);
 		if (pid < 0 && errno != EINTR)
 			break;

@@ -119,6 +119,12 @@ function M.new(h)
 	-- evt.*: the event on_event is looking at
 
 	function evt.field(hd)
+		-- once the capture runs (on_interval from the clock, at the end)
+		-- sysdig still holds its last event; lanner has none left to read
+		-- (its memory is the core's): nil, as for a field that event lacks
+		-- (iobytes and fdcount_by read evt.time there).  Before it, in
+		-- on_init, it is a mistake.
+		if h.cur == nil and (h.finished or h.start_ts) then return nil end
 		local ev = current("field")
 		if type(hd) ~= "table" or hd.get == nil then return nil end
 		return lua_value(hd.get(ev))
@@ -173,7 +179,9 @@ function M.new(h)
 	function sysdig.is_tty() return state.is_tty() end
 	function sysdig.get_terminal_info() return state.terminal_info() end
 	function sysdig.get_machine_info() return state.machine_info() end
-	function sysdig.is_print_container_data() return true end
+	-- sysdig: true only with -pc/-pcontainer, which lanner has not (the
+	-- stock chisels add a container.name column when it is)
+	function sysdig.is_print_container_data() return h.print_container == true end
 	-- sysdig: "" for a live capture, the file name when reading one
 	function sysdig.get_evtsource_name() return h.read_file or "" end
 	function sysdig.get_read_progress() return 0 end
@@ -185,7 +193,8 @@ function M.new(h)
 			fn, err = h:compile_filter(filter)
 			if not fn then raise(h, "invalid filter argument for get_thread_table in chisel " .. h.name .. ": " .. err) end
 		end
-		return state.thread_table(h.sess, { filter = fn, fds = fds, barebone = barebone, ts = h.last_ts })
+		return state.thread_table(h.sess, { filter = fn, fds = fds, barebone = barebone, ts = h.last_ts,
+			replay = h.read_file ~= nil })
 	end
 	function sysdig.get_thread_table(f) return thread_table(f, true, false) end
 	function sysdig.get_thread_table_nofds(f) return thread_table(f, false, false) end

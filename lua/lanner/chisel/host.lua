@@ -275,7 +275,11 @@ function Host:start(sess)
 end
 
 local function process(self, ev)
+	-- sysdig calls on_interval with the event that crossed the boundary
+	-- as the current one (the stock iobytes reads evt.time there)
+	self.cur = ev
 	if self.iv then self.iv:due(ev.ts, self.fire) end
+	self.cur = nil
 	if self.global_fn and not self.global_fn(ev) then return end
 	if self.filter_fn and not self.filter_fn(ev) then return end
 	self.cur = ev
@@ -298,7 +302,11 @@ end
 function Host:on_event(ev)
 	if self.disabled or self.end_requested then return end
 	local ts = ev.ts
-	if self.first_ts == nil then self.first_ts = ts end
+	if self.first_ts == nil then
+		self.first_ts = ts
+		-- a capture's intervals run on its own clock, from its first event
+		if self.read_file and self.iv then self.iv:start(ts) end
+	end
 	self.last_ts = ts
 	local ok, err = xpcall(process, errmsg, self, ev)
 	if not ok then
@@ -326,8 +334,9 @@ function Host:finish()
 	if self.finished then return end
 	self.finished = true
 	if not self.disabled and self.iv and not self.end_requested then
-		-- an interval that ended since the last event still reports
-		self.iv:due(interval.now(), self.fire)
+		-- an interval that ended since the last event still reports (a
+		-- capture's clock stops at its last event)
+		self.iv:due(self.read_file and self.last_ts or interval.now(), self.fire)
 	end
 	if not self.disabled then
 		local te = self.last_ts or interval.now()

@@ -117,7 +117,9 @@ local function fake_event(p, t, fd, ts)
 	return ev, t -- t kept alive by the caller while ev is used
 end
 
--- opts: { fds = bool, barebone = bool, filter = fn(ev) or nil, ts = uint64 }
+-- opts: { fds = bool, barebone = bool, filter = fn(ev) or nil, ts = uint64,
+-- replay = bool: reading a capture, whose pids are not this machine's:
+-- no /proc (memory and fd limit are 0, as sysdig has them from a file) }
 function M.thread_table(sess, opts)
 	local out = {}
 	if sess == nil then return out end
@@ -144,7 +146,8 @@ function M.thread_table(sess, opts)
 			local e = { tid = p.pid, pid = p.pid, fdtable = fdt }
 			if not opts.barebone then
 				local uid = t and tonumber(t.uid) or 0
-				local vsz, rss, swap = status_kb(p.pid)
+				local vsz, rss, swap = 0, 0, 0
+				if not opts.replay then vsz, rss, swap = status_kb(p.pid) end
 				e.ptid = p.ppid
 				e.comm = ffi.string(p.comm)
 				e.exe = cstr(p.exe)
@@ -153,7 +156,7 @@ function M.thread_table(sess, opts)
 				e.env = nul_list(p.env, p.env_len)
 				e.cwd = cstr(p.cwd)
 				e.flags = tonumber(p.flags)
-				e.fdlimit = fdlimit(p.pid)
+				e.fdlimit = opts.replay and 0 or fdlimit(p.pid)
 				e.uid = uid
 				e.gid = t and tonumber(t.gid) or 0
 				e.username = username(uid)

@@ -144,6 +144,9 @@ function M.parse(argv, chisel_nargs)
 	end
 	if o.compress and not o.write_file then return nil, "-z/--compress needs -w FILE" end
 	if o.append and not o.output_file then return nil, "-A/--append needs --output-file FILE" end
+	if o.capture_format and o.capture_format ~= "scap" and o.capture_format ~= "lcap" then
+		return nil, "--capture-format takes scap or lcap, got '" .. o.capture_format .. "'"
+	end
 	return o
 end
 

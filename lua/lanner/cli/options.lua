@@ -55,6 +55,9 @@ M.sections = {
 			help = "with -C or -G: keep the last N capture files" },
 		{ names = { "-z", "--compress" }, arg = "ALG", optional = true, key = "compress", kind = "special",
 			help = "compress the capture's blocks: zlib (the default with -z) or zstd; reading detects it" },
+		{ names = { "--capture-format" }, arg = "F", key = "capture_format", kind = "value",
+			help = "lcap (lanner's) or scap (sysdig's .scap, read by sysdig 0.29); by default scap when FILE "
+				.. "ends in .scap; -r tells them by their magic" },
 	} },
 	{ title = "Rules and detections", options = {
 		{ names = { "-R", "--rules" }, arg = "PATH", key = "rules", kind = "list",

@@ -174,7 +174,7 @@ function M.run(o)
 	end
 	if o.write_file then
 		local ok, werr = sess:capture_open(o.write_file, { rotate_mb = o.rotate_mb, rotate_secs = o.rotate_secs,
-			rotate_files = o.rotate_files, compress = o.compress })
+			rotate_files = o.rotate_files, compress = o.compress, format = o.capture_format })
 		if not ok then
 			errf("%s", werr)
 			return 2
@@ -282,7 +282,9 @@ function M.loop(o, sess, c, out, outputs, chores)
 		if ev and prevent and ev.flags ~= 0 and prevent(ev) then ev = false end
 		if ev and not stopped then
 			local pass = not evfilter or evfilter(ev)
-			if writing and pass and sess:capture_event(ev) < 0 then
+			-- an event the filter leaves out may still change state that
+			-- a .scap carries only in events (a no-op for .lcap)
+			if writing and (pass and sess:capture_event(ev) or not pass and sess:capture_state(ev)) < 0 then
 				-- the disk is full or gone: say so once, keep tracing
 				io.stderr:write("lanner: capture: ", sess:errmsg(), "; recording stopped\n")
 				writing = false

@@ -173,9 +173,14 @@ local IO_SUB = {
 	[FDT "INOTIFY"] = "ipc",
 }
 
+-- Falco's EC_IO_OTHER events: fd events that neither read nor write,
+-- whose category is their fd's too (a pipe's close is "ipc").
+local IO_OTHER = { close = true, dup = true, dup2 = true, dup3 = true, fcntl = true, ioctl = true,
+	splice = true }
+
 local function category(ev)
 	local info = type_info[ev.type]
-	if band(info.flags, TF.IO_READ + TF.IO_WRITE) ~= 0 then
+	if band(info.flags, TF.IO_READ + TF.IO_WRITE) ~= 0 or IO_OTHER[info.name] then
 		local fd = ev.fd
 		if fd == nil then return "unknown" end
 		return IO_SUB[fd.type] or "unknown"
