@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 6 };
+enum { LN_ABI_VERSION = 7 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
