@@ -199,3 +199,21 @@ describe("prevention: what alerts and --stats say", function()
 		assert.matches("(lanner: killed)", r.events[1] or "", 1, true)
 	end)
 end)
+
+describe("prevention: --debug-filter says where each rule is decided", function()
+	it("integer conditions by the filter, path rules held", function()
+		local r = cmp.run({ cmp.lanner_bin, "--enforce", "--debug-filter", "-R", trace.root .. "/rules/prevent/" })
+		assert.are.equal(0, r.code, r.stderr)
+		assert.matches("# prevention: Refuse kernel module loading (lanner.deny): by the seccomp filter on "
+			.. "finit_module,init_module", r.stdout, 1, true)
+		assert.matches("# prevention: Kill execution from memfd or /dev/shm (lanner.kill): held on execve,execveat",
+			r.stdout, 1, true)
+		-- a verdict of the filter is an action of its own in the program:
+		-- a stop for the alert, or with filter alerts off ENOSYS itself
+		local nr = "%(" .. tostring(tonumber(core.type_info[core.type_id.io_uring_setup].nr)) .. "%)"
+		assert.matches('"io_uring_setup" ' .. nr .. "[^\n]*\n[^\n]*\n%s*action TRACE%(19457%)", r.stdout)
+		local q = cmp.run({ cmp.lanner_bin, "--enforce", "-o", "enforce_filter_alerts=false", "--debug-filter", "-R",
+			trace.root .. "/rules/prevent/" })
+		assert.matches('"io_uring_setup" ' .. nr .. "[^\n]*\n[^\n]*\n%s*action ERRNO%(38%)", q.stdout)
+	end)
+end)

@@ -19,7 +19,7 @@ end
 
 require("lanner.base").declare("int isatty(int fd);")
 
-local function print_debug_filter(sess, modes, fd_full, narrowed)
+local function print_debug_filter(sess, modes, fd_full, narrowed, enforcer)
 	local names = {}
 	for name in pairs(modes) do names[#names + 1] = name end
 	table.sort(names)
@@ -36,6 +36,10 @@ local function print_debug_filter(sess, modes, fd_full, narrowed)
 			require("lanner.filter.argpred").text(nw.terms), "\n")
 	end
 	io.stdout:write("# fd table: ", fd_full and "exact (fd syscalls traced)" or "read from the kernel per event", "\n")
+	if enforcer then
+		-- where each prevention rule is decided (doc/writing-a-rule.md)
+		for _, line in ipairs(enforcer:describe()) do io.stdout:write("# prevention: ", line, "\n") end
+	end
 	local cache = require("lanner.seccomp_cache").summary(sess)
 	if cache then io.stdout:write("# action cache: ", cache, "\n") end
 	io.stdout:flush()
@@ -156,7 +160,7 @@ function M.run(o)
 		return 2
 	end
 	if o.debug_filter then
-		print_debug_filter(sess, modes, fd_full, narrowed)
+		print_debug_filter(sess, modes, fd_full, narrowed, c.enforcer)
 		return 0
 	end
 	fields.set_session(sess.s)

@@ -125,6 +125,19 @@ function Enforcer:apply(sess, opts)
 	return true
 end
 
+-- describe() -> lines for --debug-filter: each rule and where it is decided.
+function Enforcer:describe()
+	local out = {}
+	for _, r in ipairs(self.rules) do
+		local types = {}
+		for t in pairs(r.types or {}) do types[#types + 1] = t end
+		table.sort(types)
+		out[#out + 1] = ("%s (%s): %s on %s"):format(r.name, r.action.tag,
+			self.filtered[r.name] and "by the seccomp filter" or "held", table.concat(types, ","))
+	end
+	return out
+end
+
 -- decide(ev) -> rule, alert (or nil): the first prevention rule that
 -- matches the event.
 function Enforcer:decide(ev)
