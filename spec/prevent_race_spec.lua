@@ -1,15 +1,16 @@
 -- The race a path-based prevention rule must win (issue #18): one thread
 -- flips a path buffer between a harmless file and a protected one every few
--- microseconds while another opens the buffer 1,000 times, for reading
--- (decided at the exit, on the name the kernel resolved) and with
--- O_WRONLY|O_CREAT|O_TRUNC (decided at the entry, on a copy of the path
--- the program cannot write: src/trace/pathguard.c).  Not one call may open
--- the protected file, and its content must survive.  spec/progs/prevent_race
--- checks every open on the fd itself.
+-- microseconds while another opens the buffer 1,000 times, for reading and
+-- with O_WRONLY|O_CREAT|O_TRUNC.  Both are decided at the entry on a copy of
+-- the path the program cannot write (src/trace/pathguard.c), and an open
+-- allowed there again at the exit on the name the kernel resolved.  Not
+-- one call may open the protected file, and its content must survive.
+-- spec/progs/prevent_race checks every open on the fd itself.
 --
 -- With the pinning switched off (ln_pin_paths returning 0 at once) the
--- create run let 36 and 51 truncating opens of 1,000 through, in two runs:
--- the race is real at this rate, and this spec sees it.
+-- create run let 36 and 51 truncating opens of 1,000 through, and the read
+-- run with a rule on evt.arg.name 159 and 210, in two runs each: the race
+-- is real at this rate, and this spec sees it.
 local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"
 

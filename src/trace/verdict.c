@@ -6,16 +6,16 @@
  * LN_EV_HELD instead, its thread left stopped until ln_verdict().  Where it
  * is held decides what the verdict can rest on:
  *
- * - an open that only reads, and an exec: at the exit stop.  The name is the
- *   one the kernel resolved (the fd's, /proc/PID/exe), which no thread can
- *   change any more; a denied open has its fd closed inside the program
- *   (an injected close) and returns -errno, a denied exec kills the new
- *   image before its first instruction (an exec cannot be undone);
- * - every other call (an open that creates or truncates, unlink, rename,
- *   chmod...): at the entry stop, its paths pinned first (pathguard.c), so
- *   the kernel reads exactly what the rules were shown.  An open allowed
- *   there is looked at again at its exit, on the kernel's name.  The paths
- *   of the calls decided at the exit are pinned too, for evt.arg.*.
+ * - an exec: at the exit stop, on /proc/PID/exe, which no thread can change
+ *   any more; a denied exec kills the new image before its first
+ *   instruction (an exec cannot be undone);
+ * - every other call (open, unlink, rename, chmod...): at the entry stop,
+ *   its paths pinned first (pathguard.c), so the kernel reads exactly what
+ *   the rules were shown.  An open allowed there is looked at again at its
+ *   exit, on the name the kernel resolved (a symlink may have led it
+ *   elsewhere): if refused then, its fd is closed inside the program (an
+ *   injected close) and it returns -errno.  An exec's paths are pinned
+ *   too, for evt.arg.*.
  *
  * A held event left without a verdict when ln_next is called again (the
  * caller raised, or forgot) is denied: holding fails closed.
@@ -144,20 +144,14 @@ static void refuse_entry(struct ln_session *s, struct ln_tstate *t, int err)
 	s->stats.denied++;
 }
 
-/* The calls decided at their exit: an exec, and an open that neither
- * creates nor truncates (its flags in a register: openat2's are in
- * memory, so it is decided at the entry, on a pinned copy). */
+/* The calls decided at their exit only: an exec, once the kernel has
+ * loaded the image.  Every open is decided at its entry on its pinned,
+ * absolute name (so that a refused one never makes an fd, which another
+ * thread sharing the fd table could dup before lanner closes it), and an
+ * open allowed there again at its exit on the name the kernel resolved. */
 static bool decided_at_exit(const ln_event *ev)
 {
-	const ln_type_info *ti = ln_type(ev->type);
-	if (ti->flags & LN_TF_EXEC)
-		return true;
-	if (!(ti->flags & LN_TF_OPEN) || !strcmp(ti->name, "creat"))
-		return false;
-	for (int i = 0; i < ti->nparams; i++)
-		if (ti->kind[i] == LN_K_OFLAGS && ti->src[i] < 6)
-			return !(ev->params[i].val & (O_CREAT | O_TRUNC | __O_TMPFILE));
-	return false;
+	return ln_type(ev->type)->flags & LN_TF_EXEC;
 }
 
 static void hand_out_held(struct ln_session *s, struct ln_tstate *t, int where)

@@ -91,8 +91,8 @@ function Enforcer:classify(fields)
 			interest.union_preds(folded, r.types, r.preds)
 			for t in pairs(r.types) do
 				held[t] = true
-				-- opens and execs are decided at their exit (the name the
-				-- kernel resolved): they must stop there
+				-- execs are decided at their exit, opens at both ends (the
+				-- name the kernel resolved): they must stop there
 				local f = core.type_info[core.type_id[t]].flags
 				if bit.band(f, TF_OPEN + TF_EXEC) ~= 0 then exit_types[t] = true end
 			end
