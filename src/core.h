@@ -49,6 +49,9 @@ struct ln_pstate {
 	bool launched;			/* started by ln_spawn (killed with us) */
 	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */
 	int8_t inject;			/* enum ln_inject_state (attach seccomp mode) */
+	int8_t guard;			/* enum ln_guard_state (trace/pathguard.c) */
+	uint64_t guard_addr;		/* where the guard area is mapped in it */
+	uint64_t guard_exec;		/* pub.exec_ts then: an exec unmaps it */
 	bool dead;			/* last thread gone: freed after the event */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */
@@ -60,8 +63,16 @@ struct ln_pstate {
 enum ln_tphase {
 	LN_PH_RUNNING = 0,	/* not inside a traced syscall */
 	LN_PH_IN_SYSCALL,	/* entry seen, waiting for the exit stop */
-	LN_PH_GUARD		/* a clone3 checked at its exit, no event */
+	LN_PH_GUARD,		/* a clone3 checked at its exit, no event */
+	LN_PH_UNPIN		/* a call on pinned paths: registers back at
+				 * its exit, no event (trace/verdict.c) */
 };
+
+/* Where a thread waits for a verdict (ln_tstate.held). */
+enum ln_held { LN_HELD_NO = 0, LN_HELD_ENTRY, LN_HELD_EXIT };
+
+/* A process's guard area (trace/pathguard.c), ln_pstate.guard. */
+enum ln_guard_state { LN_GUARD_NONE = 0, LN_GUARD_MAPPED, LN_GUARD_FAILED };
 
 struct ln_tstate {
 	ln_thread pub;
@@ -78,6 +89,14 @@ struct ln_tstate {
 	int c3_slot;			/* its entry in ln_session.c3 */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
+	int8_t held;			/* enum ln_held */
+	int8_t held_mode;		/* the call's trace mode, for after the verdict */
+	uint32_t vflags;		/* ln_event_flags the exit event inherits */
+	int pin_err;			/* its paths could not be pinned: errno */
+	int pin_slot;			/* guard slot + 1 its paths are pinned in, 0 none */
+	int8_t pin_n;			/* argument registers pointed at it */
+	int8_t pin_arg[3];		/* which */
+	uint64_t pin_orig[3];		/* their values before */
 	ln_event ev;			/* the syscall in flight */
 	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
 	struct ln_arena arena;
@@ -121,6 +140,15 @@ struct ln_argpred {
 	uint8_t arg;
 	uint8_t mode;
 	uint64_t mask, value;
+};
+
+/* A verdict the filter gives (ln_deny_call): all of cmp hold. */
+struct ln_denyrule {
+	uint16_t type;
+	uint8_t action, alert;
+	int err;
+	int n;
+	ln_argcmp cmp[6];
 };
 
 /* A clone3 rewritten as clone whose child has not had its first stop:
@@ -214,6 +242,23 @@ struct ln_session {
 	 * a capture writer registers it to journal them.  The state layer
 	 * never calls the capture layer itself. */
 	void (*on_state_change)(struct ln_session *s, int what, int32_t a, int32_t b);
+	/* prevention (trace/verdict.c, trace/pathguard.c) */
+	uint8_t hold[512];		/* per type: held for a verdict */
+	struct ln_denyrule *denies;
+	int ndenies;
+	struct ln_tstate *held_t;	/* the thread whose event is out held */
+	pid_t tracer_tid;		/* the thread that handles the stops */
+	bool tree_killed;		/* kill_tree: every tracee seen later dies */
+	uint64_t held_since;		/* monotonic ns, when it was handed out */
+	int8_t v_pending;		/* a verdict from another thread: */
+	int8_t v_action;		/* the tracer applies it (trace/verdict.c) */
+	int v_err;
+	int guard_fd;			/* lanner's sealed memfd, once guard_map is set */
+	char *guard_map;		/* lanner's writable view of it */
+	uint64_t guard_used[2];		/* slots in use, a bit each */
+	int32_t guard_owner[128];	/* the thread holding each slot */
+	pid_t redo_pid;			/* a wait status an injection took, */
+	int redo_status;		/* for the wait loop to handle */
 	char errmsg[512];
 };
 

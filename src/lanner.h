@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 6 };
+enum { LN_ABI_VERSION = 7 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -98,6 +98,8 @@ enum ln_kind {
 				   as timespec[2] */
 	LN_K_BPF_PROG,		/* struct sock_fprog: the instructions, read at
 				   entry when the call installs a filter */
+	LN_K_SECCOMP_OP,	/* SECCOMP_SET_MODE_* (seccomp) */
+	LN_K_SECCOMP_FLAGS,	/* SECCOMP_FILTER_FLAG_* */
 	LN_K_COUNT
 };
 
@@ -260,11 +262,39 @@ typedef struct ln_event {
 	uint8_t nparams;
 	uint8_t has_res;	/* 0: entry-only stop, evt.res is <NA> */
 	int32_t fdnum;		/* the fd the event acts on or made, -1 none */
+	uint32_t flags;		/* enum ln_event_flags */
 	uint64_t rawargs[6];
 	ln_thread *thread;	/* state after the event */
 	ln_fd *fd;		/* fdnum's state after the event (for close: before) */
 	ln_param params[8];	/* LN_MAX_PARAMS */
 } ln_event;
+
+/* ln_event.flags: prevention (doc/writing-a-rule.md, "Prevention"). */
+enum ln_event_flags {
+	LN_EV_HELD = 1,		/* the thread waits, stopped, for ln_verdict() */
+	LN_EV_PRE = 2,		/* held before the call runs, for the verdict
+				 * only: the event with the result follows */
+	LN_EV_DECIDED = 4,	/* its verdict was given on its held event */
+	LN_EV_DENIED = 8,	/* lanner refused the call (-errno in res) */
+	LN_EV_KILLED = 16,	/* lanner killed the caller (or its tree) */
+	LN_EV_BY_FILTER = 32	/* the verdict came from a filter rule
+				 * (ln_deny_call), with no Lua in between */
+};
+
+/* ln_verdict() and ln_deny_call() actions. */
+enum ln_action {
+	LN_ACT_ALLOW = 0,
+	LN_ACT_DENY = 1,	/* the call fails with -errno, nothing done */
+	LN_ACT_KILL = 2,	/* SIGKILL to the calling process */
+	LN_ACT_KILL_TREE = 3	/* SIGKILL to every process lanner traces */
+};
+
+/* One masked comparison of a syscall argument register. */
+typedef struct ln_argcmp {
+	uint32_t arg;		/* 0-5 */
+	uint32_t pad;
+	uint64_t mask, value;	/* holds if (arg & mask) == value */
+} ln_argcmp;
 
 /* ln_next() results. */
 enum ln_next_result {
@@ -292,6 +322,10 @@ typedef struct ln_stats {
 	uint64_t threads_seen;
 	uint64_t procs_seen;
 	uint64_t read_faults;	/* event parameters whose pointer could not be read */
+	uint64_t held;		/* events handed out held for a verdict */
+	uint64_t denied;	/* calls lanner refused */
+	uint64_t killed;	/* processes killed by a verdict */
+	uint64_t no_verdict;	/* held events denied for want of a verdict */
 } ln_stats;
 
 typedef struct ln_session ln_session;
@@ -338,6 +372,28 @@ int ln_trace_arg(ln_session *s, int type, int arg, uint64_t mask, uint64_t value
  * entry (/proc/PID/fd/N, the socket itself): cheap when fd-using events
  * are rare, and never stale. */
 void ln_set_fd_tracking(ln_session *s, int full);
+/* Prevention (doc/writing-a-rule.md).  Hold the calls of a type for a
+ * verdict: ln_next hands the event out with LN_EV_HELD and the thread
+ * waits until ln_verdict().  Where the core holds it depends on the call:
+ * an open that only reads and an exec at their exit (on the name the
+ * kernel resolved, before the caller sees the fd or runs a single
+ * instruction of the new image), every other call at its entry, its path
+ * arguments first copied where the program cannot change them.  Before
+ * ln_spawn/ln_attach. */
+int ln_hold_type(ln_session *s, int type);
+/* Apply the verdict on a held event and resume its thread: action (enum
+ * ln_action), err the errno of a denial (0: EPERM).  A held event left
+ * without a verdict when ln_next is called again is denied (EPERM) and
+ * counted (ln_stats.no_verdict): holding fails closed. */
+int ln_verdict(ln_session *s, ln_event *ev, int action, int err);
+/* A verdict the seccomp filter gives by itself: a call of type whose
+ * registers meet all n comparisons is refused (action DENY, KILL, or
+ * KILL_TREE), with no Lua in between.  alert != 0: the call still stops
+ * once so that ln_next hands out its event (LN_EV_DENIED|LN_EV_BY_FILTER);
+ * alert == 0: SECCOMP_RET_ERRNO / RET_KILL_PROCESS, no stop at all and no
+ * event (KILL_TREE always stops).  Before ln_spawn/ln_attach. */
+int ln_deny_call(ln_session *s, int type, int n, const ln_argcmp *cmp, int action, int err, int alert);
+
 /* Whether exec looks for the executable in its overlay's upper layer
  * (proc.is_exe_upper_layer; default 1): a statfs per exec, and a read of
  * mountinfo when the executable is on an overlay. */

@@ -41,7 +41,10 @@ end
 -- alert = { time (ns), rule, priority (name), output (message), tags,
 -- output_fields }
 function M.text(a)
-	return clock(a.time) .. ": " .. a.priority .. " " .. a.output
+	local s = clock(a.time) .. ": " .. a.priority .. " " .. a.output
+	-- what a prevention rule did, or would have done (a dry run)
+	if a.action then s = s .. " (lanner: " .. a.action .. ")" end
+	return s
 end
 
 function M.json(a, opts)

@@ -32,6 +32,11 @@ local TOP = {
 	stats_interval = "number",
 	ignore_broken_rules = "bool", -- lanner's own: start without rules files that are missing or broken
 	allow_seccomp_listener = "bool", refuse_io_uring = "bool",
+	-- prevention (doc/writing-a-rule.md): rules with an action refuse
+	-- calls; filter_alerts false: filter verdicts refuse with no stop and
+	-- no alert
+	enforce = "bool",
+	enforce_filter_alerts = "bool",
 }
 
 local SECTIONS = {
@@ -333,6 +338,8 @@ function M.apply(o)
 	for _, k in ipairs { "allow_seccomp_listener", "refuse_io_uring" } do
 		if o[k] == nil then o[k] = cfg[k] end
 	end
+	if o.enforce == nil then o.enforce = cfg.enforce end
+	if o.filter_alerts == nil then o.filter_alerts = cfg.enforce_filter_alerts end
 	local oc = { json_output = o.json == true, stats_interval = o.stats_interval, quiet = o.quiet }
 	for _, k in ipairs(OUTPUT_KEYS) do oc[k] = cfg[k] end
 	o.output_config = oc

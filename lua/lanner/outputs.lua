@@ -148,6 +148,11 @@ function Outputs:alert(a)
 	c.alerts = c.alerts + 1
 	local rule = a.rule or "?"
 	c.per_rule[rule] = (c.per_rule[rule] or 0) + 1
+	-- dry-run prevention alerts, for --stats
+	if a.action and a.action:sub(1, 6) == "would " then
+		self.would = self.would or {}
+		self.would[a.action] = (self.would[a.action] or 0) + 1
+	end
 	-- by rule and priority, for the web server's /metrics (a detection
 	-- script may raise one rule name at several priorities)
 	local bp = c.by_priority[rule]

@@ -61,6 +61,42 @@ function Session:trace_arg(name, arg, mask, value, mode)
 	return true
 end
 
+-- Prevention (doc/writing-a-rule.md).  hold(name): calls of this type
+-- are handed out held (ev.flags has LN_EV_HELD) until verdict(ev, ...).
+function Session:hold(name)
+	local id = core.type_id[name]
+	if not id then error("unknown event type '" .. tostring(name) .. "'", 2) end
+	if C.ln_hold_type(self.s, id) < 0 then return nil, self:errmsg() end
+	return true
+end
+
+local ACTIONS = { allow = 0, deny = 1, kill = 2, kill_tree = 3 }
+M.ACTIONS = ACTIONS
+
+-- action: "allow", "deny", "kill", "kill_tree"; err: errno of a denial.
+function Session:verdict(ev, action, err)
+	local a = ACTIONS[action] or error("unknown verdict '" .. tostring(action) .. "'", 2)
+	if C.ln_verdict(self.s, ev, a, err or 0) < 0 then return nil, self:errmsg() end
+	return true
+end
+
+-- A verdict the seccomp filter gives: calls of type name whose registers
+-- meet every cmp ({arg=, mask=, value=}) are refused; alert: they still
+-- stop once, for their event.
+function Session:deny_call(name, cmps, action, err, alert)
+	local id = core.type_id[name]
+	if not id then error("unknown event type '" .. tostring(name) .. "'", 2) end
+	local a = ACTIONS[action]
+	if not a or a == 0 then error("unknown filter verdict '" .. tostring(action) .. "'", 2) end
+	local n = #cmps
+	local arr = ffi.new("ln_argcmp[?]", math.max(n, 1))
+	for i, c in ipairs(cmps) do
+		arr[i - 1].arg, arr[i - 1].mask, arr[i - 1].value = c.arg, c.mask, c.value
+	end
+	if C.ln_deny_call(self.s, id, n, arr, a, err or 0, alert and 1 or 0) < 0 then return nil, self:errmsg() end
+	return true
+end
+
 -- full: the fd table is kept exact by tracing every fd-making and closing
 -- syscall; otherwise fds are read from the kernel when an event uses one.
 function Session:set_upper_layer_check(on)
@@ -216,7 +252,7 @@ function Session:stats()
 	local st = C.ln_get_stats(self.s)
 	local out = {}
 	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal", "stops_polled",
-		"tracer_ns", "threads_seen", "procs_seen", "read_faults" } do
+		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed", "no_verdict" } do
 		out[k] = tonumber(st[k])
 	end
 	local counts = C.ln_type_counts(self.s)

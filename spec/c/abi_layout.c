@@ -17,6 +17,6 @@ int main(void)
 	OFF(ln_proc, container_id); OFF(ln_proc, cmdline); OFF(ln_thread, proc); OFF(ln_thread, start_ts);
 	OFF(ln_event, type); OFF(ln_event, fdnum); OFF(ln_event, rawargs);
 	OFF(ln_event, thread); OFF(ln_event, fd); OFF(ln_event, params);
-	OFF(ln_stats, tracer_ns); OFF(ln_capture_opts, compress);
+	OFF(ln_stats, tracer_ns); OFF(ln_stats, no_verdict); OFF(ln_event, flags); SZ(ln_argcmp); OFF(ln_capture_opts, compress);
 	return 0;
 }

@@ -177,6 +177,9 @@ long ln_arch_nr(int call)
 	case LN_NR_SIGPROCMASK: return SYS_rt_sigprocmask;
 	case LN_NR_CLONE: return SYS_clone;
 	case LN_NR_CLONE3: return SYS_clone3;
+	case LN_NR_OPENAT: return SYS_openat;
+	case LN_NR_CLOSE: return SYS_close;
+	case LN_NR_MSEAL: return 462;	/* mseal, Linux 6.10; older kernels: -ENOSYS */
 	}
 #endif
 	(void)call;
@@ -281,6 +284,38 @@ int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr)
 	return setregs(tid, &r);
 #else
 	(void)tid; (void)a; (void)restart_nr;
+	return -ENOSYS;
+#endif
+}
+
+/* --- paths pinned in the guard area (trace/pathguard.c) --- */
+
+int ln_arch_set_arg(pid_t tid, int arg, uint64_t val)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	unsigned long long *reg[6] = { &r.rdi, &r.rsi, &r.rdx, &r.r10, &r.r8, &r.r9 };
+	if (arg < 0 || arg > 5)
+		return -EINVAL;
+	*reg[arg] = val;
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)arg; (void)val;
+	return -ENOSYS;
+#endif
+}
+
+/* Every register back as saved (after an injection at an exit stop). */
+int ln_arch_set_regs(pid_t tid, const struct ln_regs *saved)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r = unpack(saved);
+	return setregs(tid, &r);
+#else
+	(void)tid; (void)saved;
 	return -ENOSYS;
 #endif
 }

@@ -64,7 +64,7 @@ int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved);
 uint64_t ln_arch_stack_pointer(const struct ln_regs *r);
 /* Syscall numbers of the native ABI that trace/inject.c makes, -1 if none. */
 enum ln_inj_call { LN_NR_MMAP, LN_NR_MUNMAP, LN_NR_PRCTL, LN_NR_SECCOMP, LN_NR_SIGPROCMASK,
-	LN_NR_CLONE, LN_NR_CLONE3 };
+	LN_NR_CLONE, LN_NR_CLONE3, LN_NR_OPENAT, LN_NR_CLOSE, LN_NR_MSEAL };
 long ln_arch_nr(int call);
 /* The syscall number and first five argument registers of a stopped
  * thread; set them at an entry stop; put the arguments back at an exit
@@ -72,5 +72,8 @@ long ln_arch_nr(int call);
 int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5]);
 int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5]);
 int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr);
+/* Set one argument register (0-5) of a stopped thread. */
+int ln_arch_set_arg(pid_t tid, int arg, uint64_t val);
+int ln_arch_set_regs(pid_t tid, const struct ln_regs *saved);
 
 #endif

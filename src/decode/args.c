@@ -32,6 +32,7 @@ static bool is_int32_kind(int k)
 	case LN_K_BPF_CMD: case LN_K_MODULE_FLAGS: case LN_K_RENAME_FLAGS:
 	case LN_K_NS_TYPE: case LN_K_UMOUNT_FLAGS: case LN_K_MSG_FLAGS:
 	case LN_K_PROT: case LN_K_MMAP_FLAGS: case LN_K_PRCTL_OP:
+	case LN_K_SECCOMP_OP: case LN_K_SECCOMP_FLAGS:
 		return true;
 	}
 	return false;

@@ -72,6 +72,8 @@ LN_API void ln_session_free(ln_session *s)
 	ln_restore_signals(s);
 	ln_state_free_all(s);
 	free(s->preds);
+	free(s->denies);
+	ln_guard_free(s);
 	free(s->type_counts);
 	free(s);
 }
@@ -182,6 +184,7 @@ LN_API int ln_capture_read(ln_session *s, const char *path)
 LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
 {
 	ln_proc_free_deferred(s);
+	ln_verdict_missing(s);	/* a held event never answered: denied */
 	return s->next_event(s, ev, timeout_ms);
 }
 

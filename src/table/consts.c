@@ -37,6 +37,8 @@ static const struct ln_xtable *const kind_tables[LN_K_COUNT] = {
 	[LN_K_CLOCKID] = &ln_x_clockid,
 	[LN_K_BPF_CMD] = &ln_x_bpf,
 	[LN_K_MODULE_FLAGS] = &ln_x_module,
+	[LN_K_SECCOMP_OP] = &ln_x_seccomp_op,
+	[LN_K_SECCOMP_FLAGS] = &ln_x_seccomp_flags,
 };
 
 const struct ln_xtable *ln_xtable_of(int kind)

@@ -67,7 +67,8 @@ extern const struct ln_xtable ln_x_domain, ln_x_socktype, ln_x_proto,
 	ln_x_shut, ln_x_level, ln_x_sockopt, ln_x_msgflags;
 /* consts_proc.c */
 extern const struct ln_xtable ln_x_signal, ln_x_clone, ln_x_nstype,
-	ln_x_ptrace, ln_x_prctl, ln_x_bpf, ln_x_clockid;
+	ln_x_ptrace, ln_x_prctl, ln_x_bpf, ln_x_clockid, ln_x_seccomp_op,
+	ln_x_seccomp_flags;
 /* consts_mem.c */
 extern const struct ln_xtable ln_x_prot, ln_x_mmap, ln_x_memfd;
 

@@ -326,3 +326,22 @@ static const struct ln_xval clockid[] = {
 	LN_X(CLOCK_TAI),
 };
 const struct ln_xtable ln_x_clockid = LN_XTABLE(clockid, LN_XS_ENUM, 32);
+
+/* seccomp(2): its operation and SECCOMP_SET_MODE_FILTER's flags. */
+static const struct ln_xval seccomp_ops[] = {
+	LN_XN(0, "SECCOMP_SET_MODE_STRICT"),
+	LN_XN(1, "SECCOMP_SET_MODE_FILTER"),
+	LN_XN(2, "SECCOMP_GET_ACTION_AVAIL"),
+	LN_XN(3, "SECCOMP_GET_NOTIF_SIZES"),
+};
+const struct ln_xtable ln_x_seccomp_op = LN_XTABLE(seccomp_ops, LN_XS_ENUM, 32);
+
+static const struct ln_xval seccomp_flags[] = {
+	LN_XN(1, "SECCOMP_FILTER_FLAG_TSYNC"),
+	LN_XN(2, "SECCOMP_FILTER_FLAG_LOG"),
+	LN_XN(4, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+	LN_XN(8, "SECCOMP_FILTER_FLAG_NEW_LISTENER"),
+	LN_XN(16, "SECCOMP_FILTER_FLAG_TSYNC_ESRCH"),
+	LN_XN(32, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+};
+const struct ln_xtable ln_x_seccomp_flags = LN_XTABLE(seccomp_flags, LN_XS_FLAGS, 32);

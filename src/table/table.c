@@ -63,6 +63,7 @@ static const struct { const char *key; int kind; } kind_names[] = {
 	{ "fcntl", LN_K_FCNTL_CMD }, { "prot", LN_K_PROT },
 	{ "mmapflags", LN_K_MMAP_FLAGS }, { "ptrace", LN_K_PTRACE_REQ },
 	{ "prctl", LN_K_PRCTL_OP }, { "mountflags", LN_K_MOUNT_FLAGS },
+	{ "seccompop", LN_K_SECCOMP_OP }, { "seccompflags", LN_K_SECCOMP_FLAGS },
 	{ "umountflags", LN_K_UMOUNT_FLAGS }, { "nstype", LN_K_NS_TYPE },
 	{ "renameflags", LN_K_RENAME_FLAGS }, { "how", LN_K_SHUT_HOW },
 	{ "level", LN_K_SOCKOPT_LEVEL }, { "optname", LN_K_SOCKOPT_NAME },

@@ -32,7 +32,7 @@ static const char *const compat_same[] = {
 	"mprotect", "clone", "unshare", "ptrace", "bpf", "prctl", "setns", "ftruncate",
 };
 
-static bool preds_hold_in(const char *name, bool compat)
+bool ln_preds_hold_in(const char *name, bool compat)
 {
 	if (!compat)
 		return true;
@@ -60,8 +60,10 @@ int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool
 	int mode = s->mode[type];
 	if (mode)
 		return mode;
-	if (!preds_hold_in(ln_type(type)->name, compat))
-		return pred_mode(s, type);
+	if (ln_deny_rules_for(s, type))
+		mode = LN_TRACE_ENTRY;	/* verdict.c checks them */
+	if (!ln_preds_hold_in(ln_type(type)->name, compat))
+		return pred_mode(s, type) > mode ? pred_mode(s, type) : mode;
 	for (int i = 0; i < s->npreds; i++) {
 		const struct ln_argpred *p = &s->preds[i];
 		if (p->type == type && (args[p->arg] & p->mask) == p->value && p->mode > mode)
@@ -125,7 +127,7 @@ static int untraced_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, boo
 	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), ti->nr, 1, untraced);
 	if (r)
 		return r;
-	if (mode == LN_TRACE_NONE && !preds_hold_in(ti->name, compat))
+	if (mode == LN_TRACE_NONE && !ln_preds_hold_in(ti->name, compat))
 		mode = pred_mode(s, id);
 	if (mode != LN_TRACE_NONE)
 		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 1, traced);
@@ -165,6 +167,36 @@ static int add_compat_aliases(scmp_filter_ctx ctx, struct ln_session *s)
 	return r;
 }
 
+/* A type that prevention rules refuse some calls of (ln_deny_call).
+ * libseccomp keeps one action per syscall once a rule covers every call,
+ * and refuses a rule less specific than one it holds (EEXIST): so when the
+ * type stops for anything else too, or its rules do not fit, every call
+ * stops and trace/verdict.c compares the same registers; otherwise each
+ * rule is an action of its own: RET_ERRNO or RET_KILL_PROCESS with no stop
+ * at all, or a stop only for the refused calls when their alert is wanted
+ * (and for KILL_TREE, which the kernel cannot do). */
+static int add_denies(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr, bool compat)
+{
+	int mode = s->mode[id] ? s->mode[id] : pred_mode(s, id);
+	/* a type refuse.c checks stops on every call already */
+	bool own = mode == LN_TRACE_NONE && !ln_refusable(s, id) && ln_preds_hold_in(ln_type(id)->name, compat);
+	for (int i = 0; own && i < s->ndenies; i++) {
+		const struct ln_denyrule *d = &s->denies[i];
+		if (d->type != id)
+			continue;
+		struct scmp_arg_cmp cmp[6];
+		for (int k = 0; k < d->n; k++)
+			cmp[k] = SCMP_CMP64(d->cmp[k].arg, SCMP_CMP_MASKED_EQ, d->cmp[k].mask, d->cmp[k].value);
+		uint32_t act = d->alert || d->action == LN_ACT_KILL_TREE ? SCMP_ACT_TRACE(LN_DATA_TAG | LN_TRACE_ENTRY)
+			: d->action == LN_ACT_DENY ? SCMP_ACT_ERRNO((uint32_t)d->err) : SCMP_ACT_KILL_PROCESS;
+		if (seccomp_rule_add_array(ctx, act, nr, (unsigned)d->n, cmp) < 0)
+			own = false;
+	}
+	if (own)
+		return 0;
+	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | (mode ? mode : LN_TRACE_ENTRY)), nr, 0);
+}
+
 /* The rules of one ABI.  compat: the 32-bit x86 ABI, whose registers do
  * not always line up with the native ones (preds_hold_in), and which has
  * names of its own for some native types. */
@@ -180,9 +212,13 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 			r = untraced_guard(ctx, s, id, compat);
 			continue;
 		}
+		if (s->ndenies && ln_deny_rules_for(s, id)) {
+			r = add_denies(ctx, s, id, ti->nr, compat);
+			continue;
+		}
 		/* A plain mode covers every call; predicates only narrow a
 		 * syscall whose mode is otherwise NONE. */
-		if (mode == LN_TRACE_NONE && !preds_hold_in(ti->name, compat))
+		if (mode == LN_TRACE_NONE && !ln_preds_hold_in(ti->name, compat))
 			mode = pred_mode(s, id);
 		if (mode == LN_TRACE_NONE && ln_refusable(s, id))
 			mode = LN_TRACE_GUARD;	/* stops to be refused (refuse.c) */

@@ -57,24 +57,12 @@
 
 #define pt ln_ptrace
 
-/* One injection in progress. */
-struct inj {
-	pid_t tid;
-	struct ln_regs saved;
-	bool first;			/* still at the original entry stop */
-	bool installed;			/* seccomp() returned 0 */
-	bool handback;			/* a stop for stops.c: died, or exec'd */
-	int status;			/* that stop's wait status */
-	int nsig;			/* stop signals held back meanwhile */
-	int sigs[8];
-};
-
 /* Resume and wait for the thread's next syscall stop with operation op
  * (PTRACE_SYSCALL_INFO_ENTRY or _EXIT).  Stops on the way are passed:
  * seccomp stops (lanner's filter is in once seccomp() returned), group
  * stops, and signal-delivery stops, whose signal (only SIGSTOP can come
  * with everything blocked) is held back and sent again at the end. */
-static int run_to(struct inj *j, int op)
+static int run_to(struct ln_inj *j, int op)
 {
 	if (pt(PTRACE_SYSCALL, j->tid, 0, 0) < 0)
 		return -errno;
@@ -106,9 +94,7 @@ static int run_to(struct inj *j, int op)
 	}
 }
 
-/* One injected syscall; its result, or -errno of the injection itself
- * (then *broken is set: the thread is not where we left it). */
-static int64_t call(struct inj *j, int which, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+int64_t ln_inj_call(struct ln_inj *j, int which, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, bool *broken)
 {
 	uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
@@ -135,7 +121,13 @@ static int64_t call(struct inj *j, int which, uint64_t a0, uint64_t a1, uint64_t
 	return res;
 }
 
-static ssize_t poke(pid_t tid, uint64_t addr, const void *src, size_t len)
+void ln_inj_resend(const struct ln_inj *j, pid_t pid)
+{
+	for (int i = 0; i < j->nsig; i++)
+		syscall(SYS_tgkill, pid, j->tid, j->sigs[i]);
+}
+
+ssize_t ln_poke(pid_t tid, uint64_t addr, const void *src, size_t len)
 {
 	struct iovec local = { (void *)src, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
@@ -166,24 +158,24 @@ static ssize_t poke_readonly(pid_t tid, uint64_t addr, const void *src, size_t l
  * munmap), and in syscall mode every syscall of the other threads stops
  * and waits until the injection is over (run_to waits for this thread
  * only). */
-static int inject(struct ln_session *s, struct inj *j, pid_t pid, const void *prog, size_t len, bool *broken)
+static int inject(struct ln_session *s, struct ln_inj *j, pid_t pid, const void *prog, size_t len, bool *broken)
 {
 	uint64_t mask[2] = { ~0ull, 0 }, keep[2];
 	uint64_t sp = ln_arch_stack_pointer(&j->saved);
 	uint64_t scratch = ((sp - 128 - sizeof(mask)) & ~15ull);
 	if (ln_mem_read(j->tid, scratch, keep, sizeof(keep)) != sizeof(keep) ||
-	    poke(j->tid, scratch, mask, sizeof(mask)) != sizeof(mask)) {
+	    ln_poke(j->tid, scratch, mask, sizeof(mask)) != sizeof(mask)) {
 		fprintf(stderr, "lanner: pid %d: cannot write below its stack pointer: stays in syscall mode\n", pid);
 		return -EFAULT;
 	}
-	int64_t r = call(j, LN_NR_SIGPROCMASK, SIG_BLOCK, scratch, scratch + 8, 8, 0, 0, broken);
+	int64_t r = ln_inj_call(j, LN_NR_SIGPROCMASK, SIG_BLOCK, scratch, scratch + 8, 8, 0, 0, broken);
 	if (r < 0) {
-		poke(j->tid, scratch, keep, sizeof(keep));
+		ln_poke(j->tid, scratch, keep, sizeof(keep));
 		return (int)r;
 	}
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t hdr = 16, size = (hdr + len + page - 1) / page * page;
-	int64_t area = call(j, LN_NR_MMAP, 0, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+	int64_t area = ln_inj_call(j, LN_NR_MMAP, 0, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			    (uint64_t)-1, 0, broken);
 	int err = 0;
 	if (*broken)
@@ -200,7 +192,7 @@ static int inject(struct ln_session *s, struct inj *j, pid_t pid, const void *pr
 			err = -EFAULT;
 	}
 	if (!err) {
-		r = call(j, LN_NR_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (uint64_t)area, 0, 0, 0,
+		r = ln_inj_call(j, LN_NR_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (uint64_t)area, 0, 0, 0,
 			 broken);
 		if (r == -EACCES && !*broken) {
 			/* not CAP_SYS_ADMIN in its user namespace: the kernel
@@ -208,9 +200,9 @@ static int inject(struct ln_session *s, struct inj *j, pid_t pid, const void *pr
 			fprintf(stderr, "lanner: pid %d: the kernel accepts the filter only with NO_NEW_PRIVS: "
 				"set it (later setuid/setgid/file-capability execs of this process gain no "
 				"privileges)\n", pid);
-			r = call(j, LN_NR_PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, broken);
+			r = ln_inj_call(j, LN_NR_PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, broken);
 			if (!*broken && r == 0)
-				r = call(j, LN_NR_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+				r = ln_inj_call(j, LN_NR_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
 					 (uint64_t)area, 0, 0, 0, broken);
 		}
 		if (*broken)
@@ -228,14 +220,14 @@ static int inject(struct ln_session *s, struct inj *j, pid_t pid, const void *pr
 		}
 	}
 	if (area > 0 || area < -4096) {
-		call(j, LN_NR_MUNMAP, (uint64_t)area, size, 0, 0, 0, 0, broken);
+		ln_inj_call(j, LN_NR_MUNMAP, (uint64_t)area, size, 0, 0, 0, 0, broken);
 		if (*broken)
 			return -EIO;
 	}
-	call(j, LN_NR_SIGPROCMASK, SIG_SETMASK, scratch + 8, 0, 8, 0, 0, broken);
+	ln_inj_call(j, LN_NR_SIGPROCMASK, SIG_SETMASK, scratch + 8, 0, 8, 0, 0, broken);
 	if (*broken)
 		return -EIO;
-	poke(j->tid, scratch, keep, sizeof(keep));
+	ln_poke(j->tid, scratch, keep, sizeof(keep));
 	(void)s;
 	return err;
 }
@@ -307,7 +299,7 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 		p->inject = LN_INJ_FAILED;
 		return 0;
 	}
-	struct inj j = { .tid = t->pub.tid, .first = true };
+	struct ln_inj j = { .tid = t->pub.tid, .first = true };
 	j.saved = probe;
 	bool broken = false;
 	/* EXITKILL before the filter goes in, not at the thread's next stop:
@@ -342,8 +334,7 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 		p->inject = LN_INJ_FAILED;
 		return 1;
 	}
-	for (int i = 0; i < j.nsig; i++)
-		syscall(SYS_tgkill, p->pub.pid, t->pub.tid, j.sigs[i]);
+	ln_inj_resend(&j, p->pub.pid);
 	if (r < 0) {
 		p->inject = LN_INJ_FAILED;
 		return 1;

@@ -21,6 +21,7 @@ static void say_kept(struct ln_session *s, pid_t pid, bool more)
 LN_API void ln_stop_all(ln_session *s)
 {
 	int kept = 0, first = 0;
+	ln_verdict_missing(s);	/* never leave a thread held */
 	s->stopping = true;
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
 		if (!p->launched)
@@ -40,6 +41,10 @@ LN_API void ln_stop_all(ln_session *s)
 void ln_stop_late_child(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (s->tree_killed) {
+		kill(t->pub.tid, SIGKILL);	/* a prevention verdict: kill_tree */
+		return;
+	}
 	if (!s->stopping || !p || !p->launched)
 		return;
 	if (!s->keep)

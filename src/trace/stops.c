@@ -9,7 +9,8 @@
  * When the exit is wanted the tracee is resumed with PTRACE_SYSCALL so that
  * its next stop is the syscall's exit.  fork/vfork/clone/exec come from
  * ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
- * The tracee is always resumed before its event is handed out.
+ * The tracee is resumed before its event is handed out, but for a call a
+ * prevention rule may refuse: held until ln_verdict (verdict.c).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -44,7 +45,7 @@ void ln_resume(struct ln_tstate *t, int sig)
 #define resume ln_resume
 
 /* The fd an event is about: the new fd, or the first fd argument. */
-static void attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 {
 	const ln_type_info *ti = ln_type(ev->type);
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
@@ -143,6 +144,9 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	ln_args_entry(s, t);
 	if (s->fd_lazy)
 		refresh_fd(s, t, ev);
+	int dead, held = ln_hold_entry(s, t, mode, &dead);	/* prevention: verdict.c */
+	if (held)
+		return held > 0;
 	if (mode == LN_TRACE_EXIT) {
 		t->phase = LN_PH_IN_SYSCALL;
 		t->want_exit = true;
@@ -150,7 +154,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 		resume(t, 0);
 		return false;
 	}
-	attach_fd(s, t, ev);
+	ln_event_attach_fd(s, t, ev);
 	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
 	resume(t, 0);
@@ -284,6 +288,8 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		return false;
 	}
 	s->stats.stops_exit++;
+	if (ln_unpin_exit(s, t, r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT, info.exit.rval))
+		return false;
 	if (t->c3_rewritten && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
 		ln_clone3_exit(s, t, info.exit.rval);
 	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
@@ -324,9 +330,11 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		eff(s, t, ev);
 	if (is_clone(ev->type))
 		adopt_child(s, t, ev->res);
-	attach_fd(s, t, ev);
+	ln_event_attach_fd(s, t, ev);
 	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
+	if (ln_hold_exit(s, t))
+		return true;	/* stopped until ln_verdict */
 	t->phase = LN_PH_RUNNING;
 	t->want_exit = false;
 	resume(t, 0);
@@ -600,6 +608,7 @@ static void arm_alarm(int ms)
 static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64_t deadline, bool *armed)
 {
 	for (;;) {
+		ln_verdict_pending(s);	/* prevention: trace/verdict.c */
 		ln_deliver_pending(s);
 		ln_forward_due(s, false);
 		if (s->ntracees <= 0 && !children_pending(s))
@@ -611,7 +620,11 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		if (deadline && timeout_ms != 0 && ln_now_mono() >= deadline)
 			return LN_NEXT_TIMEOUT;
 		int status;
-		pid_t pid = timeout_ms != 0 ? ln_spin_wait(s, &s->spin, &status) : 0;
+		pid_t pid = s->redo_pid;	/* a wait status an injection took */
+		if (pid)
+			status = s->redo_status, s->redo_pid = 0;
+		else
+			pid = timeout_ms != 0 ? ln_spin_wait(s, &s->spin, &status) : 0;
 		if (pid == 0) {
 			/* about to sleep: only now is a timer needed to wake us */
 			if (wake && timeout_ms != 0) {
@@ -638,8 +651,11 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		s->stats.tracer_ns += ln_now_mono() - t0;
 		if (made && out) {
 			out->num = ++s->evnum;
-			s->stats.events++;
-			s->type_counts[out->type]++;
+			/* a look before a call is not a call: its event follows */
+			if (!(out->flags & LN_EV_PRE)) {
+				s->stats.events++;
+				s->type_counts[out->type]++;
+			}
 			*ev = out;
 			return LN_NEXT_EVENT;
 		}

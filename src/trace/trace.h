@@ -15,6 +15,8 @@
 /* The live source of ln_next: the next event of the traced programs. */
 int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms);
 void ln_resume(struct ln_tstate *t, int sig);
+/* ev->fd and ev->fdnum: the fd the event is about. */
+void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev);
 
 /* spin.c: poll waitpid for a bounded, adaptive time before sleeping.
  * Returns what waitpid returned, or 0 if nothing came in time. */
@@ -26,6 +28,35 @@ int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 /* The mode the filter would give this call (for tracees in syscall
  * mode, which have no filter). */
 int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat);
+/* Whether a type's argument registers line up on the 32-bit ABI. */
+bool ln_preds_hold_in(const char *name, bool compat);
+
+/* verdict.c: prevention.  At a call's entry, after its arguments are
+ * read (mode: its trace mode): 0 carry on; 1 the event is ready to hand
+ * out (held, or refused by a filter verdict and resumed); -1 resumed (or
+ * gone) with nothing to hand out. */
+int ln_hold_entry(struct ln_session *s, struct ln_tstate *t, int mode, int *dead);
+/* At an exit stop, its event finished: 1 if held (not resumed). */
+int ln_hold_exit(struct ln_session *s, struct ln_tstate *t);
+/* At any exit stop, first: pinned registers put back; true if that was
+ * all the stop was for (resumed). */
+bool ln_unpin_exit(struct ln_session *s, struct ln_tstate *t, bool at_exit, int64_t rval);
+/* ln_next with an event still held: denied, and said. */
+void ln_verdict_missing(struct ln_session *s);
+/* In the wait loop: a verdict another thread gave, applied; one that does
+ * not come within LN_VERDICT_WAIT_MS, a denial. */
+void ln_verdict_pending(struct ln_session *s);
+bool ln_deny_rules_for(struct ln_session *s, int type);
+
+/* pathguard.c: at a held entry, the call's paths copied into the guard
+ * area and its registers pointed there: 0 done (or no paths), 1 the call
+ * was restarted to map the area first (resume it), 2 the thread died or
+ * exec'd meanwhile (wait status in *dead), -errno if it cannot be done. */
+int ln_pin_paths(struct ln_session *s, struct ln_tstate *t, int *dead);
+/* The slot freed, the registers put back if regs. */
+void ln_pin_release(struct ln_session *s, struct ln_tstate *t, bool regs);
+/* lanner's side of the guard area, at the session's end. */
+void ln_guard_free(struct ln_session *s);
 
 /* refuse.c: calls refused at entry, and the mode of a stop */
 /* Whether a refusal is on for this type (the filter must stop on it). */
@@ -53,6 +84,26 @@ void ln_clone3_gone(struct ln_session *s, pid_t child);
  * stopped, ready to resume), 0 if not an entry stop where it can be done,
  * -1 if t died meanwhile (its wait status in *dead). */
 int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead);
+/* One injection in progress (also trace/pathguard.c's). */
+struct ln_inj {
+	pid_t tid;
+	struct ln_regs saved;
+	bool first;			/* still at the original entry stop */
+	bool installed;			/* seccomp() returned 0 */
+	bool handback;			/* a stop for stops.c: died, or exec'd */
+	int status;			/* that stop's wait status */
+	int nsig;			/* stop signals held back meanwhile */
+	int sigs[8];
+};
+/* One injected syscall (which: enum ln_inj_call); its result, or -errno
+ * of the injection itself (then *broken is set: the thread is not where
+ * we left it, and j->handback says if stops.c must see j->status). */
+int64_t ln_inj_call(struct ln_inj *j, int which, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		    uint64_t a4, uint64_t a5, bool *broken);
+/* Send again the signals held back during the injection. */
+void ln_inj_resend(const struct ln_inj *j, pid_t pid);
+/* Write len bytes at addr in the tracee; bytes written or -1. */
+ssize_t ln_poke(pid_t tid, uint64_t addr, const void *src, size_t len);
 
 /* signals.c: signals to lanner, forwarded or acted on between stops. */
 void ln_install_signals(struct ln_session *s);

@@ -21,6 +21,7 @@ end
 local function load_rules(o, c)
 	local rules = require "lanner.rules"
 	local rs = rules.load(o.rules, { min_priority = o.min_priority })
+	require("lanner.rules.enforce").annotate(rs)
 	for _, w in ipairs(rs.warnings or {}) do warn(o, tostring(w)) end
 	local errs = rs.errors or {}
 	for _, e in ipairs(o.rules_problems or {}) do table.insert(errs, e) end
@@ -34,10 +35,37 @@ local function load_rules(o, c)
 			:format(#errs, #errs == 1 and "" or "s", #rs.rules))
 	end
 	c.env = rs.env or c.env
-	c.engine = rules.engine(rs, { rule_matching = o.rule_matching })
-	local need = rs:interest()
-	need.what = "rules"
-	c.needs[#c.needs + 1] = need
+	if not o.enforce then
+		c.engine = rules.engine(rs, { rule_matching = o.rule_matching })
+		local need = rs:interest()
+		need.what = "rules"
+		c.needs[#c.needs + 1] = need
+		return true
+	end
+	-- --enforce: the rules with an action run apart, on held events
+	-- (lanner/rules/enforce.lua), and the others as usual
+	local enforce = require "lanner.rules.enforce"
+	local act, rest = enforce.split(rs.rules)
+	local function subset(list) return { rules = list, fields_module = rs.fields_module } end
+	c.engine = #rest > 0 and rules.engine(subset(rest), { rule_matching = o.rule_matching }) or nil
+	if #act > 0 then
+		c.enforcer = enforce.new(act, rules.engine(subset(act), { rule_matching = "first" }))
+		local needs, err = c.enforcer:classify(fields)
+		if not needs then return nil, err, 1 end
+		for _, n in ipairs(needs) do c.needs[#c.needs + 1] = n end
+	end
+	-- the filter refuses calls of its verdicts by itself: its rules are
+	-- not traced (a type traced for anything would stop on every call)
+	local traced = {}
+	for _, r in ipairs(rest) do traced[#traced + 1] = r end
+	for _, r in ipairs(act) do
+		if not c.enforcer.filtered[r.name] then traced[#traced + 1] = r end
+	end
+	if #traced > 0 then
+		local need = rs.interest(subset(traced))
+		need.what = "rules"
+		c.needs[#c.needs + 1] = need
+	end
 	return true
 end
 
@@ -138,7 +166,7 @@ function M.build(o, out, alert)
 	if not ok then return nil, err end
 	-- Events print unless something else answers: rules, chisels, scripts,
 	-- or a capture being written (sysdig -w prints nothing).
-	local answered = c.engine or #c.chisels > 0 or c.scripts or o.write_file
+	local answered = c.engine or c.enforcer or #c.chisels > 0 or c.scripts or o.write_file
 	if o.print or not answered then
 		ok, err = make_printer(o, c)
 		if not ok then return nil, err end

@@ -44,6 +44,7 @@ function M.rules(o)
 	end
 	local rs = rules.load(o.rules, { min_priority = o.min_priority, validate = o.validate })
 	for _, e in ipairs(o.rules_problems or {}) do table.insert(rs.errors, e) end
+	require("lanner.rules.enforce").annotate(rs)	-- a bad action tag is an error
 	if o.list_rules then
 		for _, row in ipairs(rs:list()) do
 			io.stdout:write(string.format("%-50s %-13s %-5s %s\n    %s\n", row.name, row.priority,
@@ -74,6 +75,12 @@ function M.print_stats(st, f)
 		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
 	f:write(string.format("stops caught polling: %d\n", st.stops_polled))
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
+	local would = st.would or {}
+	if st.held > 0 or st.denied > 0 or st.killed > 0 or next(would) then
+		f:write(string.format("prevention: held %d, denied %d, killed %d, would deny %d, would kill %d, "
+			.. "no verdict %d\n", st.held, st.denied, st.killed, would["would deny"] or 0,
+			would["would kill"] or 0, st.no_verdict))
+	end
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
 	local status = require("lanner.base").read_file("/proc/self/status") or ""
 	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))

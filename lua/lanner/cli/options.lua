@@ -105,6 +105,12 @@ M.sections = {
 				.. "left children running): it carries lanner's seccomp filter, so it cannot run on untraced; "
 				.. "lanner says so and serves it until it exits" },
 	} },
+	{ title = "Prevention", options = {
+		{ names = { "--enforce" }, key = "enforce", kind = "flag",
+			help = "rules tagged lanner.deny[.ERRNO], lanner.kill or lanner.kill_tree refuse the calls they match "
+				.. "(or kill); without it they alert \"would deny\" (a dry run).  Config keys: enforce, "
+				.. "enforce_filter_alerts (doc/writing-a-rule.md)" },
+	} },
 	{ title = "Escapes (what would take syscalls out of lanner's sight)", options = {
 		{ names = { "--allow-seccomp-listener" }, key = "allow_seccomp_listener", kind = "flag",
 			help = "let the program install a seccomp filter with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER; "

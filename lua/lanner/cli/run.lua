@@ -19,7 +19,7 @@ end
 
 require("lanner.base").declare("int isatty(int fd);")
 
-local function print_debug_filter(sess, modes, fd_full, narrowed)
+local function print_debug_filter(sess, modes, fd_full, narrowed, enforcer)
 	local names = {}
 	for name in pairs(modes) do names[#names + 1] = name end
 	table.sort(names)
@@ -36,6 +36,10 @@ local function print_debug_filter(sess, modes, fd_full, narrowed)
 			require("lanner.filter.argpred").text(nw.terms), "\n")
 	end
 	io.stdout:write("# fd table: ", fd_full and "exact (fd syscalls traced)" or "read from the kernel per event", "\n")
+	if enforcer then
+		-- where each prevention rule is decided (doc/writing-a-rule.md)
+		for _, line in ipairs(enforcer:describe()) do io.stdout:write("# prevention: ", line, "\n") end
+	end
 	local cache = require("lanner.seccomp_cache").summary(sess)
 	if cache then io.stdout:write("# action cache: ", cache, "\n") end
 	io.stdout:flush()
@@ -86,6 +90,10 @@ local function open_source(o, c)
 		end
 	end
 	sess:set_fd_tracking(fd_full)
+	if c.enforcer then
+		local ok, err = c.enforcer:apply(sess, { filter_alerts = o.filter_alerts })
+		if not ok then return nil, err end
+	end
 	-- the overlay lookup at every exec only if something reads its answer
 	-- (a capture may be read by anything later)
 	local upper = o.write_file ~= nil
@@ -152,7 +160,7 @@ function M.run(o)
 		return 2
 	end
 	if o.debug_filter then
-		print_debug_filter(sess, modes, fd_full, narrowed)
+		print_debug_filter(sess, modes, fd_full, narrowed, c.enforcer)
 		return 0
 	end
 	fields.set_session(sess.s)
@@ -212,7 +220,11 @@ function M.run(o)
 	end
 	outputs:close()
 	out:flush()
-	if o.stats then require("lanner.cli.info").print_stats(sess:stats(), io.stderr) end
+	if o.stats then
+		local st = sess:stats()
+		st.would = outputs.would
+		require("lanner.cli.info").print_stats(st, io.stderr)
+	end
 	if out ~= io.stdout then out:close() end
 	if sess.read_error then
 		errf("%s", sess.read_error)
@@ -260,6 +272,8 @@ function M.loop(o, sess, c, out, outputs, chores)
 	run_chores()
 	local evfilter, printer, engine, chisels, scripts = c.filter, c.printer, c.engine, c.chisels, c.scripts
 	local writing = o.write_file ~= nil
+	local prevent = c.enforcer and require("lanner.cli.prevent").handler(c.enforcer, sess,
+		function(a) outputs:alert(a) end)
 	local function stop()
 		stopped = true
 		sess:stop_all()
@@ -267,6 +281,9 @@ function M.loop(o, sess, c, out, outputs, chores)
 	while true do
 		local ev = sess:next(timeout)
 		if ev == nil then break end
+		-- a held event first: its thread waits (and only a look before
+		-- the call is done with there)
+		if ev and prevent and ev.flags ~= 0 and prevent(ev) then ev = false end
 		if ev and not stopped then
 			local pass = not evfilter or evfilter(ev)
 			-- an event the filter leaves out may still change state that

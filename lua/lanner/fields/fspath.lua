@@ -8,6 +8,8 @@ local cm = require "lanner.fields.common"
 
 local ffi = cm.ffi
 local type_info = cm.core.type_info
+local bit = require "bit"
+local HELD = tonumber(cm.core.C.LN_EV_HELD)
 
 -- Per type: which param holds the path, and the dirfd param it is relative
 -- to.  "fd" means the event's fd name (fchmod, fchown).
@@ -47,7 +49,10 @@ local function extract(ev, map, raw)
 	local info = type_info[ev.type]
 	local row = map[info.name]
 	if row == nil then return nil end
-	if ev.has_res == 0 or ev.res < 0 then return nil end
+	-- held before the call for a prevention verdict: the path it will
+	-- act on (src/trace/verdict.c made it absolute and pinned it)
+	local held = ev.has_res == 0 and bit.band(ev.flags, HELD) ~= 0
+	if not held and (ev.has_res == 0 or ev.res < 0) then return nil end
 	local path
 	if row[1] == "fd" then
 		local fd = ev.fd

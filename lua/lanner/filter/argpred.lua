@@ -207,7 +207,7 @@ end
 -- an unnamed value → its decimal): the text names exactly one value.
 local ENUM_KIND = {}
 for _, n in ipairs { "SOCK_DOMAIN", "SIGNAL", "FCNTL_CMD", "PTRACE_REQ", "PRCTL_OP", "SHUT_HOW",
-	"SOCKOPT_LEVEL", "CLOCKID", "BPF_CMD" } do
+	"SOCKOPT_LEVEL", "CLOCKID", "BPF_CMD", "SECCOMP_OP" } do
 	ENUM_KIND[K[n]] = true
 end
 
@@ -226,6 +226,9 @@ M.CONTAINS = {
 	[K.CLONE_FLAGS] = { CLONE_VM = true, CLONE_FS = true, CLONE_FILES = true, CLONE_THREAD = true,
 		CLONE_NEWNS = true, CLONE_NEWUSER = true, CLONE_NEWPID = true, CLONE_NEWNET = true,
 		CLONE_NEWIPC = true, CLONE_NEWUTS = true, CLONE_NEWCGROUP = true },
+	-- SECCOMP_FILTER_FLAG_TSYNC is in SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+	[K.SECCOMP_FLAGS] = { SECCOMP_FILTER_FLAG_NEW_LISTENER = true, SECCOMP_FILTER_FLAG_LOG = true,
+		SECCOMP_FILTER_FLAG_SPEC_ALLOW = true },
 }
 
 -- Texts of `= x` / `in (x, y)` (or `!= x` negated), or nil.

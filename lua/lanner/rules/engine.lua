@@ -11,6 +11,7 @@
 local priority = require "lanner.priority"
 local alert_format = require "lanner.alert_format"
 local json = require "lanner.json"
+local action = require "lanner.rules.action"
 
 local M = {}
 
@@ -202,10 +203,13 @@ function Engine:alert(r, ev)
     if v == nil then v = json.null end
     of[g.key] = v
   end
+  -- a prevention rule run as a plain one: enforcement is off (a dry run)
+  local done = r.action and action.done(r.action, false)
+  if done then of["lanner.action"] = done end
   return {
     rule = r.name, priority = r.priority, priority_num = r.priority_num,
     output = r.output(ev), output_fields = of, tags = r.tags, source = r.source,
-    time = self.time and self.time(ev), hostname = self.hostname,
+    time = self.time and self.time(ev), hostname = self.hostname, action = done,
   }
 end
 
