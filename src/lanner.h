@@ -411,7 +411,7 @@ void ln_set_cpu_policy(ln_session *s, int policy);
 /* How long the tracer polls for the next stop before it sleeps, in
  * microseconds (0: never; the default is LN_DEFAULT_POLL_US). */
 void ln_set_poll(ln_session *s, int us);
-enum { LN_DEFAULT_POLL_US = 40 };
+enum { LN_DEFAULT_POLL_US = 100 };
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
  * costs a read per event, so only when something reads it. */
 void ln_set_want_cpu(ln_session *s, int on);
