@@ -202,6 +202,8 @@ local WORKLOADS = {
 		.. "echo in > in.txt && make -s && make -s && cat out.txt" },
 	{ "python3", "python3 -c 'import json, os, tempfile; f = open(\"p.json\", \"w\"); json.dump({\"k\": 1}, f); "
 		.. "f.close(); print(json.load(open(\"p.json\")), sorted(os.listdir(\".\")))'" },
+	-- a pinned symlink keeps its target as given (relative stays relative)
+	{ "relative symlinks", "ln -s ../lib/x rel && readlink rel && mkdir s && cd s && ln -s ../rel up && readlink up" },
 	{ "a web server on 127.0.0.1", "echo hello > hello.txt && python3 -c '" .. PY_SERVER:gsub("'", "'\\''") .. "'" },
 }
 

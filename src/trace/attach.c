@@ -167,6 +167,8 @@ bool ln_detach_if_leaving(struct ln_session *s, struct ln_tstate *t, int status)
 	int sig = WSTOPSIG(status), event = status >> 16;
 	/* a signal on its way in must not be lost by the detach */
 	int deliver = event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0;
+	/* inside a call whose path lanner pinned: its own registers back */
+	ln_pin_release(s, t, true);
 	ln_ptrace(PTRACE_DETACH, t->pub.tid, 0, (unsigned long)deliver);
 	ln_thread_gone(s, t);
 	return true;

@@ -36,6 +36,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "trace/trace.h"
 
 /* Two paths a slot (rename, link), one slot a thread in a guarded call. */
@@ -75,6 +77,36 @@ void ln_guard_free(struct ln_session *s)
 	munmap(s->guard_map, AREA_SIZE);
 	close(s->guard_fd);
 	s->guard_map = NULL;
+}
+
+/* The mapping at area in pid is the guard memfd, whole, read-only and
+ * shared: its /proc/PID/maps line names the memfd's inode.  (map_files
+ * would say it directly but needs CAP_SYS_ADMIN; maps needs what ptrace
+ * already has.) */
+static bool is_ours(struct ln_session *s, pid_t pid, uint64_t area)
+{
+	struct stat st;
+	char path[64], line[512];
+	if (fstat(s->guard_fd, &st) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool ok = false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, mnr;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi, perms, &off, &maj, &mnr, &ino) != 7 ||
+		    lo != area)
+			continue;
+		ok = hi - lo == AREA_SIZE && !strcmp(perms, "r--s") && off == 0 && ino == (unsigned long long)st.st_ino &&
+			makedev(maj, mnr) == st.st_dev;
+		break;
+	}
+	fclose(f);
+	return ok;
 }
 
 /* Map the area into t's process, at t's entry stop.  0: mapped, restart
@@ -123,6 +155,16 @@ static int map_in(struct ln_session *s, struct ln_tstate *t, struct ln_pstate *p
 		return 0;
 	}
 	ln_inj_resend(&j, p->pub.pid);
+	/* The program's other threads ran meanwhile: the path on the stack, the
+	 * fd number and the mapping could each have been swapped for one of
+	 * their own.  Sealed now, the mapping cannot change any more: trust it
+	 * only if it is lanner's memfd, read-only and shared. */
+	if (sealed == 0 && !is_ours(s, p->pub.pid, (uint64_t)area)) {
+		fprintf(stderr, "lanner: pid %d: the guard area was replaced while it was mapped: "
+			"its calls that prevention rules decide on a path are refused (EPERM)\n", p->pub.pid);
+		p->guard = LN_GUARD_FAILED;
+		return j.first ? -1 : 0;
+	}
 	if (sealed == 0) {
 		p->guard = LN_GUARD_MAPPED;
 		p->guard_addr = (uint64_t)area;
@@ -143,15 +185,39 @@ static int absolute(struct ln_tstate *t, const char *path, int64_t dirfd, char *
 {
 	if (path[0] == '/')
 		return snprintf(out, n, "%s", path) < (int)n ? 0 : -ENAMETOOLONG;
-	char what[32], base[LN_STR_MAX];
+	char what[32], base[LN_STR_MAX], root[LN_STR_MAX];
 	if ((int)dirfd == AT_FDCWD)
 		snprintf(what, sizeof(what), "cwd");
 	else
 		snprintf(what, sizeof(what), "fd/%d", (int)dirfd);
 	if (!ln_readlink_proc(t->pub.tid, what, base, sizeof(base)) || base[0] != '/')
 		return -EBADF;
-	size_t bl = strlen(base);
-	return snprintf(out, n, "%s%s%s", base, bl > 1 ? "/" : "", path) < (int)n ? 0 : -ENAMETOOLONG;
+	/* /proc names it from lanner's root: a chrooted program's kernel
+	 * looks the path up from its own root */
+	const char *b = base;
+	if (ln_readlink_proc(t->pub.tid, "root", root, sizeof(root)) && strcmp(root, "/")) {
+		size_t rl = strlen(root);
+		if (strncmp(base, root, rl) || (base[rl] != '/' && base[rl] != '\0'))
+			return -EXDEV;	/* outside its root: cannot be named from it */
+		b = base[rl] ? base + rl : "/";
+	}
+	size_t bl = strlen(b);
+	return snprintf(out, n, "%s%s%s", b, bl > 1 ? "/" : "", path) < (int)n ? 0 : -ENAMETOOLONG;
+}
+
+/* openat2's RESOLVE_BENEATH and RESOLVE_IN_ROOT make a relative name mean
+ * something an absolute one does not: such calls are refused instead. */
+static bool resolve_scoped(const ln_type_info *ti, const ln_event *ev, struct ln_tstate *t)
+{
+	for (int i = 0; i < ti->nparams; i++) {
+		const ln_param *pa = &ev->params[i];
+		if (ti->kind[i] != LN_K_OPEN_HOW || !(pa->flags & LN_PF_READ) || pa->len < 24)
+			continue;
+		uint64_t resolve;
+		memcpy(&resolve, t->arena.buf + t->off[i] + 16, 8);
+		return resolve & (0x08 /* RESOLVE_BENEATH */ | 0x10 /* RESOLVE_IN_ROOT */);
+	}
+	return false;
 }
 
 /* The dirfd parameter a path parameter is relative to, or AT_FDCWD. */
@@ -273,7 +339,13 @@ int ln_pin_paths(struct ln_session *s, struct ln_tstate *t, int *dead)
 				return e;
 			continue;
 		}
-		int e = raw[0] ? absolute(t, raw, dirfd_of(ti, ev, i), part, LN_STR_MAX) : -ENOENT;
+		/* a symlink's target is stored as given (a relative one stays
+		 * relative); an empty name (AT_EMPTY_PATH) is the dirfd itself */
+		bool as_given = !raw[0] || (!strncmp(ti->name, "symlink", 7) && !strcmp(ti->pname[i], "target"));
+		if (!as_given && raw[0] != '/' && resolve_scoped(ti, ev, t))
+			return -EPERM;
+		int e = as_given ? (snprintf(part, LN_STR_MAX, "%s", raw) < LN_STR_MAX ? 0 : -ENAMETOOLONG)
+				 : absolute(t, raw, dirfd_of(ti, ev, i), part, LN_STR_MAX);
 		if (e < 0)
 			return e;
 		size_t len = strlen(part);

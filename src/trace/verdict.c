@@ -290,6 +290,12 @@ static void verdict_exit(struct ln_session *s, struct ln_tstate *t, int action, 
 	 * undone that way, and is refused by killing (fail closed) */
 	if (action == LN_ACT_DENY && t->compat)
 		action = LN_ACT_KILL;
+	/* With other threads sharing the fd table, one of them could dup the
+	 * fd between the open's return and lanner's close (or swap another
+	 * file under its number before lanner's look): no undo is safe, so the
+	 * refusal kills, failing closed. */
+	if (action == LN_ACT_DENY && !exec && t->pub.proc && t->pub.proc->nthreads > 1)
+		action = LN_ACT_KILL;
 	if (action == LN_ACT_DENY && !exec) {
 		if (undo_open(s, t, err) < 0)
 			return;		/* gone, or killed: not resumed */
