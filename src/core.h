@@ -253,6 +253,7 @@ struct ln_session {
 	int8_t v_pending;		/* a verdict from another thread: */
 	int8_t v_action;		/* the tracer applies it (trace/verdict.c) */
 	int v_err;
+	uint64_t v_num;			/* the held event it answers (ln_event.num) */
 	int guard_fd;			/* lanner's sealed memfd, once guard_map is set */
 	char *guard_map;		/* lanner's writable view of it */
 	uint64_t guard_used[2];		/* slots in use, a bit each */

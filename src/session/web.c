@@ -184,7 +184,15 @@ static void serve(struct ln_web *w, int fd)
 {
 	char req[REQ_MAX + 1];
 	size_t len = 0;
+	/* one deadline for the whole request, not one per recv: a client
+	 * sending a byte a second must not hold the only thread (and the
+	 * health probe behind it) for an hour */
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (len < REQ_MAX) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= IO_TIMEOUT_S + 1)
+			break;
 		ssize_t r = recv(fd, req + len, REQ_MAX - len, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -238,8 +246,13 @@ static void *web_main(void *arg)
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* out of fds: the connection stays queued and poll says
+			 * so again at once; wait instead of spinning */
+			if (errno == EMFILE || errno == ENFILE)
+				poll(&pfd[1], 1, 100);
 			continue;
+		}
 		struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

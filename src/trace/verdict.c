@@ -363,6 +363,7 @@ LN_API int ln_verdict(ln_session *s, ln_event *ev, int action, int err)
 	if ((pid_t)syscall(SYS_gettid) != s->tracer_tid) {
 		s->v_action = (int8_t)action;
 		s->v_err = err;
+		s->v_num = ev->num;	/* for this held event, not the next one */
 		__atomic_store_n(&s->v_pending, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
@@ -384,8 +385,12 @@ void ln_verdict_pending(struct ln_session *s)
 		return;
 	if (__atomic_load_n(&s->v_pending, __ATOMIC_ACQUIRE)) {
 		s->v_pending = 0;
-		ln_verdict(s, &t->ev, s->v_action, s->v_err);
-	} else if (ln_now_mono() - s->held_since > (uint64_t)LN_VERDICT_WAIT_MS * 1000000u) {
+		if (s->v_num == t->ev.num) {
+			ln_verdict(s, &t->ev, s->v_action, s->v_err);
+			return;
+		}
+	}
+	if (ln_now_mono() - s->held_since > (uint64_t)LN_VERDICT_WAIT_MS * 1000000u) {
 		ln_verdict_missing(s);	/* fails closed */
 	}
 }
@@ -395,6 +400,13 @@ void ln_verdict_missing(struct ln_session *s)
 	struct ln_tstate *t = s->held_t;
 	if (!t)
 		return;
+	/* a verdict given from another thread that the wait loop has not
+	 * applied yet is the answer, not a missing one */
+	if (__atomic_load_n(&s->v_pending, __ATOMIC_ACQUIRE) && s->v_num == t->ev.num) {
+		s->v_pending = 0;
+		ln_verdict(s, &t->ev, s->v_action, s->v_err);
+		return;
+	}
 	s->stats.no_verdict++;
 	fprintf(stderr, "lanner: no verdict on held event %llu (%s, tid %d): denied\n",
 		(unsigned long long)t->ev.num, ln_type(t->ev.type)->name, t->pub.tid);
