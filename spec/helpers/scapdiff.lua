@@ -83,25 +83,21 @@ function M.lanner_nums(path)
 	return nums, paired
 end
 
--- The enters among nums whose exit never came.
-function M.lone(nums, paired, path)
-	local enters = M.sysdig_nums(path, "evt.dir = >")
+-- The events among nums of direction dir ("<" or ">") that have no pair.
+local function unpaired(nums, paired, path, dir)
+	local of_dir = M.sysdig_nums(path, "evt.dir = " .. dir)
 	local set = {}
 	for n in pairs(nums) do
-		if enters[n] and not paired[n] then set[n] = true end
+		if of_dir[n] and not paired[n] then set[n] = true end
 	end
 	return set
 end
 
+-- The enters among nums whose exit never came.
+function M.lone(nums, paired, path) return unpaired(nums, paired, path, ">") end
+
 -- The exits among nums written without their enter.
-function M.alone(nums, paired, path)
-	local exits = M.sysdig_nums(path, "evt.dir = <")
-	local set = {}
-	for n in pairs(nums) do
-		if exits[n] and not paired[n] then set[n] = true end
-	end
-	return set
-end
+function M.alone(nums, paired, path) return unpaired(nums, paired, path, "<") end
 
 -- evt.num of the events sysdig's filter selects.
 function M.sysdig_nums(path, filter)

@@ -17,11 +17,11 @@ local M = {}
 M.PODINFO_DIR = "/etc/podinfo"
 M.NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
+local read_file = require("lanner.base").read_file
+
+-- A file's text without surrounding blanks; nil if missing or empty.
 local function read(path)
-	local f = io.open(path, "rb")
-	if not f then return nil end
-	local s = f:read("*a")
-	f:close()
+	local s = read_file(path)
 	s = s and s:match("^%s*(.-)%s*$")
 	if s == "" then return nil end
 	return s
