@@ -39,27 +39,40 @@ LN_API void ln_set_refusals(ln_session *s, int what)
 	s->refuse = what & (LN_REFUSE_LISTENER | LN_REFUSE_IO_URING);
 }
 
-static bool is_io_uring(const char *name)
+/* Type ids of the calls refusable here, looked up once: the check runs at
+ * every stop, a name comparison there would be work per stop. */
+static int id_seccomp = -2, id_uring[3];
+
+static void ids(void)
 {
-	return !strcmp(name, "io_uring_setup") || !strcmp(name, "io_uring_enter") ||
-		!strcmp(name, "io_uring_register");
+	if (id_seccomp != -2)
+		return;
+	id_uring[0] = ln_type_id("io_uring_setup");
+	id_uring[1] = ln_type_id("io_uring_enter");
+	id_uring[2] = ln_type_id("io_uring_register");
+	id_seccomp = ln_type_id("seccomp");
+}
+
+static bool is_io_uring(int type)
+{
+	return type >= 0 && (type == id_uring[0] || type == id_uring[1] || type == id_uring[2]);
 }
 
 bool ln_refusable(struct ln_session *s, int type)
 {
 	if (!s->refuse)
 		return false;
-	const char *name = ln_type(type)->name;
-	if (!strcmp(name, "seccomp"))
+	ids();
+	if (type == id_seccomp)
 		return s->refuse & LN_REFUSE_LISTENER;
-	return (s->refuse & LN_REFUSE_IO_URING) && is_io_uring(name);
+	return (s->refuse & LN_REFUSE_IO_URING) && is_io_uring(type);
 }
 
 int ln_refusal(struct ln_session *s, int type, const uint64_t *args)
 {
 	if (!ln_refusable(s, type))
 		return 0;
-	if (strcmp(ln_type(type)->name, "seccomp"))
+	if (type != id_seccomp)
 		return EPERM;	/* io_uring */
 	/* seccomp(2) takes op and flags as unsigned int */
 	if ((uint32_t)args[0] == SECCOMP_SET_MODE_FILTER &&
