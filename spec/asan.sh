@@ -62,3 +62,17 @@ h = urllib.request.urlopen('http://127.0.0.1:$WP/healthz', timeout=10).status
 m = urllib.request.urlopen('http://127.0.0.1:$WP/metrics', timeout=10).read()
 sys.exit(0 if h == 200 and b'lanner_stops_total' in m else 5)"
 check 0 "filter and format" -p '%proc.name %evt.type %fd.name' 'evt.type in (openat, close)' -- sh -c 'cat /etc/hostname >/dev/null'
+# the rules cache's files (src/base/cachefile.c): kept, then read back and
+# used (an alert from the packaged rules),
+# with a folder full enough to be pruned
+D=$(mktemp -d)
+for i in $(seq 1 40); do echo x > "$D/rules-old$i.luac"; done
+LANNER_CACHE_DIR=$D check 0 "rules cache kept" -R rules/ -- sh -c 'cat /etc/shadow >/dev/null'
+LANNER_CACHE_DIR=$D check 0 "rules cache read" --stats -R rules/ -- sh -c 'cat /etc/shadow >/dev/null'
+n=$((n + 1))
+if grep -q '^rules cache: hit' "build/test/asan.$((n - 1)).stderr"; then
+	echo "ok $n - asan: rules cache hit"
+else
+	echo "not ok $n - asan: rules cache hit"; sed 's/^/# /' "build/test/asan.$((n - 1)).stderr" | tail -5
+fi
+rm -rf "$D"

@@ -4,6 +4,11 @@
 set -u
 cd "$(dirname "$0")/.."
 export LANNER_LIB="$PWD/build/liblanner.so"
+# The suite's own rules cache: no run depends on what an earlier one (or
+# the user's ~/.cache) left, and specs that load the same rules hit it.
+LANNER_CACHE_DIR=$(mktemp -d /tmp/lanner-rules-cache.XXXXXX)
+export LANNER_CACHE_DIR
+trap 'rm -rf "$LANNER_CACHE_DIR"' EXIT
 mkdir -p build/test
 tap=build/test/busted.tap
 

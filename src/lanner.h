@@ -548,6 +548,25 @@ int ln_strset_add(ln_strset *set, const char *s, size_t n);
 int ln_strset_has(const ln_strset *set, const char *s, int64_t n);
 void ln_strset_free(ln_strset *set);
 
+/* Files kept between runs (base/cachefile.c).  ln_hash64: FNV-1a over
+ * len bytes, continuing from h (0 to start).  ln_tree_stamp: a hash of
+ * every name, size, inode and modification time at and below path.
+ * ln_cache_read: the contents of a regular file (not a symlink) that
+ * only the effective user owns and can write, malloc'd (ln_cache_free),
+ * or NULL and *err = -errno (-EPERM: someone else could have written it).
+ * ln_cache_dir: makes dir (0700), 0 if it is private to the effective
+ * user.  ln_cache_write: data to path via a 0600 temporary file renamed
+ * into place.  ln_cache_prune: in dir, removes the files named PREFIX*
+ * but the newest keep, and temporary files left an hour.  All return 0
+ * or -errno. */
+uint64_t ln_hash64(const void *data, size_t len, uint64_t h);
+uint64_t ln_tree_stamp(const char *path, uint64_t seed);
+char *ln_cache_read(const char *path, size_t *len, int *err);
+void ln_cache_free(char *buf);
+int ln_cache_prune(const char *dir, const char *prefix, int keep);
+int ln_cache_dir(const char *dir);
+int ln_cache_write(const char *path, const void *data, size_t len);
+
 /* The web server of Falco's webserver.* keys, on a thread of its own so
  * that it answers while the tracer waits or works: `healthz` (a path, ""
  * for none) answers 200 once ln_web_set_ready(w, 1), 503 before; with

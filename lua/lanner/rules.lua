@@ -86,6 +86,35 @@ function M.load(files, opts)
   }, Ruleset)
 end
 
+-- load_cached(files, opts) -> ruleset, how: as load(), through the cache of
+-- loaded sets (lanner.rules.cache); how is "hit", "miss" (loaded and kept,
+-- or not kept: a set with errors), or "off: why" (opts.cache_dir a folder
+-- to use instead of the default one).  The set is the same either way,
+-- but for what was made to be kept: its rules' condition_ast and
+-- exception_conditions (for --list-rules and -V, which load() serves).
+function M.load_cached(files, opts)
+  opts = opts or {}
+  if type(files) == "string" or (type(files) == "table" and files.content) then files = { files } end
+  local cache = require "lanner.rules.cache"
+  local key, why = cache.key(files, opts)
+  if not key then return M.load(files, opts), "off: " .. why end
+  local deps = {
+    filter = opts.filter or require "lanner.filter",
+    fields = opts.fields or require "lanner.fields",
+    format = opts.format or require "lanner.format",
+  }
+  local t = cache.fetch(key, deps)
+  if t then
+    local by_name = {}
+    for _, r in ipairs(t.rules) do by_name[r.name] = r end
+    t.by_name, t.fields_module, t.filter_module = by_name, deps.fields, deps.filter
+    return setmetatable(t, Ruleset), "hit"
+  end
+  local set = M.load(files, opts)
+  local ok, err = cache.store(key, set)
+  return set, ok and "miss" or ("miss, not kept: " .. tostring(err))
+end
+
 function Ruleset:ok() return #self.errors == 0 end
 
 -- engine(opts): see lanner.rules.engine.new.

@@ -20,7 +20,13 @@ end
 -- with the rules that loaded.
 local function load_rules(o, c)
 	local rules = require "lanner.rules"
-	local rs = rules.load(o.rules, { min_priority = o.min_priority })
+	local rs
+	if o.no_rules_cache then
+		rs = rules.load(o.rules, { min_priority = o.min_priority })
+		c.rules_cache = "off: --no-rules-cache"
+	else
+		rs, c.rules_cache = rules.load_cached(o.rules, { min_priority = o.min_priority })
+	end
 	require("lanner.rules.enforce").annotate(rs)
 	for _, w in ipairs(rs.warnings or {}) do warn(o, tostring(w)) end
 	local errs = rs.errors or {}

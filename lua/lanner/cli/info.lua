@@ -82,6 +82,7 @@ function M.print_stats(st, f)
 			would["would kill"] or 0, st.no_verdict))
 	end
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
+	if st.rules_cache then f:write("rules cache: ", st.rules_cache, "\n") end
 	local status = require("lanner.base").read_file("/proc/self/status") or ""
 	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))
 	local names = {}

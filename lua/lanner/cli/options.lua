@@ -66,6 +66,9 @@ M.sections = {
 		{ names = { "--ignore-broken-rules" }, key = "ignore_broken_rules", kind = "flag",
 			help = "start even when rules files are missing or have errors: report them and run the rules that loaded "
 				.. "(configuration key ignore_broken_rules)" },
+		{ names = { "--no-rules-cache" }, key = "no_rules_cache", kind = "flag",
+			help = "load the rules from their files only: by default the loaded set is kept in $LANNER_CACHE_DIR "
+				.. "(else $XDG_CACHE_HOME/lanner or ~/.cache/lanner) and used again while the files and lanner are unchanged" },
 		{ names = { "-V", "--validate" }, key = "validate", kind = "flag",
 			help = "load and check the rules, report, exit 0 or 1" },
 		{ names = { "--list-rules" }, key = "list_rules", kind = "flag",

@@ -223,6 +223,7 @@ function M.run(o)
 	if o.stats then
 		local st = sess:stats()
 		st.would = outputs.would
+		st.rules_cache = c.rules_cache
 		require("lanner.cli.info").print_stats(st, io.stderr)
 	end
 	if out ~= io.stdout then out:close() end

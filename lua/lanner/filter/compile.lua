@@ -90,10 +90,14 @@ local function new_fn(st)
 end
 
 -- A constant as an upvalue of fn; `hint` names it in the generated source.
-local function const(fn, value, hint)
+-- desc says how to make the value again in another run (M.revive) when it
+-- is not plain data: a getter, a C string set, a compiled regex.
+local function const(fn, value, hint, desc)
   local st = fn.st
   st.nk = st.nk + 1
   st.K[st.nk] = value
+  if desc == nil and type(value) == "cdata" then desc = { "i64", tostring(value) } end
+  st.D[st.nk] = desc
   hint = hint or "k"
   local name, n = hint, 1
   while fn.used[name] do n = n + 1; name = hint .. n end
@@ -226,7 +230,7 @@ local function literal_pred(fn, n, opclass, f)
     if op == "regex" then
       local re, err = ops.regex(s)
       if not re then fail(fmt("invalid regex '%s': %s", s, err)) end
-      return fmt("regmatch(%s, v)", const(fn, re, "re"))
+      return fmt("regmatch(%s, v)", const(fn, re, "re", { "re", s }))
     end
   elseif opclass == "number" then
     return fmt("v %s %s", SYM[op], const(fn, number(fn.st, single(v, op, f), f)))
@@ -356,7 +360,8 @@ local function c_pred(fn, spec, f, op, opclass, val)
     end
     local strset = fn.st.cat.strset
     if not strset then return nil end
-    local set, has = const(fn, strset(items), "cset"), const(fn, fn.st.cat.strset_has, "sethas")
+    local set = const(fn, strset(items), "cset", { "cat", "strset", items })
+    local has = const(fn, fn.st.cat.strset_has, "sethas", { "cat", "strset_has" })
     if how == "cstr" then return fmt("%s(%s, p, -1) ~= 0", has, set), how end
     return fmt("%s(%s, p, n) ~= 0", has, set), how
   end
@@ -455,7 +460,7 @@ local function gen_cmp(st, n)
   end
   if op ~= "exists" and val == nil then fail(fmt("operator '%s' needs a value", op)) end
   local fn = new_fn(st)
-  local get = const(fn, spec.get, "get")
+  local get = const(fn, spec.get, "get", { "field", f.name, f.arg, "get" })
   local arg = f.arg ~= nil and const(fn, f.arg, "arg") or nil
   local multi = (spec.multi or spec.list) and not count
   local pred
@@ -473,7 +478,7 @@ local function gen_cmp(st, n)
     if rcls ~= cls then
       fail(fmt("cannot compare '%s' (%s) with '%s' (%s)", ftext(f), t, ftext(rf), rt))
     end
-    local rget = const(fn, rspec.get, "rget")
+    local rget = const(fn, rspec.get, "rget", { "field", rf.name, rf.arg, "get" })
     local rarg = rf.arg ~= nil and const(fn, rf.arg, "rarg") or nil
     if rcount then
       line(fn, fmt("local r = 0 while %s(ev, %s, r + 1) ~= nil do r = r + 1 end", rget, rarg or "nil"))
@@ -494,13 +499,13 @@ local function gen_cmp(st, n)
   elseif not multi then
     local cpred, how = c_pred(fn, spec, f, op, opclass, val)
     if how == "cstr" then
-      line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget")))
+      line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget", { "field", f.name, f.arg, "cstr" })))
       line(fn, fmt("if p ~= nil then return %s end", cpred))
     elseif how == "cstrlen" then
-      line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget")))
+      line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget", { "field", f.name, f.arg, "cstr" })))
       line(fn, fmt("if p ~= nil then local n = tonumber(strlen(p)) return %s end", cpred))
     elseif how == "cview" then
-      line(fn, fmt("local p, n = %s(ev)", const(fn, spec.cview, "cview")))
+      line(fn, fmt("local p, n = %s(ev)", const(fn, spec.cview, "cview", { "field", f.name, f.arg, "cview" })))
       line(fn, fmt("if p ~= nil then return %s end", cpred))
     end
     line(fn, fmt("local v = %s(ev%s)", get, arg and ", " .. arg or ""))
@@ -615,25 +620,73 @@ local function assemble(st, expr)
   return concat(out, "\n", 1, head) .. "\n" .. concat(body, "\n") .. (#body > 0 and "\n" or "") .. text .. "\n"
 end
 
+-- Strings, numbers, booleans and tables of them.
+local function plain(v, depth)
+  local t = type(v)
+  if t == "string" or t == "number" or t == "boolean" then return true end
+  if t ~= "table" or getmetatable(v) or (depth or 0) > 8 then return false end
+  for k, x in pairs(v) do
+    if not plain(k, 9) or not plain(x, (depth or 0) + 1) then return false end
+  end
+  return true
+end
+
+-- The constants of M.revive's descriptions, by kind.
+local MAKE = {
+  v = function(_, v) return v end,
+  i64 = function(_, text)
+    if not text:match "^%-?%d+U?LL$" then return nil end
+    return loadstring("return " .. text)()
+  end,
+  re = function(_, s) return ops.regex(s) end,
+  cat = function(cat, what, arg)
+    if what == "strset_has" then return cat.strset_has end
+    if what == "strset" and cat.strset then return cat.strset(arg) end
+  end,
+  field = function(cat, name, arg, which)
+    local ok, spec = pcall(cat.resolve, name, arg)
+    return ok and spec and spec[which] or nil
+  end,
+}
+
+-- revive(desc, catalogue) -> fn | nil, msg: a function from describe()
+-- (a lazy compile's third result), made again in another run: the
+-- catalogue gives the getters, nothing is parsed or generated.
+function M.revive(desc, cat)
+  local K = { H = HELPERS }
+  for i, d in ipairs(desc.k) do
+    local make = MAKE[d[1]]
+    local v = make and make(cat, d[2], d[3], d[4])
+    if v == nil then return nil, "constant " .. i .. " (" .. tostring(d[1]) .. ") cannot be made" end
+    K[i] = v
+  end
+  local chunk, err = loadstring(desc.code, desc.name)
+  if not chunk then return nil, err end
+  return chunk(K)
+end
+
 -- compile(ast, catalogue, opts) -> fn | nil, msg; with opts.source -> fn, src;
--- with opts.lazy -> stub, real (real() loads and returns the function)
+-- with opts.lazy -> stub, real, describe (real() loads and returns the
+-- function; describe() is for M.revive)
 function M.compile(ast, cat, opts)
   if type(ast) ~= "table" then error("filter.compile: expected an AST", 2) end
   if type(cat) ~= "table" or type(cat.resolve) ~= "function" then
     error("filter.compile: expected a catalogue with resolve()", 2)
   end
   opts = opts or {}
-  local st = { cat = cat, K = { H = HELPERS }, nk = 0, defs = {}, memo = {} }
+  local st = { cat = cat, K = { H = HELPERS }, D = {}, nk = 0, defs = {}, memo = {} }
   local ok, expr = pcall(gen, st, ast, 0)
   if not ok then
     if getmetatable(expr) == Fail then return nil, expr.msg end
     return nil, "internal error in the filter compiler: " .. tostring(expr)
   end
   local name = "=" .. (opts.name and ("filter " .. opts.name) or "filter")
+  local loaded
   local function load()
     local src = assemble(st, expr)
     local chunk, err = loadstring(src, name)
     if not chunk then return nil, "internal error in the filter compiler: " .. tostring(err) end
+    loaded = chunk
     return chunk(st.K), src
   end
   -- lazy: every error a filter can have was found by gen() above; the
@@ -646,7 +699,22 @@ function M.compile(ast, cat, opts)
       if not real then real = assert(load()) end
       return real
     end
-    return function(ev) return force()(ev) end, force
+    -- describe() -> what M.revive needs to make this function again
+    -- without compiling: its bytecode and how to make each constant.
+    local function describe()
+      force()
+      local k = {}
+      for i = 1, st.nk do
+        local d = st.D[i]
+        if d == nil then
+          if not plain(st.K[i]) then return nil, "constant " .. i .. " is not plain data" end
+          d = { "v", st.K[i] }
+        end
+        k[i] = d
+      end
+      return { code = string.dump(loaded, true), k = k, name = name }
+    end
+    return function(ev) return force()(ev) end, force, describe
   end
   local fn, src = load()
   if not fn then return nil, src end

@@ -241,8 +241,8 @@ function M.compile_rule(r, env)
       r.cond_line, "unsupported-field")
   end
 
-  local fn, real
-  fn, real = filter.compile(expanded, fields, { lazy = true })
+  local fn, real, describe
+  fn, real, describe = filter.compile(expanded, fields, { lazy = true })
   err = real
   if not fn then return reject(res, "error", ctx, "condition: " .. tostring(err), r.cond_line) end
 
@@ -298,6 +298,7 @@ function M.compile_rule(r, env)
   return {
     name = r.name, desc = r.desc, condition = r.cond, condition_ast = ast,
     exception_conditions = ex_texts, ast = expanded, fn = fn, lazy_fn = fn, real_fn = real,
+    describe_fn = describe,
     priority = pname, priority_num = r.priority, tags = tags, tag_set = r.tags,
     enabled = r.enabled, source = r.source, file = r.file, line = r.line,
     index = r.index, output_format = output, output = out_fn, output_fields = ofields,
