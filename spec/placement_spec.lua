@@ -58,6 +58,26 @@ describe("placement", function()
 		assert.is_true(tonumber(e1:match("stops caught polling: (%d+)")) > 0, e1)
 	end)
 
+	it("does not poll where the program can run only on lanner's CPU, unless --poll says so", function()
+		local script = "for i in 1 2 3 4 5 6 7 8; do cat /etc/hostname; done >/dev/null"
+		-- both under taskset -c 0: the poll would only keep the program off its CPU
+		local one = "taskset -c 0 " .. L
+		local function polled(launcher, args)
+			local err = os.tmpname()
+			trace.sh(("%s --stats %s -- sh -c %s 2>%s"):format(launcher, args, trace.shell_quote(script), err))
+			local e = trace.read_file(err) or ""
+			os.remove(err)
+			return tonumber(e:match("stops caught polling: (%d+)")), e
+		end
+		local n, e = polled(one, "-q 'evt.type=openat'")
+		assert.equal(0, n, e)
+		n, e = polled(L, "-q --cpu shared 'evt.type=openat'")
+		assert.equal(0, n, e)
+		-- given explicitly, the poll runs there too (the old default)
+		n, e = polled(one, "-q --poll 1000 'evt.type=openat'")
+		assert.is_true(n > 0, e)
+	end)
+
 	it("refuses a --poll that is not a number of microseconds", function()
 		local _, e = run("--poll soon 'evt.type=openat'", "true")
 		assert.truthy(e:match("%-%-poll takes microseconds"), e)

@@ -217,6 +217,7 @@ struct ln_session {
 	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	struct ln_spin spin;
+	bool poll_set;			/* the poll budget was given (--poll) */
 	bool want_cpu;			/* evt.cpu is read: the program's CPU per event */
 	bool pinned;			/* lanner was moved to one CPU */
 	cpu_set_t orig_mask;		/* lanner's CPUs before that */

@@ -40,7 +40,7 @@ M.sections = {
 		{ names = { "--cpu" }, arg = "POLICY", key = "cpu_policy", kind = "value",
 			help = "free (default), tracer (pin lanner to one CPU) or shared (lanner and the program on one CPU)" },
 		{ names = { "--poll" }, arg = "US", key = "poll_us", kind = "value",
-			help = "poll for the next stop US microseconds before sleeping (default 100, 0: never; adaptive)" },
+			help = "poll for the next stop US microseconds before sleeping (default 100, 0: never; adaptive; by default none where the program can run only on lanner's CPU: --cpu shared, taskset)" },
 	} },
 	{ title = "Captures", options = {
 		{ names = { "-w" }, arg = "FILE", key = "write_file", kind = "value",
