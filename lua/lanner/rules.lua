@@ -86,11 +86,13 @@ function M.load(files, opts)
   }, Ruleset)
 end
 
--- load_cached(files, opts) -> ruleset, how: as load(), through the cache of
--- loaded sets (lanner.rules.cache); how is "hit", "miss" (loaded and kept,
--- or not kept: a set with errors), or "off: why" (opts.cache_dir a folder
--- to use instead of the default one).  The set is the same either way,
--- but for what was made to be kept: its rules' condition_ast and
+-- load_cached(files, opts) -> ruleset, how[, keep]: as load(), through
+-- the cache of loaded sets (lanner.rules.cache); how is "hit", "miss" or
+-- "off: why" (opts.cache_dir a folder to use instead of the default one).
+-- On a miss, keep() -> true | nil, why stores the set: making every rule's
+-- code and writing it costs more than the load itself, so the caller
+-- does it once the traced program runs, not before.  The set is the same
+-- either way, but for what is not kept: its rules' condition_ast and
 -- exception_conditions (for --list-rules and -V, which load() serves).
 function M.load_cached(files, opts)
   opts = opts or {}
@@ -111,8 +113,7 @@ function M.load_cached(files, opts)
     return setmetatable(t, Ruleset), "hit"
   end
   local set = M.load(files, opts)
-  local ok, err = cache.store(key, set)
-  return set, ok and "miss" or ("miss, not kept: " .. tostring(err))
+  return set, "miss", function() return cache.store(key, set) end
 end
 
 function Ruleset:ok() return #self.errors == 0 end

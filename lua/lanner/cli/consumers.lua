@@ -25,7 +25,7 @@ local function load_rules(o, c)
 		rs = rules.load(o.rules, { min_priority = o.min_priority })
 		c.rules_cache = "off: --no-rules-cache"
 	else
-		rs, c.rules_cache = rules.load_cached(o.rules, { min_priority = o.min_priority })
+		rs, c.rules_cache, c.keep_rules = rules.load_cached(o.rules, { min_priority = o.min_priority })
 	end
 	require("lanner.rules.enforce").annotate(rs)
 	for _, w in ipairs(rs.warnings or {}) do warn(o, tostring(w)) end

@@ -12,6 +12,7 @@ local ffi = core.ffi
 local M = {}
 
 local CHORE_EVERY = 0.05 -- seconds between two runs of the loop's chores
+local KEEP_RULES_AFTER = 2 -- seconds into a run when a missed rule set is kept
 
 local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
@@ -120,6 +121,27 @@ local function open_source(o, c)
 	return sess, nil, modes, fd_full, narrowed
 end
 
+-- The rules cache missed (lanner.rules.load_cached): the set is kept once
+-- the program runs, since making every rule's code and writing it takes
+-- longer than loading did; KEEP_RULES_AFTER seconds in, or at the end of
+-- a shorter run.  --stats then says whether it was kept.
+local function rules_keeper(c)
+	local now = require("lanner.outputs.sys").now
+	local due = now() + KEEP_RULES_AFTER
+	local function keep()
+		local ok, err = c.keep_rules()
+		c.keep_rules = nil
+		c.rules_cache = ok and "miss, kept" or ("miss, not kept: " .. tostring(err))
+	end
+	return {
+		tick = function(_, t) if c.keep_rules and t >= due then keep() end end,
+		wake_ms = function(_, t)
+			if c.keep_rules then return math.max(0, math.ceil((due - (t or now())) * 1000)) end
+		end,
+		close = function() if c.keep_rules then keep() end end,
+	}
+end
+
 function M.run(o)
 	if not o.command and not o.pids and not o.read_file and not o.debug_filter then
 		errf("nothing to run: give a command after -- (lanner -h for help)")
@@ -192,6 +214,7 @@ function M.run(o)
 		return 2
 	end
 	if web then chores[#chores + 1] = web end
+	if c.keep_rules then chores[#chores + 1] = rules_keeper(c) end
 	for _, ch in ipairs(c.chisels) do ch:start(sess) end
 	if not o.read_file then
 		local ok, msg, code = start(o, sess)
