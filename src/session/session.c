@@ -44,7 +44,7 @@ LN_API ln_session *ln_session_new(void)
 	}
 	s->pseudo_thread.proc = NULL;
 	s->next_event = ln_trace_next;
-	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u);
+	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u, true);
 	return s;
 }
 
@@ -74,6 +74,7 @@ LN_API void ln_session_free(ln_session *s)
 	free(s->preds);
 	free(s->denies);
 	ln_guard_free(s);
+	ln_spin_free(&s->spin);
 	free(s->type_counts);
 	free(s);
 }
@@ -119,7 +120,7 @@ LN_API void ln_set_want_cpu(ln_session *s, int on)
 
 LN_API void ln_set_poll(ln_session *s, int us)
 {
-	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);
+	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0, false);
 }
 
 LN_API void ln_set_fd_tracking(ln_session *s, int full)
