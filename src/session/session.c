@@ -44,7 +44,7 @@ LN_API ln_session *ln_session_new(void)
 	}
 	s->pseudo_thread.proc = NULL;
 	s->next_event = ln_trace_next;
-	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u, true);
+	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u);
 	return s;
 }
 
@@ -120,7 +120,8 @@ LN_API void ln_set_want_cpu(ln_session *s, int on)
 
 LN_API void ln_set_poll(ln_session *s, int us)
 {
-	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0, false);
+	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);
+	s->spin.mind_load = false;	/* the user's poll, whatever the load */
 }
 
 LN_API void ln_set_fd_tracking(ln_session *s, int full)

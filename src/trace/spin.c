@@ -31,12 +31,13 @@ enum {
 	LOAD_EVERY_NS = 2000000,	/* how long a reading of the load holds */
 };
 
-/* (again by ln_set_poll: an open load_fd is kept; a calloc'd session
- * comes with 0 there, which ln_session_new's first call marks unread) */
-void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns, bool mind_load)
+/* (again by ln_set_poll, which then clears mind_load: an open load_fd is
+ * kept; a calloc'd session comes with 0 there, which ln_session_new's
+ * first call marks unread) */
+void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns)
 {
 	sp->budget_ns = budget_ns;
-	sp->mind_load = mind_load;
+	sp->mind_load = true;
 	sp->ewma_ns = 0;
 	sp->skip = 0;
 	if (!sp->ncpus) {
