@@ -264,3 +264,31 @@ describe("NUL-separated lists (args, env)", function()
 		assert.equal(65538, #l[2])
 	end)
 end)
+
+describe("path normalisation (fields.common)", function()
+	local cm = require "lanner.fields.common"
+
+	it("gives Falco's lexical result, with and without the fast path", function()
+		local rows = {
+			{ "/usr/include/stdio.h", "/usr/include/stdio.h" },	-- already normal: as is
+			{ "/", "/" }, { "/a/b/", "/a/b/" }, { "/.hidden/..x/x..", "/.hidden/..x/x.." },
+			{ "//a//b", "/a/b" }, { "/a/./b", "/a/b" }, { "/a/../b", "/b" }, { "/a/.", "/a" },
+			{ "/a/..", "/" }, { "/..", "/" }, { "/.", "/" }, { "/a/b/../../..", "/" },
+			{ "/a//", "/a/" }, { "a/b", "/a/b" }, { "", "/" },
+		}
+		for _, r in ipairs(rows) do
+			assert.are.equal(r[2], cm.normalize(r[1]), r[1])
+		end
+	end)
+
+	it("joins against a directory with or without its trailing slash", function()
+		local rows = {
+			{ "/work/", "f.c", "/work/f.c" }, { "/work", "f.c", "/work/f.c" }, { "/", "f", "/f" },
+			{ "/work/", "../inc/a.h", "/inc/a.h" }, { "/work/", "./a", "/work/a" },
+			{ "/work/", "/abs//p", "/abs/p" }, { "/work/", "", "/work/" }, { "/work//", "x", "/work/x" },
+		}
+		for _, r in ipairs(rows) do
+			assert.are.equal(r[3], cm.join(r[1], r[2]), r[1] .. " + " .. r[2])
+		end
+	end)
+end)

@@ -83,3 +83,28 @@ describe("placement", function()
 		assert.truthy(e:match("%-%-poll takes microseconds"), e)
 	end)
 end)
+
+describe("the default poll on a crowded machine", function()
+	-- more busy tasks than CPUs: /proc/loadavg counts them runnable, and
+	-- a poll would take a CPU from one of them
+	local function with_spinners(n, fn)
+		local pids = {}
+		for _ = 1, n do
+			pids[#pids + 1] = trace.sh("sh -c 'while :; do :; done' >/dev/null 2>&1 & echo $!"):match("%d+")
+		end
+		trace.sh("sleep 0.3")
+		local ok, err = pcall(fn)
+		for _, p in ipairs(pids) do trace.sh("kill " .. p) end
+		assert(ok, err)
+	end
+
+	it("gives way; a --poll the user set does not", function()
+		local script = "for i in 1 2 3 4 5 6 7 8; do cat /etc/hostname; done >/dev/null"
+		with_spinners(NCPU + 1, function()
+			local _, d = run("--stats -q 'evt.type=openat'", script)
+			local _, e = run("--stats --poll 1000000 -q 'evt.type=openat'", script)
+			assert.equal("0", d:match("stops caught polling: (%d+)"), d)
+			assert.is_true(tonumber(e:match("stops caught polling: (%d+)")) > 0, e)
+		end)
+	end)
+end)

@@ -132,6 +132,11 @@ struct ln_spin {
 	uint32_t budget_ns;		/* 0: never poll */
 	uint32_t skip;			/* waits since the last probe */
 	uint64_t ewma_ns;		/* recent gaps between stops */
+	bool mind_load;			/* the default: no poll while crowded */
+	int load_fd;			/* /proc/loadavg, -1 until read */
+	int ncpus;			/* CPUs online */
+	bool crowded;			/* more runnable tasks than CPUs */
+	uint64_t load_ts;		/* when crowded was last learned */
 };
 
 /* One argument predicate for the seccomp filter (ln_trace_arg). */

@@ -409,7 +409,9 @@ enum ln_cpu_policy {
 /* Before ln_spawn/ln_attach. */
 void ln_set_cpu_policy(ln_session *s, int policy);
 /* How long the tracer polls for the next stop before it sleeps, in
- * microseconds (0: never; the default is LN_DEFAULT_POLL_US). */
+ * microseconds (0: never).  The default, LN_DEFAULT_POLL_US, gives way
+ * while more tasks are runnable than there are CPUs; a poll set here
+ * runs whatever the load. */
 void ln_set_poll(ln_session *s, int us);
 enum { LN_DEFAULT_POLL_US = 100 };
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it

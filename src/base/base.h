@@ -39,6 +39,8 @@ int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 int ln_seccomp_filters(pid_t pid, int *mode);
 
 int ln_task_cpu(pid_t pid, pid_t tid, int *fd);
+/* Tasks runnable system-wide now (/proc/loadavg), -1 if unknown. */
+int ln_nr_running(int *fd);
 
 /* overlay.c: the executable is in its overlayfs mount's upper layer. */
 bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);

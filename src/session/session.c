@@ -74,6 +74,7 @@ LN_API void ln_session_free(ln_session *s)
 	free(s->preds);
 	free(s->denies);
 	ln_guard_free(s);
+	ln_spin_free(&s->spin);
 	free(s->type_counts);
 	free(s);
 }
@@ -121,6 +122,7 @@ LN_API void ln_set_poll(ln_session *s, int us)
 {
 	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);
 	s->poll_set = true;
+	s->spin.mind_load = false;	/* the user's poll, whatever the load */
 }
 
 LN_API void ln_set_fd_tracking(ln_session *s, int full)

@@ -12,20 +12,59 @@
  * syscalls would rather have: the poll lasts at most the budget, and when
  * the recent gaps between stops are longer than that, the tracer sleeps
  * at once and only probes again every PROBE_EVERY waits.
+ *
+ * Nor does the default poll run while the machine is crowded, more tasks
+ * runnable than CPUs (/proc/loadavg, read at most every LOAD_EVERY_NS): a
+ * CPU is then taken from one of them, as when make -j2 keeps two
+ * compilers busy on two CPUs, and a sleeping tracer is woken on a CPU
+ * that is not idle, which is cheap.  Polling pays where a CPU would
+ * otherwise idle.  A poll the user set (--poll) runs whatever the load.
  */
 #include <errno.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "trace/trace.h"
 
 enum {
 	PROBE_EVERY = 32,	/* waits between two probes while the gaps are long */
+	LOAD_EVERY_NS = 2000000,	/* how long a reading of the load holds */
 };
 
+/* (again by ln_set_poll, which then clears mind_load: an open load_fd is
+ * kept; a calloc'd session comes with 0 there, which ln_session_new's
+ * first call marks unread) */
 void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns)
 {
 	sp->budget_ns = budget_ns;
+	sp->mind_load = true;
 	sp->ewma_ns = 0;
 	sp->skip = 0;
+	if (!sp->ncpus) {
+		sp->load_fd = -1;
+		sp->ncpus = get_nprocs();
+	}
+	sp->crowded = false;
+	sp->load_ts = 0;
+}
+
+void ln_spin_free(struct ln_spin *sp)
+{
+	if (sp->ncpus && sp->load_fd >= 0)
+		close(sp->load_fd);
+	sp->load_fd = -1;
+}
+
+/* lanner counts itself: more than ncpus means a task waits for a CPU. */
+static bool crowded(struct ln_spin *sp)
+{
+	uint64_t now = ln_now_mono();
+	if (now - sp->load_ts >= LOAD_EVERY_NS) {
+		sp->load_ts = now;
+		int n = ln_nr_running(&sp->load_fd);
+		sp->crowded = sp->ncpus > 0 && n > sp->ncpus;
+	}
+	return sp->crowded;
 }
 
 /* The gap average moves by 1/8 of each new sample; a miss counts as a gap
@@ -37,7 +76,7 @@ static void learn(struct ln_spin *sp, uint64_t gap)
 
 pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status)
 {
-	if (!sp->budget_ns)
+	if (!sp->budget_ns || (sp->mind_load && crowded(sp)))
 		return 0;
 	if (sp->ewma_ns > sp->budget_ns) {
 		if (++sp->skip < PROBE_EVERY)

@@ -21,6 +21,7 @@ void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 /* spin.c: poll waitpid for a bounded, adaptive time before sleeping.
  * Returns what waitpid returned, or 0 if nothing came in time. */
 void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns);
+void ln_spin_free(struct ln_spin *sp);
 pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
 
 /* filter.c */

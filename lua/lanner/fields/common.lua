@@ -305,7 +305,19 @@ end
 ---------------------------------------------------------------------------
 -- Paths, as Falco resolves them (lexically: no filesystem access).
 
+local find, sub = string.find, string.sub
+
+-- A path normalize would give back unchanged: absolute, with no empty,
+-- "." or ".." segment.  Most paths a program opens are such, and plain
+-- finds compile where the gmatch below runs in the interpreter and makes
+-- a string per segment.
+local function is_normal(path)
+	return sub(path, 1, 1) == "/" and not find(path, "//", 1, true) and not find(path, "/./", 1, true)
+		and not find(path, "/../", 1, true) and sub(path, -2) ~= "/." and sub(path, -3) ~= "/.."
+end
+
 function M.normalize(path)
+	if is_normal(path) then return path end
 	local trailing = #path > 1 and path:sub(-1) == "/"
 	local parts = {}
 	for seg in path:gmatch("[^/]+") do
@@ -322,7 +334,9 @@ end
 
 -- path against dir (absolute, with or without a trailing slash).
 function M.join(dir, path)
-	if path:sub(1, 1) == "/" then return M.normalize(path) end
+	if sub(path, 1, 1) == "/" then return M.normalize(path) end
+	-- the cwd keeps its trailing slash: no "//" to squeeze out
+	if sub(dir, -1) == "/" then return M.normalize(dir .. path) end
 	return M.normalize(dir .. "/" .. path)
 end
 
