@@ -2,6 +2,10 @@
 --   1. a 20-clause filter condition, compiled once (issue target < 100 ns)
 --   2. the whole packaged rule set (rules/), grouped by event type
 --      (issue target < 1 us per event)
+--   3. opens as a build makes them: real paths (libraries, headers,
+--      sources under /home, /etc, relative names), reads and writes, and
+--      failed opens, through the whole rule set and through each rule
+--      file added in turn (10-files.yaml is the one an open pays for)
 -- Events are built by hand (spec/fields_helper.lua) and their number bumped
 -- every time, so no per-event cache carries over between evaluations.
 --   LANNER_LIB=build/liblanner.so luajit bench/eval.lua
@@ -89,3 +93,62 @@ for _, name in ipairs(names) do
 	total, count = total + t, count + 1
 end
 print(string.format("rules: mean %.0f ns per event (target < 1000 ns)", total / count))
+
+-- 3. Opens as they come from a build.  A live openat carries O_CLOEXEC,
+-- a path the rules' globs and prefixes must walk (fd.name is the resolved
+-- path, the syscall's argument may be relative), and a failed one has no
+-- fd, only the name it tried.
+local O_WRONLY, O_CREAT, O_TRUNC, O_CLOEXEC = 1, 64, 512, 524288
+local kinds = {
+	{ "read /usr/lib", function(k) return "/usr/lib/x86_64-linux-gnu/libm" .. k .. ".so.6" end, O_CLOEXEC },
+	{ "read /usr/include", function(k) return "/usr/include/x86_64-linux-gnu/bits/types" .. k .. ".h" end, 0 },
+	{ "read /etc", function(k) return "/etc/ld.so.cache" .. k end, O_CLOEXEC },
+	{ "read /home, relative", function(k) return "src/decode/file" .. k .. ".c", "/home/user/lanner/" end, 0 },
+	{ "write /home, relative", function(k) return "build/obj/file" .. k .. ".o", "/home/user/lanner/" end,
+		O_WRONLY + O_CREAT + O_TRUNC + O_CLOEXEC },
+	{ "failed (ENOENT)", function(k) return "/usr/local/include/stdio" .. k .. ".h" end, O_CLOEXEC, -2 },
+}
+local opens = {}
+for i, kind in ipairs(kinds) do
+	local evs = {}
+	for k = 1, NVAR do
+		local pid = 5000 + 100 * i + k
+		local arg, cwd = kind[2](k)
+		local full = cwd and cwd .. arg or arg
+		local proc = H.proc { pid = pid, ppid = 1, comm = "cc1", exe = "/usr/libexec/gcc/x86_64-linux-gnu/12/cc1",
+			exepath = "/usr/libexec/gcc/x86_64-linux-gnu/12/cc1", args = { "-quiet", arg }, cwd = cwd or "/home/user/lanner" }
+		procs[#procs + 1] = proc
+		local th = H.thread { tid = pid, proc = proc, uid = 1000, gid = 1000 }
+		local res = kind[4] or 3
+		local fd = res >= 0 and H.fd { num = 3, type = "FILE", name = full, flags = kind[3] } or nil
+		evs[k] = H.event { type = "openat", thread = th, fd = fd, res = res,
+			params = { fd = res, dirfd = -100, name = arg, flags = kind[3], mode = 0 } }
+	end
+	opens[i] = evs
+end
+H.world { procs = procs }
+
+local all = rules.load({ "rules/00-lists-macros.yaml", "rules/05-escapes.yaml", "rules/10-files.yaml",
+	"rules/20-process.yaml", "rules/30-network.yaml", "rules/40-system.yaml" })
+assert(#all.errors == 0, tostring(all.errors[1]))
+local all_engine = rules.engine(all, {})
+local sum = 0
+for i, kind in ipairs(kinds) do
+	local t = measure(function(e) return all_engine:process(e) end, opens[i], 200000)
+	print(string.format("rules: %d rules (all files), openat %s: %.0f ns", #all.rules, kind[1], t))
+	sum = sum + t
+end
+print(string.format("rules: %d rules (all files), openat mean of the kinds above: %.0f ns", #all.rules, sum / #kinds))
+
+-- Each rule file added in turn: what it adds to a mean open.
+local files = { "rules/00-lists-macros.yaml", "rules/05-escapes.yaml" }
+for _, add in ipairs { "", "rules/10-files.yaml", "rules/20-process.yaml", "rules/30-network.yaml", "rules/40-system.yaml" } do
+	if add ~= "" then files[#files + 1] = add end
+	local set = rules.load(files)
+	assert(#set.errors == 0, tostring(set.errors[1]))
+	local e = rules.engine(set, {})
+	local s = 0
+	for i = 1, #kinds do s = s + measure(function(x) return e:process(x) end, opens[i], 100000) end
+	print(string.format("rules: up to %s (%d rules), openat mean: %.0f ns",
+		files[#files]:match("[^/]+$"), #set.rules, s / #kinds))
+end
