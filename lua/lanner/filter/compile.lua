@@ -447,6 +447,8 @@ local function op_class(cls, op, f, t)
   return cls
 end
 
+local gen_or_run
+
 -- Builds the function for one comparison; returns its index.
 local function gen_cmp(st, n)
   local key = astm.tostring(n)
@@ -542,6 +544,60 @@ local function gen_cmp(st, n)
   return fn.idx
 end
 
+-- Whether cmp node c tests one field in place (c_pred) with no transformer;
+-- gives the field's text, its spec and the test's way of reading it.
+local function in_place(st, c)
+  if c.op ~= "cmp" or c.cmp == "exists" or c.value == nil or c.value.kind == "field" then return nil end
+  local f = c.field
+  if f.transformers and #f.transformers > 0 then return nil end
+  local ok, spec = pcall(resolve, st.cat, f)
+  if not ok or not spec.cstr or spec.multi or spec.list then return nil end
+  local t = spec.type or "string"
+  if CLASS[t] ~= "string" then return nil end
+  return ftext(f), spec
+end
+
+-- A run of `or`ed comparisons on one C-string field (`fd.name glob
+-- "*/.aws/credentials" or fd.name glob "*/.netrc" or ...`) as one function:
+-- the field's pointer, and its length, are read once for the whole run
+-- rather than once per comparison.  Each comparison keeps its own function
+-- for the case where the field has no C string (its Lua getter then
+-- decides), so the result is the same as the run's `or`.  Returns the
+-- function's index and how many of kids[i..] it covers, or nil.
+function gen_or_run(st, kids, i)
+  local key, spec = in_place(st, kids[i])
+  if not key then return nil end
+  local j = i
+  while j < #kids and in_place(st, kids[j + 1]) == key do j = j + 1 end
+  if j == i then return nil end
+  local fn = new_fn(st)
+  local preds, withlen = {}, false
+  for k = i, j do
+    local c = kids[k]
+    local ok, pred, how = pcall(c_pred, fn, spec, c.field, c.cmp, "string", c.value)
+    if not ok then
+      if getmetatable(pred) == Fail then return nil end
+      error(pred, 0)
+    end
+    if how ~= "cstr" and how ~= "cstrlen" then return nil end
+    if how == "cstrlen" then withlen = true end
+    preds[#preds + 1] = pred
+  end
+  local subs = {}
+  for k = i, j do subs[#subs + 1] = "@" .. gen_cmp(st, kids[k]) .. "@(ev)" end
+  local f = kids[i].field
+  line(fn, fmt("local p = %s(ev)", const(fn, spec.cstr, "cget", { "field", f.name, f.arg, "cstr" })))
+  line(fn, "if p ~= nil then", 1)
+  if withlen then line(fn, "local n = tonumber(strlen(p))") end
+  line(fn, "return " .. concat(preds, " or "))
+  line(fn, "end", -1)
+  line(fn, "return " .. concat(subs, " or "))
+  st.defs[#st.defs + 1] = fn
+  fn.idx = #st.defs
+  fn.comment = "any of: " .. key .. " ..."
+  return fn.idx, j - i + 1
+end
+
 local function gen(st, n, depth)
   local op = n.op
   if op == "cmp" then return "@" .. gen_cmp(st, n) .. "@(ev)" end
@@ -557,15 +613,27 @@ local function gen(st, n, depth)
   if op == "and" or op == "or" then
     if #n == 0 then return op == "and" and "true" or "false" end
     -- a and (b and c) is flattened: same meaning, fewer syntax levels.
-    local parts = {}
+    local kids = {}
     local function add(c)
       if c.op == op then
         for i = 1, #c do add(c[i]) end
       else
-        parts[#parts + 1] = gen(st, c, depth + 1)
+        kids[#kids + 1] = c
       end
     end
     add(n)
+    local parts, i = {}, 1
+    while i <= #kids do
+      local idx, used = nil, 1
+      if op == "or" then idx, used = gen_or_run(st, kids, i) end
+      used = used or 1
+      if idx then
+        parts[#parts + 1] = "@" .. idx .. "@(ev)"
+      else
+        parts[#parts + 1] = gen(st, kids[i], depth + 1)
+      end
+      i = i + used
+    end
     return "(" .. concat(parts, " " .. op .. " ") .. ")"
   end
   error("filter.compile: unknown node op " .. tostring(op), 0)
