@@ -261,10 +261,13 @@ end
 local fmtbuf_len = 4096
 local fmtbuf = ffi.new("char[?]", fmtbuf_len)
 local ufmtbuf = ffi.cast("const uint8_t *", fmtbuf)
+-- which rendering of param_view the buffer holds (view_i -1: none)
+local view_num, view_addr, view_i, view_off, view_len = -1, -1, -1, 0, 0
 
 -- Param i rendered by the core, as sysdig prints it ("3(<f>/etc/passwd)").
 function M.param_text(ev, info, i)
 	if not M.param_ok(ev, info, i) then return nil end
+	view_i = -1	-- the buffer no longer holds param_view's rendering
 	local n = C.ln_param_format(ev, i, fmtbuf, fmtbuf_len)
 	if n < 0 then return nil end
 	if n >= fmtbuf_len then n = fmtbuf_len - 1 end
@@ -322,16 +325,25 @@ M.resolved_span = resolved_span
 -- resolved (resolved_text), that part of it: a flags test on every open
 -- (`evt.arg.flags contains O_TRUNC`) then makes no string and runs no
 -- string.match, which LuaJIT does not compile.
+--
+-- The last rendering is kept while the buffer holds it: several rules of
+-- an event test the same param (open_truncate's flags, in every rule that
+-- watches truncation), and each would render it again.  Keyed as
+-- evcache: the event's number and address.
 function M.param_view(ev, info, i)
+	local num = tonumber(ev.num)
+	local addr = tonumber(ffi.cast("uintptr_t", ffi.cast("const ln_event *", ev)))
+	if i == view_i and num == view_num and addr == view_addr then
+		return fmtbuf + view_off, view_len
+	end
 	if not M.param_ok(ev, info, i) then return nil end
 	local n = C.ln_param_format(ev, i, fmtbuf, fmtbuf_len)
-	if n < 0 then return nil end
+	if n < 0 then view_i = -1 return nil end
 	if n >= fmtbuf_len then n = fmtbuf_len - 1 end
-	if RESOLVED_KIND[info.kinds[i]] then
-		local off, len = resolved_span(ufmtbuf, n)
-		return fmtbuf + off, len
-	end
-	return fmtbuf, n
+	local off, len = 0, n
+	if RESOLVED_KIND[info.kinds[i]] then off, len = resolved_span(ufmtbuf, n) end
+	view_num, view_addr, view_i, view_off, view_len = num, addr, i, off, len
+	return fmtbuf + off, len
 end
 
 function M.resolved_text(kind, text)
