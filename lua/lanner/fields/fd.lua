@@ -386,14 +386,7 @@ return {
 	fdf("fd.procpid", "number", "For a file below /proc/PID/ (or /proc/PID/task/TID/), the PID: the process the file describes (lanner only).",
 		function(fd)
 			if not is_file(fd) or fd.name == nil then return nil end
-			-- "/proc/" and a digit in place first: every open asks, and
-			-- few are below /proc (no Lua string of the path for them)
-			local p = fd.name
-			if p[0] ~= 47 or p[1] ~= 112 or p[2] ~= 114 or p[3] ~= 111 or p[4] ~= 99 or p[5] ~= 47
-				or p[6] < 48 or p[6] > 57 then
-				return nil
-			end
-			return tonumber(ffi.string(p):match("^/proc/(%d+)/"))
+			return tonumber(ffi.string(fd.name):match("^/proc/(%d+)/"))
 		end, { ftype = "INT64" }),
 	{ name = "fd.types", type = "string", multi = true, list = true, arg = { kind = "index", bracket = true },
 		desc = "List of FD types in use by the process; fd.types[N] is the type of fd N.",
