@@ -150,6 +150,34 @@ describe("C-string comparisons", function()
 		assert.are.equal(#FIELDS * (#GLOBS + #PREFIXES) * 10, n)
 	end)
 
+	-- `f glob a or f endswith b or ...` on one field is one function that
+	-- reads the field once (compile.lua, gen_or_run)
+	it("agree with the Lua comparison when or'ed on one field", function()
+		local RUNS = {
+			{ { "glob", "*/passwd" }, { "glob", "*.conf" }, { "glob", "/usr/*/systemd*" } },
+			{ { "endswith", "zzz" }, { "=", "/etc/passwd" }, { "startswith", "/usr" }, { "contains", "systemd" } },
+			{ { "glob", "/u*r/b*n/c*t" }, { "!=", "cat" } },
+			{ { "=", "" }, { "glob", "*" } },
+		}
+		local n = 0
+		for _, f in ipairs(FIELDS) do
+			local spec = assert(fields.resolve(f))
+			for j, run in ipairs(RUNS) do
+				local parts = {}
+				for i, t in ipairs(run) do parts[i] = ("%s %s %s"):format(f, t[1], quote(t[2])) end
+				local fn, code = compile(table.concat(parts, " or "))
+				if j == 1 and spec.cstr then assert.matches("any of: " .. f:gsub("%p", "%%%0"), code) end
+				for i, ev in ipairs(events) do
+					local want = false
+					for _, t in ipairs(run) do want = want or by_hand(t[1], spec.get(ev), t[2]) end
+					assert.are.equal(want, fn(ev), ("%s run %d on event %d"):format(f, j, i))
+					n = n + 1
+				end
+			end
+		end
+		assert.are.equal(#FIELDS * 4 * 10, n)
+	end)
+
 	it("agree with the Lua comparison for `in`, inline and in C", function()
 		local n = 0
 		for _, f in ipairs(FIELDS) do n = n + check_lists(f, "in", SETS) end
