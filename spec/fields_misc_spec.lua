@@ -292,25 +292,3 @@ describe("path normalisation (fields.common)", function()
 		end
 	end)
 end)
-
--- evt.arg's in-place view of a resolved kind (common.param_view) must be
--- the part of the text resolved_text gives back, for any text.
-describe("resolved text in place", function()
-	it("is resolved_text's answer on generated texts", function()
-		local cm = require "lanner.fields.common"
-		local alphabet = { "-", "1", "2", "a", "Z", "_", "(", ")", " ", "|", "O", "\200", ".", "x" }
-		local seed = 7
-		local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end
-		for t = 1, 20000 do
-			local b = {}
-			for i = 1, rnd(13) - 1 do b[i] = alphabet[rnd(#alphabet)] end
-			local s = table.concat(b)
-			if t % 3 == 0 then s = "-" .. rnd(99) .. " " .. s:upper() end
-			if t % 5 == 0 then s = rnd(99) .. "(" .. s .. ")" end
-			local buf = ffi.new("uint8_t[?]", #s + 1)
-			ffi.copy(buf, s, #s)
-			local off, n = cm.resolved_span(buf, #s)
-			assert.are.equal(cm.resolved_text(cm.K.FD, s), ffi.string(buf + off, n), ("%q"):format(s))
-		end
-	end)
-end)

@@ -260,14 +260,10 @@ end
 
 local fmtbuf_len = 4096
 local fmtbuf = ffi.new("char[?]", fmtbuf_len)
-local ufmtbuf = ffi.cast("const uint8_t *", fmtbuf)
--- which rendering of param_view the buffer holds (view_i -1: none)
-local view_num, view_addr, view_i, view_off, view_len = -1, -1, -1, 0, 0
 
 -- Param i rendered by the core, as sysdig prints it ("3(<f>/etc/passwd)").
 function M.param_text(ev, info, i)
 	if not M.param_ok(ev, info, i) then return nil end
-	view_i = -1	-- the buffer no longer holds param_view's rendering
 	local n = C.ln_param_format(ev, i, fmtbuf, fmtbuf_len)
 	if n < 0 then return nil end
 	if n >= fmtbuf_len then n = fmtbuf_len - 1 end
@@ -285,65 +281,16 @@ end
 -- every flag and enum kind after CLONE_ARGS renders as number(NAMES);
 -- mode, ids and caps have no parentheses and stay as they are
 for v = K.CLONE_ARGS + 1, tonumber(C.LN_K_COUNT) - 1 do RESOLVED_KIND[v] = true end
--- ASCII classes of Lua's patterns, by byte: %w and _ (1), %u (2), %d (4).
-local CCLASS = ffi.new("uint8_t[256]")
-for b = 0, 255 do
-	local c = string.char(b)
-	CCLASS[b] = ((c:match("[%w_]") and 1 or 0) + (c:match("%u") and 2 or 0) + (c:match("%d") and 4 or 0))
-end
-
--- resolved_text on the n bytes at p (unsigned), in place: the offset and
--- length of the part it would give back (the whole text when it gives the
--- text).
-local function resolved_span(p, n)
-	if n <= 0 then return 0, n end
-	-- ^%-?[%w_]+%((.*)%)$ with a non-empty capture: the run of [%w_]
-	-- cannot stop short of the '(' (which is not in it)
-	local j = p[0] == 45 and 1 or 0
-	local i = j
-	while j < n and band(CCLASS[p[j]], 1) ~= 0 do j = j + 1 end
-	if j > i and j < n and p[j] == 40 and n - 2 > j and p[n - 1] == 41 then
-		return j + 1, n - 2 - j
-	end
-	-- ^%-%d+ (%u[%u%d_]*)$
-	if p[0] == 45 then
-		j = 1
-		while j < n and band(CCLASS[p[j]], 4) ~= 0 do j = j + 1 end
-		if j > 1 and j + 1 < n and p[j] == 32 and band(CCLASS[p[j + 1]], 2) ~= 0 then
-			local k = j + 2
-			while k < n and (band(CCLASS[p[k]], 6) ~= 0 or p[k] == 95) do k = k + 1 end
-			if k == n then return j + 1, n - j - 1 end
-		end
-	end
-	return 0, n
-end
-M.resolved_span = resolved_span
-
 -- The rendering of param i in place, for the filter (a field's cview):
 -- the bytes and their length in the shared buffer, valid until the next
--- rendering; nil where param_text is nil.  For the kinds whose text is
--- resolved (resolved_text), that part of it: a flags test on every open
--- (`evt.arg.flags contains O_TRUNC`) then makes no string and runs no
--- string.match, which LuaJIT does not compile.
---
--- The last rendering is kept while the buffer holds it: several rules of
--- an event test the same param (open_truncate's flags, in every rule that
--- watches truncation), and each would render it again.  Keyed as
--- evcache: the event's number and address.
+-- rendering; nil where param_text is nil or the field takes the resolved
+-- part of the text.
 function M.param_view(ev, info, i)
-	local num = tonumber(ev.num)
-	local addr = tonumber(ffi.cast("uintptr_t", ffi.cast("const ln_event *", ev)))
-	if i == view_i and num == view_num and addr == view_addr then
-		return fmtbuf + view_off, view_len
-	end
-	if not M.param_ok(ev, info, i) then return nil end
+	if RESOLVED_KIND[info.kinds[i]] or not M.param_ok(ev, info, i) then return nil end
 	local n = C.ln_param_format(ev, i, fmtbuf, fmtbuf_len)
-	if n < 0 then view_i = -1 return nil end
+	if n < 0 then return nil end
 	if n >= fmtbuf_len then n = fmtbuf_len - 1 end
-	local off, len = 0, n
-	if RESOLVED_KIND[info.kinds[i]] then off, len = resolved_span(ufmtbuf, n) end
-	view_num, view_addr, view_i, view_off, view_len = num, addr, i, off, len
-	return fmtbuf + off, len
+	return fmtbuf, n
 end
 
 function M.resolved_text(kind, text)
