@@ -53,8 +53,8 @@ function M.dir()
 	return nil
 end
 
--- a uint64 as text ("123ULL" without the suffix)
-local function hex(h) return (tostring(h):gsub("U?LL$", "")) end
+-- a uint64 as decimal text ("123ULL" without the suffix)
+local function u64text(h) return (tostring(h):gsub("U?LL$", "")) end
 
 local function hash(s, h) return C.ln_hash64(s, #s, h or 0) end
 
@@ -68,11 +68,11 @@ local function code_stamp()
 	for _, d in ipairs { "/lua/lanner", "/build/luac/lanner", "/build/lua/lanner" } do
 		h = C.ln_tree_stamp(root .. d, h)
 	end
-	return hex(h)
+	return u64text(h)
 end
 
--- key(files, opts) -> {name = the file's name, text = the whole key} or
--- nil, why not.
+-- key(files, opts) -> {dir = the folder, path = the file, text = the
+-- whole key, kept in the file and compared} or nil, why not.
 function M.key(files, opts)
 	local dir = opts.cache_dir or M.dir()
 	if not dir then return nil, "no cache folder (HOME unset)" end
@@ -98,10 +98,10 @@ function M.key(files, opts)
 			if not content then return nil, "unreadable rules file" end
 		end
 		names[#names + 1] = name
-		parts[#parts + 1] = ("file %q %d %s"):format(name, #content, hex(hash(content)))
+		parts[#parts + 1] = ("file %q %d %s"):format(name, #content, u64text(hash(content)))
 	end
 	local text = table.concat(parts, "\n")
-	local which = hex(hash(table.concat(names, "\0") .. "\0" .. table.concat(parts, "\n", 3, 4)))
+	local which = u64text(hash(table.concat(names, "\0") .. "\0" .. table.concat(parts, "\n", 3, 4)))
 	return { dir = dir, path = dir .. "/rules-" .. which .. ".luac", text = text }
 end
 
