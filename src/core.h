@@ -132,7 +132,6 @@ struct ln_spin {
 	uint32_t budget_ns;		/* 0: never poll */
 	uint32_t skip;			/* waits since the last probe */
 	uint64_t ewma_ns;		/* recent gaps between stops */
-	bool mind_load;			/* the default: no poll while crowded */
 	int load_fd;			/* /proc/loadavg, -1 until read */
 	int ncpus;			/* CPUs online */
 	bool crowded;			/* more runnable tasks than CPUs */

@@ -20,6 +20,15 @@ M.PRIORITIES = priority.NAMES
 M.ENGINE_VERSION = loader.ENGINE_VERSION
 M.parse_priority = priority.parse
 
+-- The modules rules compile with: opts.filter/fields/format, else lanner's.
+local function deps_of(opts)
+  return {
+    filter = opts.filter or require "lanner.filter",
+    fields = opts.fields or require "lanner.fields",
+    format = opts.format or require "lanner.format",
+  }
+end
+
 local Ruleset = {}
 Ruleset.__index = Ruleset
 
@@ -49,11 +58,7 @@ function M.load(files, opts)
   opts = opts or {}
   if type(files) == "string" or (type(files) == "table" and files.content) then files = { files } end
   if type(files) ~= "table" then error("rules.load: files must be a list", 2) end
-  local deps = {
-    filter = opts.filter or require "lanner.filter",
-    fields = opts.fields or require "lanner.fields",
-    format = opts.format or require "lanner.format",
-  }
+  local deps = deps_of(opts)
   local col = loader.new {
     sources = opts.sources, engine_version = opts.engine_version,
     field_ok = function(name)
@@ -100,11 +105,7 @@ function M.load_cached(files, opts)
   local cache = require "lanner.rules.cache"
   local key, why = cache.key(files, opts)
   if not key then return M.load(files, opts), "off: " .. why end
-  local deps = {
-    filter = opts.filter or require "lanner.filter",
-    fields = opts.fields or require "lanner.fields",
-    format = opts.format or require "lanner.format",
-  }
+  local deps = deps_of(opts)
   local t = cache.fetch(key, deps)
   if t then
     local by_name = {}

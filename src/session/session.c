@@ -121,8 +121,7 @@ LN_API void ln_set_want_cpu(ln_session *s, int on)
 LN_API void ln_set_poll(ln_session *s, int us)
 {
 	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);
-	s->poll_set = true;
-	s->spin.mind_load = false;	/* the user's poll, whatever the load */
+	s->poll_set = true;	/* the user's poll: whatever the load (spin.c) */
 }
 
 LN_API void ln_set_fd_tracking(ln_session *s, int full)

@@ -31,13 +31,11 @@ enum {
 	LOAD_EVERY_NS = 2000000,	/* how long a reading of the load holds */
 };
 
-/* (again by ln_set_poll, which then clears mind_load: an open load_fd is
- * kept; a calloc'd session comes with 0 there, which ln_session_new's
- * first call marks unread) */
+/* (again by ln_set_poll: an open load_fd is kept; a calloc'd session
+ * comes with 0 there, which ln_session_new's first call marks unread) */
 void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns)
 {
 	sp->budget_ns = budget_ns;
-	sp->mind_load = true;
 	sp->ewma_ns = 0;
 	sp->skip = 0;
 	if (!sp->ncpus) {
@@ -76,7 +74,8 @@ static void learn(struct ln_spin *sp, uint64_t gap)
 
 pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status)
 {
-	if (!sp->budget_ns || (sp->mind_load && crowded(sp)))
+	/* the default poll minds the load; a --poll the user set does not */
+	if (!sp->budget_ns || (!s->poll_set && crowded(sp)))
 		return 0;
 	if (sp->ewma_ns > sp->budget_ns) {
 		if (++sp->skip < PROBE_EVERY)
