@@ -318,6 +318,26 @@ local function threads()
 	}, "threads")
 end
 
+-- Rules off the stop path (--queue, the default) against rules between
+-- stops (--queue 0), on the workloads of the main table and the
+-- two-thread loop: what the queue costs or saves where Lua keeps up.
+local function queue()
+	local rows = {}
+	local function lan(q, c) return cat({ L, "-q", "--output-file", "/dev/null", "--queue", q, "-R", "rules/", "--" }, c) end
+	for _, wl in ipairs(workloads) do
+		if wl.name ~= "idle" and wl.name ~= "make" then
+			rows[#rows + 1] = { wl.name .. ", --queue 0", lan("0", wl.cmd) }
+			rows[#rows + 1] = { wl.name .. ", --queue 1M (default)", lan("1M", wl.cmd) }
+		end
+	end
+	local T = root .. "/build/bench/bench_topen"
+	for _, q in ipairs { "0", "1M" } do
+		rows[#rows + 1] = { "bench_topen 1 x 20000, --queue " .. q, lan(q, { T, "1", "20000" }) }
+		rows[#rows + 1] = { "bench_topen 2 x 10000, --queue " .. q, lan(q, { T, "2", "10000" }) }
+	end
+	return timed(rows, "queue")
+end
+
 -- The cost of an exec under the rules with an empty environment and with
 -- 64 KB of it (no per-event cost may grow faster than the data).
 local function environment()
@@ -518,6 +538,19 @@ local sections = {
 		rows_table("bench_topen: open/close of /dev/null, the same total split over one or two threads (min / median):", t)
 		w(string.format("\nTwo threads' throughput over one thread's: untraced %.2f×, lanner %.2f×, strace %.2f×.",
 			t[1][3] / t[2][3], t[3][3] / t[4][3], t[5][3] / t[6][3]))
+	end },
+	{ key = "queue", title = "Rules off the stop path", body = function()
+		local t = queue()
+		rows_table("lanner -R rules/ with rules between stops (--queue 0) and on their own thread (--queue 1M, the "
+			.. "default), interleaved (min / median):", t)
+		local ratios = {}
+		for i = 1, #t - 4, 2 do
+			ratios[#ratios + 1] = string.format("%s %.2f×", t[i][1]:match("^(%S+),"), t[i + 1][3] / t[i][3])
+		end
+		w("
+With the queue over without (medians): ", table.concat(ratios, ", "), ".  Two threads' throughput "
+			.. string.format("over one thread's: %.2f× without the queue, %.2f× with it.",
+			t[#t - 3][3] / t[#t - 2][3], t[#t - 1][3] / t[#t][3]))
 	end },
 	{ key = "env", title = "Environment size", body = function()
 		local e = environment()

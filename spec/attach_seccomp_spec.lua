@@ -38,7 +38,7 @@ local function attach(dir, pid, mode, extra)
 	local lp = cmp.spawn(args, { stdout = dir .. "/lanner.out", stderr = dir .. "/lanner.err" })
 	local ok = cmp.wait_until(function()
 		local st = status_of(pid)
-		return tonumber(st:match("TracerPid:%s+(%d+)")) == lp and
+		return cmp.tgid_of(tonumber(st:match("TracerPid:%s+(%d+)"))) == lp and
 			(mode ~= "seccomp" or st:match("Seccomp:%s+2") ~= nil)
 	end, 15)
 	assert(ok, "lanner did not attach (" .. mode .. "): " .. (trace.read_file(dir .. "/lanner.err") or ""))

@@ -315,7 +315,7 @@ describe("capture rotation", function()
 				assert.is_true(f.size >= 1048576 and f.size < 1048576 + 65536, f.path .. " " .. f.size)
 			end
 			local ls = replay_file(f.path)
-			assert.is_true(#ls > 100, f.path)
+			assert.is_true(#ls > 100 or i == #fs, f.path)
 			-- the first events of a later file know their process and fd:
 			-- the file starts with a snapshot of the tables
 			assert.truthy(ls[1]:match("^%d+ %S+ sh %d+ "), ls[1])
@@ -332,8 +332,12 @@ describe("capture rotation", function()
 		local fs = files(cap)
 		assert.equal(2, #fs)
 		assert.is_nil(io.open(cap .. "2", "rb"))
-		-- 4 files were made: the 3rd is trace.lcap0, the 4th trace.lcap1
+		-- of the 4 or 5 files made, the last two, in the order their
+		-- events come (file numbers wrap: the last may be trace.lcap0)
 		local third, fourth = replay_file(fs[1].path), replay_file(fs[2].path)
+		if tonumber(third[1]:match("^%d+")) > tonumber(fourth[1]:match("^%d+")) then
+			third, fourth = fourth, third
+		end
 		local tail = {}
 		for _, l in ipairs(third) do tail[#tail + 1] = l end
 		for _, l in ipairs(fourth) do tail[#tail + 1] = l end

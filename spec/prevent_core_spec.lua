@@ -86,30 +86,7 @@ end)
 -- The core through the session: a held event waits for its verdict.
 describe("prevention: held events and ln_verdict", function()
 
-	-- rm the file, then read it: the shell's status is head's
-	local function held_run(answer)
-		local s = assert(session.new())
-		s:trace({ openat = "exit", unlinkat = "exit", unlink = "exit" })
-		assert(s:hold("openat"))
-		assert(s:hold("unlinkat"))
-		assert(s:hold("unlink"))
-		local f = dir .. "/victim"
-		local fh = assert(io.open(f, "w")); fh:write("x"); fh:close()
-		assert(s:spawn({ "sh", "-c", "rm -f " .. f .. "; head -c0 " .. f }))
-		local seen = {}
-		while true do
-			local ev = s:next(10000)
-			if ev == nil then break end
-			if ev and bit.band(tonumber(ev.flags), tonumber(C.LN_EV_HELD)) ~= 0 then
-				seen[#seen + 1] = core.type_name[ev.type]
-				answer(s, ev)
-			end
-		end
-		local st = s:stats()
-		local rc = s:exit_status()
-		local exists = io.open(f) ~= nil
-		return seen, st, rc, exists
-	end
+	local function held_run(answer) return require("spec.helpers.held").held_run(dir, answer) end
 
 	it("deny at the entry: the file stays, and the exit event says so", function()
 		local seen, st, rc, exists = held_run(function(s, ev)

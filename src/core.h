@@ -263,6 +263,15 @@ struct ln_session {
 	char *guard_map;		/* lanner's writable view of it */
 	uint64_t guard_used[2];		/* slots in use, a bit each */
 	int32_t guard_owner[128];	/* the thread holding each slot */
+	/* Rules off the stop path (session/async.c): this session traces on
+	 * a thread of its own, and its events and tables reach the caller
+	 * of ln_next through a queue, into the replica, whose tables the
+	 * state getters and the capture writer then use. */
+	struct ln_async *async;
+	struct ln_session *replica;
+	/* Called by the wait loop on each turn (sleeping false) and just
+	 * before it sleeps in waitpid (true), if set. */
+	void (*tracer_hook)(struct ln_session *s, bool sleeping);
 	pid_t redo_pid;			/* a wait status an injection took, */
 	int redo_status;		/* for the wait loop to handle */
 	char errmsg[512];

@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 7 };
+enum { LN_ABI_VERSION = 8 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -326,6 +326,9 @@ typedef struct ln_stats {
 	uint64_t denied;	/* calls lanner refused */
 	uint64_t killed;	/* processes killed by a verdict */
 	uint64_t no_verdict;	/* held events denied for want of a verdict */
+	uint64_t dropped;	/* events a full queue lost (ln_set_queue) */
+	uint64_t queue_waits;	/* times the tracer waited for room in it */
+	uint64_t queue_bytes;	/* its bound, 0: rules run on the tracer */
 } ln_stats;
 
 typedef struct ln_session ln_session;
@@ -414,6 +417,16 @@ void ln_set_cpu_policy(ln_session *s, int policy);
  * runs whatever the load. */
 void ln_set_poll(ln_session *s, int us);
 enum { LN_DEFAULT_POLL_US = 100 };
+/* Where the rules run.  bytes > 0 (before ln_spawn/ln_attach): the
+ * session traces on a thread of its own and hands its events, with the
+ * state they refer to, through a queue of about that many bytes to the
+ * thread that calls ln_next, so that no stop waits while rules, chisels
+ * and outputs run (session/async.c).  A full queue makes the tracer wait
+ * for room, or, with drop != 0, loses events (never state changes) and
+ * counts them (ln_stats.dropped).  A held event (ln_hold_type) still
+ * waits for its verdict.  0: events are handed out by the tracing thread
+ * itself (the default). */
+int ln_set_queue(ln_session *s, uint32_t bytes, int drop);
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
  * costs a read per event, so only when something reads it. */
 void ln_set_want_cpu(ln_session *s, int on);

@@ -130,6 +130,23 @@ function Session:set_poll(us)
 	return true
 end
 
+-- Rules off the stop path (lanner.h ln_set_queue): size like "1M", "512K"
+-- or bytes, "0" for none; full "wait" (default) or "drop".
+function Session:set_queue(size, full)
+	local n, unit = tostring(size):match("^(%d+)([KkMm]?)$")
+	n = tonumber(n)
+	if not n then return nil, "--queue takes a size such as 1M, 512K or 0: '" .. tostring(size) .. "'" end
+	n = n * (({ k = 1024, m = 1024 * 1024 })[unit:lower()] or 1)
+	if n ~= 0 and (n < 65536 or n > 1024 * 1024 * 1024) then
+		return nil, "--queue: 0, or 64K to 1024M: '" .. tostring(size) .. "'"
+	end
+	if full ~= nil and full ~= "wait" and full ~= "drop" then
+		return nil, "--queue-full: wait or drop, not '" .. tostring(full) .. "'"
+	end
+	if C.ln_set_queue(self.s, n, full == "drop" and 1 or 0) < 0 then return nil, self:errmsg() end
+	return true
+end
+
 function Session:set_snaplen(n)
 	C.ln_set_snaplen(self.s, n)
 end
@@ -252,7 +269,8 @@ function Session:stats()
 	local st = C.ln_get_stats(self.s)
 	local out = {}
 	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal", "stops_polled",
-		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed", "no_verdict" } do
+		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed", "no_verdict",
+		"dropped", "queue_waits", "queue_bytes" } do
 		out[k] = tonumber(st[k])
 	end
 	local counts = C.ln_type_counts(self.s)

@@ -156,12 +156,21 @@ end
 
 -- /proc/PID/status as { state = "S", tracer = 0, ppid = .., tgid = .., threads = .. }
 -- or nil when the process is gone.
+-- The process a thread belongs to (its Tgid): lanner traces from a
+-- thread of its own (--queue), and TracerPid names that thread.
+function M.tgid_of(tid)
+	if not tid or tid == 0 then return tid end
+	local s = trace.read_file("/proc/" .. tid .. "/status")
+	return s and tonumber(s:match("\nTgid:%s+(%d+)")) or tid
+end
+
+-- tracer: the process tracing it (the Tgid of its TracerPid), 0 none.
 function M.proc_status(pid)
 	local s = trace.read_file("/proc/" .. pid .. "/status")
 	if not s then return nil end
 	return {
 		state = s:match("\nState:%s+(%a)"),
-		tracer = tonumber(s:match("\nTracerPid:%s+(%d+)")),
+		tracer = M.tgid_of(tonumber(s:match("\nTracerPid:%s+(%d+)"))),
 		ppid = tonumber(s:match("\nPPid:%s+(%d+)")),
 		tgid = tonumber(s:match("\nTgid:%s+(%d+)")),
 		threads = tonumber(s:match("\nThreads:%s+(%d+)")),

@@ -35,6 +35,7 @@ struct ln_buf {
 	bool oom;
 };
 
+void ln_buf_grow(struct ln_buf *b, size_t n);	/* room for n more, or oom */
 void ln_buf_u8(struct ln_buf *b, uint8_t v);
 void ln_buf_u16(struct ln_buf *b, uint16_t v);
 void ln_buf_u32(struct ln_buf *b, uint32_t v);
@@ -50,6 +51,10 @@ struct ln_cur {
 	bool bad;
 };
 uint64_t ln_cur_le(struct ln_cur *c, int n);
+void ln_cur_skip(struct ln_cur *c, int n);
+/* A length-prefixed string, pointing into the block (not NUL-terminated). */
+const char *ln_cur_str(struct ln_cur *c, uint32_t *len);
+void ln_cur_bytes(struct ln_cur *c, void *dst, size_t n);
 
 uint32_t ln_crc32(uint32_t crc, const void *p, size_t n);
 
@@ -69,5 +74,18 @@ const char *ln_cz_why(const struct ln_cz *z);
 int ln_cap_open_reader(struct ln_session *s, const char *path);
 int ln_cap_next(struct ln_session *s, ln_event **ev);
 void ln_cap_free_reader(struct ln_session *s);
+
+/* The event queue to the thread that runs the rules (session/async.c):
+ * the same blocks through a pipe.  The writer's end is non-blocking; in a
+ * queue that drops, a full pipe leaves blocks waiting in the writer. */
+int ln_cap_stream_open(struct ln_session *s, int fd, bool drop);
+int ln_cap_stream_event(struct ln_session *s, const ln_event *ev);
+int ln_cap_stream_flush(struct ln_session *s, bool block);
+size_t ln_cap_backlog(const struct ln_session *s);
+uint64_t ln_cap_waits(const struct ln_session *s);
+int ln_cap_stream_close(struct ln_session *s);
+int ln_cap_stream_reader(struct ln_session *s, int fd);
+int ln_cap_fill(struct ln_session *s);
+int ln_cap_reader_fd(const struct ln_session *s);
 
 #endif

@@ -60,57 +60,16 @@ struct ln_capr {
 	uint8_t *zbuf;			/* a COMPRESSED block's data, inflated */
 	size_t zcap, zlen, zpos;
 	uint64_t unknown_blocks;
+	bool stream;			/* the event queue (session/async.c): a
+					 * pipe, read as far as it has bytes */
+	bool eof;			/* the stream's writer closed it */
 	char notes[512];
 };
-
-uint64_t ln_cur_le(struct ln_cur *c, int n)
-{
-	if (c->bad || c->len - c->pos < (size_t)n) {
-		c->bad = true;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)c->p[c->pos + (size_t)i] << (8 * i);
-	c->pos += (size_t)n;
-	return v;
-}
 
 #define U8(c) ((uint8_t)ln_cur_le(c, 1))
 #define U16(c) ((uint16_t)ln_cur_le(c, 2))
 #define U32(c) ((uint32_t)ln_cur_le(c, 4))
 #define U64(c) (ln_cur_le(c, 8))
-
-static void skip(struct ln_cur *c, int n)
-{
-	(void)ln_cur_le(c, n);
-}
-
-/* A length-prefixed string, pointing into the block (not NUL-terminated). */
-static const char *get_str(struct ln_cur *c, uint32_t *len)
-{
-	uint32_t n = U32(c);
-	if (c->bad || c->len - c->pos < n) {
-		c->bad = true;
-		*len = 0;
-		return "";
-	}
-	const char *s = (const char *)c->p + c->pos;
-	c->pos += n;
-	*len = n;
-	return s;
-}
-
-static void get_bytes(struct ln_cur *c, void *dst, size_t n)
-{
-	if (c->bad || c->len - c->pos < n) {
-		c->bad = true;
-		memset(dst, 0, n);
-		return;
-	}
-	memcpy(dst, c->p + c->pos, n);
-	c->pos += n;
-}
 
 static ssize_t read_full(int fd, void *buf, size_t n)
 {
@@ -139,7 +98,13 @@ static ssize_t bread(struct ln_capr *r, void *dst, size_t n)
 		if (r->rpos == r->rlen) {
 			if (n - got >= RBUF)
 				return (ssize_t)got + read_full(r->fd, (char *)dst + got, n - got);
-			ssize_t k = read_full(r->fd, r->rbuf, RBUF);
+			ssize_t k = r->stream ? read(r->fd, r->rbuf, RBUF) : read_full(r->fd, r->rbuf, RBUF);
+			if (k < 0 && r->stream && errno == EINTR)
+				continue;
+			if (k < 0 && r->stream)
+				k = -errno;
+			if (k == 0 && r->stream)
+				r->eof = true;
 			if (k < 0)
 				return k;
 			r->rlen = (size_t)k;
@@ -311,11 +276,11 @@ static int read_header(struct ln_session *s, struct ln_capr *r, struct ln_cur *c
 	if (version > LN_CAP_VERSION)
 		note(r, "written by a newer lanner (format %llu): unknown parts are skipped", version);
 	uint32_t n;
-	get_str(c, &n);	/* lanner version */
-	get_str(c, &n);	/* hostname */
-	skip(c, 8);		/* boot time */
-	skip(c, 8);		/* capture start */
-	skip(c, 4);		/* snaplen */
+	ln_cur_str(c, &n);	/* lanner version */
+	ln_cur_str(c, &n);	/* hostname */
+	ln_cur_skip(c, 8);		/* boot time */
+	ln_cur_skip(c, 8);		/* capture start */
+	ln_cur_skip(c, 4);		/* snaplen */
 	uint32_t nt = U32(c);
 	if (c->bad || nt > 4096)
 		return -1;
@@ -325,19 +290,19 @@ static int read_header(struct ln_session *s, struct ln_capr *r, struct ln_cur *c
 	r->ntypes = nt;
 	for (uint32_t i = 0; i < nt && !c->bad; i++) {
 		char name[64];
-		const char *nm = get_str(c, &n);
+		const char *nm = ln_cur_str(c, &n);
 		snprintf(name, sizeof(name), "%.*s", (int)(n < 63 ? n : 63), nm);
-		skip(c, 4);
-		skip(c, 2);
-		skip(c, 2);
+		ln_cur_skip(c, 4);
+		ln_cur_skip(c, 2);
+		ln_cur_skip(c, 2);
 		struct captype *ct = &r->types[i];
 		ct->id = ln_type_id(name);
 		ct->nparams = U8(c);
 		const ln_type_info *ti = ct->id >= 0 ? ln_type(ct->id) : NULL;
 		for (int k = 0; k < ct->nparams && !c->bad; k++) {
-			const char *pn = get_str(c, &n);
-			skip(c, 2);
-			skip(c, 1);
+			const char *pn = ln_cur_str(c, &n);
+			ln_cur_skip(c, 2);
+			ln_cur_skip(c, 1);
 			if (k >= LN_MAX_PARAMS)
 				continue;
 			ct->pmap[k] = -1;
@@ -364,11 +329,11 @@ static void apply_proc(struct ln_session *s, struct ln_cur *c)
 	v.start_ts = U64(c);
 	v.exec_ts = U64(c);
 	uint32_t cl;
-	const char *comm = get_str(c, &cl);
+	const char *comm = ln_cur_str(c, &cl);
 	const char *str[7];
 	uint32_t len[7];
 	for (int i = 0; i < 7; i++)
-		str[i] = get_str(c, &len[i]);
+		str[i] = ln_cur_str(c, &len[i]);
 	if (c->bad)
 		return;
 	struct ln_pstate *p = ln_proc_obtain(s, pid);
@@ -379,6 +344,17 @@ static void apply_proc(struct ln_session *s, struct ln_cur *c)
 	d->tty = v.tty; d->loginuid = v.loginuid; d->flags = v.flags;
 	d->start_ts = v.start_ts; d->exec_ts = v.exec_ts;
 	snprintf(d->comm, sizeof(d->comm), "%.*s", (int)(cl < 15 ? cl : 15), comm);
+	/* later writers append what earlier ones left out */
+	if (c->pos < c->len) {
+		uint32_t ll, wl;
+		const char *live = ln_cur_str(c, &ll), *writer = ln_cur_str(c, &wl);
+		uint64_t ino = U64(c), dev = U64(c), mtime = U64(c), ctime = U64(c);
+		if (!c->bad) {
+			snprintf(d->live_comm, sizeof(d->live_comm), "%.*s", (int)(ll < 15 ? ll : 15), live);
+			snprintf(d->exe_writer, sizeof(d->exe_writer), "%.*s", (int)(wl < 15 ? wl : 15), writer);
+			d->exe_ino = ino; d->exe_dev = dev; d->exe_mtime = mtime; d->exe_ctime = ctime;
+		}
+	}
 	ln_proc_set(p, str, len);
 	ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
 }
@@ -416,9 +392,9 @@ static void get_fd(struct ln_cur *c, ln_fd *f, const char **name, uint32_t *nlen
 	f->tuple.lport = U16(c);
 	f->tuple.rport = U16(c);
 	f->tuple.l4proto = U8(c);
-	get_bytes(c, f->tuple.lip, 16);
-	get_bytes(c, f->tuple.rip, 16);
-	*name = get_str(c, nlen);
+	ln_cur_bytes(c, f->tuple.lip, 16);
+	ln_cur_bytes(c, f->tuple.rip, 16);
+	*name = ln_cur_str(c, nlen);
 }
 
 static void apply_fd(struct ln_session *s, struct ln_cur *c)
@@ -476,7 +452,7 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct ln_cur *c
 		int64_t val = (int64_t)U64(c);
 		uint16_t kind = U16(c), flags = U16(c);
 		uint32_t len = 0;
-		const char *bytes = flags & LN_PF_READ ? get_str(c, &len) : NULL;
+		const char *bytes = flags & LN_PF_READ ? ln_cur_str(c, &len) : NULL;
 		int j = i < LN_MAX_PARAMS ? ct->pmap[i] : -1;
 		if (j < 0 || c->bad)
 			continue;
@@ -503,6 +479,13 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct ln_cur *c
 		r->evfd.name = r->evfd_name;
 		ev->fd = &r->evfd;
 	}
+	if (c->pos < c->len) {
+		ev->flags = U32(c);
+		/* a verdict waits only on the queue's live events: a file's
+		 * events are history */
+		if (!r->stream)
+			ev->flags &= ~(uint32_t)(LN_EV_HELD | LN_EV_PRE);
+	}
 	if (c->bad)
 		return -1;
 	for (int i = 0; i < ev->nparams; i++)
@@ -522,6 +505,9 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 	for (;;) {
 		uint32_t type;
 		struct ln_cur c;
+		/* a stream never blocks between blocks: its reader polls */
+		if (r->stream && !r->eof && r->rpos == r->rlen && r->zpos == r->zlen)
+			return LN_NEXT_TIMEOUT;
 		int k = next_block(s, r, &type, &c);
 		if (k <= 0)
 			return k == 0 ? LN_NEXT_DONE : k;
@@ -573,6 +559,51 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		if (c.bad)
 			return fail(s, r, "state block shorter than its fields");
 	}
+}
+
+/* The event queue's read end (session/async.c): a stream of this
+ * lanner's own blocks, read as they come. */
+int ln_cap_stream_reader(struct ln_session *s, int fd)
+{
+	uint8_t head[16];
+	if (read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head) || memcmp(head, "LNCAP\r\n\x1a", 8)) {
+		ln_set_err(s, 0, "the event queue: no capture header");
+		return -EINVAL;
+	}
+	struct ln_capr *r = calloc(1, sizeof(*r));
+	if (!r || !(r->rbuf = malloc(RBUF))) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->fd = fd;
+	r->off = sizeof(head);
+	r->stream = true;
+	s->capr = r;
+	s->ntracees = 0;
+	return 0;
+}
+
+/* A stream's bytes, as many as it has now (once poll said it has some):
+ * 0, or -errno. */
+int ln_cap_fill(struct ln_session *s)
+{
+	struct ln_capr *r = s->capr;
+	if (r->rpos < r->rlen || r->eof)
+		return 0;
+	ssize_t k;
+	while ((k = read(r->fd, r->rbuf, RBUF)) < 0 && errno == EINTR)
+		;
+	if (k < 0)
+		return -errno;
+	r->rlen = (size_t)k;
+	r->rpos = 0;
+	r->eof = k == 0;
+	return 0;
+}
+
+int ln_cap_reader_fd(const struct ln_session *s)
+{
+	return s->capr ? s->capr->fd : -1;
 }
 
 int ln_cap_open_reader(struct ln_session *s, const char *path)

@@ -12,11 +12,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "capture/capture.h"
 #include "capture/scap.h"
 
@@ -53,66 +53,18 @@ struct ln_capw {
 	uint64_t written, opened_at;
 	unsigned index;		/* rotation: file number */
 	int err;
+	/* A queue to the thread that runs the rules (session/async.c): the
+	 * fd is a pipe's non-blocking end; what does not fit waits in out. */
+	bool stream;
+	bool drop;		/* a full pipe keeps the rest in out, else waits */
+	uint64_t waits;		/* times the writer waited for room */
 };
 
 /* --- encoding --- */
 
-static void grow(struct ln_buf *b, size_t n)
-{
-	if (b->len + n <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + n)
-		cap *= 2;
-	uint8_t *p = realloc(b->p, cap);
-	if (!p) {
-		b->oom = true;
-		return;
-	}
-	b->p = p;
-	b->cap = cap;
-}
-
-void ln_buf_bytes(struct ln_buf *b, const void *p, size_t n)
-{
-	grow(b, n);
-	if (b->oom)
-		return;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-/* Little-endian whatever the host: a capture moves between machines. */
-static void put_le(struct ln_buf *b, uint64_t v, int n)
-{
-	uint8_t tmp[8];
-	for (int i = 0; i < n; i++)
-		tmp[i] = (uint8_t)(v >> (8 * i));
-	ln_buf_bytes(b, tmp, (size_t)n);
-}
-
-void ln_buf_u8(struct ln_buf *b, uint8_t v) { put_le(b, v, 1); }
-void ln_buf_u16(struct ln_buf *b, uint16_t v) { put_le(b, v, 2); }
-void ln_buf_u32(struct ln_buf *b, uint32_t v) { put_le(b, v, 4); }
-void ln_buf_u64(struct ln_buf *b, uint64_t v) { put_le(b, v, 8); }
-
-void ln_buf_str(struct ln_buf *b, const char *s, size_t n)
-{
-	ln_buf_u32(b, (uint32_t)n);
-	if (n)
-		ln_buf_bytes(b, s, n);
-}
-
 static void cstr(struct ln_buf *b, const char *s)
 {
 	ln_buf_str(b, s ? s : "", s ? strlen(s) : 0);
-}
-
-/* The format's CRC-32 is zlib's, which computes it several bytes at a
- * time: a byte-table loop cost 10% of a replay. */
-uint32_t ln_crc32(uint32_t crc, const void *p, size_t n)
-{
-	return (uint32_t)crc32_z(crc, p, n);
 }
 
 static void seal(struct ln_capw *w);
@@ -151,7 +103,7 @@ static void seal(struct ln_capw *w)
 	ln_buf_u32(o, 0);			/* length, known below */
 	ln_buf_u8(o, (uint8_t)w->opts.compress);
 	ln_buf_u32(o, (uint32_t)r->len);
-	grow(o, bound + 4);		/* the compressed bytes and the CRC */
+	ln_buf_grow(o, bound + 4);		/* the compressed bytes and the CRC */
 	ssize_t n = o->oom ? -1 : ln_cz_compress(w->cz, r->p, r->len, o->p + o->len, bound);
 	if (n < 0 || (size_t)n + 5 >= r->len || (size_t)n + 5 > LN_CAP_MAX_BLOCK ||
 	    r->len > LN_CAP_MAX_INFLATED) {
@@ -175,22 +127,48 @@ static size_t pending(const struct ln_capw *w)
 	return w->out.len + w->raw.len;
 }
 
-static int flush_out(struct ln_capw *w)
+/* A queue's pipe is full: wait until it takes more. */
+static void wait_room(struct ln_capw *w)
+{
+	struct pollfd pfd = { w->fd, POLLOUT, 0 };
+	w->waits++;
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+/* Everything out, or (block false, a queue that drops) what the pipe
+ * takes now, the rest kept in order for the next flush. */
+static int flush_some(struct ln_capw *w, bool block)
 {
 	size_t off = 0;
 	seal(w);
-	while (off < w->out.len) {
+	while (off < w->out.len && !w->err) {
 		ssize_t n = write(w->fd, w->out.p + off, w->out.len - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return w->err = -errno;
+			if (errno == EAGAIN && w->stream) {
+				if (!block)
+					break;
+				wait_room(w);
+				continue;
+			}
+			w->err = -errno;
+			break;
 		}
 		off += (size_t)n;
 	}
-	w->written += w->out.len;
-	w->out.len = 0;
-	return 0;
+	w->written += off;
+	if (w->err)
+		off = w->out.len;	/* nothing more goes anywhere */
+	memmove(w->out.p, w->out.p + off, w->out.len - off);
+	w->out.len -= off;
+	return w->err;
+}
+
+static int flush_out(struct ln_capw *w)
+{
+	return flush_some(w, !w->drop);
 }
 
 /* --- blocks --- */
@@ -266,6 +244,13 @@ static void proc_block(struct ln_capw *w, const ln_proc *p)
 	cstr(b, p->cwd);
 	cstr(b, p->root);
 	cstr(b, p->container_id);
+	/* since lanner 0.1.0's queue: what readers before it did not keep */
+	ln_buf_str(b, p->live_comm, strnlen(p->live_comm, sizeof(p->live_comm)));
+	ln_buf_str(b, p->exe_writer, strnlen(p->exe_writer, sizeof(p->exe_writer)));
+	ln_buf_u64(b, p->exe_ino);
+	ln_buf_u64(b, p->exe_dev);
+	ln_buf_u64(b, p->exe_mtime);
+	ln_buf_u64(b, p->exe_ctime);
 	emit(w, LN_BLK_PROC);
 }
 
@@ -391,6 +376,8 @@ static void journal(struct ln_session *s, int what, int32_t a, int32_t b)
 
 /* --- files and rotation --- */
 
+static int start_file(struct ln_session *s, struct ln_capw *w);
+
 static int open_file(struct ln_session *s, struct ln_capw *w)
 {
 	char name[4200];
@@ -406,6 +393,15 @@ static int open_file(struct ln_session *s, struct ln_capw *w)
 		ln_set_err(s, -errno, "%s", name);
 		return -errno;
 	}
+	int r = start_file(s, w);
+	if (r < 0)
+		ln_set_err(s, r, "writing %s", name);
+	return r;
+}
+
+/* The magic, the HEADER and the tables as they are now. */
+static int start_file(struct ln_session *s, struct ln_capw *w)
+{
 	static const uint8_t magic[8] = { 'L', 'N', 'C', 'A', 'P', '\r', '\n', 0x1a };
 	ln_buf_bytes(&w->out, magic, sizeof(magic));
 	ln_buf_u32(&w->out, file_version(w));
@@ -415,10 +411,7 @@ static int open_file(struct ln_session *s, struct ln_capw *w)
 	header(s, w);
 	snapshot(s, w);
 	w->njournal = 0;	/* the snapshot has it all */
-	int r = flush_out(w);
-	if (r < 0)
-		ln_set_err(s, r, "writing %s", name);
-	return r;
+	return flush_some(w, true);
 }
 
 /* sysdig's format when asked, or by the path's extension. */
@@ -430,7 +423,7 @@ static bool want_scap(const char *path, const ln_capture_opts *o)
 	return n >= 5 && !strcmp(path + n - 5, ".scap");
 }
 
-LN_API int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o)
+static int cap_open(struct ln_session *s, const char *path, const ln_capture_opts *o)
 {
 	if (s->capw || s->scapw) {
 		ln_set_err(s, -EBUSY, "a capture is already being written");
@@ -502,6 +495,7 @@ static int write_event(struct ln_capw *w, const ln_event *ev)
 	ln_buf_u8(b, ev->fd != NULL);
 	if (ev->fd)
 		fd_fields(b, ev->fd);
+	ln_buf_u32(b, ev->flags);	/* prevention: held, denied, killed */
 	if (b->len > LN_CAP_MAX_BLOCK) {
 		b->len = 0;
 		return -EMSGSIZE;
@@ -510,7 +504,7 @@ static int write_event(struct ln_capw *w, const ln_event *ev)
 	return 0;
 }
 
-LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
+static int cap_event(struct ln_session *s, const ln_event *ev)
 {
 	struct ln_capw *w = s->capw;
 	if (s->scapw)
@@ -540,12 +534,37 @@ LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
 	return 0;
 }
 
+/* With rules run off the stop path (session/async.c) the events and
+ * tables the caller sees are the replica's: a capture records those,
+ * and its errors are told on the session the caller holds. */
+static int told(struct ln_session *s, int r)
+{
+	if (r < 0 && s->replica)
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s", s->replica->errmsg);
+	return r;
+}
+
+LN_API int ln_capture_open(ln_session *s, const char *path, const ln_capture_opts *o)
+{
+	if (!s->replica)
+		return cap_open(s, path, o);
+	s->replica->snaplen = s->snaplen;	/* the HEADER says what events hold */
+	return told(s, cap_open(s->replica, path, o));
+}
+
+LN_API int ln_capture_event(ln_session *s, const ln_event *ev)
+{
+	return told(s, cap_event(s->replica ? s->replica : s, ev));
+}
+
 LN_API int ln_capture_state(ln_session *s, const ln_event *ev)
 {
+	if (s->replica)
+		s = s->replica;
 	return s->scapw ? ln_scap_state_event(s, ev) : 0;
 }
 
-LN_API int ln_capture_close(ln_session *s)
+static int cap_close(struct ln_session *s)
 {
 	struct ln_capw *w = s->capw;
 	if (s->scapw)
@@ -568,4 +587,70 @@ LN_API int ln_capture_close(ln_session *s)
 	s->capw = NULL;
 	s->on_state_change = NULL;
 	return r;
+}
+
+LN_API int ln_capture_close(ln_session *s)
+{
+	return told(s, cap_close(s->replica ? s->replica : s));
+}
+
+/* --- the queue to the rules' thread (session/async.c) --- */
+
+int ln_cap_stream_open(struct ln_session *s, int fd, bool drop)
+{
+	struct ln_capw *w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup("the event queue"))) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->fd = fd;
+	w->stream = true;
+	w->drop = drop;
+	int r = start_file(s, w);
+	if (r < 0) {
+		free(w->out.p);
+		free(w->blk.p);
+		free(w->path);
+		free(w);
+		return r;
+	}
+	s->capw = w;
+	s->on_state_change = journal;
+	return 0;
+}
+
+int ln_cap_stream_event(struct ln_session *s, const ln_event *ev)
+{
+	return cap_event(s, ev);
+}
+
+/* block: until all is in the pipe (a held event, or before the tracer
+ * sleeps in a queue that waits); else what the pipe takes now. */
+int ln_cap_stream_flush(struct ln_session *s, bool block)
+{
+	struct ln_capw *w = s->capw;
+	if (!w)
+		return -EBADF;
+	flush_journal(s, w);
+	return flush_some(w, block);
+}
+
+/* Bytes encoded that the pipe has not taken yet. */
+size_t ln_cap_backlog(const struct ln_session *s)
+{
+	return s->capw ? pending(s->capw) : 0;
+}
+
+uint64_t ln_cap_waits(const struct ln_session *s)
+{
+	return s->capw ? s->capw->waits : 0;
+}
+
+/* Everything out, then the pipe closed: the reader sees its end. */
+int ln_cap_stream_close(struct ln_session *s)
+{
+	struct ln_capw *w = s->capw;
+	if (w)
+		w->drop = false;
+	return cap_close(s);
 }

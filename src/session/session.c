@@ -19,6 +19,7 @@
 #include "state/state.h"
 #include "trace/trace.h"
 #include "capture/capture.h"
+#include "session/async.h"
 
 #define pt ln_ptrace
 
@@ -52,6 +53,7 @@ LN_API void ln_session_free(ln_session *s)
 {
 	if (!s)
 		return;
+	ln_async_free(s);	/* its thread ended: what it traced is gone */
 	ln_stop_all(s);
 	/* reap what ln_stop_all killed so no zombie or stopped tracee stays */
 	int status;
@@ -185,27 +187,69 @@ LN_API int ln_capture_read(ln_session *s, const char *path)
 
 LN_API int ln_next(ln_session *s, ln_event **ev, int timeout_ms)
 {
+	if (s->async)
+		return ln_async_next(s, ev, timeout_ms);
 	ln_proc_free_deferred(s);
 	ln_verdict_missing(s);	/* a held event never answered: denied */
 	return s->next_event(s, ev, timeout_ms);
 }
 
-/* --- state access for Lua --- */
+/* --- where the tracing runs --- */
+
+LN_API int ln_set_queue(ln_session *s, uint32_t bytes, int drop)
+{
+	if (s->async || s->ntracees || s->capr || s->scapr) {
+		ln_set_err(s, -EBUSY, "ln_set_queue: once, before ln_spawn or ln_attach");
+		return -EBUSY;
+	}
+	return bytes ? ln_async_new(s, bytes, drop != 0) : 0;
+}
+
+LN_API int ln_spawn(ln_session *s, const char *const *argv)
+{
+	return s->async ? ln_async_spawn(s, argv) : ln_trace_spawn(s, argv);
+}
+
+LN_API int ln_attach(ln_session *s, int pid, int mode)
+{
+	return s->async ? ln_async_attach(s, pid, mode) : ln_trace_attach(s, pid, mode);
+}
+
+LN_API void ln_stop_all(ln_session *s)
+{
+	if (s->async)
+		ln_async_stop_all(s);
+	else
+		ln_trace_stop_all(s);
+}
+
+LN_API int ln_verdict(ln_session *s, ln_event *ev, int action, int err)
+{
+	return s->async ? ln_async_verdict(s, ev, action, err) : ln_trace_verdict(s, ev, action, err);
+}
+
+/* --- state access for Lua: with a queue, the replica's tables --- */
 
 LN_API ln_thread *ln_thread_get(ln_session *s, int tid)
 {
+	if (s->replica)
+		s = s->replica;
 	struct ln_tstate *t = ln_thread_find(s, tid);
 	return t ? &t->pub : NULL;
 }
 
 LN_API ln_proc *ln_proc_get(ln_session *s, int pid)
 {
+	if (s->replica)
+		s = s->replica;
 	struct ln_pstate *p = ln_proc_find(s, pid);
 	return p ? &p->pub : NULL;
 }
 
 LN_API ln_proc *ln_proc_next(ln_session *s, ln_proc *prev)
 {
+	if (s->replica)
+		s = s->replica;
 	struct ln_pstate *p = prev ? ((struct ln_pstate *)prev)->lnext : s->plist;
 	return p ? &p->pub : NULL;
 }

@@ -54,7 +54,7 @@ static int seize_thread(struct ln_session *s, pid_t tid, int mode)
 	return 0;
 }
 
-LN_API int ln_attach(ln_session *s, int pid, int mode)
+int ln_trace_attach(struct ln_session *s, int pid, int mode)
 {
 	if (mode != LN_ATTACH_SYSCALL && mode != LN_ATTACH_SECCOMP) {
 		ln_set_err(s, -EINVAL, "unknown attach mode %d", mode);

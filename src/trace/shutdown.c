@@ -18,7 +18,7 @@ static void say_kept(struct ln_session *s, pid_t pid, bool more)
 			"lanner keeps serving it until it exits\n", pid, more ? " and its children" : "");
 }
 
-LN_API void ln_stop_all(ln_session *s)
+void ln_trace_stop_all(struct ln_session *s)
 {
 	int kept = 0, first = 0;
 	ln_verdict_missing(s);	/* never leave a thread held */

@@ -103,7 +103,7 @@ void ln_deliver_pending(struct ln_session *s)
 		bool stops = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
 		if ((sender >= 0 || tty) && !program_alive(s)) {
 			if (stops)
-				ln_stop_all(s);	/* attached only: detach */
+				ln_trace_stop_all(s);	/* attached only: detach */
 		} else if (sender >= 0 && s->nfwd < LN_MAX_FWD && !seen_lately(s, sig, sender)) {
 			s->fwd[s->nfwd++] = (struct ln_fwd){ sig, sender,
 				ln_now_mono() + LN_FWD_WAIT_MS * 1000000ull };

@@ -76,7 +76,7 @@ static int find_program(const char *name, char *out, size_t n)
 	return err;
 }
 
-LN_API int ln_spawn(ln_session *s, const char *const *argv)
+int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 {
 	void *prog;
 	size_t len;

@@ -608,6 +608,8 @@ static void arm_alarm(int ms)
 static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64_t deadline, bool *armed)
 {
 	for (;;) {
+		if (s->tracer_hook)
+			s->tracer_hook(s, false);
 		ln_verdict_pending(s);	/* prevention: trace/verdict.c */
 		ln_deliver_pending(s);
 		ln_forward_due(s, false);
@@ -634,6 +636,8 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 				arm_alarm(wake > now ? (int)((wake - now) / 1000000) + 1 : 1);
 				*armed = true;
 			}
+			if (s->tracer_hook && timeout_ms != 0)
+				s->tracer_hook(s, true);
 			ln_alarm_fired = 0;
 			pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
 		}

@@ -14,6 +14,12 @@
 /* stops.c */
 /* The live source of ln_next: the next event of the traced programs. */
 int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms);
+/* What lanner.h's ln_spawn, ln_attach, ln_stop_all and ln_verdict do, on
+ * the thread that traces (session/ hands them there when it is another). */
+int ln_trace_spawn(struct ln_session *s, const char *const *argv);
+int ln_trace_attach(struct ln_session *s, int pid, int mode);
+void ln_trace_stop_all(struct ln_session *s);
+int ln_trace_verdict(struct ln_session *s, ln_event *ev, int action, int err);
 void ln_resume(struct ln_tstate *t, int sig);
 /* ev->fd and ev->fdnum: the fd the event is about. */
 void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev);
@@ -37,6 +43,9 @@ bool ln_preds_hold_in(const char *name, bool compat);
  * out (held, or refused by a filter verdict and resumed); -1 resumed (or
  * gone) with nothing to hand out. */
 int ln_hold_entry(struct ln_session *s, struct ln_tstate *t, int mode, int *dead);
+/* How long the tracer waits for a verdict given in another thread before
+ * it denies the call. */
+enum { LN_VERDICT_WAIT_MS = 2000 };
 /* At an exit stop, its event finished: 1 if held (not resumed). */
 int ln_hold_exit(struct ln_session *s, struct ln_tstate *t);
 /* At any exit stop, first: pinned registers put back; true if that was

@@ -36,10 +36,6 @@
 #include <unistd.h>
 #include "trace/trace.h"
 
-/* How long the tracer waits for a verdict given in another thread before
- * it denies the call. */
-enum { LN_VERDICT_WAIT_MS = 2000 };
-
 LN_API int ln_hold_type(ln_session *s, int type)
 {
 	if (type < 0 || type >= ln_ntypes() || type >= (int)sizeof(s->hold)) {
@@ -340,7 +336,7 @@ static void verdict_entry(struct ln_session *s, struct ln_tstate *t, int action,
 	ln_resume(t, 0);
 }
 
-LN_API int ln_verdict(ln_session *s, ln_event *ev, int action, int err)
+int ln_trace_verdict(struct ln_session *s, ln_event *ev, int action, int err)
 {
 	struct ln_tstate *t = s->held_t;
 	if (!t || !ev || ev != &t->ev) {
@@ -386,7 +382,7 @@ void ln_verdict_pending(struct ln_session *s)
 	if (__atomic_load_n(&s->v_pending, __ATOMIC_ACQUIRE)) {
 		s->v_pending = 0;
 		if (s->v_num == t->ev.num) {
-			ln_verdict(s, &t->ev, s->v_action, s->v_err);
+			ln_trace_verdict(s, &t->ev, s->v_action, s->v_err);
 			return;
 		}
 	}
@@ -404,13 +400,13 @@ void ln_verdict_missing(struct ln_session *s)
 	 * applied yet is the answer, not a missing one */
 	if (__atomic_load_n(&s->v_pending, __ATOMIC_ACQUIRE) && s->v_num == t->ev.num) {
 		s->v_pending = 0;
-		ln_verdict(s, &t->ev, s->v_action, s->v_err);
+		ln_trace_verdict(s, &t->ev, s->v_action, s->v_err);
 		return;
 	}
 	s->stats.no_verdict++;
 	fprintf(stderr, "lanner: no verdict on held event %llu (%s, tid %d): denied\n",
 		(unsigned long long)t->ev.num, ln_type(t->ev.type)->name, t->pub.tid);
-	ln_verdict(s, &t->ev, LN_ACT_DENY, EPERM);
+	ln_trace_verdict(s, &t->ev, LN_ACT_DENY, EPERM);
 }
 
 bool ln_unpin_exit(struct ln_session *s, struct ln_tstate *t, bool at_exit, int64_t rval)

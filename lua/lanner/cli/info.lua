@@ -82,6 +82,12 @@ function M.print_stats(st, f)
 			would["would kill"] or 0, st.no_verdict))
 	end
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
+	if st.queue_bytes and st.queue_bytes > 0 then
+		f:write(string.format("queue: %d KB, waited for room %d times, dropped %d\n",
+			math.floor(st.queue_bytes / 1024), st.queue_waits, st.dropped))
+	else
+		f:write("queue: none (rules run on the tracing thread)\n")
+	end
 	if st.rules_cache then f:write("rules cache: ", st.rules_cache, "\n") end
 	local status = require("lanner.base").read_file("/proc/self/status") or ""
 	f:write(string.format("peak rss: %s kB\n", status:match("VmHWM:%s*(%d+)") or "?"))

@@ -41,6 +41,10 @@ M.sections = {
 			help = "free (default), tracer (pin lanner to one CPU) or shared (lanner and the program on one CPU)" },
 		{ names = { "--poll" }, arg = "US", key = "poll_us", kind = "value",
 			help = "poll for the next stop US microseconds before sleeping (default 100, 0: never; adaptive; by default none where the program can run only on lanner's CPU: --cpu shared, taskset)" },
+		{ names = { "--queue" }, arg = "SIZE", key = "queue", kind = "value",
+			help = "run rules, chisels and outputs on a thread of their own, fed through a queue of SIZE bytes (K, M suffixes; default 1M; 0: on the tracing thread, between stops)" },
+		{ names = { "--queue-full" }, arg = "WHAT", key = "queue_full", kind = "value",
+			help = "when the queue is full: wait (default: the tracer waits for room, nothing is lost) or drop (events are lost and counted in --stats, never state changes)" },
 	} },
 	{ title = "Captures", options = {
 		{ names = { "-w" }, arg = "FILE", key = "write_file", kind = "value",

@@ -15,6 +15,9 @@ local CHORE_EVERY = 0.05 -- seconds between two runs of the loop's chores
 local KEEP_RULES_AFTER = 2 -- seconds into a run when a missed rule set is kept
 -- events before the JIT goes on (M.loop); LANNER_JIT_AFTER sets it, for A/B runs
 local JIT_AFTER = tonumber(os.getenv("LANNER_JIT_AFTER")) or 2000
+-- the queue to the rules' thread (--queue); LANNER_QUEUE sets the default,
+-- for A/B runs
+local DEFAULT_QUEUE = os.getenv("LANNER_QUEUE") or "1M"
 
 local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
@@ -118,6 +121,10 @@ local function open_source(o, c)
 	end
 	if o.poll_us then
 		local ok, err = sess:set_poll(o.poll_us)
+		if not ok then return nil, err end
+	end
+	if not o.debug_filter then
+		local ok, err = sess:set_queue(o.queue or DEFAULT_QUEUE, o.queue_full)
 		if not ok then return nil, err end
 	end
 	return sess, nil, modes, fd_full, narrowed

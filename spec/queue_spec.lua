@@ -1,0 +1,150 @@
+-- Rules off the stop path (issue #16, item 5): with a queue (--queue, the
+-- default) the traced program runs on while the rules, chisels and outputs
+-- are busy; the events they see carry the state as it was at each event;
+-- a queue that drops counts what it lost, and one that waits loses
+-- nothing; prevention still decides before the call goes on.
+local core = require "lanner.core"
+local trace = require "spec.helpers.trace"
+local cmp = require "spec.helpers.compare"
+
+local C = core.C
+local LAG = trace.root .. "/spec/fixtures/chisels/lag.lua"
+
+local dir
+setup(function() dir = trace.mkdtemp() end)
+teardown(function() trace.rmrf(dir) end)
+
+-- lanner --stats with the lag chisel (waits for done at its first event,
+-- then busy_us per event) on argv; the chisel's report and --stats'.
+local function lagged(largs, busy_us, argv, done)
+	os.remove(done)
+	local a = { "--stats" }
+	for _, x in ipairs(largs) do a[#a + 1] = x end
+	for _, x in ipairs { "-c", LAG, done .. " " .. busy_us } do a[#a + 1] = x end
+	local r = cmp.run((function()
+		local v = { cmp.lanner_bin }
+		for _, x in ipairs(a) do v[#v + 1] = x end
+		v[#v + 1] = "--"
+		for _, x in ipairs(argv) do v[#v + 1] = x end
+		return v
+	end)(), { timeout = 60 })
+	r.seen = tonumber(r.stdout:match("seen (%d+)"))
+	r.waited = r.stdout:match("program done while the chisel waited: (%a+)")
+	r.reads = r.stdout:match("reads: ([^\n]*)") or ""
+	r.events = tonumber(r.stderr:match("\nevents: (%d+)") or r.stderr:match("^events: (%d+)"))
+	r.dropped = tonumber(r.stderr:match("dropped (%d+)"))
+	r.qwaits = tonumber(r.stderr:match("waited for room (%d+) times"))
+	return r
+end
+
+describe("the queue: stops do not wait for the rules' side", function()
+	local done
+
+	setup(function() done = dir .. "/done" end)
+
+	it("the program runs to its end while a chisel is stuck on its first event", function()
+		local r = lagged({}, 0, { trace.prog("burst"), "2", "200", done }, done)
+		assert.equal(0, r.status, r.stderr)
+		assert.equal("true", r.waited, r.stdout)
+		-- nothing lost on the way: every event the tracer made reached it
+		assert.equal(r.events, r.seen)
+		assert.equal(0, r.dropped)
+	end)
+
+	it("--queue 0 (rules between stops): the program waits for the chisel (the control)", function()
+		local r = lagged({ "--queue", "0" }, 0, { trace.prog("burst"), "2", "200", done }, done)
+		assert.equal(0, r.status, r.stderr)
+		assert.equal("false", r.waited, r.stdout)
+		assert.matches("queue: none", r.stderr)
+	end)
+
+	it("a queue that drops: lost events are counted, and seen + dropped = made", function()
+		local r = lagged({ "--queue", "64K", "--queue-full", "drop" }, 50,
+			{ trace.prog("burst"), "2", "5000", done }, done)
+		assert.equal(0, r.status, r.stderr)
+		assert.equal("true", r.waited, r.stdout)
+		assert.is_true(r.dropped > 0, r.stderr)
+		assert.equal(r.events, r.seen + r.dropped)
+		assert.is_true(r.events >= 10000)
+	end)
+
+	it("a queue that waits loses nothing: the tracer waited for room instead", function()
+		local r = lagged({ "--queue", "64K" }, 50, { trace.prog("burst"), "2", "2000", done }, done)
+		assert.equal(0, r.status, r.stderr)
+		assert.equal(0, r.dropped)
+		assert.equal(r.events, r.seen)
+		assert.is_true(r.qwaits > 0, r.stderr)
+	end)
+
+	it("bad sizes and policies are refused with what is wrong", function()
+		for _, bad in ipairs { { "--queue", "12" }, { "--queue", "lots" }, { "--queue-full", "maybe" } } do
+			local r = cmp.run({ cmp.lanner_bin, bad[1], bad[2], "--", "true" })
+			assert.equal(2, r.status)
+			assert.matches(bad[1], r.stderr, 1, true)
+		end
+	end)
+end)
+
+describe("the queue: each event sees the state as it was", function()
+	-- fd 0 is three files in turn; the chisel reads the events only
+	-- after the program ended, every fd closed and its process gone
+	it("an fd reused for three files names each at its reads, read after the program ended", function()
+		local done = dir .. "/done2"
+		local sh = "exec 3</etc/hostname; read x <&3; exec 3</etc/passwd; read x <&3; " ..
+			"exec 3</etc/group; read x <&3; : > " .. done
+		for _, q in ipairs { "1M", "0" } do
+			local r = lagged({ "--queue", q }, 0, { "sh", "-c", sh }, done)
+			assert.equal(0, r.status, r.stderr)
+			local order = {}
+			for name in r.reads:gmatch("%S+") do
+				if order[#order] ~= name then order[#order + 1] = name end
+			end
+			assert.same({ "/etc/hostname", "/etc/passwd", "/etc/group" }, order, "--queue " .. q)
+		end
+	end)
+end)
+
+describe("the queue: prevention", function()
+	local function held_run(answer)
+		return require("spec.helpers.held").held_run(dir, answer, { queue = "1M" })
+	end
+
+	it("a held thread waits for the verdict given on the other side; denied at entry, the file stays", function()
+		local after = {}
+		local seen, st, rc, exists = held_run(function(s, ev)
+			local name = core.type_name[ev.type]
+			assert(s:verdict(ev, name:match("^unlink") and "deny" or "allow"))
+			-- the verdict's outcome is on the event, as without a queue
+			if name:match("^unlink") then after[#after + 1] = tonumber(ev.flags) end
+		end)
+		assert.is_true(exists)
+		assert.are.equal(0, rc)
+		assert.is_true(#seen >= 2)
+		assert.is_true(st.denied >= 1)
+		assert.are.equal(0, st.no_verdict)
+		assert.is_true(#after >= 1)
+		for _, fl in ipairs(after) do
+			assert.are.equal(0, bit.band(fl, tonumber(C.LN_EV_HELD)))
+			assert.are_not.equal(0, bit.band(fl, tonumber(C.LN_EV_DENIED)))
+		end
+	end)
+
+	it("no verdict: denied when ln_next comes again, and counted", function()
+		local seen, st, rc, exists = held_run(function() end)
+		assert.is_true(exists)
+		assert.is_true(st.no_verdict >= 2, "held " .. #seen)
+		assert.are.equal(st.no_verdict, st.denied)
+		assert.are_not.equal(0, rc)
+	end)
+
+	it("the packaged prevention rules refuse the same calls with and without a queue", function()
+		local out = {}
+		for _, q in ipairs { "1M", "0" } do
+			local r = cmp.lanner({ "--queue", q, "--enforce", "--stats", "-R", trace.root .. "/rules/prevent/" },
+				{ trace.prog("prevent_attacks"), "module" })
+			out[q] = { denied = tonumber(r.stderr:match("denied (%d+)")), status = r.status }
+		end
+		assert.is_true(out["1M"].denied > 0)
+		assert.same(out["0"], out["1M"])
+	end)
+end)
