@@ -8,6 +8,7 @@ local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"
 
 local C = core.C
+local cpus = require "lanner.cli.cpus"
 local LAG = trace.root .. "/spec/fixtures/chisels/lag.lua"
 
 local dir
@@ -43,7 +44,7 @@ describe("the queue: stops do not wait for the rules' side", function()
 	setup(function() done = dir .. "/done" end)
 
 	it("the program runs to its end while a chisel is stuck on its first event", function()
-		local r = lagged({}, 0, { trace.prog("burst"), "2", "200", done }, done)
+		local r = lagged({ "--queue", "1M" }, 0, { trace.prog("burst"), "2", "200", done }, done)
 		assert.equal(0, r.status, r.stderr)
 		assert.equal("true", r.waited, r.stdout)
 		-- nothing lost on the way: every event the tracer made reached it
@@ -146,5 +147,29 @@ describe("the queue: prevention", function()
 		end
 		assert.is_true(out["1M"].denied > 0)
 		assert.same(out["0"], out["1M"])
+	end)
+end)
+
+describe("the queue's default: by the CPUs lanner can use", function()
+	local function files(t) return function(path) return t[path] end end
+
+	it("counts the affinity list, capped by a cgroup's CPU quota (v2, then v1)", function()
+		local st = "Name:\tlanner\nCpus_allowed_list:\t0-3,8,10-11\n"
+		assert.equal(7, cpus.usable(files { ["/proc/self/status"] = st }))
+		assert.equal(2, cpus.usable(files { ["/proc/self/status"] = st, ["/sys/fs/cgroup/cpu.max"] = "150000 100000\n" }))
+		assert.equal(7, cpus.usable(files { ["/proc/self/status"] = st, ["/sys/fs/cgroup/cpu.max"] = "max 100000\n" }))
+		assert.equal(1, cpus.usable(files { ["/proc/self/status"] = st,
+			["/sys/fs/cgroup/cpu/cpu.cfs_quota_us"] = "25000\n", ["/sys/fs/cgroup/cpu/cpu.cfs_period_us"] = "100000\n" }))
+		assert.equal(7, cpus.usable(files { ["/proc/self/status"] = st,
+			["/sys/fs/cgroup/cpu/cpu.cfs_quota_us"] = "-1\n", ["/sys/fs/cgroup/cpu/cpu.cfs_period_us"] = "100000\n" }))
+		assert.equal(1, cpus.usable(files {}))
+	end)
+
+	it("on one or two CPUs rules run between stops; --queue-full alone asks for a queue", function()
+		local one = cmp.run({ "env", "-u", "LANNER_QUEUE", "taskset", "-c", "0", cmp.lanner_bin, "--stats", "-q", "--", "true" })
+		assert.matches("queue: none", one.stderr)
+		local drop = cmp.run({ "env", "-u", "LANNER_QUEUE", "taskset", "-c", "0", cmp.lanner_bin, "--stats", "-q",
+			"--queue-full", "drop", "--", "true" })
+		assert.matches("queue: %d+ KB", drop.stderr)
 	end)
 end)

@@ -82,7 +82,8 @@ static void emit(struct ln_capw *w, int type)
 		w->err = -ENOMEM;
 		return;
 	}
-	ln_buf_u32(o, ln_crc32(0, o->p + start, o->len - start));
+	/* the queue's blocks never leave lanner: no checksum to make */
+	ln_buf_u32(o, w->stream ? 0 : ln_crc32(0, o->p + start, o->len - start));
 	w->blk.len = 0;
 	/* a block is at most 1 MiB: the data of a COMPRESSED block stays
 	 * under LN_CAP_MAX_INFLATED */

@@ -79,10 +79,14 @@ struct ln_async {
 	int64_t a_res;
 	/* the tracer's own */
 	int stop_req;			/* atomic: ln_stop_all was asked */
-	int stranded;			/* atomic: a queue that drops went to
-					 * sleep with bytes the pipe had no room
-					 * for: the reader wakes it once it has */
-	uint64_t oldest;		/* monotonic ns of the oldest unsent event, 0 none */
+	/* The flush handshake, both atomic: the tracer sends what waits in
+	 * its writer before it sleeps only to a reader that is hungry (has
+	 * read everything); else it leaves it stranded, and the reader that
+	 * runs dry wakes it to send it.  So a tracer that sleeps between
+	 * every two stops does not wake the reader at every one. */
+	int hungry;
+	int stranded;
+	uint64_t oldest;		/* ts of the oldest unsent event, 0 none */
 	/* the reader's own */
 	uint64_t held_num;		/* a held event handed out, not answered */
 };
@@ -96,6 +100,7 @@ static void send_all(struct ln_session *s, struct ln_async *a)
 	ln_cap_stream_flush(s, true);
 	a->oldest = 0;
 	s->stats.queue_waits = ln_cap_waits(s);
+	__atomic_store_n(&a->stranded, 0, __ATOMIC_SEQ_CST);
 }
 
 /* The wait loop's turn (trace/stops.c). */
@@ -106,15 +111,15 @@ static void on_turn(struct ln_session *s, bool sleeping)
 		ln_trace_stop_all(s);
 	if (!sleeping || !(a->oldest || ln_cap_backlog(s)))
 		return;
-	/* nothing may wait in the writer while the tracer sleeps; a queue
-	 * that drops does not wait for room, and is woken when there is */
-	if (!a->drop) {
-		send_all(s, a);
-		return;
-	}
-	ln_cap_stream_flush(s, false);
+	__atomic_store_n(&a->stranded, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&a->hungry, __ATOMIC_SEQ_CST))
+		return;	/* the reader is busy: it wakes us when it runs dry */
+	/* a queue that drops does not wait for room: what the pipe cannot
+	 * take stays stranded, and the reader wakes us again for it */
+	ln_cap_stream_flush(s, !a->drop);
 	a->oldest = 0;
-	__atomic_store_n(&a->stranded, ln_cap_backlog(s) > 0, __ATOMIC_RELEASE);
+	s->stats.queue_waits = ln_cap_waits(s);
+	__atomic_store_n(&a->stranded, ln_cap_backlog(s) > 0, __ATOMIC_SEQ_CST);
 }
 
 /* The reader's side of stranded. */
@@ -185,10 +190,11 @@ static void trace_loop(struct ln_session *s, struct ln_async *a)
 			a->oldest = 0;
 			continue;
 		}
-		uint64_t now = ln_now_mono();
+		/* the event's own time: no clock read per event */
+		uint64_t now = ev->ts;
 		if (!a->oldest) {
 			a->oldest = now;
-		} else if (now - a->oldest >= AGE_NS) {
+		} else if (now - a->oldest >= AGE_NS || now < a->oldest) {
 			ln_cap_stream_flush(s, !a->drop);
 			a->oldest = ln_cap_backlog(s) ? now : 0;
 		}
@@ -436,13 +442,15 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 				return LN_NEXT_TIMEOUT;
 			ms = (int)((deadline - now + 999999) / 1000000);
 		}
-		if (__atomic_load_n(&a->stranded, __ATOMIC_ACQUIRE)) {
-			wake_tracer(s, a);	/* the pipe is empty now */
+		__atomic_store_n(&a->hungry, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&a->stranded, __ATOMIC_SEQ_CST)) {
+			wake_tracer(s, a);	/* it sleeps on what we want */
 			if (ms < 0 || ms > STRANDED_MS)
 				ms = STRANDED_MS;
 		}
 		struct pollfd p = { ln_cap_reader_fd(r), POLLIN, 0 };
 		int n = poll(&p, 1, ms);
+		__atomic_store_n(&a->hungry, 0, __ATOMIC_SEQ_CST);
 		if (n == 0 && ms != timeout_ms && timeout_ms != 0)
 			continue;	/* woke the tracer: not the caller's timeout yet */
 		if (n == 0 || (n < 0 && errno != EINTR && timeout_ms >= 0))

@@ -15,9 +15,15 @@ local CHORE_EVERY = 0.05 -- seconds between two runs of the loop's chores
 local KEEP_RULES_AFTER = 2 -- seconds into a run when a missed rule set is kept
 -- events before the JIT goes on (M.loop); LANNER_JIT_AFTER sets it, for A/B runs
 local JIT_AFTER = tonumber(os.getenv("LANNER_JIT_AFTER")) or 2000
--- the queue to the rules' thread (--queue); LANNER_QUEUE sets the default,
--- for A/B runs
-local DEFAULT_QUEUE = os.getenv("LANNER_QUEUE") or "1M"
+-- Where rules run (--queue).  On their own thread they take a CPU of
+-- their own: with fewer than QUEUE_CPUS usable, the tracer, the program
+-- and the rules' thread contend, and a queue cost more than it saved
+-- (bench/RESULTS.md, "Rules off the stop path"), so rules run between
+-- stops there.  LANNER_QUEUE sets the default, for A/B runs and the specs.
+local QUEUE_CPUS = 3
+local function default_queue()
+	return os.getenv("LANNER_QUEUE") or (require("lanner.cli.cpus").usable() >= QUEUE_CPUS and "1M" or "0")
+end
 
 local function errf(fmt, ...)
 	io.stderr:write("lanner: ", string.format(fmt, ...), "\n")
@@ -124,7 +130,8 @@ local function open_source(o, c)
 		if not ok then return nil, err end
 	end
 	if not o.debug_filter then
-		local ok, err = sess:set_queue(o.queue or DEFAULT_QUEUE, o.queue_full)
+		-- --queue-full asks for a queue: one of the default size
+		local ok, err = sess:set_queue(o.queue or (o.queue_full and "1M") or default_queue(), o.queue_full)
 		if not ok then return nil, err end
 	end
 	return sess, nil, modes, fd_full, narrowed
