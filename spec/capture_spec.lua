@@ -144,6 +144,19 @@ describe("capture state blocks", function()
 		assert.is_true(names["/etc/passwd"] ~= nil, out)
 	end)
 
+	it("what a process's record gained for the queue replays: the executable's writer, the prctl name", function()
+		-- cp writes the program, which then runs; procstate renames
+		-- itself with prctl(PR_SET_NAME)
+		local fmt = "*%evt.num %evt.type %proc.name %proc.comm %proc.exe_writer"
+		local t = dir .. "/t"
+		local live, replay = record_replay(dir, { "sh", "-c", "cp /bin/true " .. t .. "; " .. t .. "; " ..
+			prog("procstate") .. " >/dev/null" }, fmt, { "evt.type in (execve, prctl, exit_group)" })
+		same_lines(live, replay, "exe writer and prctl name")
+		local text = table.concat(replay, "\n")
+		assert.truthy(text:find(" t t cp", 1, true), text)
+		assert.truthy(text:find(" procstate renamed-by-prc", 1, true), text)
+	end)
+
 	it("with a filter, a process that began and ended between recorded events keeps its state", function()
 		-- 'evt.type = procexit': cat's PROC and THREAD touches wait in the
 		-- journal until its procexit is recorded, and by then
