@@ -43,6 +43,24 @@ for prog in $(ls $P 2>/dev/null); do
 	*) check 0 "$prog" -- "$P/$prog" ;;
 	esac
 done
+# rules off the stop path (src/session/async.c): the tracing thread, the
+# queue and the replica, waiting for room and dropping, under the sanitizers
+check 3 "queue: shell, fork, exec, exit status" --queue 1M -- sh -c 'cat /etc/hostname > /dev/null; exit 3'
+check 0 "queue: threads" --queue 1M -- "$P/threads"
+check 0 "queue: a full queue waits" --queue 64K -- "$P/burst" 2 3000
+check 0 "queue: a full queue drops" --queue 64K --queue-full drop -- "$P/burst" 2 3000
+check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
+D=$(mktemp -d)
+cat > "$D/deny.yaml" <<'EOF'
+- rule: No hostname
+  desc: an open decided on the kernel's name, held at its exit
+  condition: evt.type in (open, openat) and fd.name = /etc/hostname
+  output: "hostname opened by %proc.name"
+  priority: ERROR
+  tags: [lanner.deny]
+EOF
+check 1 "queue: held opens denied from the rules' thread" --queue 1M --enforce -R "$D/deny.yaml" -- cat /etc/hostname
+rm -rf "$D"
 # --attach-mode=seccomp: the injection (src/trace/inject.c) under the sanitizers;
 # the program waits for the filter to appear, runs, and lanner follows it out
 D=$(mktemp -d)
