@@ -36,9 +36,10 @@ function M.read_file(path)
 end
 
 -- list_dir(path) -> {names} (unsorted; none starting with a dot, as
--- `ls` shows them) | nil, errno.  readdir64's struct is the same on every architecture (glibc's
--- dirent differs on 32-bit ones).  Listing with `ls` through io.popen
--- forked a shell and ls: 3-4 ms of every `lanner -R rules/`.
+-- `ls` shows them) | nil, errno.  readdir64's struct is the same on every
+-- architecture (glibc's dirent differs on 32-bit ones).  Listing through
+-- io.popen of `ls` forked lanner, a shell and ls: 2 ms of every
+-- `lanner -R rules/`.
 function M.list_dir(path)
 	M.define("struct ln_dirent64", [[
 		struct ln_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen;
