@@ -5,7 +5,9 @@
 -- LuaJIT's side traces fare.
 --   build/lanner -q -w /tmp/x.lcap -- make -C <copy of the repo> -j2
 --   LANNER_LIB=build/liblanner.so luajit bench/replay_eval.lua /tmp/x.lcap [rules files]
--- TOP=n prints the n costliest types (15); REPEAT=n replays n times.
+-- TOP=n prints the n costliest types (15); REPEAT=n replays n times;
+-- JIT=off keeps the JIT off, as lanner runs its first 2000 events
+-- (cli/run.lua): what a short run such as the python bench costs.
 -- With `luajit -jp=Fi1m0` or `-jv=FILE` in front it profiles the same.
 package.path = "lua/?.lua;lua/?/init.lua;build/lua/?.lua;" .. package.path
 local ffi = require "ffi"
@@ -32,7 +34,7 @@ local rs = rules.load(files)
 assert(#rs.errors == 0, tostring(rs.errors[1]))
 local engine = rules.engine(rs, {})
 local type_name = engine.type_name
-jit.on()
+if os.getenv("JIT") ~= "off" then jit.on() end
 
 local per, cnt = {}, {}
 for _ = 1, tonumber(os.getenv("REPEAT") or 1) do

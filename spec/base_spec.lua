@@ -44,3 +44,26 @@ describe("base.read_file", function()
 		assert.same({ nil, "/tmp: Is a directory" }, { base.read_file("/tmp") })
 	end)
 end)
+
+describe("base.list_dir", function()
+	local dir
+	before_each(function()
+		dir = io.popen("mktemp -d /tmp/lanner-base-spec.XXXXXX"):read("*l")
+		for _, n in ipairs { "b.yaml", "a.yaml", ".hidden.yaml", "notes" } do
+			assert(io.open(dir .. "/" .. n, "w")):close()
+		end
+		os.execute("mkdir " .. dir .. "/sub")
+	end)
+	after_each(function() os.execute("rm -rf " .. dir) end)
+
+	it("lists a folder's entries as ls does: no . or .., no dot files, folders too", function()
+		local names = assert(base.list_dir(dir))
+		table.sort(names)
+		assert.same({ "a.yaml", "b.yaml", "notes", "sub" }, names)
+	end)
+
+	it("gives the errno for a file and for nothing there", function()
+		assert.same({ nil, base.ENOTDIR }, { base.list_dir(dir .. "/a.yaml") })
+		assert.same({ nil, base.ENOENT }, { base.list_dir(dir .. "/nope") })
+	end)
+end)

@@ -35,4 +35,35 @@ function M.read_file(path)
 	return s
 end
 
+-- list_dir(path) -> {names} (unsorted; none starting with a dot, as
+-- `ls` shows them) | nil, errno.  readdir64's struct is the same on every
+-- architecture (glibc's dirent differs on 32-bit ones).  Listing through
+-- io.popen of `ls` forked lanner, a shell and ls: 2 ms of every
+-- `lanner -R rules/`.
+function M.list_dir(path)
+	M.define("struct ln_dirent64", [[
+		struct ln_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen;
+			unsigned char d_type; char d_name[256]; };
+		void *opendir(const char *name);
+		struct ln_dirent64 *readdir64(void *dir);
+		int closedir(void *dir);
+	]])
+	local C = ffi.C
+	local d = C.opendir(path)
+	if d == nil then return nil, ffi.errno() end
+	local names = {}
+	while true do
+		local e = C.readdir64(d)
+		if e == nil then break end
+		local n = ffi.string(e.d_name)
+		if n:byte(1) ~= 46 then names[#names + 1] = n end	-- "."
+	end
+	C.closedir(d)
+	return names
+end
+
+-- errno values list_dir gives (asm-generic/errno-base.h, the same on
+-- every Linux architecture)
+M.ENOENT, M.ENOTDIR = 2, 20
+
 return M

@@ -12,6 +12,7 @@
 -- api.lua (the chisel/evt/sysdig tables), args.lua, interval.lua,
 -- state.lua (thread and container tables).
 local argm = require "lanner.chisel.args"
+local base = require "lanner.base"
 local envm = require "lanner.chisel.env"
 local host = require "lanner.chisel.host"
 
@@ -74,13 +75,11 @@ end
 function M.list()
 	local seen, out = {}, {}
 	for _, dir in ipairs(envm.dirs()) do
-		local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
 		local names = {}
-		for f in p:read("*a"):gmatch("[^\n]+") do
+		for _, f in ipairs(base.list_dir(dir) or {}) do
 			local n = f:match("^(.+)%.lua$")
 			if n then names[#names + 1] = n end
 		end
-		p:close()
 		table.sort(names)
 		for _, n in ipairs(names) do
 			if not seen[n] then

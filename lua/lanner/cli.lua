@@ -4,6 +4,9 @@
 local M = {}
 
 local args = require "lanner.cli.args"
+local base = require "lanner.base"
+local ffi = require "ffi"
+base.declare("char *strerror(int errnum);")
 
 M.VERSION = nil	-- the core's, see main()
 
@@ -19,24 +22,21 @@ end
 local function expand_rule_paths(paths)
 	local out, problems = {}, {}
 	for _, p in ipairs(paths) do
-		local q = "'" .. p:gsub("'", "'\\''") .. "'"
-		local pipe = io.popen("if test -d " .. q .. "; then echo dir; ls -1 " .. q
-			.. " 2>/dev/null; elif test -e " .. q .. "; then echo file; fi")
-		local listing = pipe:read("*a")
-		pipe:close()
-		local kind, rest = listing:match("^(%a+)\n(.*)$")
-		if kind == "dir" then
+		local list, errno = base.list_dir(p)
+		if list then
 			local names = {}
-			for name in rest:gmatch("[^\n]+") do
+			for _, name in ipairs(list) do
 				if name:match("%.ya?ml$") then names[#names + 1] = name end
 			end
 			table.sort(names)
 			for _, n in ipairs(names) do out[#out + 1] = p:gsub("/$", "") .. "/" .. n end
 			if #names == 0 then problems[#problems + 1] = p .. ": a rules folder with no .yaml file in it" end
-		elseif kind == "file" then
-			out[#out + 1] = p
-		else
+		elseif errno == base.ENOTDIR then
+			out[#out + 1] = p	-- a file: loading reads it
+		elseif errno == base.ENOENT then
 			problems[#problems + 1] = p .. ": no such rules file or folder"
+		else
+			problems[#problems + 1] = p .. ": " .. ffi.string(ffi.C.strerror(errno))
 		end
 	end
 	return out, problems

@@ -3,6 +3,7 @@
 -- description says so.
 local bit = require "bit"
 local cm = require "lanner.fields.common"
+local scope = require "lanner.fields.scope"
 
 local ffi, C, core = cm.ffi, cm.C, cm.core
 local FDT = function(n) return tonumber(C["LN_FD_" .. n]) end
@@ -128,7 +129,7 @@ for id = 0, core.ntypes - 1 do
 	end
 end
 
-local function open_flags_mode(ev)
+local function read_flags_mode(ev)
 	local o = OPEN_AT[ev.type]
 	if o == nil then return nil end
 	local info = type_info[ev.type]
@@ -147,6 +148,17 @@ local function open_flags_mode(ev)
 	end
 	local mi = o.mi
 	return tonumber(ev.params[fi].val), mi and cm.param_ok(ev, info, mi) and tonumber(ev.params[mi].val) or 0
+end
+
+-- The same, kept for the rules engine's event (fields/scope.lua): an
+-- open's rules ask evt.is_open_read/write about 20 times.
+local om_gen, om_flags, om_mode = 0, nil, nil
+local function open_flags_mode(ev)
+	local g = scope.of(ev)
+	if g ~= 0 and g == om_gen then return om_flags, om_mode end
+	local flags, mode = read_flags_mode(ev)
+	om_gen, om_flags, om_mode = g, flags, mode
+	return flags, mode
 end
 
 local function is_open(ev, what)

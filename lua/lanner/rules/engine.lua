@@ -12,6 +12,8 @@ local priority = require "lanner.priority"
 local alert_format = require "lanner.alert_format"
 local json = require "lanner.json"
 local action = require "lanner.rules.action"
+local scope = require "lanner.fields.scope"
+local scope_enter, scope_leave = scope.enter, scope.leave
 
 local M = {}
 
@@ -215,12 +217,15 @@ end
 
 -- process(ev) -> alerts, n. `alerts` is the same table on every call and
 -- holds the n alerts of this event (empty when nothing matched).
+-- Getters may keep what they read of ev until it returns (fields/scope.lua).
 function Engine:process(ev)
   local list = self.by_type[self.type_name(ev)] or self.any
   local alerts = self.alerts
+  scope_enter(ev)
   local n = self.dispatch[list](ev)
   local hits = self.hits
   for k = 1, n do alerts[k] = self:alert(list[hits[k]], ev) end
+  scope_leave()
   for i = n + 1, self.n do alerts[i] = nil end
   self.n = n
   return alerts, n
