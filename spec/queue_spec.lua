@@ -165,7 +165,7 @@ describe("the queue's default: by the CPUs lanner can use", function()
 		assert.equal(1, cpus.usable(files {}))
 	end)
 
-	it("on one or two CPUs rules run between stops; --queue-full alone asks for a queue", function()
+	it("on one CPU rules run between stops; --queue-full alone asks for a queue", function()
 		local one = cmp.run({ "env", "-u", "LANNER_QUEUE", "taskset", "-c", "0", cmp.lanner_bin, "--stats", "-q", "--", "true" })
 		assert.matches("queue: none", one.stderr)
 		local drop = cmp.run({ "env", "-u", "LANNER_QUEUE", "taskset", "-c", "0", cmp.lanner_bin, "--stats", "-q",

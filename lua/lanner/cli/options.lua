@@ -42,7 +42,7 @@ M.sections = {
 		{ names = { "--poll" }, arg = "US", key = "poll_us", kind = "value",
 			help = "poll for the next stop US microseconds before sleeping (default 100, 0: never; adaptive; by default none where the program can run only on lanner's CPU: --cpu shared, taskset)" },
 		{ names = { "--queue" }, arg = "SIZE", key = "queue", kind = "value",
-			help = "run rules, chisels and outputs on a thread of their own, fed through a queue of SIZE bytes (K, M suffixes); 0: on the tracing thread, between stops.  Default: 1M where lanner can use 3 CPUs or more (affinity and cgroup quota), else 0" },
+			help = "run rules, chisels and outputs on a thread of their own, fed through a queue of SIZE bytes (K, M suffixes); 0: on the tracing thread, between stops.  Default: 1M where lanner can use 2 CPUs or more (affinity and cgroup quota), else 0" },
 		{ names = { "--queue-full" }, arg = "WHAT", key = "queue_full", kind = "value",
 			help = "when the queue is full: wait (default: the tracer waits for room, nothing is lost) or drop (events are lost and counted in --stats, never state changes); implies a queue" },
 	} },

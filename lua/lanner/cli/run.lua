@@ -15,12 +15,13 @@ local CHORE_EVERY = 0.05 -- seconds between two runs of the loop's chores
 local KEEP_RULES_AFTER = 2 -- seconds into a run when a missed rule set is kept
 -- events before the JIT goes on (M.loop); LANNER_JIT_AFTER sets it, for A/B runs
 local JIT_AFTER = tonumber(os.getenv("LANNER_JIT_AFTER")) or 2000
--- Where rules run (--queue).  On their own thread they take a CPU of
--- their own: with fewer than QUEUE_CPUS usable, the tracer, the program
--- and the rules' thread contend, and a queue cost more than it saved
--- (bench/RESULTS.md, "Rules off the stop path"), so rules run between
--- stops there.  LANNER_QUEUE sets the default, for A/B runs and the specs.
-local QUEUE_CPUS = 3
+-- Where rules run (--queue).  On their own thread they want a CPU of
+-- their own: with one CPU the tracer, the program and the rules' thread
+-- take turns on it, and the queue cost more than it saved (+18% on 20k
+-- opens, bench/RESULTS.md "Rules off the stop path"; with two CPUs it
+-- broke even), so rules run between stops there.  LANNER_QUEUE sets the
+-- default, for A/B runs and the specs.
+local QUEUE_CPUS = 2
 local function default_queue()
 	return os.getenv("LANNER_QUEUE") or (require("lanner.cli.cpus").usable() >= QUEUE_CPUS and "1M" or "0")
 end
