@@ -541,8 +541,8 @@ local sections = {
 	end },
 	{ key = "queue", title = "Rules off the stop path", body = function()
 		local t = queue()
-		rows_table("lanner -R rules/ with rules between stops (--queue 0, the default on fewer than 3 CPUs) and on "
-			.. "their own thread (--queue 1M), interleaved (min / median):", t)
+		rows_table("lanner -R rules/ with rules between stops (--queue 0, the default on one CPU) and on "
+			.. "their own thread (--queue 1M, the default on two or more), interleaved (min / median):", t)
 		local ratios = {}
 		for i = 1, #t - 4, 2 do
 			ratios[#ratios + 1] = string.format("%s %.2f×", t[i][1]:match("^(%S+),"), t[i + 1][3] / t[i][3])
