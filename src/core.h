@@ -136,6 +136,8 @@ struct ln_spin {
 	int ncpus;			/* CPUs online */
 	bool crowded;			/* more runnable tasks than CPUs */
 	uint64_t load_ts;		/* when crowded was last learned */
+	const int *own_busy;		/* lanner's rules' thread is running
+					 * (session/async.c): not counted */
 };
 
 /* One argument predicate for the seccomp filter (ln_trace_arg). */

@@ -50,7 +50,8 @@ enum {
 	AGE_NS = 2000000,		/* the longest an event waits in the writer */
 	DROP_AT = 64 * 1024,		/* a queue that drops: bytes kept beyond the pipe */
 	ANSWER_WAIT_MS = 10000,		/* a verdict's result, from the tracer */
-	STRANDED_MS = 10		/* the reader's wait for stranded bytes */
+	STRANDED_MS = 10,		/* the reader's wait for stranded bytes */
+	BATCH_MS = 2			/* the reader's quiet wait (ln_async_next) */
 };
 
 enum cmd { CMD_NONE = 0, CMD_SPAWN, CMD_ATTACH, CMD_STOP };
@@ -86,6 +87,9 @@ struct ln_async {
 	 * every two stops does not wake the reader at every one. */
 	int hungry;
 	int stranded;
+	int reading;			/* atomic: the reader is at work, not in
+					 * poll (trace/spin.c leaves it out of
+					 * the load) */
 	uint64_t oldest;		/* ts of the oldest unsent event, 0 none */
 	/* the reader's own */
 	uint64_t held_num;		/* a held event handed out, not answered */
@@ -291,6 +295,8 @@ int ln_async_new(struct ln_session *s, uint32_t bytes, bool drop)
 	}
 	s->async = a;
 	s->replica = a->replica;
+	a->reading = 1;
+	s->spin.own_busy = &a->reading;
 	s->stats.queue_bytes = (uint64_t)(got > 0 ? got : 0) + (drop ? DROP_AT : 0);
 	return 0;
 }
@@ -432,8 +438,13 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 	ln_proc_free_deferred(r);
 	uint64_t deadline = timeout_ms > 0 ? ln_now_mono() + (uint64_t)timeout_ms * 1000000u : 0;
 	int k;
-	/* state blocks with no event after them yet: wait for more, but no
-	 * longer than the caller said */
+	/* Nothing to read (or state blocks with no event after them yet):
+	 * first a quiet wait of BATCH_MS, in which a busy tracer sends what
+	 * it gathered (64 KB, or an event AGE_NS old); only then hungry, and
+	 * the tracer woken if it sleeps on bytes for us.  A reader that asked
+	 * at once would be woken for every event or two.  Never longer than
+	 * the caller said. */
+	bool quiet = true;
 	while ((k = ln_cap_next(r, ev)) == LN_NEXT_TIMEOUT) {
 		int ms = timeout_ms;
 		if (deadline) {
@@ -442,19 +453,30 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 				return LN_NEXT_TIMEOUT;
 			ms = (int)((deadline - now + 999999) / 1000000);
 		}
-		__atomic_store_n(&a->hungry, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&a->stranded, __ATOMIC_SEQ_CST)) {
-			wake_tracer(s, a);	/* it sleeps on what we want */
-			if (ms < 0 || ms > STRANDED_MS)
-				ms = STRANDED_MS;
+		int wait = ms;
+		if (quiet) {
+			if (wait < 0 || wait > BATCH_MS)
+				wait = BATCH_MS;
+		} else {
+			__atomic_store_n(&a->hungry, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&a->stranded, __ATOMIC_SEQ_CST)) {
+				wake_tracer(s, a);	/* it sleeps on what we want */
+				if (wait < 0 || wait > STRANDED_MS)
+					wait = STRANDED_MS;
+			}
 		}
 		struct pollfd p = { ln_cap_reader_fd(r), POLLIN, 0 };
-		int n = poll(&p, 1, ms);
+		__atomic_store_n(&a->reading, 0, __ATOMIC_RELAXED);
+		int n = poll(&p, 1, wait);
+		__atomic_store_n(&a->reading, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&a->hungry, 0, __ATOMIC_SEQ_CST);
-		if (n == 0 && ms != timeout_ms && timeout_ms != 0)
-			continue;	/* woke the tracer: not the caller's timeout yet */
+		if (n == 0 && timeout_ms != 0 && (quiet || wait != timeout_ms)) {
+			quiet = false;
+			continue;	/* not the caller's timeout yet */
+		}
 		if (n == 0 || (n < 0 && errno != EINTR && timeout_ms >= 0))
 			return LN_NEXT_TIMEOUT;
+		quiet = true;
 		if (n > 0 && (k = ln_cap_fill(r)) < 0) {
 			ln_set_err(r, k, "reading the event queue");
 			k = LN_NEXT_ERROR;

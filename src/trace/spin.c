@@ -60,6 +60,10 @@ static bool crowded(struct ln_spin *sp)
 	if (now - sp->load_ts >= LOAD_EVERY_NS) {
 		sp->load_ts = now;
 		int n = ln_nr_running(&sp->load_fd);
+		/* lanner's rules' thread catches up in batches and can wait
+		 * for a CPU: it does not make the machine crowded */
+		if (sp->own_busy && __atomic_load_n(sp->own_busy, __ATOMIC_RELAXED))
+			n--;
 		sp->crowded = sp->ncpus > 0 && n > sp->ncpus;
 	}
 	return sp->crowded;
