@@ -48,7 +48,15 @@ done
 check 3 "queue: shell, fork, exec, exit status" --queue 1M -- sh -c 'cat /etc/hostname > /dev/null; exit 3'
 check 0 "queue: threads" --queue 1M -- "$P/threads"
 check 0 "queue: a full queue waits" --queue 64K -- "$P/burst" 2 3000
-check 0 "queue: a full queue drops" --queue 64K --queue-full drop -- "$P/burst" 2 3000
+check 0 "queue: a full queue drops" --stats --queue 64K --queue-full drop -c spec/fixtures/chisels/lag.lua \
+	"- 100" -- "$P/burst" 2 3000
+# and it did drop (the lag chisel spends 100 us per event)
+n=$((n + 1))
+if grep -q "dropped [1-9]" "build/test/asan.$((n - 1)).stderr"; then
+	echo "ok $n - asan: queue: the drop path ran"
+else
+	echo "not ok $n - asan: queue: nothing was dropped"; sed 's/^/# /' "build/test/asan.$((n - 1)).stderr" | head -5
+fi
 check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
 D=$(mktemp -d)
 cat > "$D/deny.yaml" <<'EOF'

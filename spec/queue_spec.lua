@@ -106,8 +106,8 @@ describe("the queue: each event sees the state as it was", function()
 end)
 
 describe("the queue: prevention", function()
-	local function held_run(answer)
-		return require("spec.helpers.held").held_run(dir, answer, { queue = "1M" })
+	local function held_run(answer, lag)
+		return require("spec.helpers.held").held_run(dir, answer, { queue = "1M", lag = lag })
 	end
 
 	it("a held thread waits for the verdict given on the other side; denied at entry, the file stays", function()
@@ -128,6 +128,17 @@ describe("the queue: prevention", function()
 			assert.are.equal(0, bit.band(fl, tonumber(C.LN_EV_HELD)))
 			assert.are_not.equal(0, bit.band(fl, tonumber(C.LN_EV_DENIED)))
 		end
+	end)
+
+	it("a reader far behind still gives its verdicts: their time starts when it takes the event", function()
+		local seen, st, rc, exists = held_run(function(s, ev)
+			local name = core.type_name[ev.type]
+			assert(s:verdict(ev, name:match("^unlink") and "deny" or "allow"))
+		end, 3)	-- more than the 2 s a verdict may take
+		assert.is_true(exists)
+		assert.are.equal(0, rc)
+		assert.is_true(#seen >= 2)
+		assert.are.equal(0, st.no_verdict)
 	end)
 
 	it("no verdict: denied when ln_next comes again, and counted", function()
@@ -163,6 +174,13 @@ describe("the queue's default: by the CPUs lanner can use", function()
 		assert.equal(7, cpus.usable(files { ["/proc/self/status"] = st,
 			["/sys/fs/cgroup/cpu/cpu.cfs_quota_us"] = "-1\n", ["/sys/fs/cgroup/cpu/cpu.cfs_period_us"] = "100000\n" }))
 		assert.equal(1, cpus.usable(files {}))
+		-- a limit on a parent of lanner's cgroup (an ECS task around its
+		-- container), v2 and v1
+		assert.equal(1, cpus.usable(files { ["/proc/self/status"] = st, ["/proc/self/cgroup"] = "0::/ecs/task/ctr\n",
+			["/sys/fs/cgroup/ecs/task/cpu.max"] = "100000 100000\n", ["/sys/fs/cgroup/ecs/task/ctr/cpu.max"] = "max 100000\n" }))
+		assert.equal(2, cpus.usable(files { ["/proc/self/status"] = st, ["/proc/self/cgroup"] = "4:cpu,cpuacct:/docker/abc\n0::/\n",
+			["/sys/fs/cgroup/cpu/docker/abc/cpu.cfs_quota_us"] = "200000\n",
+			["/sys/fs/cgroup/cpu/docker/abc/cpu.cfs_period_us"] = "100000\n" }))
 	end)
 
 	it("on one CPU rules run between stops; --queue-full alone asks for a queue", function()
@@ -171,5 +189,57 @@ describe("the queue's default: by the CPUs lanner can use", function()
 		local drop = cmp.run({ "env", "-u", "LANNER_QUEUE", "taskset", "-c", "0", cmp.lanner_bin, "--stats", "-q",
 			"--queue-full", "drop", "--", "true" })
 		assert.matches("queue: %d+ KB", drop.stderr)
+	end)
+end)
+
+describe("the queue: a session's life", function()
+	local session = require "lanner.session"
+
+	it("a queue that drops keeps giving time-outs while the program pauses, and its next events", function()
+		local B = trace.prog("burst")
+		local s = assert(session.new())
+		s:trace({ close = "exit" })
+		assert(s:set_queue("64K", "drop"))
+		local pid = assert(s:spawn({ "sh", "-c", B .. " 2 20000; sleep 2; exec " .. B .. " 1 1" }))
+		local first, timeouts, last_seen = true, 0, false
+		while true do
+			local ev = s:next(500)
+			if ev == nil then break end
+			if ev == false then
+				timeouts = timeouts + 1
+			else
+				if first then os.execute("sleep 1"); first = false end
+				local p = ev.thread ~= nil and ev.thread.proc or nil
+				if p ~= nil and p.pid == pid and tonumber(ev.res) == -9 then last_seen = true end
+			end
+		end
+		local st = s:stats()
+		assert.is_true(st.dropped > 0, "dropped " .. st.dropped)
+		assert.is_true(timeouts >= 1, "timeouts " .. timeouts)
+		assert.is_true(last_seen, "the call after the pause")
+	end)
+
+	it("freed mid-run: its program is killed, other children of the host are left alone", function()
+		local other = cmp.spawn({ "sh", "-c", "sleep 2; exit 7" })
+		local s = assert(session.new())
+		s:trace({ openat = "exit", close = "exit" })
+		assert(s:set_queue("1M"))
+		local pid = assert(s:spawn({ "sh", "-c", "cat /etc/hostname >/dev/null; sleep 30" }))
+		for _ = 1, 3 do assert(s:next(5000) ~= nil) end
+		s = nil
+		collectgarbage()
+		collectgarbage()
+		local w = cmp.wait(other, 10)
+		assert.is_table(w, "the host's own child was reaped by someone else")
+		assert.equal(7, w.status)
+		assert.is_nil(cmp.proc_status(pid), "the launched program outlived its session")
+	end)
+
+	it("a queue smaller than 64 KB is refused", function()
+		local s = assert(session.new())
+		local ok, err = s:set_queue("65535")
+		assert.is_nil(ok)
+		assert.matches("64K", err)
+		assert.are_not.equal(0, C.ln_set_queue(s.s, 4096, 0))
 	end)
 end)

@@ -427,6 +427,7 @@ enum { LN_DEFAULT_POLL_US = 100 };
  * waits for its verdict.  0: events are handed out by the tracing thread
  * itself (the default). */
 int ln_set_queue(ln_session *s, uint32_t bytes, int drop);
+enum { LN_MIN_QUEUE = 65536 };	/* the least ln_set_queue takes, but 0 */
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
  * costs a read per event, so only when something reads it. */
 void ln_set_want_cpu(ln_session *s, int on);

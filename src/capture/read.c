@@ -87,7 +87,10 @@ static ssize_t read_full(int fd, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
-enum { RBUF = 1 << 20 };
+enum {
+	RBUF = 1 << 20,
+	STREAM_BUF = LN_CAP_MAX_BLOCK + 64	/* the longest block, whole */
+};
 
 /* read_full through a 1 MiB read-ahead: a capture is read block by block,
  * and two read()s per block would cost more than decoding it. */
@@ -98,13 +101,9 @@ static ssize_t bread(struct ln_capr *r, void *dst, size_t n)
 		if (r->rpos == r->rlen) {
 			if (n - got >= RBUF)
 				return (ssize_t)got + read_full(r->fd, (char *)dst + got, n - got);
-			ssize_t k = r->stream ? read(r->fd, r->rbuf, RBUF) : read_full(r->fd, r->rbuf, RBUF);
-			if (k < 0 && r->stream && errno == EINTR)
-				continue;
-			if (k < 0 && r->stream)
-				k = -errno;
-			if (k == 0 && r->stream)
-				r->eof = true;
+			if (r->stream)
+				break;	/* whole blocks only (stream_block): none here */
+			ssize_t k = read_full(r->fd, r->rbuf, RBUF);
 			if (k < 0)
 				return k;
 			r->rlen = (size_t)k;
@@ -497,6 +496,18 @@ static int build_event(struct ln_session *s, struct ln_capr *r, struct ln_cur *c
 	return 0;
 }
 
+/* A whole block waits in a stream's read-ahead (its header, its payload,
+ * its checksum field). */
+static bool stream_block(const struct ln_capr *r)
+{
+	size_t have = r->rlen - r->rpos;
+	if (have < 8)
+		return false;
+	const uint8_t *p = r->rbuf + r->rpos + 4;
+	uint32_t len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return len > LN_CAP_MAX_BLOCK || have >= 12 + (size_t)len;	/* too long: damage, said below */
+}
+
 int ln_cap_next(struct ln_session *s, ln_event **out)
 {
 	struct ln_capr *r = s->capr;
@@ -505,9 +516,10 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 	for (;;) {
 		uint32_t type;
 		struct ln_cur c;
-		/* a stream never blocks between blocks: its reader polls */
-		if (r->stream && !r->eof && r->rpos == r->rlen && r->zpos == r->zlen)
-			return LN_NEXT_TIMEOUT;
+		/* a stream is decoded a whole block at a time, never waited
+		 * for: its reader polls, then ln_cap_fill */
+		if (r->stream && !stream_block(r))
+			return r->eof ? LN_NEXT_DONE : LN_NEXT_TIMEOUT;
 		int k = next_block(s, r, &type, &c);
 		if (k <= 0)
 			return k == 0 ? LN_NEXT_DONE : k;
@@ -571,10 +583,11 @@ int ln_cap_stream_reader(struct ln_session *s, int fd)
 		return -EINVAL;
 	}
 	struct ln_capr *r = calloc(1, sizeof(*r));
-	if (!r || !(r->rbuf = malloc(RBUF))) {
+	if (!r || !(r->rbuf = malloc(STREAM_BUF))) {
 		free(r);
 		return -ENOMEM;
 	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);	/* ln_cap_fill takes what there is */
 	r->fd = fd;
 	r->off = sizeof(head);
 	r->stream = true;
@@ -583,20 +596,25 @@ int ln_cap_stream_reader(struct ln_session *s, int fd)
 	return 0;
 }
 
-/* A stream's bytes, as many as it has now (once poll said it has some):
- * 0, or -errno. */
+/* A stream's bytes, as many as its pipe has now, after those not yet
+ * decoded (a block the writer has only begun to send stays, whole, for
+ * later): 0, or -errno. */
 int ln_cap_fill(struct ln_session *s)
 {
 	struct ln_capr *r = s->capr;
-	if (r->rpos < r->rlen || r->eof)
+	if (r->eof)
 		return 0;
+	if (r->rpos) {
+		memmove(r->rbuf, r->rbuf + r->rpos, r->rlen - r->rpos);
+		r->rlen -= r->rpos;
+		r->rpos = 0;
+	}
 	ssize_t k;
-	while ((k = read(r->fd, r->rbuf, RBUF)) < 0 && errno == EINTR)
+	while ((k = read(r->fd, r->rbuf + r->rlen, STREAM_BUF - r->rlen)) < 0 && errno == EINTR)
 		;
 	if (k < 0)
-		return -errno;
-	r->rlen = (size_t)k;
-	r->rpos = 0;
+		return errno == EAGAIN ? 0 : -errno;
+	r->rlen += (size_t)k;
 	r->eof = k == 0;
 	return 0;
 }

@@ -91,6 +91,8 @@ struct ln_async {
 					 * poll (trace/spin.c leaves it out of
 					 * the load) */
 	uint64_t oldest;		/* ts of the oldest unsent event, 0 none */
+	uint64_t taken_num;		/* under mu: the last held event the reader took */
+	bool closing;			/* under mu: the session is being freed */
 	/* the reader's own */
 	uint64_t held_num;		/* a held event handed out, not answered */
 };
@@ -145,17 +147,26 @@ static void deadline_in(struct timespec *ts, int ms)
 }
 
 /* A held event: sent at once, its thread left stopped until the reader's
- * verdict (or LN_VERDICT_WAIT_MS: denied, as without a queue). */
+ * verdict.  The reader may be a queue's length behind: the verdict's
+ * LN_VERDICT_WAIT_MS (then denied, as without a queue) count from when
+ * the reader takes the event, not from when it was sent. */
 static void hold(struct ln_session *s, struct ln_async *a, ln_event *ev)
 {
 	ln_cap_stream_event(s, ev);
 	send_all(s, a);
 	struct timespec ts;
-	deadline_in(&ts, LN_VERDICT_WAIT_MS);
+	bool timing = false;
 	pthread_mutex_lock(&a->mu);
-	while (!(a->v_given && a->v_num == ev->num))
-		if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) == ETIMEDOUT)
+	while (!(a->v_given && a->v_num == ev->num) && !a->closing) {
+		if (!timing && a->taken_num >= ev->num) {
+			deadline_in(&ts, LN_VERDICT_WAIT_MS);
+			timing = true;
+		}
+		if (!timing)
+			pthread_cond_wait(&a->cv, &a->mu);
+		else if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) == ETIMEDOUT)
 			break;
+	}
 	bool given = a->v_given && a->v_num == ev->num && !a->v_missing;
 	int action = a->v_action, err = a->v_err;
 	a->v_given = false;
@@ -259,9 +270,10 @@ int ln_async_new(struct ln_session *s, uint32_t bytes, bool drop)
 	if (!a)
 		return -ENOMEM;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		ln_set_err(s, -errno, "the event queue: pipe");
+		int err = -errno;
+		ln_set_err(s, err, "the event queue: pipe");
 		free(a);
-		return -errno;
+		return err;
 	}
 	/* as large as asked, or as large as this user may make it */
 	int size = bytes > (1u << 30) ? 1 << 30 : (int)bytes;
@@ -375,12 +387,26 @@ void ln_async_stop_all(struct ln_session *s)
 	wake_tracer(s, a);
 }
 
-static void join(struct ln_async *a)
+/* A stop asked for is sent again until the tracer has it: one SIGALRM
+ * may land between its last look and its waitpid. */
+static void join(struct ln_session *s, struct ln_async *a)
 {
-	if (a->started && !a->joined) {
-		pthread_join(a->th, NULL);
-		a->joined = true;
+	if (!a->started || a->joined)
+		return;
+	for (;;) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += STRANDED_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(a->th, NULL, &ts) == 0)
+			break;
+		if (__atomic_load_n(&a->stop_req, __ATOMIC_ACQUIRE))
+			wake_tracer(s, a);
 	}
+	a->joined = true;
 }
 
 /* Tell the tracer the verdict on its held event and wait for what it did. */
@@ -396,11 +422,15 @@ static int answer(struct ln_async *a, ln_event *ev, int action, int err, bool mi
 	a->v_given = true;
 	pthread_cond_broadcast(&a->cv);
 	int rc = 0;
-	while (a->a_num != a->held_num && rc != ETIMEDOUT)
+	/* event numbers only grow: a later answer means this one was
+	 * decided without us (no verdict in time: denied) */
+	while (a->a_num < a->held_num && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&a->cv, &a->mu, &ts);
 	if (ev && a->a_num == a->held_num) {
 		ev->flags = a->a_flags;
 		ev->res = a->a_res;
+	} else if (ev && a->a_num > a->held_num) {
+		ev->flags = (ev->flags & ~(uint32_t)(LN_EV_HELD | LN_EV_PRE)) | LN_EV_DECIDED | LN_EV_DENIED;
 	}
 	pthread_mutex_unlock(&a->mu);
 	a->held_num = 0;
@@ -459,8 +489,10 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 				wait = BATCH_MS;
 		} else {
 			__atomic_store_n(&a->hungry, 1, __ATOMIC_SEQ_CST);
-			if (__atomic_load_n(&a->stranded, __ATOMIC_SEQ_CST)) {
-				wake_tracer(s, a);	/* it sleeps on what we want */
+			/* it sleeps on what we want, or on a stop it missed */
+			if (__atomic_load_n(&a->stranded, __ATOMIC_SEQ_CST) ||
+			    __atomic_load_n(&a->stop_req, __ATOMIC_ACQUIRE)) {
+				wake_tracer(s, a);
 				if (wait < 0 || wait > STRANDED_MS)
 					wait = STRANDED_MS;
 			}
@@ -484,13 +516,22 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 		}
 	}
 	if (k == LN_NEXT_EVENT) {
-		if ((*ev)->flags & LN_EV_HELD)
+		if ((*ev)->flags & LN_EV_HELD) {
 			a->held_num = (*ev)->num;
+			pthread_mutex_lock(&a->mu);
+			a->taken_num = a->held_num;	/* its verdict's time starts */
+			pthread_cond_broadcast(&a->cv);
+			pthread_mutex_unlock(&a->mu);
+		}
 		return k;
 	}
-	if (k == LN_NEXT_ERROR)
+	if (k == LN_NEXT_ERROR) {
+		/* nobody reads the queue now: the tracer must not wait for room */
 		ln_set_err(s, 0, "%s", ln_errmsg(r));
-	join(a);
+		ln_async_stop_all(s);
+		ln_cap_free_reader(r);
+	}
+	join(s, a);
 	return k;
 }
 
@@ -502,16 +543,20 @@ void ln_async_free(struct ln_session *s)
 	if (a->started && !a->joined) {
 		pthread_mutex_lock(&a->mu);
 		a->go = true;
+		a->closing = true;	/* a held thread waits for no verdict now */
 		pthread_cond_broadcast(&a->cv);
 		pthread_mutex_unlock(&a->mu);
 		ln_async_stop_all(s);
 		ln_cap_free_reader(a->replica);	/* a writer waiting for room: EPIPE */
-		join(a);
+		join(s, a);
 	}
 	if (a->started)
 		pthread_sigmask(SIG_SETMASK, &a->oldmask, NULL);
 	else
 		ln_cap_stream_close(s);	/* the writer never ran */
+	/* the replica's threads were never its tracees: nothing to reap
+	 * (its waitpid would take the host's children) */
+	a->replica->ntracees = 0;
 	ln_session_free(a->replica);	/* the reader and the pipe's read end */
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);

@@ -202,6 +202,12 @@ LN_API int ln_set_queue(ln_session *s, uint32_t bytes, int drop)
 		ln_set_err(s, -EBUSY, "ln_set_queue: once, before ln_spawn or ln_attach");
 		return -EBUSY;
 	}
+	/* the stream's header and first tables go into the pipe before any
+	 * reader: a smaller one would never take them */
+	if (bytes && bytes < LN_MIN_QUEUE) {
+		ln_set_err(s, -EINVAL, "ln_set_queue: %u bytes: 0, or at least %u", bytes, (unsigned)LN_MIN_QUEUE);
+		return -EINVAL;
+	}
 	return bytes ? ln_async_new(s, bytes, drop != 0) : 0;
 }
 

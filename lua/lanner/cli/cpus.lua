@@ -1,6 +1,6 @@
 -- How many CPUs lanner can use: its affinity (/proc/self/status), capped
--- by a CPU quota of its cgroup (cgroup v2 cpu.max, v1 cfs_quota_us), as
--- a Fargate task or a container with --cpus has.  The CLI chooses where
+-- by the CPU quota of its cgroup or a parent's (cgroup v2 cpu.max, v1
+-- cfs_quota_us), as a Fargate task or a container with --cpus has.  The CLI chooses where
 -- rules run by it (--queue's default, cli/run.lua).
 local base = require "lanner.base"
 
@@ -16,16 +16,43 @@ local function count_list(list)
 	return n
 end
 
-local function quota(read)
-	local v2 = read("/sys/fs/cgroup/cpu.max")
-	local q, p = (v2 or ""):match("^(%d+)%s+(%d+)")
-	if not q then
-		q = tonumber((read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") or ""):match("^(%-?%d+)"))
-		p = tonumber((read("/sys/fs/cgroup/cpu/cpu.cfs_period_us") or ""):match("^(%d+)"))
-		if not q or q <= 0 or not p then return nil end
+-- The quota of one cgroup folder, in CPUs (rounded up), or nil: v2's
+-- cpu.max "QUOTA PERIOD" ("max": none), v1's cfs_quota_us (-1: none).
+local function quota_at(read, v2dir, v1dir)
+	local q, p = (read(v2dir .. "/cpu.max") or ""):match("^(%d+)%s+(%d+)")
+	if not q and v1dir then
+		q = tonumber((read(v1dir .. "/cpu.cfs_quota_us") or ""):match("^(%-?%d+)"))
+		p = tonumber((read(v1dir .. "/cpu.cfs_period_us") or ""):match("^(%d+)"))
+		if not q or q <= 0 then q = nil end
 	end
 	q, p = tonumber(q), tonumber(p)
-	return p and p > 0 and math.ceil(q / p) or nil
+	return q and p and p > 0 and math.ceil(q / p) or nil
+end
+
+-- The least quota from lanner's own cgroup up to the root (a task's
+-- limit may sit on a parent), as /proc/self/cgroup names it.
+local function quota(read)
+	local cg = read("/proc/self/cgroup") or ""
+	local v2 = cg:match("0::(/[^\n]*)") or "/"
+	local v1 = cg:match("%d+:[^:\n]*%f[%w]cpu%f[^%w][^:\n]*:(/[^\n]*)")
+	local v1root = "/sys/fs/cgroup/cpu"
+	local best
+	local function take(n) if n and (not best or n < best) then best = n end end
+	local path = v2
+	while true do
+		take(quota_at(read, "/sys/fs/cgroup" .. (path == "/" and "" or path), nil))
+		if path == "/" or path == "" then break end
+		path = path:match("^(.*)/[^/]*$")
+		if path == "" then path = "/" end
+	end
+	path = v1 or "/"
+	while true do
+		take(quota_at(read, "/nonexistent", v1root .. (path == "/" and "" or path)))
+		if path == "/" or path == "" then break end
+		path = path:match("^(.*)/[^/]*$")
+		if path == "" then path = "/" end
+	end
+	return best
 end
 
 -- read: a file's text or nil (base.read_file; the specs give their own)
