@@ -106,8 +106,12 @@ local workloads = {
 		.. "/mk -j2 build/liblanner.so >/dev/null 2>&1" } },
 	{ name = "git", desc = "git status and git log on lanner's repository",
 	  cmd = { "sh", "-c", "cd " .. root .. " && git status >/dev/null 2>&1; git log --stat >/dev/null 2>&1; true" } },
-	{ name = "python", desc = "python3 importing a large stdlib set",
+	{ name = "python", desc = "python3 importing a large stdlib set (the PATH's python3: on the bench machine "
+		.. "pyenv's shim, a shell script that runs 40 processes before the interpreter)",
 	  cmd = { "python3", "-c", "import json, email.parser, http.client, xml.dom.minidom, asyncio, "
+		.. "unittest, decimal, sqlite3, argparse, logging.handlers, csv, tarfile, zipfile" } },
+	{ name = "pyinterp", desc = "the same imports by /usr/bin/python3 itself",
+	  cmd = { "/usr/bin/python3", "-c", "import json, email.parser, http.client, xml.dom.minidom, asyncio, "
 		.. "unittest, decimal, sqlite3, argparse, logging.handlers, csv, tarfile, zipfile" } },
 }
 
