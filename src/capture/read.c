@@ -99,10 +99,10 @@ static ssize_t bread(struct ln_capr *r, void *dst, size_t n)
 	size_t got = 0;
 	while (got < n) {
 		if (r->rpos == r->rlen) {
-			if (n - got >= RBUF)
-				return (ssize_t)got + read_full(r->fd, (char *)dst + got, n - got);
 			if (r->stream)
 				break;	/* whole blocks only (stream_block): none here */
+			if (n - got >= RBUF)
+				return (ssize_t)got + read_full(r->fd, (char *)dst + got, n - got);
 			ssize_t k = read_full(r->fd, r->rbuf, RBUF);
 			if (k < 0)
 				return k;

@@ -13,8 +13,9 @@
  * events that copy what their fields might read: bench/RESULTS.md,
  * "Designs weighed".)
  *
- * The tracer flushes the queue when 64 KB wait, when an event has waited
- * AGE_NS, before it sleeps, and at once for a held event.  A full pipe
+ * The tracer sends what its writer gathered when 64 KB wait, when an
+ * event has waited AGE_NS, at once for a held event, and before it sleeps
+ * to a reader that has run dry (the flush handshake below).  A full pipe
  * makes it wait for room, or, in a queue that drops, keeps up to DROP_AT
  * bytes in the writer and then loses events, never the state changes
  * (those are journaled and go with the next event that is sent).
@@ -135,9 +136,11 @@ static void wake_tracer(struct ln_session *s, struct ln_async *a)
 		syscall(SYS_tgkill, getpid(), a->tid, SIGALRM);
 }
 
-static void deadline_in(struct timespec *ts, int ms)
+/* ms from now on clock (the condition variable's is CLOCK_MONOTONIC,
+ * pthread_timedjoin_np's CLOCK_REALTIME). */
+static void deadline_in(struct timespec *ts, int ms, clockid_t clock)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
+	clock_gettime(clock, ts);
 	ts->tv_sec += ms / 1000;
 	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts->tv_nsec >= 1000000000L) {
@@ -159,7 +162,7 @@ static void hold(struct ln_session *s, struct ln_async *a, ln_event *ev)
 	pthread_mutex_lock(&a->mu);
 	while (!(a->v_given && a->v_num == ev->num) && !a->closing) {
 		if (!timing && a->taken_num >= ev->num) {
-			deadline_in(&ts, LN_VERDICT_WAIT_MS);
+			deadline_in(&ts, LN_VERDICT_WAIT_MS, CLOCK_MONOTONIC);
 			timing = true;
 		}
 		if (!timing)
@@ -395,12 +398,7 @@ static void join(struct ln_session *s, struct ln_async *a)
 		return;
 	for (;;) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += STRANDED_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		deadline_in(&ts, STRANDED_MS, CLOCK_REALTIME);
 		if (pthread_timedjoin_np(a->th, NULL, &ts) == 0)
 			break;
 		if (__atomic_load_n(&a->stop_req, __ATOMIC_ACQUIRE))
@@ -413,7 +411,7 @@ static void join(struct ln_session *s, struct ln_async *a)
 static int answer(struct ln_async *a, ln_event *ev, int action, int err, bool missing)
 {
 	struct timespec ts;
-	deadline_in(&ts, ANSWER_WAIT_MS);
+	deadline_in(&ts, ANSWER_WAIT_MS, CLOCK_MONOTONIC);
 	pthread_mutex_lock(&a->mu);
 	a->v_action = action;
 	a->v_err = err;

@@ -29,29 +29,28 @@ local function quota_at(read, v2dir, v1dir)
 	return q and p and p > 0 and math.ceil(q / p) or nil
 end
 
+-- path, then each parent up to "/".
+local function up(path)
+	local out = {}
+	while true do
+		out[#out + 1] = path
+		if path == "/" then return out end
+		path = path:match("^(.*)/[^/]*$")
+		if path == "" then path = "/" end
+	end
+end
+
 -- The least quota from lanner's own cgroup up to the root (a task's
 -- limit may sit on a parent), as /proc/self/cgroup names it.
 local function quota(read)
 	local cg = read("/proc/self/cgroup") or ""
 	local v2 = cg:match("0::(/[^\n]*)") or "/"
-	local v1 = cg:match("%d+:[^:\n]*%f[%w]cpu%f[^%w][^:\n]*:(/[^\n]*)")
-	local v1root = "/sys/fs/cgroup/cpu"
+	local v1 = cg:match("%d+:[^:\n]*%f[%w]cpu%f[^%w][^:\n]*:(/[^\n]*)") or "/"
 	local best
 	local function take(n) if n and (not best or n < best) then best = n end end
-	local path = v2
-	while true do
-		take(quota_at(read, "/sys/fs/cgroup" .. (path == "/" and "" or path), nil))
-		if path == "/" or path == "" then break end
-		path = path:match("^(.*)/[^/]*$")
-		if path == "" then path = "/" end
-	end
-	path = v1 or "/"
-	while true do
-		take(quota_at(read, "/nonexistent", v1root .. (path == "/" and "" or path)))
-		if path == "/" or path == "" then break end
-		path = path:match("^(.*)/[^/]*$")
-		if path == "" then path = "/" end
-	end
+	local function dir(root, p) return root .. (p == "/" and "" or p) end
+	for _, p in ipairs(up(v2)) do take(quota_at(read, dir("/sys/fs/cgroup", p), nil)) end
+	for _, p in ipairs(up(v1)) do take(quota_at(read, "/nonexistent", dir("/sys/fs/cgroup/cpu", p))) end
 	return best
 end
 
