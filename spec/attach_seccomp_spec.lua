@@ -293,6 +293,39 @@ describe("attach seccomp: Ctrl-C (SIGINT to lanner)", function()
 	end)
 end)
 
+
+-- A Ctrl-C that lands while lanner is leaving (the program just ended)
+-- must not turn lanner's status into 130: lanner's handlers are gone by
+-- then, and the default action would kill it.  SIGINT is sent without a
+-- pause from before the program ends until lanner has left; in seccomp
+-- mode each one while the program runs only repeats why lanner stays.
+describe("attach seccomp: Ctrl-C again and again while the program ends", function()
+	local D, pid, lp, lw, prog, sent
+
+	setup(function()
+		D = trace.mkdtemp()
+		pid = start_busy(D, 3, 0)
+		lp = attach(D, pid, "seccomp")
+		io.open(D .. "/go", "w"):close()
+		sent = 0
+		local deadline = cmp.now() + 30
+		while not lw and cmp.now() < deadline do
+			cmp.kill(lp, "INT")
+			sent = sent + 1
+			lw = cmp.wait(lp, 0)
+		end
+		prog = cmp.wait(pid, 10)
+	end)
+
+	teardown(function() clean_up(lp, lw, pid, prog, D) end)
+
+	it("lanner exits 0 after the program, not 130", function()
+		assert.is_table(prog)
+		assert.equal(7, prog.status)
+		assert.is_table(lw)
+		assert.equal(0, lw.status, "after " .. sent .. " SIGINTs")
+	end)
+end)
 -- Its own filter might kill the injected calls: lanner leaves it alone.
 describe("attach seccomp: a process with a seccomp filter of its own", function()
 	local D, pid, lp, lw, prog, lerr, evs, tracer_after

@@ -10,6 +10,7 @@
  * when it is at least as new: parsing was most of the start-up time.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,19 @@
 #include <lua.h>
 #include <lualib.h>
 #include <sys/stat.h>
+
+/* Once the CLI has returned, lanner is leaving with its status (the
+ * program's, when it launched one).  Closing Lua frees the session, which
+ * puts back the default actions of the signals it forwarded; a Ctrl-C or
+ * SIGTERM landing after that would kill lanner and make its status 130 or
+ * 143.  Ignored from here on (which also drops any still pending); the
+ * session leaves a disposition it did not set alone. */
+static void ignore_late_signals(void)
+{
+	static const int late[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++)
+		signal(late[i], SIG_IGN);
+}
 
 static bool is_dir(const char *p)
 {
@@ -168,6 +182,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lanner: internal error: %s\n", lua_tostring(L, -1));
 	else
 		code = (int)luaL_optinteger(L, -1, 0);
+	ignore_late_signals();
 	lua_close(L);
 	return code;
 }

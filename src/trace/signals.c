@@ -56,6 +56,15 @@ void ln_install_signals(struct ln_session *s)
 	sigaction(SIGALRM, &sa, &old_actions[SIGALRM]);
 }
 
+/* Put back what was there before, unless the host has set an action of its
+ * own since (lanner's main ignores late signals before freeing). */
+static void restore_one(int sig)
+{
+	struct sigaction now;
+	if (sigaction(sig, NULL, &now) == 0 && (now.sa_flags & SA_SIGINFO) && now.sa_sigaction == on_signal)
+		sigaction(sig, &old_actions[sig], NULL);
+}
+
 /* A library must not leave its handlers behind: the host process (a Lua
  * program using the core through the FFI) may unload it. */
 void ln_restore_signals(struct ln_session *s)
@@ -68,8 +77,8 @@ void ln_restore_signals(struct ln_session *s)
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	setitimer(ITIMER_REAL, &off, NULL);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &old_actions[forwarded[i]], NULL);
-	sigaction(SIGALRM, &old_actions[SIGALRM], NULL);
+		restore_one(forwarded[i]);
+	restore_one(SIGALRM);
 }
 
 static bool program_alive(struct ln_session *s)
