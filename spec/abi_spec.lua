@@ -64,4 +64,17 @@ describe("ABI", function()
 		assert.equal("lanner: the C core (test) lacks ln_abi_spec_not_exported, ln_gone, which lanner.h "
 			.. "declares; rebuild both from the same tree", err)
 	end)
+
+	it("asks the dynamic linker when it knows the core's file, with the same verdict", function()
+		local decls = "int ln_abi_version(void);\nint ln_abi_spec_not_exported(int x);\nvoid ln_gone(void);"
+		assert.has_no.errors(function() core.check_symbols(core.C,
+			"int ln_abi_version(void);\nint ln_ntypes(void);", core.origin) end)
+		local ok, err = pcall(core.check_symbols, core.C, decls, core.origin)
+		assert.is_false(ok)
+		assert.truthy(err:find("lacks ln_abi_spec_not_exported, ln_gone, which", 1, true), err)
+		-- the executable's own namespace: RTLD_DEFAULT
+		ok, err = pcall(core.check_symbols, core.ffi.C, "int dlsym(void);\nvoid ln_gone(void);", "lanner executable")
+		assert.is_false(ok)
+		assert.truthy(err:find("lacks ln_gone, which", 1, true), err)
+	end)
 end)

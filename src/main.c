@@ -34,6 +34,20 @@ static void ignore_late_signals(void)
 		signal(late[i], SIG_IGN);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
+/* lanner.session.free_all(), if sessions were made; false if it failed. */
+static bool free_sessions(lua_State *L)
+{
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "loaded");
+	lua_getfield(L, -1, "lanner.session");
+	if (!lua_istable(L, -1))
+		return true;
+	lua_getfield(L, -1, "free_all");
+	return lua_pcall(L, 0, 0, 0) == 0;
+}
+#endif
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -178,11 +192,21 @@ int main(int argc, char **argv)
 		lua_rawseti(L, -2, i);
 	}
 	int code = 2;
-	if (lua_pcall(L, 1, 1, 1) != 0)
+	bool ok = lua_pcall(L, 1, 1, 1) == 0;
+	if (!ok)
 		fprintf(stderr, "lanner: internal error: %s\n", lua_tostring(L, -1));
 	else
 		code = (int)luaL_optinteger(L, -1, 0);
 	ignore_late_signals();
+#if !defined(__SANITIZE_ADDRESS__)
+	/* Closing Lua frees the heap object by object: 3 ms of the 28 a run
+	 * with the packaged rules takes.  The sessions are what must be freed
+	 * (a program still traced is ended or let go); the rest the exit
+	 * returns at once.  Under ASan everything is freed, so that the leak
+	 * check sees only what the core lost. */
+	if (ok && free_sessions(L))
+		return code;	/* exit flushes stdio's buffers, Lua's files too */
+#endif
 	lua_close(L);
 	return code;
 }

@@ -3,6 +3,11 @@
 -- to its consumers.  Returns the exit status (the traced command's).
 local M = {}
 
+-- Off before the first require, not only in main: loading the modules
+-- (the event type table, the field tables) with the JIT on compiled some
+-- fifty traces, an mprotect pair each, for loops that run once.  See main.
+jit.off()
+
 local args = require "lanner.cli.args"
 local base = require "lanner.base"
 local ffi = require "ffi"

@@ -69,10 +69,33 @@ end
 -- Every function that the cdef (lanner.h) declares must be exported by the
 -- core: a renamed or missing one is refused here, by name, instead of
 -- failing at its first call or letting a caller skip what it does.
+-- Asked of the dynamic linker where the namespace's handle is at hand (the
+-- executable, or the library as loaded from `from`): resolving each
+-- through the namespace made a function object per name, 0.7 ms of every
+-- start for 71 names.
+ffi.cdef [[
+void *dlopen(const char *file, int mode);
+void *dlsym(void *handle, const char *name);
+]]
+local RTLD_LAZY, RTLD_NOLOAD = 0x1, 0x4
+
 function M.check_symbols(ns, decls, from)
+	local handle	-- nil: through the namespace
+	if ns == ffi.C then
+		handle = ffi.cast("void *", 0)	-- RTLD_DEFAULT
+	elseif from then
+		local h = ffi.C.dlopen(from, bit.bor(RTLD_LAZY, RTLD_NOLOAD))
+		if h ~= nil then handle = h end
+	end
 	local missing = {}
 	for name in decls:gmatch("([%w_]+)%s*%b()%s*;") do
-		if not pcall(function() return ns[name] end) then missing[#missing + 1] = name end
+		local found
+		if handle then
+			found = ffi.C.dlsym(handle, name) ~= nil
+		else
+			found = pcall(function() return ns[name] end)
+		end
+		if not found then missing[#missing + 1] = name end
 	end
 	if #missing > 0 then
 		error(string.format("lanner: the C core (%s) lacks %s, which lanner.h declares; "

@@ -96,6 +96,7 @@ struct ln_async {
 	bool closing;			/* under mu: the session is being freed */
 	/* the reader's own */
 	uint64_t held_num;		/* a held event handed out, not answered */
+	bool fed;			/* it has had an event */
 };
 
 static const int blocked_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
@@ -471,8 +472,10 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 	 * it gathered (64 KB, or an event AGE_NS old); only then hungry, and
 	 * the tracer woken if it sleeps on bytes for us.  A reader that asked
 	 * at once would be woken for every event or two.  Never longer than
-	 * the caller said. */
-	bool quiet = true;
+	 * the caller said.  Not before the first event: the reader has
+	 * nothing else to do then, and a short run's first events (the rules
+	 * of each type assembled as it comes) would wait BATCH_MS for it. */
+	bool quiet = a->fed;
 	while ((k = ln_cap_next(r, ev)) == LN_NEXT_TIMEOUT) {
 		int ms = timeout_ms;
 		if (deadline) {
@@ -514,6 +517,7 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 		}
 	}
 	if (k == LN_NEXT_EVENT) {
+		a->fed = true;
 		if ((*ev)->flags & LN_EV_HELD) {
 			a->held_num = (*ev)->num;
 			pthread_mutex_lock(&a->mu);
