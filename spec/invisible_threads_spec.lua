@@ -196,6 +196,62 @@ describe("invisible: CLONE_UNTRACED cannot be used to escape (spec/progs/inv_unt
 	end)
 end)
 
+-- lanner runs a clone3 as clone, with other values in the argument
+-- registers, which the program expects back (the syscall ABI keeps them):
+-- put back at the clone's event stop when only the CLONE_UNTRACED guard
+-- wanted the call (no exit stop then), at the exit stop when the call
+-- failed or its event was asked for, and in the child at its first stop.
+describe("invisible: the registers around a clone3 (spec/progs/clone3_regs)", function()
+	teardown(cmp.cleanup)
+
+	local function stops(err)
+		local e, x = err:match("\nstops: %d+ %(entry (%d+), exit (%d+)")
+		return tonumber(e), tonumber(x)
+	end
+
+	for _, case in ipairs {
+		{ "the guard alone (-R rules/)", { "-R", "rules/" } },
+		{ "clone3 events asked for", { "-p", "%evt.type", "evt.type=clone3" } },
+	} do
+		describe(case[1], function()
+			local a, r, af, rf
+			setup(function()
+				a = cmp.run({ trace.prog("clone3_regs") })
+				af = cmp.run({ trace.prog("clone3_regs"), "fail" })
+				local largs = { "--stats" }
+				for _, x in ipairs(case[2]) do largs[#largs + 1] = x end
+				r = cmp.lanner(largs, { trace.prog("clone3_regs") })
+				rf = cmp.lanner(largs, { trace.prog("clone3_regs"), "fail" })
+			end)
+
+			it("parent and child find their registers as they left them", function()
+				assert.equal(0, a.status, a.stdout)
+				assert.equal(0, r.status, r.stdout .. r.stderr)
+				assert.truthy(r.stdout:match("parent ok\n"), r.stdout)
+				assert.truthy(r.stdout:match("child ok\n"), r.stdout)
+			end)
+
+			it("so does the parent when the kernel refuses the clone lanner made of it", function()
+				assert.equal(0, af.status, af.stdout)
+				assert.equal(af.stdout, rf.stdout)
+				assert.equal(0, rf.status, rf.stdout .. rf.stderr)
+			end)
+
+			it("the clone3 has an exit stop only if it failed or its event was asked for", function()
+				local e, x = stops(r.stderr)
+				local ef, xf = stops(rf.stderr)
+				assert.is_number(x, r.stderr)
+				assert.equal(e, ef)
+				if case[2][1] == "-R" then
+					assert.equal(xf - 1, x)
+				else
+					assert.equal(xf, x)
+				end
+			end)
+		end)
+	end
+end)
+
 describe("invisible: what wait says of children (spec/progs/inv_wait)", function()
 	local a
 	setup(function() a = cmp.run({ trace.prog("inv_wait") }, { timeout = 30 }) end)

@@ -53,6 +53,8 @@ struct ln_pstate {
 	uint64_t guard_addr;		/* where the guard area is mapped in it */
 	uint64_t guard_exec;		/* pub.exec_ts then: an exec unmaps it */
 	bool dead;			/* last thread gone: freed after the event */
+	bool ns_flat;			/* in /proc's pid namespace: a thread's
+					 * vtid is its tid (tasks.c) */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */
 	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id/cmdline */
@@ -87,6 +89,7 @@ struct ln_tstate {
 	bool c3_rewritten;		/* in a clone3 that runs as clone */
 	uint64_t c3_orig[5];		/* its argument registers, to put back */
 	int c3_slot;			/* its entry in ln_session.c3 */
+	uint64_t c3_flags;		/* the clone flags lanner put in its place */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	int8_t held;			/* enum ln_held */

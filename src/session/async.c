@@ -81,6 +81,7 @@ struct ln_async {
 	int64_t a_res;
 	/* the tracer's own */
 	int stop_req;			/* atomic: ln_stop_all was asked */
+	pid_t tgid;			/* lanner's, set with tid */
 	/* The flush handshake, both atomic: the tracer sends what waits in
 	 * its writer before it sleeps only to a reader that is hungry (has
 	 * read everything); else it leaves it stranded, and the reader that
@@ -134,7 +135,7 @@ static void on_turn(struct ln_session *s, bool sleeping)
 static void wake_tracer(struct ln_session *s, struct ln_async *a)
 {
 	if (!a->joined && s->signals_installed)
-		syscall(SYS_tgkill, getpid(), a->tid, SIGALRM);
+		syscall(SYS_tgkill, a->tgid, a->tid, SIGALRM);
 }
 
 /* ms from now on clock (the condition variable's is CLOCK_MONOTONIC,
@@ -246,6 +247,7 @@ static void *tracer_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	pthread_mutex_lock(&a->mu);
 	a->tid = (pid_t)syscall(SYS_gettid);
+	a->tgid = getpid();	/* for the reader's wake-ups: one syscall each, not two */
 	s->tracer_tid = a->tid;
 	for (;;) {
 		while (!a->cmd && !a->go)

@@ -137,19 +137,27 @@ static void load_stat(struct ln_pstate *p)
 	}
 }
 
-static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid)
+/* The pids in the task's innermost pid namespace (NSpid, NStgid: their
+ * last column); *flat (may be NULL) says whether that namespace is
+ * /proc's own (one column), where every thread's vtid is its tid. */
+static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid, bool *flat)
 {
 	char buf[2048];
 	*vpid = *vtid = 0;
+	if (flat)
+		*flat = false;
 	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0)
 		return;
 	char *q = strstr(buf, "\nNSpid:");
 	if (q) {
 		/* last column is the pid in the innermost namespace */
 		char *end = strchr(q + 1, '\n'), *last = NULL;
+		int cols = 0;
 		for (char *r = q + 7; r && r < end; r = strchr(r + 1, '\t'))
-			last = r;
+			last = r, cols++;
 		*vtid = last ? atoi(last) : 0;
+		if (flat)
+			*flat = cols == 1;
 	}
 	q = strstr(buf, "\nNStgid:");
 	if (q) {
@@ -298,7 +306,7 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 	char buf[LN_STR_MAX];
 	load_stat(p);
 	int32_t vtid;
-	load_ns_pid(pid, &p->pub.vpid, &vtid);
+	load_ns_pid(pid, &p->pub.vpid, &vtid, &p->ns_flat);
 	if (ln_read_proc_file(pid, "loginuid", buf, 32) > 0)
 		p->pub.loginuid = (uint32_t)strtoul(buf, NULL, 10);
 	const char *cwd = ln_readlink_proc(pid, "cwd", buf, sizeof(buf));
@@ -425,7 +433,7 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
 	build_cmdline(p);
 	int32_t vtid;
-	load_ns_pid(pid, &d->vpid, &vtid);
+	load_ns_pid(pid, &d->vpid, &vtid, &p->ns_flat);
 	if (parent->nfd_slots) {
 		p->fds = calloc((size_t)parent->nfd_slots, sizeof(ln_fd *));
 		if (p->fds) {
@@ -480,8 +488,18 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	t->syscall_mode = p->syscall_mode;
 	t->attached = p->pub.flags & LN_PROC_ATTACHED;
 	t->pub.start_ts = now;
-	int32_t vpid;
-	load_ns_pid(tid, &vpid, &t->pub.vtid);
+	/* A thread is in its process's pid namespace: its vtid is known
+	 * without a /proc/TID/status read (the leader's is the vpid read a
+	 * moment ago; in /proc's own namespace it is the tid).  That read
+	 * was most of what a new thread cost lanner (bench_spawn). */
+	if (tid == p->pub.pid && p->pub.vpid > 0) {
+		t->pub.vtid = p->pub.vpid;
+	} else if (p->ns_flat) {
+		t->pub.vtid = tid;
+	} else {
+		int32_t vpid;
+		load_ns_pid(tid, &vpid, &t->pub.vtid, NULL);
+	}
 	/* Credentials are per thread: copy the creator's, else read them. */
 	if (ct) {
 		t->pub.uid = ct->pub.uid; t->pub.gid = ct->pub.gid;
@@ -527,6 +545,9 @@ void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid)
 		close(t->stat_fd);	/* it named the old tid */
 	t->stat_fd = -1;
 	t->pub.tid = newtid;
+	/* it took the leader's tid (an exec from a thread): and its vtid */
+	if (t->pub.proc && newtid == t->pub.proc->pid && t->pub.proc->vpid > 0)
+		t->pub.vtid = t->pub.proc->vpid;
 	unsigned h = hash(newtid);
 	t->hnext = s->threads[h];
 	s->threads[h] = t;

@@ -17,9 +17,11 @@
  * the event is still the clone3 the program made.
  *
  * The rewritten registers are the caller's argument registers, which the
- * syscall ABI preserves: they are put back at clone3's exit stop, and in
- * the child (which starts with a copy of them) at its first stop, found by
- * its registers matching the rewritten ones.  Calls clone cannot express,
+ * syscall ABI preserves: they are put back at the clone event's stop (the
+ * child exists then, so the call cannot restart), or at clone3's exit stop
+ * if it failed or its event was asked for, and in the child (which starts
+ * with a copy of them) at its first stop, found by its registers matching
+ * the rewritten ones.  Calls clone cannot express,
  * and those of a program with a seccomp filter of its own, stay clone3,
  * checked as before and covered by the seizure at the exit.
  */
@@ -107,6 +109,7 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 	s->nc3++;
 	t->c3_rewritten = true;
 	t->c3_slot = slot;
+	t->c3_flags = conv[0];
 	memcpy(t->c3_orig, orig, sizeof(orig));
 	return 1;
 }
