@@ -238,7 +238,7 @@ int ln_arch_restart_syscall(pid_t tid, const struct ln_regs *saved)
 
 /* --- clone3 rewritten as clone (trace/clone3.c) --- */
 
-int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5])
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5], struct ln_regs *keep)
 {
 #if defined(__x86_64__)
 	struct user_regs_struct r;
@@ -247,34 +247,47 @@ int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5])
 		return e;
 	*nr = (long)r.orig_rax;
 	a[0] = r.rdi; a[1] = r.rsi; a[2] = r.rdx; a[3] = r.r10; a[4] = r.r8;
+	if (keep)
+		memcpy(keep->w, &r, sizeof(r));
 	return 0;
 #else
-	(void)tid; (void)nr; (void)a;
+	(void)tid; (void)nr; (void)a; (void)keep;
 	return -ENOSYS;
 #endif
 }
 
-int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5])
+#if defined(__x86_64__)
+/* The registers of the stop: as get_call kept them, else read now. */
+static int regs_of(pid_t tid, const struct ln_regs *from, struct user_regs_struct *r)
+{
+	if (!from)
+		return getregs(tid, r);
+	*r = unpack(from);
+	return 0;
+}
+#endif
+
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5], const struct ln_regs *from)
 {
 #if defined(__x86_64__)
 	struct user_regs_struct r;
-	int e = getregs(tid, &r);
+	int e = regs_of(tid, from, &r);
 	if (e)
 		return e;
 	r.orig_rax = (unsigned long long)nr;
 	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4];
 	return setregs(tid, &r);
 #else
-	(void)tid; (void)nr; (void)a;
+	(void)tid; (void)nr; (void)a; (void)from;
 	return -ENOSYS;
 #endif
 }
 
-int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr)
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr, const struct ln_regs *from)
 {
 #if defined(__x86_64__)
 	struct user_regs_struct r;
-	int e = getregs(tid, &r);
+	int e = regs_of(tid, from, &r);
 	if (e)
 		return e;
 	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4];
@@ -283,7 +296,7 @@ int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr)
 		r.orig_rax = (unsigned long long)restart_nr;
 	return setregs(tid, &r);
 #else
-	(void)tid; (void)a; (void)restart_nr;
+	(void)tid; (void)a; (void)restart_nr; (void)from;
 	return -ENOSYS;
 #endif
 }

@@ -71,9 +71,11 @@ long ln_arch_nr(int call);
 /* The syscall number and first five argument registers of a stopped
  * thread; set them at an entry stop; put the arguments back at an exit
  * stop (and the number, restart_nr, if the kernel is to restart it). */
-int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5]);
-int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5]);
-int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr);
+/* keep: the registers read, for a set_call/put_args that follows at the
+ * same stop (from: NULL reads them again); a ptrace call fewer each. */
+int ln_arch_get_call(pid_t tid, long *nr, uint64_t a[5], struct ln_regs *keep);
+int ln_arch_set_call(pid_t tid, long nr, const uint64_t a[5], const struct ln_regs *from);
+int ln_arch_put_args(pid_t tid, const uint64_t a[5], long restart_nr, const struct ln_regs *from);
 /* Set one argument register (0-5) of a stopped thread. */
 int ln_arch_set_arg(pid_t tid, int arg, uint64_t val);
 int ln_arch_set_regs(pid_t tid, const struct ln_regs *saved);

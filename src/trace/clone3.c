@@ -84,6 +84,7 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 		return -EPERM;
 	uint64_t conv[5], orig[5];
 	long nr;
+	struct ln_regs regs;
 	/* Only for tracees that die with lanner (launched, or carrying its
 	 * injected filter): an attached process in syscall mode runs on if
 	 * lanner dies, and a child it made would start with the rewritten
@@ -92,7 +93,7 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 	if (!p || (p->syscall_mode && t->attached))
 		return 0;
 	if (!as_clone(&ca, size, conv) || ln_arch_nr(LN_NR_CLONE) < 0 || !only_known_filters(s, t) ||
-	    ln_arch_get_call(t->pub.tid, &nr, orig) < 0)
+	    ln_arch_get_call(t->pub.tid, &nr, orig, &regs) < 0)
 		return 0;
 	int slot = -1;
 	for (int i = 0; i < 64 && slot < 0; i++)
@@ -100,7 +101,7 @@ int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t 
 			slot = i;
 	if (slot < 0)
 		return 0;	/* 64 children not yet seen: leave it be */
-	if (ln_arch_set_call(t->pub.tid, ln_arch_nr(LN_NR_CLONE), conv) < 0)
+	if (ln_arch_set_call(t->pub.tid, ln_arch_nr(LN_NR_CLONE), conv, &regs) < 0)
 		return 0;
 	s->c3[slot].creator = t->pub.tid;
 	s->c3[slot].child = 0;
@@ -121,7 +122,7 @@ void ln_clone3_exit(struct ln_session *s, struct ln_tstate *t, int64_t res)
 		return;
 	t->c3_rewritten = false;
 	/* a restart (signal during the fork) runs clone3 again, afresh */
-	ln_arch_put_args(t->pub.tid, t->c3_orig, ln_arch_nr(LN_NR_CLONE3));
+	ln_arch_put_args(t->pub.tid, t->c3_orig, ln_arch_nr(LN_NR_CLONE3), NULL);
 	struct ln_c3 *c = &s->c3[t->c3_slot];
 	if (res < 0 && c->creator == t->pub.tid) {
 		c->creator = 0;	/* no child will come */
@@ -146,7 +147,8 @@ void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator)
 		return;
 	long nr;
 	uint64_t a[5];
-	if (ln_arch_get_call(t->pub.tid, &nr, a) < 0 || nr != ln_arch_nr(LN_NR_CLONE))
+	struct ln_regs regs;
+	if (ln_arch_get_call(t->pub.tid, &nr, a, &regs) < 0 || nr != ln_arch_nr(LN_NR_CLONE))
 		return;
 	/* two forks may look alike: the creator's own entry first, when
 	 * its clone event told who it is */
@@ -157,7 +159,7 @@ void ln_clone3_child(struct ln_session *s, struct ln_tstate *t, pid_t creator)
 			found = c;
 	}
 	if (found) {
-		ln_arch_put_args(t->pub.tid, found->orig, -1);
+		ln_arch_put_args(t->pub.tid, found->orig, -1, &regs);
 		found->creator = found->child = 0;
 		s->nc3--;
 	}
