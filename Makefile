@@ -132,10 +132,14 @@ $(B)/abi_layout: spec/c/abi_layout.c src/lanner.h
 	$(Q)$(CC) $(CPPFLAGS) -o $@ $<
 
 # Test programs: *_static.c link statically, *_m32.c are 32-bit x86
-# programs (the int 0x80 ABI), everything gets pthreads.
+# programs (the int 0x80 ABI), *_static_m32.c both; everything gets pthreads.
 $(B)/progs/%_static: spec/progs/%_static.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g -Wall -static -pthread -o $@ $< 
+$(B)/progs/%_static_m32: spec/progs/%_static_m32.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m32 -O1 -g -Wall -static -pthread -o $@ $< || \
+	  { echo "$@: gcc -m32 -static failed; make deps installs gcc-multilib"; exit 1; }
 $(B)/progs/%_m32: spec/progs/%_m32.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -m32 -O1 -g -Wall -pthread -o $@ $< || \

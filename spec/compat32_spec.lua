@@ -195,3 +195,66 @@ describe("compat: a 32-bit program traced by build/lanner", function()
 		assert.is_truthy(ours, "the anonymous PROT_EXEC mmap2")
 	end)
 end)
+
+-- A refusal is a write to the registers of the stopped call.  The regset
+-- lanner wrote them through is the tracee's own view, the 32-bit one for
+-- a 32-bit program, where rax and orig_rax are not: every refusal was a
+-- no-op there.  A 32-bit program could install a seccomp listener and
+-- open unseen, and a prevention rule's refused open went through
+-- (src/base/arch.c now uses PTRACE_GETREGS, lanner's 64-bit view).
+describe("compat: refusals take effect in a 32-bit program", function()
+	local lanner = trace.root .. "/build/lanner"
+	local D, runs, why
+
+	setup(function()
+		D = trace.mkdtemp()
+		local out, rc = trace.sh(trace.shell_quote(trace.prog("deny_open_static_m32")) .. " " .. trace.shell_quote(D .. "/probe") .. " 2>&1")
+		runs = rc == 0
+		why = rc == 126 and "this kernel runs no 32-bit x86 programs" or ("deny_open_static_m32 exited " .. rc .. ": " .. out)
+	end)
+	teardown(function()
+		if D then trace.rmrf(D) end
+	end)
+
+	local function sh(cmd)
+		local out, rc = trace.sh(cmd .. " 2>/dev/null")
+		return out, rc
+	end
+
+	it("a seccomp listener's install is refused (EPERM) and its five opens are seen", function()
+		if not runs then pending(why) return end
+		local prog = trace.shell_quote(trace.prog("esc_listener_m32")) .. " /etc/shadow " .. trace.shell_quote(D)
+		local untraced = sh(prog)
+		assert.equal("install: ok\nopens: 5 of 5\nnotified: 5", untraced)
+		local ev = D .. "/listener.events"
+		local out, rc = sh(string.format("%s -q --output-file %s -p '%%evt.type %%evt.res' "
+			.. "'evt.type = seccomp or (evt.type = openat and evt.arg.name contains esc_listener)' -- %s",
+			trace.shell_quote(lanner), trace.shell_quote(ev), prog))
+		assert.equal(0, rc)
+		assert.equal("install: EPERM\nopens: 5 of 5\nnotified: 0", out)
+		local evs = trace.read_file(ev) or ""
+		assert.truthy(evs:find("seccomp EPERM\n", 1, true), evs)
+		local n = 0
+		for _ in evs:gmatch("openat SUCCESS\n") do n = n + 1 end
+		assert.equal(5, n, evs)
+	end)
+
+	it("a prevention rule's refused open fails with EPERM and creates nothing", function()
+		if not runs then pending(why) return end
+		local rules = D .. "/deny.yaml"
+		local f = assert(io.open(rules, "w"))
+		f:write("- rule: No secret opens\n  desc: spec\n"
+			.. "  condition: evt.type in (open, openat) and fd.name contains /secret-m32\n"
+			.. "  output: denied %fd.name\n  priority: WARNING\n  tags: [lanner.deny]\n")
+		f:close()
+		local target = D .. "/secret-m32.txt"
+		local prog = trace.shell_quote(trace.prog("deny_open_static_m32")) .. " " .. trace.shell_quote(target)
+		local out, rc = sh(string.format("%s -q --enforce --output-file /dev/null -R %s -- %s",
+			trace.shell_quote(lanner), trace.shell_quote(rules), prog))
+		assert.equal(0, rc)
+		assert.equal("open: EPERM", out)
+		assert.is_nil(trace.read_file(target), "the refused open created the file")
+		out = sh(prog)
+		assert.equal("open: ok", out)
+	end)
+end)

@@ -148,3 +148,60 @@ describe("core: ln_next's timeout", function()
 		assert.equal(0, sess:exit_status())
 	end)
 end)
+
+-- A session puts its signal handlers in when it starts a program and
+-- takes them out when freed: back to what was there, unless the host set
+-- a disposition of its own meanwhile (lanner's main ignores late signals
+-- before it frees, so that a Ctrl-C while it leaves cannot make its
+-- status 130): that one stays.
+describe("core: the signal handlers a freed session leaves", function()
+	local session = require "lanner.session"
+	local ffi = require "ffi"
+	pcall(ffi.cdef, [[
+	struct spec_sigaction { void *handler; unsigned long mask[16]; int flags; void *restorer; };
+	int sigaction(int sig, const struct spec_sigaction *act, struct spec_sigaction *old);
+	]])
+	local SIGINT = 2
+
+	local function handler()
+		local sa = ffi.new("struct spec_sigaction")
+		assert(ffi.C.sigaction(SIGINT, nil, sa) == 0)
+		return tonumber(ffi.cast("uintptr_t", sa.handler))
+	end
+
+	local function set(h)
+		local sa = ffi.new("struct spec_sigaction")
+		sa.handler = ffi.cast("void *", h)
+		assert(ffi.C.sigaction(SIGINT, sa, nil) == 0)
+	end
+
+	local function run_session(between)
+		local sess = session.new()
+		sess:trace { exit_group = "entry" }
+		assert.is_number(sess:spawn { "true" })
+		local during = handler()
+		if between then between() end
+		while sess:next(5000) do end
+		trace.disarm_alarm()
+		session.free_all()
+		return during
+	end
+
+	-- sessions of the specs above, not collected yet, share the handlers
+	before_each(function() session.free_all() end)
+
+	it("puts back the handler that was there", function()
+		local before = handler()
+		local during = run_session()
+		assert.are_not.equal(before, during)	-- lanner's own while it ran
+		assert.equal(before, handler())
+	end)
+
+	it("leaves a disposition the host set meanwhile (SIG_IGN)", function()
+		local before = handler()
+		run_session(function() set(1) end)	-- SIG_IGN
+		local after = handler()
+		set(before)
+		assert.equal(1, after)
+	end)
+end)

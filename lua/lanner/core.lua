@@ -76,6 +76,7 @@ end
 ffi.cdef [[
 void *dlopen(const char *file, int mode);
 void *dlsym(void *handle, const char *name);
+int dlclose(void *handle);
 ]]
 local RTLD_LAZY, RTLD_NOLOAD = 0x1, 0x4
 
@@ -97,6 +98,7 @@ function M.check_symbols(ns, decls, from)
 		end
 		if not found then missing[#missing + 1] = name end
 	end
+	if handle and ns ~= ffi.C then ffi.C.dlclose(handle) end	-- NOLOAD took a reference
 	if #missing > 0 then
 		error(string.format("lanner: the C core (%s) lacks %s, which lanner.h declares; "
 			.. "rebuild both from the same tree", from, table.concat(missing, ", ")), 0)

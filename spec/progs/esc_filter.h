@@ -17,6 +17,8 @@
 #define ESC_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define ESC_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__i386__)
+#define ESC_ARCH AUDIT_ARCH_I386	/* esc_listener_m32: the 32-bit ABI's openat */
 #endif
 
 static long esc_openat_filter(unsigned action, unsigned flags)

@@ -19,16 +19,48 @@
 #include <string.h>
 #include "base/base.h"
 
-/* Clone flags of the clone/clone3 the thread is stopped in; -1 if unknown
- * (fork and vfork have none: 0). */
+#if defined(__x86_64__)
+/* PTRACE_GETREGS, not GETREGSET: the regset is the tracee's own view, the
+ * 32-bit one (68 bytes, eax first) for a 32-bit program, so writing rax
+ * or orig_rax there changed nothing and a refusal let the call through.
+ * GETREGS is lanner's view, the same 64-bit layout for every tracee
+ * (a 32-bit call's eax is rax, its ebx rbx, its orig_eax orig_rax). */
+static int getregs(pid_t tid, struct user_regs_struct *r)
+{
+	return syscall(SYS_ptrace, PTRACE_GETREGS, tid, 0, r) < 0 ? -errno : 0;
+}
+
+static int setregs(pid_t tid, struct user_regs_struct *r)
+{
+	return syscall(SYS_ptrace, PTRACE_SETREGS, tid, 0, r) < 0 ? -errno : 0;
+}
+#endif
+
+/* Clone flags of the clone/clone3 the thread is stopped in, at its clone
+ * event; -1 if unknown (fork and vfork have none: 0). */
 int64_t ln_arch_clone_flags(pid_t tid)
 {
 #if defined(__x86_64__)
 	struct user_regs_struct r;
-	struct iovec io = { &r, sizeof(r) };
-	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
+	if (getregs(tid, &r) < 0)
 		return -1;
 	uint64_t nr = r.orig_rax, a0 = r.rdi;
+	/* The 32-bit ABI's clone family (int 0x80, from a 32-bit program or
+	 * not).  At a clone event no other call can be in progress, so its
+	 * own numbers tell clone (120, flags in ebx), fork (2) and vfork
+	 * (190); clone3 is 435 in both ABIs, its struct in ebx there: the
+	 * kernel says which ABI the call came in by. */
+	if (nr == 120)
+		return (int64_t)(uint32_t)r.rbx;
+	if (nr == 2 || nr == 190)
+		return 0;
+	if (nr == 435) {
+		struct __ptrace_syscall_info info;
+		if (syscall(SYS_ptrace, PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) <= 0)
+			return -1;
+		if (info.arch == 0x40000003 /* AUDIT_ARCH_I386 */)
+			a0 = (uint32_t)r.rbx;
+	}
 #elif defined(__aarch64__)
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
@@ -53,12 +85,12 @@ int ln_arch_deny_syscall(pid_t tid, int err)
 {
 #if defined(__x86_64__)
 	struct user_regs_struct r;
-	struct iovec io = { &r, sizeof(r) };
-	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
-		return -errno;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
 	r.orig_rax = (unsigned long long)-1;	/* no syscall */
 	r.rax = (unsigned long long)(long long)-err;
-	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+	return setregs(tid, &r);
 #elif defined(__aarch64__)
 	int nr = -1;
 	struct iovec sc = { &nr, sizeof(nr) };
@@ -80,11 +112,11 @@ int ln_arch_skip_syscall(pid_t tid)
 {
 #if defined(__x86_64__)
 	struct user_regs_struct r;
-	struct iovec io = { &r, sizeof(r) };
-	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
-		return -errno;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
 	r.orig_rax = (unsigned long long)-1;
-	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
+	return setregs(tid, &r);
 #elif defined(__aarch64__)
 	int nr = -1;
 	struct iovec sc = { &nr, sizeof(nr) };
@@ -97,16 +129,19 @@ int ln_arch_skip_syscall(pid_t tid)
 
 int ln_arch_set_return(pid_t tid, int64_t val)
 {
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	r.rax = (unsigned long long)val;
+	return setregs(tid, &r);
+#elif defined(__aarch64__)
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
 	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
 		return -errno;
-#if defined(__x86_64__)
-	r.rax = (unsigned long long)val;
-#else
 	r.regs[0] = (unsigned long long)val;
-#endif
 	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
 #else
 	(void)tid;
@@ -119,18 +154,6 @@ int ln_arch_set_return(pid_t tid, int64_t val)
 
 #if defined(__x86_64__)
 _Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct ln_regs), "struct ln_regs too small");
-
-static int getregs(pid_t tid, struct user_regs_struct *r)
-{
-	struct iovec io = { r, sizeof(*r) };
-	return syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
-}
-
-static int setregs(pid_t tid, struct user_regs_struct *r)
-{
-	struct iovec io = { r, sizeof(*r) };
-	return syscall(SYS_ptrace, PTRACE_SETREGSET, tid, NT_PRSTATUS, &io) < 0 ? -errno : 0;
-}
 
 /* struct ln_regs is plain words: copied, never cast, to stay alias-clean */
 static struct user_regs_struct unpack(const struct ln_regs *saved)

@@ -138,10 +138,6 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 		ln_set_err(s, e, "PTRACE_SEIZE");
 		return e;
 	}
-	/* The child may go on now: its seccomp filter and exec overlap with
-	 * lanner's reading of its own ancestors (a /proc read of each, 1 ms
-	 * under a shell in CI).  Its first stop waits until the loop runs. */
-	kill(pid, SIGCONT);
 	ln_proc_add_ancestors(s, getpid());
 	struct ln_tstate *t = ln_thread_new(s, pid, 0, LN_CHILD_UNKNOWN);
 	if (!t) {
@@ -153,5 +149,6 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 	((struct ln_pstate *)t->pub.proc)->launched = true;
 	if (s->root_pid == 0)
 		s->root_pid = pid;
+	kill(pid, SIGCONT);
 	return pid;
 }
