@@ -383,8 +383,8 @@ static void on_new_child(struct ln_session *s, struct ln_tstate *t)
 	/* A clone3 lanner made a clone, stopped for the guard alone: its
 	 * registers go back now and it runs on without an exit stop.  The
 	 * child exists, so the call cannot restart, and this event seized it:
-	 * the exit has nothing left to check.  (Two of a pthread_create's
-	 * four stops were clone3's: bench_spawn.) */
+	 * the exit has nothing left to check.  (A pthread_create was four
+	 * stops, clone3's entry and exit among them: now three.) */
 	if (t->c3_rewritten && t->phase == LN_PH_GUARD && child > 0) {
 		ln_clone3_exit(s, t, (int64_t)child);
 		t->phase = LN_PH_RUNNING;
