@@ -66,6 +66,10 @@ do
 	M.abi_version = have
 end
 
+require("lanner.base").declare("void *dlopen(const char *file, int mode);",
+	"void *dlsym(void *handle, const char *name);", "int dlclose(void *handle);")
+local RTLD_LAZY, RTLD_NOLOAD = 0x1, 0x4
+
 -- Every function that the cdef (lanner.h) declares must be exported by the
 -- core: a renamed or missing one is refused here, by name, instead of
 -- failing at its first call or letting a caller skip what it does.
@@ -73,13 +77,6 @@ end
 -- executable, or the library as loaded from `from`): resolving each
 -- through the namespace made a function object per name, 0.7 ms of every
 -- start for 71 names.
-ffi.cdef [[
-void *dlopen(const char *file, int mode);
-void *dlsym(void *handle, const char *name);
-int dlclose(void *handle);
-]]
-local RTLD_LAZY, RTLD_NOLOAD = 0x1, 0x4
-
 function M.check_symbols(ns, decls, from)
 	local handle	-- nil: through the namespace
 	if ns == ffi.C then

@@ -63,6 +63,7 @@ function M.tree_alert(rule, exepath)
 end
 
 local function tree_alert_line(l)
+	if not tree_in_tmp then return false end
 	local exe = l:match('"proc%.exepath":"([^"]*)"')
 	return l:find('"rule":"Program run from temp dir"', 1, true) ~= nil and M.tree_alert("Program run from temp dir", exe)
 end
