@@ -252,6 +252,32 @@ describe("invisible: the registers around a clone3 (spec/progs/clone3_regs)", fu
 	end
 end)
 
+-- The clone3 rewrite is only for a process whose seccomp filters are all
+-- lanner's: a filter of the program's own might treat clone otherwise.
+-- Which processes may have one lanner knows without a /proc read per
+-- clone3 (trace/clone3.c): every filter install stops, in every
+-- configuration (filter.c), and marks the process and those it makes.
+-- clone3_sandbox's filter refuses clone: a rewrite would refuse its
+-- threads.
+describe("invisible: clone3 in a program with a seccomp filter of its own (spec/progs/clone3_sandbox)", function()
+	teardown(cmp.cleanup)
+	for _, how in ipairs { "prctl", "seccomp", "tsync", "child" } do
+		it(how .. ": its threads start, as untraced", function()
+			local a = cmp.run({ trace.prog("clone3_sandbox"), how })
+			assert.equal(0, a.status, a.stdout)
+			for _, largs in ipairs {
+				{ "-R", "rules/" },
+				{ "evt.type=execve" },	-- neither install is an event
+				{ "--allow-seccomp-listener", "evt.type=execve" },	-- seccomp is not refusable
+			} do
+				local r = cmp.lanner(largs, { trace.prog("clone3_sandbox"), how })
+				assert.equal(0, r.status, table.concat(largs, " ") .. "\n" .. r.stdout .. r.stderr)
+				assert.truthy(r.stdout:match("threads ok\n"), r.stdout)
+			end
+		end)
+	end
+end)
+
 describe("invisible: what wait says of children (spec/progs/inv_wait)", function()
 	local a
 	setup(function() a = cmp.run({ trace.prog("inv_wait") }, { timeout = 30 }) end)

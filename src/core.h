@@ -55,6 +55,9 @@ struct ln_pstate {
 	bool dead;			/* last thread gone: freed after the event */
 	bool ns_flat;			/* in /proc's pid namespace: a thread's
 					 * vtid is its tid (tasks.c) */
+	bool own_filters;		/* may run under seccomp filters lanner
+					 * did not put there: their count is
+					 * read from /proc (trace/clone3.c) */
 	struct ln_pstate *dnext;	/* deferred-free list */
 	struct ln_session *sess;	/* for the capture journal */
 	/* owned strings behind pub.exe/exepath/args/env/cwd/root/container_id/cmdline */
@@ -219,6 +222,7 @@ struct ln_session {
 	bool keep;			/* --keep: never kill launched programs */
 	bool stopping;			/* ln_stop_all was called */
 	int filter_base;		/* seccomp filters lanner itself runs under */
+	bool sees_installs;		/* the filter stops every filter install */
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */
 	int refuse;			/* enum ln_refuse mask (trace/refuse.c) */

@@ -19,7 +19,7 @@
 enum { PROG_MAX = BPF_MAXINSNS };
 
 /* Whether the call hands the kernel a struct sock_fprog (its third argument). */
-static bool installs_filter(const ln_type_info *ti, const uint64_t *a)
+bool ln_installs_filter(const ln_type_info *ti, const uint64_t *a)
 {
 	if (!strcmp(ti->name, "seccomp"))
 		return (uint32_t)a[0] == SECCOMP_SET_MODE_FILTER;
@@ -57,7 +57,7 @@ void ln_args_bpf_prog(struct ln_tstate *t, const ln_type_info *ti)
 		if (ti->kind[i] != LN_K_BPF_PROG || ti->src[i] >= 6)
 			continue;
 		p->val = (int64_t)ev->rawargs[ti->src[i]];
-		if (!installs_filter(ti, ev->rawargs))
+		if (!ln_installs_filter(ti, ev->rawargs))
 			continue;
 		if (!p->val) {
 			p->flags |= LN_PF_NULL;

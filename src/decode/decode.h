@@ -19,6 +19,7 @@ void ln_args_exit(struct ln_session *s, struct ln_tstate *t);
 void ln_event_finish(struct ln_session *s, struct ln_tstate *t);
 bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2]);
 /* bpfprog.c: an LN_K_BPF_PROG parameter read at entry (a filter install) */
+bool ln_installs_filter(const ln_type_info *ti, const uint64_t *args);
 void ln_args_bpf_prog(struct ln_tstate *t, const ln_type_info *ti);
 
 /* effects.c: the effect of a type id, NULL for none. */

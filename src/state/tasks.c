@@ -294,6 +294,7 @@ static struct ln_pstate *proc_alloc(pid_t pid)
 	p->pub.pid = pid;
 	p->pidfd = -1;
 	p->pub.loginuid = 4294967295u;
+	p->own_filters = true;	/* until a creator says otherwise */
 	return p;
 }
 
@@ -445,6 +446,7 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	}
 	p->launched = parent->launched;
 	p->syscall_mode = parent->syscall_mode;
+	p->own_filters = parent->own_filters;	/* a fork copies the creator's */
 	proc_link(s, p);
 	for (int i = 0; i < p->nfd_slots; i++)
 		if (p->fds[i])
@@ -482,6 +484,10 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 			free(t);
 			return NULL;
 		}
+		/* a parent found by ppid need not be the creator (CLONE_PARENT),
+		 * whose filters the child has */
+		if (!ct)
+			p->own_filters = true;
 	}
 	t->pub.tid = tid;
 	t->pub.proc = &p->pub;

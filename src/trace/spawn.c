@@ -147,6 +147,7 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 	}
 	t->seen_first_stop = true;
 	((struct ln_pstate *)t->pub.proc)->launched = true;
+	((struct ln_pstate *)t->pub.proc)->own_filters = false;	/* lanner's, over its own */
 	if (s->root_pid == 0)
 		s->root_pid = pid;
 	kill(pid, SIGCONT);

@@ -240,6 +240,7 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 		return false;
 	}
 	const uint64_t *args = (const uint64_t *)info.seccomp.args;
+	ln_clone3_note_install(t, type, args);
 	int mode = ln_stop_mode(s, type, args, info.arch != NATIVE_ARCH,
 				(int)(info.seccomp.ret_data & LN_DATA_MODE_MASK));
 	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
@@ -273,6 +274,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		int pages;
 		int type = type_of(info.arch, (int)info.entry.nr, &pages);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
+		ln_clone3_note_install(t, type, args);
 		int deny = type < 0 ? 0 : is_clone(type) ? untraced_refused(s, t, info.arch, type, args)
 			: ln_refusal(s, type, args);
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)

@@ -79,6 +79,8 @@ int ln_refusal(struct ln_session *s, int type, const uint64_t *args);
 int ln_stop_mode(struct ln_session *s, int type, const uint64_t *args, bool compat, int data_mode);
 
 /* clone3.c: clone3 made race-free by rewriting it as clone */
+/* A seccomp filter install by the program, seen at its entry stop. */
+void ln_clone3_note_install(struct ln_tstate *t, int type, const uint64_t *args);
 /* At clone3's entry: -EPERM to refuse (CLONE_UNTRACED), 1 if it now runs
  * as clone, 0 if left as it is. */
 int ln_clone3_rewrite(struct ln_session *s, struct ln_tstate *t, const uint64_t *args);
