@@ -375,8 +375,10 @@ describe("seccomp filter: action cache", function()
 				assert(asked, string.format("%s misses the cache on %s (%s) but is not traced",
 					name, arch == X64 and "x86_64" or "i386", traced[name]))
 			end
-			-- and only narrowed types (and clone's CLONE_UNTRACED guard) read arguments
-			local want = { clone = true }
+			-- and only narrowed types (and clone's CLONE_UNTRACED guard, and
+			-- prctl's PR_SET_SECCOMP guard, filter.c's install_guard) read
+			-- arguments
+			local want = { clone = true, prctl = not modes.prctl or nil }
 			for name in pairs(narrowed) do
 				if arch == X64 or name ~= "mmap" then want[name] = true end
 			end
@@ -430,14 +432,29 @@ describe("seccomp filter: action cache", function()
 		return miss
 	end
 
-	it("for nothing at all: only clone reads its flags; clone3 and seccomp (to refuse a listener) stop", function()
-		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "seccomp: ret 0x7ff04c03" }, misses())
+	-- seccomp(2) stops on every call and prctl on PR_SET_SECCOMP: every
+	-- filter install is seen (a listener refused, clone3.c's count kept)
+	local BASE = { "clone3: ret 0x7ff04c03", "clone: loads args[0]", "prctl: loads args[0]",
+		"seccomp: ret 0x7ff04c03" }
+
+	it("for nothing at all: clone reads its flags, prctl its option; clone3 and seccomp stop", function()
+		assert.same(BASE, misses())
 	end)
 
-	it("with the listener allowed, seccomp skips the filter; --refuse-io-uring stops its three calls", function()
-		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]" }, misses { listener = false })
+	it("with the listener allowed, the same (installs still stop); --refuse-io-uring stops its three calls", function()
+		assert.same(BASE, misses { listener = false })
 		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "io_uring_enter: ret 0x7ff04c03",
-			"io_uring_register: ret 0x7ff04c03", "io_uring_setup: ret 0x7ff04c03", "seccomp: ret 0x7ff04c03" },
+			"io_uring_register: ret 0x7ff04c03", "io_uring_setup: ret 0x7ff04c03", "prctl: loads args[0]",
+			"seccomp: ret 0x7ff04c03" },
 			misses { io_uring = true })
+	end)
+
+	it("prctl(PR_SET_SECCOMP) stops with no event asked for; other prctl options do not", function()
+		local sess = assert(session.new())
+		local prog = assert(cache.program(sess))
+		for _, arch in ipairs { X64, I386 } do
+			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "prctl"), { 22, 2 }))
+			assert.equal(0x7fff0000, cache.run(prog, arch, cache.nr(arch, "prctl"), { 15 }))
+		end
 	end)
 end)
