@@ -37,6 +37,13 @@ struct ln_arena {
 	size_t len, cap;
 };
 
+/* A counter of ln_stats (or of type_counts) moved by its one writer: a
+ * relaxed atomic store, a plain add in machine code, so that the reader's
+ * snapshot (session.c) never races with it. */
+#define LN_STAT_ADD(s, field, n) __atomic_store_n(&(s)->stats.field, (s)->stats.field + (n), __ATOMIC_RELAXED)
+#define LN_STAT_SET(s, field, v) __atomic_store_n(&(s)->stats.field, (v), __ATOMIC_RELAXED)
+#define LN_COUNT_TYPE(s, id) __atomic_store_n(&(s)->type_counts[id], (s)->type_counts[id] + 1, __ATOMIC_RELAXED)
+
 /* Internal process record: the public part first, so that an ln_proc *
  * handed to Lua is also a struct ln_pstate *. */
 struct ln_pstate {
@@ -93,6 +100,8 @@ struct ln_tstate {
 	uint64_t c3_orig[5];		/* its argument registers, to put back */
 	int c3_slot;			/* its entry in ln_session.c3 */
 	uint64_t c3_flags;		/* the clone flags lanner put in its place */
+	pid_t child_seen;		/* the child a ptrace event reported during
+					 * the clone call in progress (adopt_child) */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	int8_t held;			/* enum ln_held */
@@ -235,8 +244,11 @@ struct ln_session {
 	bool pinned;			/* lanner was moved to one CPU */
 	cpu_set_t orig_mask;		/* lanner's CPUs before that */
 	uint64_t evnum;
-	ln_stats stats;
-	uint64_t *type_counts;
+	/* Written by the thread that traces only (LN_STAT_*), read by the
+	 * caller's thread through the snapshots ln_get_stats and
+	 * ln_type_counts take (with a queue those are two threads). */
+	ln_stats stats, stats_view;
+	uint64_t *type_counts, *type_counts_view;
 	ln_fd closed_fd;		/* a closed fd, kept for its event */
 	char closed_name[LN_STR_MAX];
 	/* Files traced processes opened for writing, by device and inode,

@@ -15,6 +15,15 @@
  *                         reads the flags at the stop can be raced); each
  *                         child that finds no tracer prints "escaped"; the
  *                         last line counts them
+ *   inv_untraced race-own N   the same in a program with a seccomp
+ *                         filter of its own (allows all), for which lanner
+ *                         keeps clone3 as it is: a child may get past the
+ *                         entry check, and lanner must seize it at
+ *                         clone3's exit (in a pid namespace too, where
+ *                         clone3 returns another pid than lanner's); each
+ *                         child that finds no tracer waits up to 2 s for
+ *                         one; the last line counts those that found one
+ *                         late ("adopted") and those that never did
  *   inv_untraced loop DIR writes DIR/ready, then every 100 ms for 30 s a
  *                         clone(CLONE_UNTRACED) child opens
  *                         DIR/untraced.txt and reports as above (for
@@ -30,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,19 +128,43 @@ static void *flipper(void *arg)
 	return NULL;
 }
 
-static int race(int n)
+/* the child's verdict: 't' traced from the start, 'a' traced late, 'e'
+ * never (own: wait for a late tracer) */
+static char traced_how(int own)
+{
+	if (strcmp(tracer(), "none"))
+		return 't';
+	if (!own)
+		return 'e';
+	for (int i = 0; i < 2000; i++) {
+		if (strcmp(tracer(), "none"))
+			return 'a';
+		usleep(1000);
+	}
+	return 'e';
+}
+
+static int race(int n, int own)
 {
 	int p[2];
 	if (pipe(p) < 0)
 		return 1;
 	race_ca.exit_signal = SIGCHLD;
+	if (own) {
+		static struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+		struct sock_fprog fp = { 1, allow };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) {
+			perror("seccomp");
+			return 1;
+		}
+	}
 	pthread_t th;
 	pthread_create(&th, NULL, flipper, NULL);
-	int escaped = 0, made = 0, refused = 0;
+	int escaped = 0, made = 0, refused = 0, adopted = 0;
 	for (int i = 0; i < n; i++) {
 		long pid = syscall(__NR_clone3, &race_ca, sizeof(race_ca));
 		if (pid == 0) {
-			char c = strcmp(tracer(), "none") ? 't' : 'e';
+			char c = traced_how(own);
 			_exit(write(p[1], &c, 1) == 1 ? 0 : 1);
 		}
 		if (pid < 0) {
@@ -136,14 +172,18 @@ static int race(int n)
 			continue;
 		}
 		made++;
-		char c;
+		char c = 0;
 		if (read(p[0], &c, 1) == 1 && c == 'e')
 			escaped++;
+		adopted += c == 'a';
 		waitpid((pid_t)pid, NULL, 0);
 	}
 	racing = 0;
 	pthread_join(th, NULL);
-	printf("race: %d clones, %d refused, %d escaped\n", made, refused, escaped);
+	if (own)
+		printf("race-own: %d clones, %d refused, %d adopted, %d escaped\n", made, refused, adopted, escaped);
+	else
+		printf("race: %d clones, %d refused, %d escaped\n", made, refused, escaped);
 	return 0;
 }
 
@@ -191,7 +231,9 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 2 && !strcmp(argv[1], "race"))
-		return race(atoi(argv[2]));
+		return race(atoi(argv[2]), 0);
+	if (argc > 2 && !strcmp(argv[1], "race-own"))
+		return race(atoi(argv[2]), 1);
 	if (argc > 2 && !strcmp(argv[1], "loop"))
 		return loop(argv[2]);
 	int p[2];

@@ -35,6 +35,12 @@ ssize_t ln_read_proc_file(pid_t pid, const char *what, char *buf, size_t n);
 char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
 /* Thread group and parent of a tid, from /proc; 0 or -1. */
 int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
+/* The pid in lanner's namespace of a child that thread creator of process
+ * tgid made, from the pid clone returned to it (creator's namespace): one
+ * of tgid's threads, or a process whose parent is tgid or alt_parent
+ * (CLONE_PARENT).  A scan of /proc, for the rare path that needs it; 0 if
+ * none matches. */
+pid_t ln_child_from_ns(pid_t creator, pid_t tgid, pid_t alt_parent, pid_t nspid);
 /* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
 int ln_seccomp_filters(pid_t pid, int *mode);
 

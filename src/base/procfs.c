@@ -3,6 +3,7 @@
  * seccomp state of a task.  Called where the kernel is asked, never per
  * syscall on the hot path.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,6 +47,71 @@ int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 		return -1;
 	*tgid = (q = strstr(buf, "\nTgid:")) ? atoi(q + 6) : tid;
 	*ppid = (q = strstr(buf, "\nPPid:")) ? atoi(q + 6) : 0;
+	return 0;
+}
+
+/* The columns of a task's NSpid line (its pid in each pid namespace, from
+ * lanner's to its own): how many, and the one at depth (-1: none). */
+static int nspid_at(pid_t tid, int depth, pid_t *out)
+{
+	char buf[2048], *q;
+	*out = 0;
+	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0 || !(q = strstr(buf, "\nNSpid:")))
+		return 0;
+	char *end = strchr(q + 1, '\n');
+	int cols = 0;
+	for (char *r = q + 7; r && (!end || r < end); r = strchr(r + 1, '\t')) {
+		if (cols == depth)
+			*out = atoi(r);
+		cols++;
+	}
+	return cols;
+}
+
+/* The parent of a process, from /proc/PID/stat (after the comm, which may
+ * hold spaces and parentheses); 0 if unknown. */
+static pid_t ppid_of(pid_t pid)
+{
+	char buf[512];
+	if (ln_read_proc_file(pid, "stat", buf, sizeof(buf)) <= 0)
+		return 0;
+	char *q = strrchr(buf, ')');
+	return q && q[1] == ' ' && q[2] ? atoi(q + 4) : 0;	/* ") S PPID" */
+}
+
+pid_t ln_child_from_ns(pid_t creator, pid_t tgid, pid_t alt_parent, pid_t nspid)
+{
+	pid_t v;
+	int cols = nspid_at(creator, -1, &v);
+	if (cols <= 0 || nspid <= 0)
+		return 0;
+	int depth = cols - 1;	/* the creator's own namespace */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+	for (int pass = 0; pass < 2; pass++) {
+		/* its threads first, then every process: a child is a process
+		 * whose parent is tgid (alt_parent with CLONE_PARENT) */
+		DIR *d = opendir(pass ? "/proc" : path);
+		if (!d)
+			continue;
+		struct dirent *de;
+		pid_t found = 0;
+		while (!found && (de = readdir(d))) {
+			pid_t pid = (pid_t)atoi(de->d_name);
+			if (pid <= 0)
+				continue;
+			if (pass) {
+				pid_t pp = ppid_of(pid);
+				if (pp <= 0 || (pp != tgid && pp != alt_parent))
+					continue;
+			}
+			if (nspid_at(pid, depth, &v) > depth && v == nspid)
+				found = pid;
+		}
+		closedir(d);
+		if (found)
+			return found;
+	}
 	return 0;
 }
 

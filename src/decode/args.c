@@ -414,7 +414,7 @@ void ln_event_finish(struct ln_session *s, struct ln_tstate *t)
 		p->str = p->flags & LN_PF_READ ? t->arena.buf + t->off[i] : NULL;
 		/* a pointer the tracee gave that could not be read (not NULL) */
 		if (p->flags & LN_PF_FAULT)
-			s->stats.read_faults++;
+			LN_STAT_ADD(s, read_faults, 1);
 	}
 }
 

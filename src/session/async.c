@@ -108,7 +108,7 @@ static void send_all(struct ln_session *s, struct ln_async *a)
 {
 	ln_cap_stream_flush(s, true);
 	a->oldest = 0;
-	s->stats.queue_waits = ln_cap_waits(s);
+	LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
 	__atomic_store_n(&a->stranded, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -127,7 +127,7 @@ static void on_turn(struct ln_session *s, bool sleeping)
 	 * take stays stranded, and the reader wakes us again for it */
 	ln_cap_stream_flush(s, !a->drop);
 	a->oldest = 0;
-	s->stats.queue_waits = ln_cap_waits(s);
+	LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
 	__atomic_store_n(&a->stranded, ln_cap_backlog(s) > 0, __ATOMIC_SEQ_CST);
 }
 
@@ -201,11 +201,11 @@ static void trace_loop(struct ln_session *s, struct ln_async *a)
 			continue;
 		}
 		if (a->drop && ln_cap_backlog(s) >= DROP_AT) {
-			s->stats.dropped++;
+			LN_STAT_ADD(s, dropped, 1);
 			continue;
 		}
 		ln_cap_stream_event(s, ev);
-		s->stats.queue_waits = ln_cap_waits(s);
+		LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
 		if (!ln_cap_backlog(s)) {
 			a->oldest = 0;
 			continue;
@@ -315,7 +315,7 @@ int ln_async_new(struct ln_session *s, uint32_t bytes, bool drop)
 	s->replica = a->replica;
 	a->reading = 1;
 	s->spin.own_busy = &a->reading;
-	s->stats.queue_bytes = (uint64_t)(got > 0 ? got : 0) + (drop ? DROP_AT : 0);
+	LN_STAT_SET(s, queue_bytes, (uint64_t)(got > 0 ? got : 0) + (drop ? DROP_AT : 0));
 	return 0;
 }
 

@@ -39,7 +39,10 @@ LN_API ln_session *ln_session_new(void)
 	s->refuse = LN_REFUSE_LISTENER;
 	s->have_caps = ln_have_cap_sys_admin();
 	s->type_counts = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
-	if (!s->type_counts) {
+	s->type_counts_view = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
+	if (!s->type_counts || !s->type_counts_view) {
+		free(s->type_counts);
+		free(s->type_counts_view);
 		free(s);
 		return NULL;
 	}
@@ -78,6 +81,7 @@ LN_API void ln_session_free(ln_session *s)
 	ln_guard_free(s);
 	ln_spin_free(&s->spin);
 	free(s->type_counts);
+	free(s->type_counts_view);
 	free(s);
 }
 
@@ -143,14 +147,24 @@ LN_API void ln_set_snaplen(ln_session *s, uint32_t snaplen)
 	s->snaplen = snaplen < LN_MAX_SNAPLEN ? snaplen : LN_MAX_SNAPLEN;
 }
 
+/* Snapshots: with a queue the counters move on the tracing thread while
+ * this one reads them (LN_STAT_ADD in core.h). */
+_Static_assert(sizeof(ln_stats) % sizeof(uint64_t) == 0, "ln_stats holds uint64_t counters only");
+
 LN_API const ln_stats *ln_get_stats(ln_session *s)
 {
-	return &s->stats;
+	const uint64_t *from = (const uint64_t *)&s->stats;
+	uint64_t *to = (uint64_t *)&s->stats_view;
+	for (size_t i = 0; i < sizeof(s->stats) / sizeof(uint64_t); i++)
+		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+	return &s->stats_view;
 }
 
 LN_API const uint64_t *ln_type_counts(ln_session *s)
 {
-	return s->type_counts;
+	for (int i = 0; i < ln_ntypes(); i++)
+		s->type_counts_view[i] = __atomic_load_n(&s->type_counts[i], __ATOMIC_RELAXED);
+	return s->type_counts_view;
 }
 
 LN_API int ln_exit_status(ln_session *s)
@@ -171,8 +185,8 @@ static int replay_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 	(void)timeout_ms;	/* a file never keeps the reader waiting */
 	int r = ln_cap_next(s, ev);
 	if (r == LN_NEXT_EVENT) {
-		s->stats.events++;
-		s->type_counts[(*ev)->type]++;
+		LN_STAT_ADD(s, events, 1);
+		LN_COUNT_TYPE(s, (*ev)->type);
 	}
 	return r;
 }

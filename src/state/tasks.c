@@ -281,7 +281,7 @@ static void proc_link(struct ln_session *s, struct ln_pstate *p)
 	if (s->plist)
 		s->plist->lprev = p;
 	s->plist = p;
-	s->stats.procs_seen++;
+	LN_STAT_ADD(s, procs_seen, 1);
 	p->sess = s;
 	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
@@ -369,7 +369,7 @@ struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_ps
 	t->hnext = s->threads[h];
 	s->threads[h] = t;
 	s->ntracees++;
-	s->stats.threads_seen++;
+	LN_STAT_ADD(s, threads_seen, 1);
 	return t;
 }
 
@@ -384,7 +384,7 @@ void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
 		if (!p)
 			return;
 		p->pub.flags |= LN_PROC_UNTRACED;
-		s->stats.procs_seen--;	/* context, not a traced process */
+		LN_STAT_SET(s, procs_seen, s->stats.procs_seen - 1);	/* context, not a traced process */
 		pid = p->pub.ppid;
 	}
 }
@@ -521,7 +521,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 	t->hnext = s->threads[h];
 	s->threads[h] = t;
 	s->ntracees++;
-	s->stats.threads_seen++;
+	LN_STAT_ADD(s, threads_seen, 1);
 	ln_state_changed(s, LN_TOUCH_THREAD, tid, 0);
 	return t;
 }

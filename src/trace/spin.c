@@ -91,7 +91,7 @@ pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status)
 		pid_t pid = waitpid(-1, status, __WALL | WNOHANG);
 		if (pid != 0) {
 			if (pid > 0) {
-				s->stats.stops_polled++;
+				LN_STAT_ADD(s, stops_polled, 1);
 				learn(sp, ln_now_mono() - t0);
 			}
 			return pid < 0 && errno == EINTR ? 0 : pid;

@@ -161,66 +161,15 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	return true;
 }
 
-/* CLONE_UNTRACED is refused (EPERM): by the filter for clone, here for
- * clone3 (whose flags are in memory) and for tracees without a filter. */
-static int refusal(struct ln_tstate *t, int type, const uint64_t *args)
-{
-	const char *name = ln_type(type)->name;
-	uint64_t flags = args[0];
-	if (!strcmp(name, "clone3") &&
-	    ln_mem_read(t->pub.tid, args[0], &flags, sizeof(flags)) != sizeof(flags))
-		return 0;
-	if ((!strcmp(name, "clone") || !strcmp(name, "clone3")) && (flags & CLONE_UNTRACED))
-		return EPERM;
-	return 0;
-}
-
 static bool is_clone(int type)
 {
 	return ln_type(type)->flags & LN_TF_CLONE;
 }
 
-/* clone3 is made race-free first where clone can do the same (clone3.c);
- * what is left is checked here. */
-static int untraced_refused(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
-			    const uint64_t *args)
-{
-	if (arch == NATIVE_ARCH && !strcmp(ln_type(type)->name, "clone3")) {
-		int r = ln_clone3_rewrite(s, t, args);
-		if (r)
-			return r < 0 ? EPERM : 0;
-	}
-	return refusal(t, type, args);
-}
-
-/* At a clone's exit: a child whose creation no ptrace event reported got
- * past the CLONE_UNTRACED check (another thread rewrote clone3's flags after
- * it): seize it now.  Until then its traced syscalls failed with ENOSYS. */
-static void adopt_child(struct ln_session *s, struct ln_tstate *t, int64_t child)
-{
-	if (child <= 0 || ln_thread_find(s, (pid_t)child))
-		return;
-	for (int i = 0; i < LN_CREATORS; i++)
-		if (s->creators[i].child == (pid_t)child)
-			return;
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	pid_t tgid, ppid;
-	/* only the creator's own child or thread: the pid may be reused */
-	if (!p || ln_read_ids((pid_t)child, &tgid, &ppid) < 0 ||
-	    (tgid != p->pub.pid && ppid != p->pub.pid))
-		return;
-	long opts = LN_PTRACE_OPTIONS | (p->launched ? PTRACE_O_EXITKILL : 0);
-	if (pt(PTRACE_SEIZE, (pid_t)child, 0, (unsigned long)opts) < 0)
-		return;
-	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-	*c = (struct ln_creator){ (pid_t)child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched };
-	pt(PTRACE_INTERRUPT, (pid_t)child, 0, 0);
-}
-
 static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ptrace_syscall_info info;
-	s->stats.stops_entry++;
+	LN_STAT_ADD(s, stops_entry, 1);
 	if (pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
 	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
 		resume(t, 0);
@@ -243,7 +192,9 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 	ln_clone3_note_install(t, type, args);
 	int mode = ln_stop_mode(s, type, args, info.arch != NATIVE_ARCH,
 				(int)(info.seccomp.ret_data & LN_DATA_MODE_MASK));
-	if (is_clone(type) && untraced_refused(s, t, info.arch, type, args)) {
+	if (is_clone(type))
+		t->child_seen = 0;
+	if (is_clone(type) && ln_child_refused(s, t, info.arch == NATIVE_ARCH, type, args)) {
 		ln_arch_deny_syscall(t->pub.tid, EPERM);
 		resume(t, 0);
 		return false;
@@ -270,18 +221,20 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	long r = pt(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info);
 	if (r > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY && t->syscall_mode &&
 	    t->phase == LN_PH_RUNNING) {
-		s->stats.stops_entry++;
+		LN_STAT_ADD(s, stops_entry, 1);
 		int pages;
 		int type = type_of(info.arch, (int)info.entry.nr, &pages);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
 		ln_clone3_note_install(t, type, args);
-		int deny = type < 0 ? 0 : is_clone(type) ? untraced_refused(s, t, info.arch, type, args)
+		if (type >= 0 && is_clone(type))
+			t->child_seen = 0;
+		int deny = type < 0 ? 0 : is_clone(type) ? ln_child_refused(s, t, info.arch == NATIVE_ARCH, type, args)
 			: ln_refusal(s, type, args);
 		if (deny && ln_arch_skip_syscall(t->pub.tid) == 0)
 			t->deny_err = deny;	/* the exit stop sets the result */
 		int mode = type >= 0 ? ln_trace_mode_for(s, type, args, info.arch != NATIVE_ARCH) : 0;
 		if (mode && type >= 0 && (is_clone(type) || deny))
-			mode = LN_TRACE_EXIT;	/* adopt_child, or the refusal, at the exit */
+			mode = LN_TRACE_EXIT;	/* ln_child_adopt, or the refusal, at the exit */
 		if (mode)
 			return begin(s, t, info.arch, type, args, pages, mode);
 		if (type >= 0 && is_clone(type))
@@ -289,11 +242,13 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	s->stats.stops_exit++;
+	LN_STAT_ADD(s, stops_exit, 1);
 	if (ln_unpin_exit(s, t, r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT, info.exit.rval))
 		return false;
 	if (t->c3_rewritten && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
-		ln_clone3_exit(s, t, info.exit.rval);
+		/* the child as lanner knows it (its clone event), not the pid
+		 * returned in the program's own pid namespace */
+		ln_clone3_exit(s, t, info.exit.rval > 0 && t->child_seen ? t->child_seen : info.exit.rval);
 	if (t->deny_err && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		ln_arch_set_return(t->pub.tid, -t->deny_err);
 		info.exit.rval = -t->deny_err;
@@ -302,7 +257,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 			t->phase = LN_PH_RUNNING;
 	}
 	if (t->phase == LN_PH_GUARD && r > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
-		adopt_child(s, t, info.exit.rval);
+		ln_child_adopt(s, t, info.exit.rval);
 		t->phase = LN_PH_RUNNING;
 		t->want_exit = false;
 		resume(t, 0);
@@ -331,7 +286,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 	if (eff)
 		eff(s, t, ev);
 	if (is_clone(ev->type))
-		adopt_child(s, t, ev->res);
+		ln_child_adopt(s, t, ev->res);
 	ln_event_attach_fd(s, t, ev);
 	stamp_cpu(s, t, ev);
 	ln_event_finish(s, t);
@@ -363,50 +318,6 @@ static void on_exec(struct ln_session *s, struct ln_tstate *t)
 	ln_proc_load_creds(t);
 	ln_proc_scan_fds(s, p);
 	resume(t, 0);
-}
-
-/* A new child is only recorded at its own first stop: if it has already
- * stopped (or even ended) by now, a record made here would be a ghost.
- * Until then remember who made it, so its state is copied from its real
- * creator (PPid would name the grandparent after CLONE_PARENT). */
-static void on_new_child(struct ln_session *s, struct ln_tstate *t)
-{
-	unsigned long child = 0;
-	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
-	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
-		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-		int64_t flags = t->c3_rewritten ? (int64_t)t->c3_flags : ln_arch_clone_flags(t->pub.tid);
-		c->child = (pid_t)child;
-		c->creator = t->pub.tid;
-		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
-			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
-		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
-	}
-	/* A clone3 lanner made a clone, stopped for the guard alone: its
-	 * registers go back now and it runs on without an exit stop.  The
-	 * child exists, so the call cannot restart, and this event seized it:
-	 * the exit has nothing left to check.  (A pthread_create was four
-	 * stops, clone3's entry and exit among them: now three.) */
-	if (t->c3_rewritten && t->phase == LN_PH_GUARD && child > 0) {
-		ln_clone3_exit(s, t, (int64_t)child);
-		t->phase = LN_PH_RUNNING;
-		t->want_exit = false;
-	}
-	resume(t, 0);
-}
-
-static pid_t creator_of(struct ln_session *s, pid_t child, int *kind, bool *launched)
-{
-	*kind = LN_CHILD_UNKNOWN;
-	*launched = false;
-	for (int i = 0; i < LN_CREATORS; i++)
-		if (s->creators[i].child == child) {
-			s->creators[i].child = 0;
-			*kind = s->creators[i].kind;
-			*launched = s->creators[i].launched;
-			return s->creators[i].creator;
-		}
-	return 0;
 }
 
 static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
@@ -445,51 +356,6 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* A new process made by one of an --attach-mode=seccomp process: it has
- * lanner's filter if it was forked after the injection (the kernel's count
- * of its filters says), else it gets its own injection. */
-static void inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator)
-{
-	struct ln_tstate *ct = creator > 0 ? ln_thread_find(s, creator) : NULL;
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	struct ln_pstate *cp = ct ? (struct ln_pstate *)ct->pub.proc : NULL;
-	if (cp && cp == p && p->inject == LN_INJ_DONE)
-		t->set_exitkill = true;	/* its creator may not have had it yet */
-	/* The creating thread may be gone already (a short-lived forking
-	 * thread): its process then says, through the parent pid. */
-	if (!cp && p && p->pub.ppid > 0) {
-		struct ln_pstate *pp = ln_proc_find(s, p->pub.ppid);
-		if (pp && pp != p)
-			cp = pp;
-	}
-	if (!cp && p && !p->launched && !p->syscall_mode && p->inject == LN_INJ_NONE &&
-	    p->pub.nthreads == 1) {
-		/* The parent is gone too (a double fork): its state, copied at
-		 * the fork, was seccomp mode, so it came from an injected
-		 * process.  With a filter (the kernel counts them) it carries
-		 * lanner's: it can never be detached. */
-		int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
-		if (n > 0) {
-			p->inject = LN_INJ_DONE;
-			t->set_exitkill = true;
-		}
-		return;
-	}
-	if (!cp || !p || cp == p || cp->inject == LN_INJ_NONE || p->pub.nthreads != 1)
-		return;
-	int mode, n = ln_seccomp_filters(p->pub.pid, &mode);
-	/* injection is refused while any thread has a filter: lanner's is the
-	 * first, so any filter at all came with the fork */
-	if (cp->inject == LN_INJ_DONE && n > 0) {
-		p->inject = LN_INJ_DONE;
-		p->syscall_mode = t->syscall_mode = false;
-		t->set_exitkill = true;
-	} else {
-		p->inject = cp->inject == LN_INJ_FAILED ? LN_INJ_FAILED : LN_INJ_WANTED;
-		p->syscall_mode = t->syscall_mode = true;
-	}
-}
-
 /* One waitpid result; true if it made an event (in *out). */
 static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 {
@@ -500,7 +366,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		if (!t) {
 			int kind;
 			bool launched;
-			creator_of(s, pid, &kind, &launched);	/* gone before its first stop */
+			ln_child_creator(s, pid, &kind, &launched);	/* gone before its first stop */
 			ln_clone3_gone(s, pid);
 			return false;
 		}
@@ -513,7 +379,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		/* a new child at its first stop */
 		int kind;
 		bool launched;
-		pid_t creator = creator_of(s, pid, &kind, &launched);
+		pid_t creator = ln_child_creator(s, pid, &kind, &launched);
 		t = ln_thread_new(s, pid, creator, kind);
 		if (!t) {
 			pt(PTRACE_CONT, pid, 0, 0);
@@ -522,7 +388,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		/* a creator that exited meanwhile left /proc to describe it */
 		if (launched)
 			((struct ln_pstate *)t->pub.proc)->launched = true;
-		inherit_inject(s, t, creator);
+		ln_child_inherit_inject(s, t, creator);
 		ln_clone3_child(s, t, creator);
 		ln_stop_late_child(s, t);
 	}
@@ -558,15 +424,15 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
-		s->stats.stops_ptrace++;
-		on_new_child(s, t);
+		LN_STAT_ADD(s, stops_ptrace, 1);
+		ln_child_created(s, t);
 		return false;
 	case PTRACE_EVENT_EXEC:
-		s->stats.stops_ptrace++;
+		LN_STAT_ADD(s, stops_ptrace, 1);
 		on_exec(s, t);
 		return false;
 	case PTRACE_EVENT_STOP:
-		s->stats.stops_signal++;
+		LN_STAT_ADD(s, stops_signal, 1);
 		if (is_stop_signal(sig)) {
 			/* group-stop: stay stopped, but let SIGCONT through */
 			t->group_stopped = true;
@@ -578,7 +444,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		return false;
 	case 0:
 		/* signal-delivery-stop: pass the signal on unchanged */
-		s->stats.stops_signal++;
+		LN_STAT_ADD(s, stops_signal, 1);
 		if (pid == s->root_pid && sig != SIGTRAP) {
 			siginfo_t si;
 			if (pt(PTRACE_GETSIGINFO, pid, 0, (unsigned long)&si) == 0 && si.si_code <= 0)
@@ -588,7 +454,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		resume(t, sig);
 		return false;
 	default:
-		s->stats.stops_ptrace++;
+		LN_STAT_ADD(s, stops_ptrace, 1);
 		resume(t, 0);
 		return false;
 	}
@@ -664,13 +530,13 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		uint64_t t0 = ln_now_mono();
 		ln_event *out = NULL;
 		bool made = handle(s, pid, status, &out);
-		s->stats.tracer_ns += ln_now_mono() - t0;
+		LN_STAT_ADD(s, tracer_ns, ln_now_mono() - t0);
 		if (made && out) {
 			out->num = ++s->evnum;
 			/* a look before a call is not a call: its event follows */
 			if (!(out->flags & LN_EV_PRE)) {
-				s->stats.events++;
-				s->type_counts[out->type]++;
+				LN_STAT_ADD(s, events, 1);
+				LN_COUNT_TYPE(s, out->type);
 			}
 			*ev = out;
 			return LN_NEXT_EVENT;

@@ -30,6 +30,20 @@ void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns);
 void ln_spin_free(struct ln_spin *sp);
 pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
 
+/* children.c: the tasks a tracee makes */
+/* At a clone's entry: the errno refusing it (CLONE_UNTRACED), or 0;
+ * native: the call came through the native ABI (clone3 made clone). */
+int ln_child_refused(struct ln_session *s, struct ln_tstate *t, bool native, int type, const uint64_t *args);
+/* At a clone's exit: seize a child no ptrace event reported. */
+void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res);
+/* A fork/vfork/clone ptrace event: remember the child's creator. */
+void ln_child_created(struct ln_session *s, struct ln_tstate *t);
+/* A new task's creator (0 if unknown), its kind and whether it was
+ * launched; the record is used up. */
+pid_t ln_child_creator(struct ln_session *s, pid_t child, int *kind, bool *launched);
+/* A new process's share of its creator's --attach-mode=seccomp state. */
+void ln_child_inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator);
+
 /* filter.c */
 int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
 /* The mode the filter would give this call (for tracees in syscall

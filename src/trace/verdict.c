@@ -122,7 +122,7 @@ static void kill_for(struct ln_session *s, struct ln_tstate *t, int action)
 	} else if (p && p->pid > 0) {
 		kill(p->pid, SIGKILL);
 	}
-	s->stats.killed++;
+	LN_STAT_ADD(s, killed, 1);
 }
 
 /* Refuse the call t is stopped at the entry of. */
@@ -137,7 +137,7 @@ static void refuse_entry(struct ln_session *s, struct ln_tstate *t, int err)
 	}
 	t->ev.res = -err;
 	t->ev.has_res = 1;
-	s->stats.denied++;
+	LN_STAT_ADD(s, denied, 1);
 }
 
 /* The calls decided at their exit only: an exec, once the kernel has
@@ -158,7 +158,7 @@ static void hand_out_held(struct ln_session *s, struct ln_tstate *t, int where)
 	s->held_since = ln_now_mono();
 	s->tracer_tid = (pid_t)syscall(SYS_gettid);
 	s->v_pending = 0;
-	s->stats.held++;
+	LN_STAT_ADD(s, held, 1);
 }
 
 int ln_hold_entry(struct ln_session *s, struct ln_tstate *t, int mode, int *dead)
@@ -274,7 +274,7 @@ static int undo_open(struct ln_session *s, struct ln_tstate *t, int err)
 	if (t->pub.proc)
 		ln_fd_del((struct ln_pstate *)t->pub.proc, (int)ev->res);
 	ev->res = -err;
-	s->stats.denied++;
+	LN_STAT_ADD(s, denied, 1);
 	return 0;
 }
 
@@ -403,7 +403,7 @@ void ln_verdict_missing(struct ln_session *s)
 		ln_trace_verdict(s, &t->ev, s->v_action, s->v_err);
 		return;
 	}
-	s->stats.no_verdict++;
+	LN_STAT_ADD(s, no_verdict, 1);
 	fprintf(stderr, "lanner: no verdict on held event %llu (%s, tid %d): denied\n",
 		(unsigned long long)t->ev.num, ln_type(t->ev.type)->name, t->pub.tid);
 	ln_trace_verdict(s, &t->ev, LN_ACT_DENY, EPERM);
