@@ -441,20 +441,24 @@ describe("seccomp filter: action cache", function()
 		assert.same(BASE, misses())
 	end)
 
-	it("with the listener allowed, the same (installs still stop); --refuse-io-uring stops its three calls", function()
-		assert.same(BASE, misses { listener = false })
+	it("with the listener allowed, seccomp stops for installs only; --refuse-io-uring stops its three calls", function()
+		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "prctl: loads args[0]",
+			"seccomp: loads args[0]" }, misses { listener = false })
 		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "io_uring_enter: ret 0x7ff04c03",
 			"io_uring_register: ret 0x7ff04c03", "io_uring_setup: ret 0x7ff04c03", "prctl: loads args[0]",
 			"seccomp: ret 0x7ff04c03" },
 			misses { io_uring = true })
 	end)
 
-	it("prctl(PR_SET_SECCOMP) stops with no event asked for; other prctl options do not", function()
+	it("prctl(PR_SET_SECCOMP) and seccomp(SET_MODE_FILTER) stop with no event asked for; the rest does not", function()
 		local sess = assert(session.new())
+		sess:set_refusals { listener = false }
 		local prog = assert(cache.program(sess))
 		for _, arch in ipairs { X64, I386 } do
 			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "prctl"), { 22, 2 }))
 			assert.equal(0x7fff0000, cache.run(prog, arch, cache.nr(arch, "prctl"), { 15 }))
+			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "seccomp"), { 1, 0 }))
+			assert.equal(0x7fff0000, cache.run(prog, arch, cache.nr(arch, "seccomp"), { 2, 0 }))
 		end
 	end)
 end)

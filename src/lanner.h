@@ -476,8 +476,11 @@ void ln_set_keep(ln_session *s, int keep);
  * (128+N if killed by signal N), -1 if it has not ended. */
 int ln_exit_status(ln_session *s);
 
+/* The counters as they are now: a snapshot the next call overwrites, for
+ * the thread that calls ln_next (the tracing thread may be another). */
 const ln_stats *ln_get_stats(ln_session *s);
-/* Events handed out per type: an array of ln_ntypes() counters. */
+/* Events handed out per type: an array of ln_ntypes() counters, a
+ * snapshot as ln_get_stats's. */
 const uint64_t *ln_type_counts(ln_session *s);
 
 /* Capture files (doc/capture-format.md). */

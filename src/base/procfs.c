@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "base/base.h"
 
@@ -79,18 +80,33 @@ static pid_t ppid_of(pid_t pid)
 	return q && q[1] == ' ' && q[2] ? atoi(q + 4) : 0;	/* ") S PPID" */
 }
 
+/* A task's pid namespace (which: "pid", or "pid_for_children", where its
+ * children go) as the inode of its /proc link; 0 if unknown. */
+static ino_t pid_ns(pid_t pid, const char *which)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, which);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
 pid_t ln_child_from_ns(pid_t creator, pid_t tgid, pid_t alt_parent, pid_t nspid)
 {
 	pid_t v;
 	int cols = nspid_at(creator, -1, &v);
-	if (cols <= 0 || nspid <= 0)
+	ino_t child_ns = pid_ns(creator, "pid_for_children");
+	if (cols <= 0 || nspid <= 0 || !child_ns)
 		return 0;
 	int depth = cols - 1;	/* the creator's own namespace */
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
 	for (int pass = 0; pass < 2; pass++) {
-		/* its threads first, then every process: a child is a process
-		 * whose parent is tgid (alt_parent with CLONE_PARENT) */
+		/* its threads first (in its own namespace: CLONE_THREAD cannot
+		 * go elsewhere), then every process: a child is a process whose
+		 * parent is tgid (alt_parent with CLONE_PARENT) and that lives in
+		 * the namespace the creator's children go to, where the pid the
+		 * call returned names one process only (the parent's other
+		 * children may be in other namespaces, at the same depth) */
 		DIR *d = opendir(pass ? "/proc" : path);
 		if (!d)
 			continue;
@@ -102,7 +118,7 @@ pid_t ln_child_from_ns(pid_t creator, pid_t tgid, pid_t alt_parent, pid_t nspid)
 				continue;
 			if (pass) {
 				pid_t pp = ppid_of(pid);
-				if (pp <= 0 || (pp != tgid && pp != alt_parent))
+				if (pp <= 0 || (pp != tgid && pp != alt_parent) || pid_ns(pid, "pid") != child_ns)
 					continue;
 			}
 			if (nspid_at(pid, depth, &v) > depth && v == nspid)

@@ -18,14 +18,33 @@
 /* The most instructions the kernel accepts in one program. */
 enum { PROG_MAX = BPF_MAXINSNS };
 
+/* The calls that install a seccomp filter, the one list of them: the
+ * types with a bpf_prog parameter (syscalls.def), and the value of their
+ * first argument that makes them install one (seccomp(2)'s operation,
+ * prctl's option); -1 for any other type.  filter.c makes these stop
+ * always, clone3.c keeps count of who made them. */
+int64_t ln_filter_install_op(const ln_type_info *ti)
+{
+	bool prog = false;
+	for (int i = 0; i < ti->nparams; i++)
+		prog |= ti->kind[i] == LN_K_BPF_PROG;
+	if (!prog)
+		return -1;
+	if (!strcmp(ti->name, "seccomp"))
+		return SECCOMP_SET_MODE_FILTER;
+	if (!strcmp(ti->name, "prctl"))
+		return PR_SET_SECCOMP;
+	return -1;
+}
+
 /* Whether the call hands the kernel a struct sock_fprog (its third argument). */
 bool ln_installs_filter(const ln_type_info *ti, const uint64_t *a)
 {
-	if (!strcmp(ti->name, "seccomp"))
-		return (uint32_t)a[0] == SECCOMP_SET_MODE_FILTER;
-	if (!strcmp(ti->name, "prctl"))
-		return (int32_t)a[0] == PR_SET_SECCOMP && (uint32_t)a[1] == SECCOMP_MODE_FILTER;
-	return false;
+	int64_t op = ln_filter_install_op(ti);
+	if (op < 0 || (uint32_t)a[0] != (uint32_t)op)
+		return false;
+	/* prctl(PR_SET_SECCOMP) takes the mode next (strict mode has no filter) */
+	return strcmp(ti->name, "prctl") || (uint32_t)a[1] == SECCOMP_MODE_FILTER;
 }
 
 /* struct sock_fprog is { u16 len; pointer filter; }: 16 bytes on a 64-bit

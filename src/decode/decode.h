@@ -19,6 +19,9 @@ void ln_args_exit(struct ln_session *s, struct ln_tstate *t);
 void ln_event_finish(struct ln_session *s, struct ln_tstate *t);
 bool ln_event_fdpair(const struct ln_tstate *t, int i, int fds[2]);
 /* bpfprog.c: an LN_K_BPF_PROG parameter read at entry (a filter install) */
+/* The first argument that makes a type's call install a seccomp filter, or
+ * -1; whether these arguments do. */
+int64_t ln_filter_install_op(const ln_type_info *ti);
 bool ln_installs_filter(const ln_type_info *ti, const uint64_t *args);
 void ln_args_bpf_prog(struct ln_tstate *t, const ln_type_info *ti);
 

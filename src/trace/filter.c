@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include "trace/trace.h"
 
@@ -143,22 +142,22 @@ static bool has_pred_on(struct ln_session *s, int id, int arg)
 	return false;
 }
 
-/* prctl(PR_SET_SECCOMP) stops, with no event unless one is asked for, so
- * that lanner sees every seccomp filter a program installs (seccomp(2)
- * itself stops on every call, above): clone3.c then knows which processes
- * can only have lanner's filters without a /proc read per clone3.  Only
- * that option: prctl is common (PR_SET_NAME for every new thread in some
- * programs).  A predicate of the rules that stops those calls already is
- * enough; SECCOMP_MODE_FILTER is not tested, so a strict-mode call stops
- * too (harmless, and rare). */
-static int install_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr)
+/* A call that installs a seccomp filter stops (its first argument says:
+ * seccomp's operation, prctl's option), with no event unless one is asked
+ * for, so that lanner sees every filter a program installs: clone3.c then
+ * knows which processes can only have lanner's filters without a /proc
+ * read per clone3.  Only those calls: prctl is common (PR_SET_NAME for
+ * every new thread in some programs).  A predicate of the rules that
+ * stops them already is enough.  prctl's mode (strict or filter) is not
+ * tested: a strict-mode call stops too, which is harmless and rare. */
+static int install_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr, uint32_t op)
 {
 	for (int i = 0; i < s->npreds; i++) {
 		const struct ln_argpred *p = &s->preds[i];
-		if (p->type == id && p->arg == 0 && ((uint64_t)PR_SET_SECCOMP & p->mask) == (p->value & p->mask))
+		if (p->type == id && p->arg == 0 && ((uint64_t)op & p->mask) == (p->value & p->mask))
 			return 0;
 	}
-	struct scmp_arg_cmp set = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, PR_SET_SECCOMP);
+	struct scmp_arg_cmp set = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, op);
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | LN_TRACE_GUARD), nr, 1, set);
 }
 
@@ -232,9 +231,9 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 			r = untraced_guard(ctx, s, id, compat);
 			continue;
 		}
-		bool installs = !strcmp(ti->name, "seccomp") || !strcmp(ti->name, "prctl");
+		int64_t install_op = ln_filter_install_op(ti);
 		if (s->ndenies && ln_deny_rules_for(s, id)) {
-			if (installs)
+			if (install_op >= 0)
 				s->sees_installs = false;	/* not worked out there */
 			r = add_denies(ctx, s, id, ti->nr, compat);
 			continue;
@@ -245,14 +244,12 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 			mode = pred_mode(s, id);
 		if (mode == LN_TRACE_NONE && ln_refusable(s, id))
 			mode = LN_TRACE_GUARD;	/* stops to be refused (refuse.c) */
-		if (mode == LN_TRACE_NONE && installs && !strcmp(ti->name, "seccomp"))
-			mode = LN_TRACE_GUARD;	/* install_guard; rare enough to stop whole */
 		if (mode != LN_TRACE_NONE)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 0);
 		else
 			r = add_preds(ctx, s, id, ti->nr, NULL);
-		if (!r && mode == LN_TRACE_NONE && installs)
-			r = install_guard(ctx, s, id, ti->nr);
+		if (!r && mode == LN_TRACE_NONE && install_op >= 0)
+			r = install_guard(ctx, s, id, ti->nr, (uint32_t)install_op);
 	}
 	if (!r && compat)
 		r = add_compat_aliases(ctx, s);
