@@ -325,7 +325,7 @@ void ln_args_entry(struct ln_session *s, struct ln_tstate *t)
 		}
 	}
 	entry_fixups(t, ti);
-	if (!strcmp(ti->name, "seccomp") || !strcmp(ti->name, "prctl"))
+	if (ln_filter_install_op(ti) >= 0)
 		ln_args_bpf_prog(t, ti);
 }
 

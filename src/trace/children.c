@@ -77,7 +77,7 @@ void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res)
  * stopped (or even ended) by now, a record made here would be a ghost.
  * Until then remember who made it, so its state is copied from its real
  * creator (PPid would name the grandparent after CLONE_PARENT). */
-void ln_child_created(struct ln_session *s, struct ln_tstate *t)
+pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 {
 	unsigned long child = 0;
 	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
@@ -101,7 +101,7 @@ void ln_child_created(struct ln_session *s, struct ln_tstate *t)
 		t->phase = LN_PH_RUNNING;
 		t->want_exit = false;
 	}
-	resume(t, 0);
+	return (pid_t)child;
 }
 
 pid_t ln_child_creator(struct ln_session *s, pid_t child, int *kind, bool *launched)

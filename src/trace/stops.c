@@ -166,6 +166,40 @@ static bool is_clone(int type)
 	return ln_type(type)->flags & LN_TF_CLONE;
 }
 
+/* The event of a call in progress gets its result and ends; the thread
+ * runs on.  At the call's exit stop, or at the ptrace event of a clone
+ * (whose result is known there: ends_at_event). */
+static bool finish_exit(struct ln_session *s, struct ln_tstate *t, int64_t res)
+{
+	ln_event *ev = &t->ev;
+	ev->res = res;
+	if (t->compat)
+		ev->res = (int32_t)ev->res;
+	ev->has_res = 1;
+	/* An event with a result is stamped when the syscall returned (the
+	 * "<" of sysdig's output): stamped at entry, a blocking call such as
+	 * wait4 would come out dated before the events it waited for. */
+	ev->ts = ln_now_realtime();
+	ev->latency = ln_now_mono() - t->entry_mono;
+	ev->thread = &t->pub;
+	ev->tid = t->pub.tid;
+	ln_args_exit(s, t);
+	ln_effect_fn eff = ln_type_effect(ev->type);
+	if (eff)
+		eff(s, t, ev);
+	if (is_clone(ev->type))
+		ln_child_adopt(s, t, ev->res);
+	ln_event_attach_fd(s, t, ev);
+	stamp_cpu(s, t, ev);
+	ln_event_finish(s, t);
+	if (ln_hold_exit(s, t))
+		return true;	/* stopped until ln_verdict */
+	t->phase = LN_PH_RUNNING;
+	t->want_exit = false;
+	resume(t, 0);
+	return true;
+}
+
 static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 {
 	struct ptrace_syscall_info info;
@@ -269,33 +303,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		resume(t, 0);
 		return false;
 	}
-	ln_event *ev = &t->ev;
-	ev->res = info.exit.rval;
-	if (t->compat)
-		ev->res = (int32_t)ev->res;
-	ev->has_res = 1;
-	/* An event with a result is stamped when the syscall returned (the
-	 * "<" of sysdig's output): stamped at entry, a blocking call such as
-	 * wait4 would come out dated before the events it waited for. */
-	ev->ts = ln_now_realtime();
-	ev->latency = ln_now_mono() - t->entry_mono;
-	ev->thread = &t->pub;
-	ev->tid = t->pub.tid;
-	ln_args_exit(s, t);
-	ln_effect_fn eff = ln_type_effect(ev->type);
-	if (eff)
-		eff(s, t, ev);
-	if (is_clone(ev->type))
-		ln_child_adopt(s, t, ev->res);
-	ln_event_attach_fd(s, t, ev);
-	stamp_cpu(s, t, ev);
-	ln_event_finish(s, t);
-	if (ln_hold_exit(s, t))
-		return true;	/* stopped until ln_verdict */
-	t->phase = LN_PH_RUNNING;
-	t->want_exit = false;
-	resume(t, 0);
-	return true;
+	return finish_exit(s, t, info.exit.rval);
 }
 
 /* exec: the process image changed.  From a non-leader thread, the execing
@@ -354,6 +362,24 @@ static bool on_death(struct ln_session *s, struct ln_tstate *t, int status)
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* A fork or clone whose event waits for its result: the result is the
+ * child this ptrace event names, and nothing can fail after it, so the
+ * event ends here and the call needs no exit stop.  The parent's event
+ * then also comes before the child's first ones, as the kernel's order
+ * has it (at the exit stop it came after whatever the child did while the
+ * parent waited for a CPU).  Not for vfork, whose call returns only once
+ * the child has exec'd or ended; not where the result is a pid in another
+ * namespace than lanner's; not in syscall mode, which stops at every exit
+ * anyway; not where a prevention rule may hold the call's end for a
+ * verdict (a result set at this stop would not last: the kernel sets it
+ * when the call returns). */
+static bool ends_at_event(struct ln_session *s, struct ln_tstate *t, int event, pid_t child)
+{
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	return event != PTRACE_EVENT_VFORK && child > 0 && t->phase == LN_PH_IN_SYSCALL && !t->syscall_mode &&
+	       !t->deny_err && p && p->ns_flat && is_clone(t->ev.type) && !s->hold[t->ev.type];
 }
 
 /* One waitpid result; true if it made an event (in *out). */
@@ -423,10 +449,18 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		return on_seccomp(s, t);
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
-	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_CLONE: {
 		LN_STAT_ADD(s, stops_ptrace, 1);
-		ln_child_created(s, t);
+		pid_t child = ln_child_created(s, t);
+		if (ends_at_event(s, t, event, child)) {
+			if (t->c3_rewritten)
+				ln_clone3_exit(s, t, child);	/* its registers back */
+			*out = &t->ev;
+			return finish_exit(s, t, child);
+		}
+		resume(t, 0);
 		return false;
+	}
 	case PTRACE_EVENT_EXEC:
 		LN_STAT_ADD(s, stops_ptrace, 1);
 		on_exec(s, t);

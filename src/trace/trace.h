@@ -36,8 +36,9 @@ pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
 int ln_child_refused(struct ln_session *s, struct ln_tstate *t, bool native, int type, const uint64_t *args);
 /* At a clone's exit: seize a child no ptrace event reported. */
 void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res);
-/* A fork/vfork/clone ptrace event: remember the child's creator. */
-void ln_child_created(struct ln_session *s, struct ln_tstate *t);
+/* A fork/vfork/clone ptrace event: remember the child's creator; the
+ * child's pid (lanner's namespace), or 0.  The caller resumes the thread. */
+pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t);
 /* A new task's creator (0 if unknown), its kind and whether it was
  * launched; the record is used up. */
 pid_t ln_child_creator(struct ln_session *s, pid_t child, int *kind, bool *launched);
