@@ -233,7 +233,7 @@ describe("invisible: the registers around a clone3 (spec/progs/clone3_regs)", fu
 
 	for _, case in ipairs {
 		{ "the guard alone (-R rules/)", { "-R", "rules/" } },
-		{ "clone3 events asked for", { "-p", "%evt.type", "evt.type=clone3" } },
+		{ "clone3 events asked for", { "-p", "%evt.type %evt.rawres", "evt.type=clone3" } },
 	} do
 		describe(case[1], function()
 			local a, r, af, rf
@@ -267,6 +267,19 @@ describe("invisible: the registers around a clone3 (spec/progs/clone3_regs)", fu
 				assert.is_number(x, r.stderr)
 				assert.equal(e, ef)
 				assert.equal(xf - 1, x)
+				if case[2][1] == "-p" then
+					-- only clone3 is traced: its events are there, each with
+					-- the pid the program got (clone3_regs prints it)
+					assert.equal(0, x)
+					local got = {}
+					for _, l in ipairs(r.events) do got[#got + 1] = l:match("^clone3 (%d+)$") end
+					local want = {}
+					for pid in r.stdout:gmatch("child pid (%d+)\n") do want[#want + 1] = pid end
+					assert.is_true(#want > 0, r.stdout)
+					table.sort(got)
+					table.sort(want)
+					assert.same(want, got)
+				end
 			end)
 		end)
 	end

@@ -68,6 +68,8 @@ int main(int argc, char **argv)
 	if (ret == 0)
 		_exit(check("child", rdi, rsi, rdx, v10, v8, &ca) ? 3 : 0);
 	int bad = check("parent", rdi, rsi, rdx, v10, v8, &ca);
+	printf("child pid %ld\n", ret);	/* what a clone3 event's result must be */
+	fflush(stdout);
 	int st;
 	if (waitpid((pid_t)ret, &st, 0) != ret || !WIFEXITED(st) || WEXITSTATUS(st))
 		bad = 1;

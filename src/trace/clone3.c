@@ -19,8 +19,9 @@
  * The rewritten registers are the caller's argument registers, which the
  * syscall ABI preserves: they are put back at the clone event's stop (the
  * child exists then, so the call cannot restart; an event asked for ends
- * there too), or at clone3's exit stop if it failed (in a pid namespace:
- * if its event was asked for), and in the child (which starts
+ * there too, but in another pid namespace, in syscall mode or for a type
+ * prevention holds), or at clone3's exit stop if it failed or in those
+ * cases, and in the child (which starts
  * with a copy of them) at its first stop, found by its registers matching
  * the rewritten ones.  Calls clone cannot express,
  * and those of a program with a seccomp filter of its own, stay clone3,

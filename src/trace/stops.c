@@ -7,8 +7,9 @@
  * its first such entry stop (inject.c) and its threads switch over; a
  * thread's entry stop that comes after the switch is passed on.
  * When the exit is wanted the tracee is resumed with PTRACE_SYSCALL so that
- * its next stop is the syscall's exit.  fork/vfork/clone/exec come from
- * ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
+ * its next stop is the syscall's exit (but a fork or clone, whose event
+ * ends at its ptrace event: ends_at_event).  fork/vfork/clone/exec come
+ * from ptrace's own events; group-stops are left stopped with PTRACE_LISTEN.
  * The tracee is resumed before its event is handed out, but for a call a
  * prevention rule may refuse: held until ln_verdict (verdict.c).
  */
@@ -367,14 +368,15 @@ static bool is_stop_signal(int sig)
 /* A fork or clone whose event waits for its result: the result is the
  * child this ptrace event names, and nothing can fail after it, so the
  * event ends here and the call needs no exit stop.  The parent's event
- * then also comes before the child's first ones, as the kernel's order
+ * then usually comes before the child's first ones, as the kernel's order
  * has it (at the exit stop it came after whatever the child did while the
- * parent waited for a CPU).  Not for vfork, whose call returns only once
- * the child has exec'd or ended; not where the result is a pid in another
- * namespace than lanner's; not in syscall mode, which stops at every exit
- * anyway; not where a prevention rule may hold the call's end for a
- * verdict (a result set at this stop would not last: the kernel sets it
- * when the call returns). */
+ * parent waited for a CPU; the child's first stop can still be reported
+ * first).  Not for vfork, whose call returns only once the child has
+ * exec'd or ended; not where the result is a pid in another namespace
+ * than lanner's; not in syscall mode, which stops at every exit anyway;
+ * not for a type prevention holds (a precaution: ln_hold_exit holds no
+ * clone today, and a pinned path, undone at the exit stop, is never a
+ * clone's). */
 static bool ends_at_event(struct ln_session *s, struct ln_tstate *t, int event, pid_t child)
 {
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;

@@ -34,7 +34,8 @@ pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
 /* At a clone's entry: the errno refusing it (CLONE_UNTRACED), or 0;
  * native: the call came through the native ABI (clone3 made clone). */
 int ln_child_refused(struct ln_session *s, struct ln_tstate *t, bool native, int type, const uint64_t *args);
-/* At a clone's exit: seize a child no ptrace event reported. */
+/* A clone's event ends (its exit stop, or its ptrace event, where this only
+ * clears child_seen): seize a child no ptrace event reported. */
 void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res);
 /* A fork/vfork/clone ptrace event: remember the child's creator; the
  * child's pid (lanner's namespace), or 0.  The caller resumes the thread. */
