@@ -14,6 +14,7 @@ local json = require "lanner.json"
 local action = require "lanner.rules.action"
 local scope = require "lanner.fields.scope"
 local scope_enter, scope_leave = scope.enter, scope.leave
+local bit = require "bit"
 
 local M = {}
 
@@ -81,6 +82,67 @@ local function split_field(s)
   return name or s, arg
 end
 
+-- An open's rules are mostly about writing (10-files.yaml) or about
+-- reading: each condition says so with evt.is_open_write = true or
+-- evt.is_open_read = true among its top-level conjuncts (the open_write
+-- and open_read macros).  The engine works the two out once per event and
+-- runs only the rules that can match: a read-only open skips the rules
+-- that need a write.  The same rules in the same order match either way.
+M.SPLIT_FIELDS = { "evt.is_open_write", "evt.is_open_read" }
+
+local function conjuncts(ast, out)
+  if type(ast) == "table" and ast.op == "and" then
+    for i = 1, #ast do conjuncts(ast[i], out) end
+  elseif ast ~= nil then
+    out[#out + 1] = ast
+  end
+  return out
+end
+
+-- A bit per split field the rule's condition cannot match without (the
+-- field "= true", plain: no argument, no transformer).
+function M.requirements(r)
+  local need = 0
+  for _, c in ipairs(conjuncts(r.ast, {})) do
+    local f, v = c.op == "cmp" and c.field, c.value
+    if f and (c.cmp == "=" or c.cmp == "==") and f.arg == nil and not (f.transformers and #f.transformers > 0)
+        and type(v) == "table" and v.v == "true" then
+      for i, name in ipairs(M.SPLIT_FIELDS) do
+        if f.name == name then need = bit.bor(need, bit.lshift(1, i - 1)) end
+      end
+    end
+  end
+  return need
+end
+
+-- split(list, getters) -> function(ev) -> the rules of list that can match
+-- ev, or nil when no rule of list needs a split field.  A field counts as
+-- true as a compiled "= true" has it: not nil, false or 0.
+function M.split(list, getters)
+  local needs, any = {}, 0
+  for i, r in ipairs(list) do
+    needs[i] = M.requirements(r)
+    any = bit.bor(any, needs[i])
+  end
+  if any == 0 then return nil end
+  local subs = {}
+  for key = 0, bit.lshift(1, #M.SPLIT_FIELDS) - 1 do
+    local sub = {}
+    for i, r in ipairs(list) do
+      if bit.band(needs[i], key) == needs[i] then sub[#sub + 1] = r end
+    end
+    subs[key] = sub
+  end
+  local g1, g2 = getters[1], getters[2]
+  return function(ev)
+    local a, b = g1(ev), g2(ev)
+    local key = 0
+    if a ~= nil and a ~= false and a ~= 0 then key = 1 end
+    if b ~= nil and b ~= false and b ~= 0 then key = key + 2 end
+    return subs[key]
+  end
+end
+
 local Engine = {}
 Engine.__index = Engine
 
@@ -144,6 +206,17 @@ function M.new(set, opts)
     local d = M.dispatcher(list, first, hits)
     t[list] = d
     return d
+  end })
+  -- a list's split by the open's read and write (M.split), or false
+  local getters = {}
+  for i, name in ipairs(M.SPLIT_FIELDS) do
+    local spec = fields and fields.resolve(name)
+    getters[i] = spec and spec.get
+  end
+  self.splits = setmetatable({}, { __index = function(t, list)
+    local sp = #getters == #M.SPLIT_FIELDS and M.split(list, getters) or false
+    t[list] = sp
+    return sp
   end })
   return self
 end
@@ -222,6 +295,8 @@ function Engine:process(ev)
   local list = self.by_type[self.type_name(ev)] or self.any
   local alerts = self.alerts
   scope_enter(ev)
+  local split = self.splits[list]
+  if split then list = split(ev) end
   local n = self.dispatch[list](ev)
   local hits = self.hits
   for k = 1, n do alerts[k] = self:alert(list[hits[k]], ev) end
