@@ -208,13 +208,14 @@ function M.new(set, opts)
     return d
   end })
   -- a list's split by the open's read and write (M.split), or false
-  local getters = {}
+  local getters, all_there = {}, true
   for i, name in ipairs(M.SPLIT_FIELDS) do
     local spec = fields and fields.resolve(name)
     getters[i] = spec and spec.get
+    all_there = all_there and getters[i] ~= nil
   end
   self.splits = setmetatable({}, { __index = function(t, list)
-    local sp = #getters == #M.SPLIT_FIELDS and M.split(list, getters) or false
+    local sp = all_there and M.split(list, getters) or false
     t[list] = sp
     return sp
   end })
