@@ -124,6 +124,34 @@ describe("rules engine: an open's rules split by read and write", function()
 			end)
 		end
 
+		-- The rules cache keeps each rule's requirement and makes its
+		-- condition tree only when asked (rules/cache.lua): the split must
+		-- not make the trees, and must agree with them.
+		it("from the rules cache: split without making the trees, as the trees say", function()
+			local had = rawget(_G, "LANNER_ROOT")
+			rawset(_G, "LANNER_ROOT", os.getenv("PWD"))	-- as the lanner binary sets it
+			local dir = os.tmpname()
+			os.remove(dir)
+			local ok, err = pcall(function()
+				local _, how, keep = rules.load_cached(PACKAGED, { cache_dir = dir })
+				assert.equal("miss", how)
+				assert(keep())
+				local cached, how2 = rules.load_cached(PACKAGED, { cache_dir = dir })
+				assert.equal("hit", how2)
+				local eng = rules.engine(cached, {})
+				assert.truthy(eng.splits[eng:rules_for "openat"])
+				for _, r in ipairs(cached.rules) do
+					assert.is_nil(rawget(r, "ast"), r.name .. ": its tree was made")
+				end
+				for _, r in ipairs(cached.rules) do
+					assert.equal(engine.requirements(r), r.open_needs, r.name)
+				end
+			end)
+			rawset(_G, "LANNER_ROOT", had)
+			os.execute("rm -rf '" .. dir .. "'")
+			assert(ok, err)
+		end)
+
 		it("runs fewer rules on a read-only open than on a write", function()
 			local eng = rules.engine(set, {})
 			local list = eng:rules_for "openat"

@@ -27,13 +27,14 @@ local C = core.C
 local base = require "lanner.base"
 local diag = require "lanner.rules.diag"
 local compile = require "lanner.filter.compile"
+local engine = require "lanner.rules.engine"
 
 base.declare("char *strerror(int errnum);")
 local function strerror(e) return ffi.string(ffi.C.strerror(e)) end
 
 local M = {}
 
-M.FORMAT = 1
+M.FORMAT = 2
 -- rule sets kept in the folder (the newest): one per rules-file list
 M.KEEP_FILES = 32
 
@@ -156,17 +157,31 @@ function M.serialize(v)
 end
 
 -- One function per rule: LuaJIT counts constants per function, and a
--- large rule set would pass its limits in one.
+-- large rule set would pass its limits in one.  A rule's condition tree
+-- and its code (with the description of its constants) are most of the
+-- file, and a run needs them only for the event types it meets: they are
+-- made by functions of their own, called when asked (revive), so a start
+-- does not build every rule's tables.
 local function chunk(key, set)
-	local out = { "local R = {}\n" }
+	local out = { "local R, L = {}, {}\n" }
 	for i, r in ipairs(set.rules) do
 		local keep = {}
-		for _, k in ipairs(KEEP) do keep[k] = r[k] end
-		-- the condition's code and constants, if they can be made again
-		keep.code = r.describe_fn and r.describe_fn() or nil
+		for _, k in ipairs(KEEP) do
+			if k ~= "ast" then keep[k] = r[k] end
+		end
+		-- what the engine's split of an open's rules reads in the tree,
+		-- worked out now so that a run need not make the tree for it
+		keep.open_needs = engine.requirements(r)
 		out[#out + 1] = "R[" .. i .. "] = (function() return "
 		ser(keep, out, {})
 		out[#out + 1] = " end)()\n"
+		-- the condition's code and constants, if they can be made again
+		local code = r.describe_fn and r.describe_fn() or nil
+		out[#out + 1] = "L[" .. i .. "] = { code = function() return "
+		ser(code, out, {})
+		out[#out + 1] = " end, ast = function() return "
+		ser(r.ast, out, {})
+		out[#out + 1] = " end }\n"
 	end
 	local warnings = {}
 	for i, w in ipairs(set.warnings or {}) do
@@ -179,7 +194,7 @@ local function chunk(key, set)
 		ser(v, out, {})
 		out[#out + 1] = " end)()\n"
 	end
-	out[#out + 1] = "return { rules = R"
+	out[#out + 1] = "return { rules = R, lazy = L"
 	for k in pairs(rest) do out[#out + 1] = ", " .. k .. " = " .. k end
 	out[#out + 1] = " }\n"
 	return table.concat(out)
@@ -205,12 +220,20 @@ end
 -- real_fn when it builds the rules of a type), its output at its first
 -- alert.  The tree was compiled when the set was kept, so neither fails
 -- but for a bug, which is raised.
-local function revive(r, deps)
+local function revive(r, deps, lazy)
+	-- the tree, made the first time someone reads r.ast
+	setmetatable(r, { __index = function(t, k)
+		if k ~= "ast" then return nil end
+		local ast = lazy.ast()
+		rawset(t, "ast", ast)
+		return ast
+	end })
 	local real
 	local function real_fn()
 		if not real then
 			local fn, err
-			if r.code then fn, err = compile.revive(r.code, deps.fields) end
+			local code = lazy.code()
+			if code then fn, err = compile.revive(code, deps.fields) end
 			if not fn then fn, err = deps.filter.compile(r.ast, deps.fields) end
 			if not fn then error("rules cache: rule '" .. r.name .. "': " .. tostring(err), 0) end
 			real = fn
@@ -246,10 +269,11 @@ function M.fetch(key, deps)
 	local fn = loadstring(bc, "=rules cache")
 	if not fn then return nil, key.path .. ": unreadable" end
 	local ok, t = pcall(fn)
-	if not ok or type(t) ~= "table" or t.key ~= key.text or type(t.rules) ~= "table" then
+	if not ok or type(t) ~= "table" or t.key ~= key.text or type(t.rules) ~= "table" or type(t.lazy) ~= "table" then
 		return nil, "out of date"
 	end
-	for _, rule in ipairs(t.rules) do revive(rule, deps) end
+	for i, rule in ipairs(t.rules) do revive(rule, deps, t.lazy[i]) end
+	t.lazy = nil
 	local warnings = {}
 	for i, w in ipairs(t.warnings or {}) do
 		warnings[i] = diag.make({ file = w.file, line = w.line, item = w.item }, w.message, w.line, w.code, true)

@@ -121,7 +121,8 @@ end
 function M.split(list, getters)
   local needs, any = {}, 0
   for i, r in ipairs(list) do
-    needs[i] = M.requirements(r)
+    -- (kept by the rules cache, which leaves the tree unmade until asked)
+    needs[i] = r.open_needs or M.requirements(r)
     any = bit.bor(any, needs[i])
   end
   if any == 0 then return nil end
