@@ -101,7 +101,7 @@ struct ln_tstate {
 	int c3_slot;			/* its entry in ln_session.c3 */
 	uint64_t c3_flags;		/* the clone flags lanner put in its place */
 	pid_t child_seen;		/* the child a ptrace event reported during
-					 * the clone call in progress (adopt_child) */
+					 * the clone call in progress (ln_child_adopt) */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	int8_t held;			/* enum ln_held */

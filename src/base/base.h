@@ -33,6 +33,10 @@ size_t ln_arena_put(struct ln_arena *a, const void *p, size_t n);
 /* /proc/PID/WHAT into buf, NUL-terminated; bytes read or -errno. */
 ssize_t ln_read_proc_file(pid_t pid, const char *what, char *buf, size_t n);
 char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
+/* A pid-namespace line of /proc/PID/status text (key "NSpid", "NStgid":
+ * the pid in each namespace, lanner's first): how many columns it has, and
+ * the one at depth in *out (depth < 0: the last, the task's own). */
+int ln_status_column(const char *status, const char *key, int depth, int32_t *out);
 /* Thread group and parent of a tid, from /proc; 0 or -1. */
 int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 /* The pid in lanner's namespace of a child that thread creator of process

@@ -51,22 +51,32 @@ int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 	return 0;
 }
 
-/* The columns of a task's NSpid line (its pid in each pid namespace, from
- * lanner's to its own): how many, and the one at depth (-1: none). */
-static int nspid_at(pid_t tid, int depth, pid_t *out)
+int ln_status_column(const char *status, const char *key, int depth, int32_t *out)
 {
-	char buf[2048], *q;
+	char find[32];
+	snprintf(find, sizeof(find), "\n%s:", key);
+	const char *q = strstr(status, find);
 	*out = 0;
-	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0 || !(q = strstr(buf, "\nNSpid:")))
+	if (!q)
 		return 0;
-	char *end = strchr(q + 1, '\n');
+	const char *end = strchr(q + 1, '\n');
 	int cols = 0;
-	for (char *r = q + 7; r && (!end || r < end); r = strchr(r + 1, '\t')) {
-		if (cols == depth)
+	for (const char *r = q + strlen(find); r && (!end || r < end); r = strchr(r + 1, '\t')) {
+		if (cols == depth || depth < 0)
 			*out = atoi(r);
 		cols++;
 	}
 	return cols;
+}
+
+/* A task's NSpid columns: how many, and its pid at depth. */
+static int nspid_at(pid_t tid, int depth, pid_t *out)
+{
+	char buf[2048];
+	*out = 0;
+	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0)
+		return 0;
+	return ln_status_column(buf, "NSpid", depth, out);
 }
 
 /* The parent of a process, from /proc/PID/stat (after the comm, which may
@@ -93,7 +103,7 @@ static ino_t pid_ns(pid_t pid, const char *which)
 pid_t ln_child_from_ns(pid_t creator, pid_t tgid, pid_t alt_parent, pid_t nspid)
 {
 	pid_t v;
-	int cols = nspid_at(creator, -1, &v);
+	int cols = nspid_at(creator, 0, &v);
 	ino_t child_ns = pid_ns(creator, "pid_for_children");
 	if (cols <= 0 || nspid <= 0 || !child_ns)
 		return 0;

@@ -148,24 +148,10 @@ static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid, bool *flat)
 		*flat = false;
 	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0)
 		return;
-	char *q = strstr(buf, "\nNSpid:");
-	if (q) {
-		/* last column is the pid in the innermost namespace */
-		char *end = strchr(q + 1, '\n'), *last = NULL;
-		int cols = 0;
-		for (char *r = q + 7; r && r < end; r = strchr(r + 1, '\t'))
-			last = r, cols++;
-		*vtid = last ? atoi(last) : 0;
-		if (flat)
-			*flat = cols == 1;
-	}
-	q = strstr(buf, "\nNStgid:");
-	if (q) {
-		char *end = strchr(q + 1, '\n'), *last = NULL;
-		for (char *r = q + 8; r && r < end; r = strchr(r + 1, '\t'))
-			last = r;
-		*vpid = last ? atoi(last) : 0;
-	}
+	int cols = ln_status_column(buf, "NSpid", -1, vtid);
+	if (flat)
+		*flat = cols == 1;
+	ln_status_column(buf, "NStgid", -1, vpid);
 }
 
 void ln_proc_load_creds(struct ln_tstate *t)
