@@ -3,7 +3,8 @@
 --   1. the code stamp the rules cache is keyed by (lanner's Lua trees and
 --      binary, ln_tree_stamp)
 --   2. the rules cache's key (the stamp, the rules files read and hashed)
---   3. the cache's fetch (read, bytecode load, tables made, rules revived)
+--   3. the cache's fetch (read, bytecode load, tables made, rules revived),
+--      and its load and run alone
 --   4. the seccomp filter for the packaged rules' types and modes (not
 --      their argument predicates), built by libseccomp and exported (both
 --      ABIs), as ln_trace_spawn does
@@ -67,6 +68,13 @@ assert(how == "miss" and keep, "a fresh cache folder should miss: " .. tostring(
 assert(keep())
 local deps = { filter = require "lanner.filter", fields = require "lanner.fields", format = require "lanner.format" }
 time("rules cache fetch (" .. #set.rules .. " rules)", function() assert(cache.fetch(key, deps)) end)
+-- the fetch's two big steps on the file alone: its bytecode loaded, then run
+local f = assert(io.open(key.path, "rb"))
+local bc = f:read("*a")
+f:close()
+time(string.format("  cache file (%d KB): load", math.floor(#bc / 1024)), function() assert(loadstring(bc)) end)
+local chunk = assert(loadstring(bc))
+time("  cache file: run (its tables made)", function() chunk() end)
 
 local sess = assert(session.new())
 local need = set:interest()
