@@ -20,9 +20,20 @@ ssize_t ln_read_proc_file(pid_t pid, const char *what, char *buf, size_t n)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* A short read is the end: the files read here (seq_file records,
+	 * cmdline and environ, which copy page by page until the count or
+	 * the end) return less than asked only when nothing follows, so the
+	 * read that would return 0 is saved: one syscall per file, eight at
+	 * every fork and exec. */
 	ssize_t got = 0, r;
-	while ((size_t)got < n - 1 && (r = read(fd, buf + got, n - 1 - (size_t)got)) > 0)
+	while ((size_t)got < n - 1) {
+		size_t want = n - 1 - (size_t)got;
+		if ((r = read(fd, buf + got, want)) <= 0)
+			break;
 		got += r;
+		if ((size_t)r < want)
+			break;
+	}
 	close(fd);
 	buf[got < 0 ? 0 : got] = '\0';
 	return got;

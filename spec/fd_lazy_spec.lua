@@ -1,0 +1,71 @@
+-- The fd table when lanner does not trace every call that changes it (the
+-- "read from the kernel per event" mode of --debug-filter): each fd an
+-- event acts on is checked against the kernel at that event
+-- (trace/stops.c refresh_fd), so an exec need not read the table again
+-- (a listing and a stat per fd: a third of a shell child's exec in the
+-- tracer).  spec/progs/exec_fds opens fd 3 close-on-exec and fd 4 without,
+-- execs itself, and then reuses fd 3 for a pipe made by an untraced call.
+local trace = require "spec.helpers.trace"
+local cmp = require "spec.helpers.compare"
+
+describe("lazy fd table: fds across an exec (spec/progs/exec_fds)", function()
+	teardown(cmp.cleanup)
+	local r, after
+
+	setup(function()
+		r = cmp.lanner({ "--stats", "-p", "*%proc.args|%evt.type|%evt.rawarg.fd|%evt.arg.fd|%fd.name",
+			"evt.type in (openat, read, write, mmap) and evt.rawarg.fd >= 0" }, { trace.prog("exec_fds") })
+		after = {}
+		for _, l in ipairs(r.events) do
+			local args, ty, fd, arg, name = l:match("^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$")
+			if args == "after" then after[#after + 1] = { type = ty, fd = tonumber(fd), arg = arg, name = name } end
+		end
+	end)
+
+	-- the program's own call: the last of its kind (ld.so's come first)
+	local function find(ty, fd)
+		local found
+		for _, e in ipairs(after) do
+			if e.type == ty and e.fd == fd then found = e end
+		end
+		return found
+	end
+
+	it("runs the program as untraced, in the lazy mode", function()
+		assert.equal(0, r.status, r.stdout .. r.stderr)
+		assert.equal("ok\n", r.stdout)
+		local dbg = cmp.run({ cmp.lanner_bin, "--debug-filter", "-q", "evt.type in (openat, read, write, mmap)",
+			"--", "true" })
+		assert.truthy(dbg.stdout:match("# fd table: read from the kernel per event"), dbg.stdout)
+	end)
+
+	-- the mmap comes first: no other event has looked at fd 3 since the
+	-- exec, and before it ld.so opened (traced) and closed (untraced) its
+	-- libraries on fd 3 too
+	it("a mapping of the reused fd names the pipe, not a file the table had before", function()
+		local e = find("mmap", 3)
+		assert.is_table(e, r.events[1])
+		assert.truthy(e.arg:match("^<p>pipe:%[%d+%]$"), e.arg)
+	end)
+
+	it("a read of the reused fd names the pipe", function()
+		local e = find("read", 3)
+		assert.is_table(e)
+		assert.truthy(e.name:match("^pipe:%[%d+%]$"), e.name)
+	end)
+
+	it("an fd kept across the exec keeps its name", function()
+		local e = find("write", 4)
+		assert.is_table(e)
+		assert.equal("/dev/null", e.name)
+	end)
+
+	it("a mapped memfd lanner never saw made is named from the kernel", function()
+		local e
+		for _, x in ipairs(after) do
+			if x.type == "mmap" and x.fd ~= 3 then e = x end
+		end
+		assert.is_table(e)
+		assert.truthy(e.arg:match("memfd:lanner%-exec%-fds"), e.arg)
+	end)
+end)
