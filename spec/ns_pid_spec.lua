@@ -111,3 +111,43 @@ for _, prog in ipairs { "ns_threads", "ns_threads_m32" } do
 		end)
 	end
 end
+
+-- A new process's vpid is its pid, with no /proc read, when its creator
+-- cannot have sent its children elsewhere: lanner's filter stops every
+-- unshare(CLONE_NEWPID) and setns (trace/filter.c pidns_guard), and a
+-- clone with CLONE_NEWPID says so in a register (src/state/tasks.c).
+-- spec/progs/ns_unshare makes children in other namespaces all three
+-- ways, and one from a thread the unshare did not move; lanner's filter
+-- here stops none of those calls for an event.
+for _, case in ipairs {
+	{ "in lanner's own pid namespace", {} },
+	{ "in a pid namespace of its own (unshare --pid --fork)", { "unshare", "--pid", "--fork" } },
+} do
+	describe("proc.vpid of children sent to other pid namespaces (ns_unshare) " .. case[1], function()
+		local r, want, got
+		setup(function()
+			local argv = {}
+			for _, a in ipairs(case[2]) do argv[#argv + 1] = a end
+			argv[#argv + 1] = trace.prog("ns_unshare")
+			r = cmp.lanner({ "-p", FMT, FILTER }, argv)
+			want = printed(r.stdout)
+			got = seen(r.events)
+		end)
+
+		it("the program ran to its end and printed five marks", function()
+			assert.equal(0, r.status, r.stdout .. r.stderr)
+			for k = 2001, 2005 do assert.is_table(want[k], "mark " .. k) end
+		end)
+
+		it("each mark's vpid and vtid are the ones the program saw", function()
+			for k = 2001, 2005 do
+				assert.is_table(got[k], "no event for mark " .. k)
+				assert.same(want[k], { got[k][1], got[k][2] }, "mark " .. k)
+			end
+		end)
+
+		it("after unshare, clone(CLONE_NEWPID) and setns the children are pids 1 and 2 of theirs", function()
+			assert.same({ 1, 2, 1, 2 }, { got[2001][1], got[2002][1], got[2004][1], got[2005][1] })
+		end)
+	end)
+end

@@ -368,17 +368,18 @@ describe("seccomp filter: action cache", function()
 			end
 			-- every number that misses the cache is a syscall lanner asked for
 			for name in pairs(traced) do
-				-- seccomp always stops: a listener is refused there (refuse.c)
+				-- seccomp always stops: a listener is refused there (refuse.c);
+				-- so does setns: it can move where children go (filter.c)
 				local asked = modes[native(name)] or narrowed[native(name)] or name == "clone3"
-					or name == "seccomp"
+					or name == "seccomp" or name == "setns"
 				if arch == I386 and (name == "socketcall" or name == "mmap") then asked = true end
 				assert(asked, string.format("%s misses the cache on %s (%s) but is not traced",
 					name, arch == X64 and "x86_64" or "i386", traced[name]))
 			end
-			-- and only narrowed types (and clone's CLONE_UNTRACED guard, and
-			-- prctl's PR_SET_SECCOMP guard, filter.c's install_guard) read
-			-- arguments
-			local want = { clone = true, prctl = not modes.prctl or nil }
+			-- and only narrowed types (and clone's CLONE_UNTRACED guard,
+			-- prctl's PR_SET_SECCOMP guard, filter.c's install_guard, and
+			-- unshare's CLONE_NEWPID one, pidns_guard) read arguments
+			local want = { clone = true, prctl = not modes.prctl or nil, unshare = not modes.unshare or nil }
 			for name in pairs(narrowed) do
 				if arch == X64 or name ~= "mmap" then want[name] = true end
 			end
@@ -433,9 +434,11 @@ describe("seccomp filter: action cache", function()
 	end
 
 	-- seccomp(2) stops on every call and prctl on PR_SET_SECCOMP: every
-	-- filter install is seen (a listener refused, clone3.c's count kept)
+	-- filter install is seen (a listener refused, clone3.c's count kept);
+	-- setns on every call and unshare on CLONE_NEWPID: every change of
+	-- where a thread's children go is (state/tasks.c born_flat)
 	local BASE = { "clone3: ret 0x7ff04c03", "clone: loads args[0]", "prctl: loads args[0]",
-		"seccomp: ret 0x7ff04c03" }
+		"seccomp: ret 0x7ff04c03", "setns: ret 0x7ff04c03", "unshare: loads args[0]" }
 
 	it("for nothing at all: clone reads its flags, prctl its option; clone3 and seccomp stop", function()
 		assert.same(BASE, misses())
@@ -443,10 +446,11 @@ describe("seccomp filter: action cache", function()
 
 	it("with the listener allowed, seccomp stops for installs only; --refuse-io-uring stops its three calls", function()
 		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "prctl: loads args[0]",
-			"seccomp: loads args[0]" }, misses { listener = false })
+			"seccomp: loads args[0]", "setns: ret 0x7ff04c03", "unshare: loads args[0]" },
+			misses { listener = false })
 		assert.same({ "clone3: ret 0x7ff04c03", "clone: loads args[0]", "io_uring_enter: ret 0x7ff04c03",
 			"io_uring_register: ret 0x7ff04c03", "io_uring_setup: ret 0x7ff04c03", "prctl: loads args[0]",
-			"seccomp: ret 0x7ff04c03" },
+			"seccomp: ret 0x7ff04c03", "setns: ret 0x7ff04c03", "unshare: loads args[0]" },
 			misses { io_uring = true })
 	end)
 
@@ -459,6 +463,18 @@ describe("seccomp filter: action cache", function()
 			assert.equal(0x7fff0000, cache.run(prog, arch, cache.nr(arch, "prctl"), { 15 }))
 			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "seccomp"), { 1, 0 }))
 			assert.equal(0x7fff0000, cache.run(prog, arch, cache.nr(arch, "seccomp"), { 2, 0 }))
+		end
+	end)
+
+	it("unshare(CLONE_NEWPID) and every setns stop with no event asked for; other unshares do not", function()
+		local NEWPID, NEWNS, NEWUSER = 0x20000000, 0x20000, 0x10000000
+		local sess = assert(session.new())
+		local prog = assert(cache.program(sess))
+		for _, arch in ipairs { X64, I386 } do
+			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "unshare"), { NEWPID }))
+			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "unshare"), { NEWPID + NEWNS }))
+			assert.equal(0x7fff0000, cache.run(prog, arch, cache.nr(arch, "unshare"), { NEWNS + NEWUSER }))
+			assert.equal(0x7ff04c03, cache.run(prog, arch, cache.nr(arch, "setns"), { 3, 0 }))
 		end
 	end)
 end)

@@ -100,6 +100,9 @@ struct ln_tstate {
 	uint64_t c3_orig[5];		/* its argument registers, to put back */
 	int c3_slot;			/* its entry in ln_session.c3 */
 	uint64_t c3_flags;		/* the clone flags lanner put in its place */
+	bool kids_flat;			/* its children start in /proc's pid
+					 * namespace: their vpid is their pid,
+					 * known without a read (state/tasks.c) */
 	pid_t child_seen;		/* the child a ptrace event reported during
 					 * the clone call in progress (ln_child_adopt) */
 	int deny_err;			/* syscall mode: a refused syscall's errno */
@@ -195,6 +198,10 @@ struct ln_creator {
 	int kind;			/* enum ln_child_kind */
 	bool launched;			/* the creator's process was: so is the
 					 * child, even if the creator is gone */
+	bool same_pidns;		/* a process child in the pid namespace
+					 * its creator's children go to: the
+					 * call's flags, read from registers,
+					 * lack CLONE_NEWPID */
 };
 
 enum ln_child_kind {
@@ -232,6 +239,8 @@ struct ln_session {
 	bool stopping;			/* ln_stop_all was called */
 	int filter_base;		/* seccomp filters lanner itself runs under */
 	bool sees_installs;		/* the filter stops every filter install */
+	bool sees_pidns;		/* it stops every unshare(CLONE_NEWPID)
+					 * and setns (ln_child_note_pidns) */
 	int refusals;			/* times lanner was told to go and could not */
 	int kept_said;			/* --keep explained once */
 	int refuse;			/* enum ln_refuse mask (trace/refuse.c) */

@@ -12,16 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pthread_mutex_t out = PTHREAD_MUTEX_INITIALIZER;
-
-static void mark(long k)
-{
-	close((int)-k);
-	pthread_mutex_lock(&out);
-	printf("%ld %d %d\n", k, getpid(), gettid());
-	fflush(stdout);
-	pthread_mutex_unlock(&out);
-}
+#include "ns_mark.h"
 
 static void *thread_main(void *arg)
 {

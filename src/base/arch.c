@@ -37,9 +37,12 @@ static int setregs(pid_t tid, struct user_regs_struct *r)
 #endif
 
 /* Clone flags of the clone/clone3 the thread is stopped in, at its clone
- * event; -1 if unknown (fork and vfork have none: 0). */
-int64_t ln_arch_clone_flags(pid_t tid)
+ * event; -1 if unknown (fork and vfork have none: 0).  *in_regs: they are
+ * the registers the kernel read, not clone3's struct in memory, which
+ * another thread can have changed since. */
+int64_t ln_arch_clone_flags(pid_t tid, bool *in_regs)
 {
+	*in_regs = false;
 #if defined(__x86_64__)
 	struct user_regs_struct r;
 	if (getregs(tid, &r) < 0)
@@ -50,6 +53,7 @@ int64_t ln_arch_clone_flags(pid_t tid)
 	 * own numbers tell clone (120, flags in ebx), fork (2) and vfork
 	 * (190); clone3 is 435 in both ABIs, its struct in ebx there: the
 	 * kernel says which ABI the call came in by. */
+	*in_regs = nr != 435;
 	if (nr == 120)
 		return (int64_t)(uint32_t)r.rbx;
 	if (nr == 2 || nr == 190)
@@ -67,6 +71,10 @@ int64_t ln_arch_clone_flags(pid_t tid)
 	if (syscall(SYS_ptrace, PTRACE_GETREGSET, tid, NT_PRSTATUS, &io) < 0)
 		return -1;
 	uint64_t nr = r.regs[8], a0 = r.regs[0];
+	*in_regs = true;
+#ifdef SYS_clone3
+	*in_regs = nr != SYS_clone3;
+#endif
 #else
 	return -1;
 #endif

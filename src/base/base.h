@@ -39,6 +39,9 @@ char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
 int ln_status_column(const char *status, const char *key, int depth, int32_t *out);
 /* Thread group and parent of a tid, from /proc; 0 or -1. */
 int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
+/* The task's children go to its own pid namespace (no unshare or setns
+ * of CLONE_NEWPID since it was made). */
+bool ln_pidns_for_children_same(pid_t tid);
 /* The pid in lanner's namespace of a child that thread creator of process
  * tgid made, from the pid clone returned to it (creator's namespace): one
  * of tgid's threads, or a process whose parent is tgid or alt_parent
@@ -56,7 +59,7 @@ int ln_nr_running(int *fd);
 bool ln_exe_in_upper_layer(pid_t pid, const char *exepath);
 
 /* arch.c: registers by architecture, the one place that knows them. */
-int64_t ln_arch_clone_flags(pid_t tid);
+int64_t ln_arch_clone_flags(pid_t tid, bool *in_regs);
 /* At a seccomp stop: skip the syscall, which then returns -err. */
 int ln_arch_deny_syscall(pid_t tid, int err);
 /* At a syscall-entry stop: skip the syscall; at its exit stop, set what

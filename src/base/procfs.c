@@ -50,6 +50,13 @@ char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n)
 	return buf;
 }
 
+bool ln_pidns_for_children_same(pid_t tid)
+{
+	char a[64], b[64];
+	return ln_readlink_proc(tid, "ns/pid", a, sizeof(a)) &&
+	       ln_readlink_proc(tid, "ns/pid_for_children", b, sizeof(b)) && !strcmp(a, b);
+}
+
 /* Read /proc/TID/status for the thread group and parent of a tid we have
  * not met; 0 on success. */
 int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)

@@ -28,8 +28,9 @@ void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len);
  * kept beside the exec's comm, which identity fields keep reading. */
 void ln_proc_set_comm(struct ln_pstate *p, const char *comm);
 /* A new tracee: its process is looked up (thread) or created from the
- * creator's (fork) or from /proc (launch, attach, unknown parent). */
-struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind);
+ * creator's (fork) or from /proc (launch, attach, unknown parent).  c: who
+ * made it and how (trace/children.c ln_child_creator), NULL if unknown. */
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln_creator *c);
 void ln_thread_gone(struct ln_session *s, struct ln_tstate *t);
 void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
 void ln_proc_free_deferred(struct ln_session *s);

@@ -386,7 +386,11 @@ static ln_fd *fd_copy(const ln_fd *src)
 }
 
 /* fork: the child starts as a copy of its creator. */
-static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now)
+/* flat: the child is known to be in /proc's pid namespace (its creator's
+ * children go there and it was not made with CLONE_NEWPID): its vpid is
+ * its pid, no /proc/PID/status read (half the /proc work of a fork). */
+static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now,
+				   bool flat)
 {
 	struct ln_pstate *p = proc_alloc(pid);
 	if (!p)
@@ -419,8 +423,13 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	set_cstr(&p->s_root, &d->root, o->root ? o->root : "/");
 	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
 	build_cmdline(p);
-	int32_t vtid;
-	load_ns_pid(pid, &d->vpid, &vtid, &p->ns_flat);
+	if (flat) {
+		d->vpid = pid;
+		p->ns_flat = true;
+	} else {
+		int32_t vtid;
+		load_ns_pid(pid, &d->vpid, &vtid, &p->ns_flat);
+	}
 	if (parent->nfd_slots) {
 		p->fds = calloc((size_t)parent->nfd_slots, sizeof(ln_fd *));
 		if (p->fds) {
@@ -440,8 +449,32 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	return p;
 }
 
-struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, int kind)
+/* Whether a new process is known to be in /proc's pid namespace, its
+ * children too, as it is made: made by a thread whose children go there
+ * (kids_flat), with flags lanner read in registers (no CLONE_NEWPID), and
+ * every call that could have moved them since stopped: the filter's
+ * (sees_pidns) or syscall mode's.  Not in a process with a seccomp filter
+ * of its own, whose answer could keep such a call from lanner
+ * (USER_NOTIF), nor under filters lanner itself ran under. */
+static bool born_flat(struct ln_session *s, const struct ln_tstate *ct, const struct ln_creator *c,
+		      const struct ln_pstate *parent)
 {
+	return ct && c && c->same_pidns && ct->kids_flat && (s->sees_pidns || parent->syscall_mode) &&
+	       s->filter_base == 0 && !parent->own_filters;
+}
+
+/* A process met in /proc: its leader's children go to /proc's pid
+ * namespace if it is in it and has not moved its children elsewhere. */
+static bool leader_kids_flat(struct ln_pstate *p)
+{
+	return p->ns_flat && ln_pidns_for_children_same(p->pub.pid);
+}
+
+struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln_creator *c)
+{
+	pid_t creator = c ? c->creator : 0;
+	int kind = c ? c->kind : LN_CHILD_UNKNOWN;
+	bool read_leader = false;
 	struct ln_tstate *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -465,7 +498,13 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 			parent = ln_proc_find(s, ppid);
 		if (parent && ((parent->pub.flags & LN_PROC_UNTRACED) || kind == LN_CHILD_EXISTING))
 			parent = NULL;
-		p = parent && tgid == tid ? proc_fork(s, tgid, parent, now) : proc_from_proc(s, tgid, true);
+		if (parent && tgid == tid) {
+			t->kids_flat = born_flat(s, ct, c, parent);
+			p = proc_fork(s, tgid, parent, now, t->kids_flat);
+		} else {
+			p = proc_from_proc(s, tgid, true);
+			read_leader = p && tgid == tid;
+		}
 		if (!p) {
 			free(t);
 			return NULL;
@@ -492,6 +531,13 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, pid_t creator, 
 		int32_t vpid;
 		load_ns_pid(tid, &vpid, &t->pub.vtid, NULL);
 	}
+	/* Where its children go: a thread's is its creator's (the kernel
+	 * makes no thread after the creator moved them); a process leader
+	 * read from /proc asks /proc; anything else is read at each fork. */
+	if (ct && kind == LN_CHILD_THREAD && ct->pub.proc == &p->pub)
+		t->kids_flat = ct->kids_flat;
+	else if (read_leader && kind != LN_CHILD_EXISTING)
+		t->kids_flat = leader_kids_flat(p);
 	/* Credentials are per thread: copy the creator's, else read them. */
 	if (ct) {
 		t->pub.uid = ct->pub.uid; t->pub.gid = ct->pub.gid;

@@ -69,7 +69,7 @@ void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res)
 	if (pt(PTRACE_SEIZE, child, 0, (unsigned long)opts) < 0)
 		return;
 	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-	*c = (struct ln_creator){ child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched };
+	*c = (struct ln_creator){ child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched, false };
 	pt(PTRACE_INTERRUPT, child, 0, 0);
 }
 
@@ -84,12 +84,14 @@ pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 	t->child_seen = (pid_t)child;	/* the call's exit has nobody to adopt */
 	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
 		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-		int64_t flags = t->c3_rewritten ? (int64_t)t->c3_flags : ln_arch_clone_flags(t->pub.tid);
+		bool in_regs = t->c3_rewritten;	/* lanner checked those */
+		int64_t flags = t->c3_rewritten ? (int64_t)t->c3_flags : ln_arch_clone_flags(t->pub.tid, &in_regs);
 		c->child = (pid_t)child;
 		c->creator = t->pub.tid;
 		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
 			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
 		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
+		c->same_pidns = in_regs && flags >= 0 && !(flags & CLONE_NEWPID);
 	}
 	/* A clone3 lanner made a clone, stopped for the guard alone: its
 	 * registers go back now and it runs on without an exit stop.  The
@@ -104,18 +106,33 @@ pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 	return (pid_t)child;
 }
 
-pid_t ln_child_creator(struct ln_session *s, pid_t child, int *kind, bool *launched)
+pid_t ln_child_creator(struct ln_session *s, pid_t child, struct ln_creator *out)
 {
-	*kind = LN_CHILD_UNKNOWN;
-	*launched = false;
+	*out = (struct ln_creator){ child, 0, LN_CHILD_UNKNOWN, false, false };
 	for (int i = 0; i < LN_CREATORS; i++)
 		if (s->creators[i].child == child) {
+			*out = s->creators[i];
 			s->creators[i].child = 0;
-			*kind = s->creators[i].kind;
-			*launched = s->creators[i].launched;
-			return s->creators[i].creator;
+			return out->creator;
 		}
 	return 0;
+}
+
+/* Where a thread's children go changes with unshare(CLONE_NEWPID) and
+ * setns (a pid namespace's fd, a pidfd, or an fd of any type with nstype
+ * 0): the filter stops both in every configuration (filter.c
+ * pidns_guard), and lanner forgets what it knew, at the entry, whether
+ * or not the call succeeds.  The thread's own: each thread has its own
+ * namespaces, and the kernel makes no thread after such an unshare. */
+void ln_child_note_pidns(struct ln_tstate *t, int type, const uint64_t *args)
+{
+	static int unshare = -2, setns = -2;
+	if (unshare == -2) {
+		unshare = ln_type_id("unshare");
+		setns = ln_type_id("setns");
+	}
+	if (type >= 0 && ((type == unshare && (args[0] & CLONE_NEWPID)) || type == setns))
+		t->kids_flat = false;
 }
 
 /* A new process made by one of an --attach-mode=seccomp process: it has

@@ -161,6 +161,35 @@ static int install_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, int 
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | LN_TRACE_GUARD), nr, 1, set);
 }
 
+/* Where a thread's children go (their pid namespace) changes only with
+ * unshare(CLONE_NEWPID) and setns: both stop, with no event unless one is
+ * asked for, so that a fork's child is known to be in lanner's pid
+ * namespace without a /proc read (state/tasks.c born_flat,
+ * trace/children.c ln_child_note_pidns).  setns stops on every call: an
+ * nstype of 0 takes a namespace of any type, a pidfd several.  A rule
+ * libseccomp will not take (one of the rules' own predicates in the way)
+ * costs the shortcut, not the filter: sees_pidns says which. */
+static int pidns_guard(scmp_filter_ctx ctx, struct ln_session *s, const ln_type_info *ti)
+{
+	int r;
+	if (!strcmp(ti->name, "setns")) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | LN_TRACE_GUARD), ti->nr, 0);
+	} else if (!strcmp(ti->name, "unshare")) {
+		struct scmp_arg_cmp newpid = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWPID, CLONE_NEWPID);
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | LN_TRACE_GUARD), ti->nr, 1, newpid);
+	} else {
+		return 0;
+	}
+	if (r)
+		s->sees_pidns = false;
+	return 0;
+}
+
+static bool moves_pidns(const ln_type_info *ti)
+{
+	return !strcmp(ti->name, "unshare") || !strcmp(ti->name, "setns");
+}
+
 /* The 32-bit ABI's own names for native types (mmap2, fcntl64: COMPAT rows
  * of syscalls.def) take their type's rules.  Their registers line up with
  * the native call's, but for an argument counted in pages: a predicate on
@@ -235,6 +264,8 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 		if (s->ndenies && ln_deny_rules_for(s, id)) {
 			if (install_op >= 0)
 				s->sees_installs = false;	/* not worked out there */
+			if (moves_pidns(ti))
+				s->sees_pidns = false;
 			r = add_denies(ctx, s, id, ti->nr, compat);
 			continue;
 		}
@@ -250,6 +281,8 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 			r = add_preds(ctx, s, id, ti->nr, NULL);
 		if (!r && mode == LN_TRACE_NONE && install_op >= 0)
 			r = install_guard(ctx, s, id, ti->nr, (uint32_t)install_op);
+		if (!r && mode == LN_TRACE_NONE)
+			r = pidns_guard(ctx, s, ti);
 	}
 	if (!r && compat)
 		r = add_compat_aliases(ctx, s);
@@ -313,6 +346,7 @@ int ln_filter_build(struct ln_session *s, void **prog, size_t *len)
 {
 	int err = 0;
 	s->sees_installs = true;	/* until add_rules finds a type it cannot guard */
+	s->sees_pidns = true;
 	scmp_filter_ctx ctx = make_ctx(s, &err);
 	if (!ctx) {
 		ln_set_err(s, err, "building the seccomp filter: %s", strerror(-err));

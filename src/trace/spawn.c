@@ -139,7 +139,7 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 		return e;
 	}
 	ln_proc_add_ancestors(s, getpid());
-	struct ln_tstate *t = ln_thread_new(s, pid, 0, LN_CHILD_UNKNOWN);
+	struct ln_tstate *t = ln_thread_new(s, pid, NULL);
 	if (!t) {
 		kill(pid, SIGKILL);
 		ln_set_err(s, -ENOMEM, "out of memory");

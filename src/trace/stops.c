@@ -228,6 +228,7 @@ static bool on_seccomp(struct ln_session *s, struct ln_tstate *t)
 	}
 	const uint64_t *args = (const uint64_t *)info.seccomp.args;
 	ln_clone3_note_install(t, type, args);
+	ln_child_note_pidns(t, type, args);
 	int mode = ln_stop_mode(s, type, args, info.arch != NATIVE_ARCH,
 				(int)(info.seccomp.ret_data & LN_DATA_MODE_MASK));
 	if (is_clone(type))
@@ -264,6 +265,7 @@ static bool on_syscall_stop(struct ln_session *s, struct ln_tstate *t)
 		int type = type_of(info.arch, (int)info.entry.nr, &pages);
 		const uint64_t *args = (const uint64_t *)info.entry.args;
 		ln_clone3_note_install(t, type, args);
+		ln_child_note_pidns(t, type, args);
 		if (type >= 0 && is_clone(type))
 			t->child_seen = 0;
 		int deny = type < 0 ? 0 : is_clone(type) ? ln_child_refused(s, t, info.arch == NATIVE_ARCH, type, args)
@@ -399,9 +401,8 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		if (pid == s->root_pid)
 			s->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		if (!t) {
-			int kind;
-			bool launched;
-			ln_child_creator(s, pid, &kind, &launched);	/* gone before its first stop */
+			struct ln_creator c;
+			ln_child_creator(s, pid, &c);	/* gone before its first stop */
 			ln_clone3_gone(s, pid);
 			return false;
 		}
@@ -412,16 +413,15 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 		return false;
 	if (!t) {
 		/* a new child at its first stop */
-		int kind;
-		bool launched;
-		pid_t creator = ln_child_creator(s, pid, &kind, &launched);
-		t = ln_thread_new(s, pid, creator, kind);
+		struct ln_creator c;
+		pid_t creator = ln_child_creator(s, pid, &c);
+		t = ln_thread_new(s, pid, &c);
 		if (!t) {
 			pt(PTRACE_CONT, pid, 0, 0);
 			return false;
 		}
 		/* a creator that exited meanwhile left /proc to describe it */
-		if (launched)
+		if (c.launched)
 			((struct ln_pstate *)t->pub.proc)->launched = true;
 		ln_child_inherit_inject(s, t, creator);
 		ln_clone3_child(s, t, creator);

@@ -40,9 +40,12 @@ void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res);
 /* A fork/vfork/clone ptrace event: remember the child's creator; the
  * child's pid (lanner's namespace), or 0.  The caller resumes the thread. */
 pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t);
-/* A new task's creator (0 if unknown), its kind and whether it was
- * launched; the record is used up. */
-pid_t ln_child_creator(struct ln_session *s, pid_t child, int *kind, bool *launched);
+/* A new task's creator (0 if unknown), and its record in *out (kind,
+ * launched, same_pidns; all unknown without one); the record is used up. */
+pid_t ln_child_creator(struct ln_session *s, pid_t child, struct ln_creator *out);
+/* An unshare or setns entry (any thread, any mode): its children's pid
+ * namespace is no longer known without a read. */
+void ln_child_note_pidns(struct ln_tstate *t, int type, const uint64_t *args);
 /* A new process's share of its creator's --attach-mode=seccomp state. */
 void ln_child_inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator);
 
