@@ -202,6 +202,8 @@ struct ln_creator {
 					 * its creator's children go to: the
 					 * call's flags, read from registers,
 					 * lack CLONE_NEWPID */
+	bool clone_parent;		/* CLONE_PARENT: its parent is its
+					 * creator's parent */
 };
 
 enum ln_child_kind {

@@ -388,16 +388,18 @@ static ln_fd *fd_copy(const ln_fd *src)
 /* fork: the child starts as a copy of its creator. */
 /* flat: the child is known to be in /proc's pid namespace (its creator's
  * children go there and it was not made with CLONE_NEWPID): its vpid is
- * its pid, no /proc/PID/status read (half the /proc work of a fork). */
+ * its pid, no /proc/PID/status read (half the /proc work of a fork).
+ * ppid: its parent, which is not its creator after CLONE_PARENT (0: the
+ * creator). */
 static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now,
-				   bool flat)
+				   bool flat, pid_t ppid)
 {
 	struct ln_pstate *p = proc_alloc(pid);
 	if (!p)
 		return NULL;
 	ln_proc *d = &p->pub;
 	const ln_proc *o = &parent->pub;
-	d->ppid = o->pid;
+	d->ppid = ppid > 0 ? ppid : o->pid;
 	d->sid = o->sid;
 	d->pgid = o->pgid;
 	d->tty = o->tty;
@@ -488,6 +490,8 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln
 		tgid = ct->pub.proc->pid;
 	else if (!ct || kind != LN_CHILD_PROCESS)
 		ln_read_ids(tid, &tgid, &ppid);
+	else if (c->clone_parent)
+		ppid = ct->pub.proc->ppid;	/* the creator's parent's child */
 
 	struct ln_pstate *p = ln_proc_find(s, tgid);
 	if (!p) {
@@ -500,7 +504,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln
 			parent = NULL;
 		if (parent && tgid == tid) {
 			t->kids_flat = born_flat(s, ct, c, parent);
-			p = proc_fork(s, tgid, parent, now, t->kids_flat);
+			p = proc_fork(s, tgid, parent, now, t->kids_flat, ppid);
 		} else {
 			p = proc_from_proc(s, tgid, true);
 			read_leader = p && tgid == tid;

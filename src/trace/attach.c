@@ -37,7 +37,7 @@ static int seize_thread(struct ln_session *s, pid_t tid, int mode)
 {
 	if (ln_ptrace(PTRACE_SEIZE, tid, 0, LN_PTRACE_OPTIONS) < 0)
 		return -errno;
-	struct ln_creator existing = { tid, 0, LN_CHILD_EXISTING, false, false };
+	struct ln_creator existing = { tid, 0, LN_CHILD_EXISTING, false, false, false };
 	struct ln_tstate *t = ln_thread_new(s, tid, &existing);
 	if (!t) {
 		ln_ptrace(PTRACE_DETACH, tid, 0, 0);

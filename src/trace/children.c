@@ -69,7 +69,7 @@ void ln_child_adopt(struct ln_session *s, struct ln_tstate *t, int64_t res)
 	if (pt(PTRACE_SEIZE, child, 0, (unsigned long)opts) < 0)
 		return;
 	struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-	*c = (struct ln_creator){ child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched, false };
+	*c = (struct ln_creator){ child, t->pub.tid, LN_CHILD_UNKNOWN, p->launched, false, false };
 	pt(PTRACE_INTERRUPT, child, 0, 0);
 }
 
@@ -84,14 +84,21 @@ pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 	t->child_seen = (pid_t)child;	/* the call's exit has nobody to adopt */
 	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
 		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
-		bool in_regs = t->c3_rewritten;	/* lanner checked those */
+		/* The flags the kernel used: registers, or what lanner put there
+		 * (a clone3 run as clone).  clone3's struct in memory is not:
+		 * another thread can rewrite it once the kernel has read it, and
+		 * make a process pass for a thread of its creator (then /proc
+		 * says what the child is). */
+		bool in_regs = t->c3_rewritten;
 		int64_t flags = t->c3_rewritten ? (int64_t)t->c3_flags : ln_arch_clone_flags(t->pub.tid, &in_regs);
+		bool known = in_regs && flags >= 0;
 		c->child = (pid_t)child;
 		c->creator = t->pub.tid;
-		c->kind = flags < 0 ? LN_CHILD_UNKNOWN
+		c->kind = !known ? LN_CHILD_UNKNOWN
 			: flags & CLONE_THREAD ? LN_CHILD_THREAD : LN_CHILD_PROCESS;
 		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
-		c->same_pidns = in_regs && flags >= 0 && !(flags & CLONE_NEWPID);
+		c->same_pidns = known && !(flags & CLONE_NEWPID);
+		c->clone_parent = known && (flags & CLONE_PARENT);
 	}
 	/* A clone3 lanner made a clone, stopped for the guard alone: its
 	 * registers go back now and it runs on without an exit stop.  The
@@ -108,7 +115,7 @@ pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 
 pid_t ln_child_creator(struct ln_session *s, pid_t child, struct ln_creator *out)
 {
-	*out = (struct ln_creator){ child, 0, LN_CHILD_UNKNOWN, false, false };
+	*out = (struct ln_creator){ child, 0, LN_CHILD_UNKNOWN, false, false, false };
 	for (int i = 0; i < LN_CREATORS; i++)
 		if (s->creators[i].child == child) {
 			*out = s->creators[i];
