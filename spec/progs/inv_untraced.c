@@ -27,6 +27,10 @@
  *                         at most: it stops once 5 were adopted or 3
  *                         escaped (the race is won rarely, and unevenly
  *                         from one run to the next), or after 30 s
+ *   inv_untraced race-parent N   race-own from a child of the program,
+ *                         with CLONE_PARENT: each clone's child is the
+ *                         program's, not its creator's (the program reaps
+ *                         them), and lanner must find it there
  *   inv_untraced loop DIR writes DIR/ready, then every 100 ms for 30 s a
  *                         clone(CLONE_UNTRACED) child opens
  *                         DIR/untraced.txt and reports as above (for
@@ -120,14 +124,15 @@ static void report(int rfd, long pid, const char *what)
 
 static struct clone_args race_ca;
 static volatile int racing = 1;
+static uint64_t race_base;	/* flags every clone has */
 
 static void *flipper(void *arg)
 {
 	(void)arg;
 	volatile __typeof__(race_ca.flags) *flags = &race_ca.flags;
 	while (racing) {
-		*flags = CLONE_UNTRACED;
-		*flags = 0;
+		*flags = race_base | CLONE_UNTRACED;
+		*flags = race_base;
 	}
 	return NULL;
 }
@@ -153,7 +158,9 @@ static int race(int n, int own)
 	int p[2];
 	if (pipe(p) < 0)
 		return 1;
-	race_ca.exit_signal = SIGCHLD;
+	/* CLONE_PARENT takes the creator's exit signal: clone3 wants none */
+	race_ca.exit_signal = race_base & CLONE_PARENT ? 0 : SIGCHLD;
+	race_ca.flags = race_base;
 	if (own) {
 		static struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
 		struct sock_fprog fp = { 1, allow };
@@ -183,12 +190,14 @@ static int race(int n, int own)
 		if (read(p[0], &c, 1) == 1 && c == 'e')
 			escaped++;
 		adopted += c == 'a';
-		waitpid((pid_t)pid, NULL, 0);
+		if (!(race_base & CLONE_PARENT))
+			waitpid((pid_t)pid, NULL, 0);
 	}
 	racing = 0;
 	pthread_join(th, NULL);
 	if (own)
-		printf("race-own: %d clones, %d refused, %d adopted, %d escaped\n", made, refused, adopted, escaped);
+		printf("%s: %d clones, %d refused, %d adopted, %d escaped\n",
+		       race_base & CLONE_PARENT ? "race-parent" : "race-own", made, refused, adopted, escaped);
 	else
 		printf("race: %d clones, %d refused, %d escaped\n", made, refused, escaped);
 	return 0;
@@ -241,6 +250,19 @@ int main(int argc, char **argv)
 		return race(atoi(argv[2]), 0);
 	if (argc > 2 && !strcmp(argv[1], "race-own"))
 		return race(atoi(argv[2]), 1);
+	if (argc > 2 && !strcmp(argv[1], "race-parent")) {
+		/* the racing creator is a child: its children are ours */
+		race_base = CLONE_PARENT;
+		pid_t c = fork();
+		if (c == 0)
+			_exit(race(atoi(argv[2]), 1));
+		int st, rc = 1;
+		pid_t w;
+		while ((w = waitpid(-1, &st, 0)) > 0)
+			if (w == c)
+				rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+		return rc;
+	}
 	if (argc > 2 && !strcmp(argv[1], "loop"))
 		return loop(argv[2]);
 	int p[2];
