@@ -60,6 +60,9 @@ struct ln_pstate {
 	uint64_t guard_addr;		/* where the guard area is mapped in it */
 	uint64_t guard_exec;		/* pub.exec_ts then: an exec unmaps it */
 	bool dead;			/* last thread gone: freed after the event */
+	uint32_t exec_gen;		/* execs seen: an fd entry of an earlier
+					 * one is checked at its next use
+					 * (trace/stops.c check_fds) */
 	bool ns_flat;			/* in /proc's pid namespace: a thread's
 					 * vtid is its tid (tasks.c) */
 	bool own_filters;		/* may run under seccomp filters lanner

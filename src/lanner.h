@@ -177,7 +177,8 @@ typedef struct ln_fd {
 	uint8_t connected;	/* 1: connect/accept succeeded */
 	uint8_t pad;
 	uint32_t flags;		/* open flags (O_*) the fd was created with */
-	uint32_t pad2;
+	uint32_t exec_gen;	/* the core's: the exec of its process it was
+				 * last checked after (lazy fd tracking) */
 	uint64_t ino;
 	uint64_t dev;
 	ln_tuple tuple;

@@ -8,6 +8,10 @@
  * K 3001..3003 and prints "K getpid() getppid()"; the creator lives
  * until all three are done, the program waits for them (they are its
  * children) and exits 0.
+ *   clone_parent orphan   ten times, a process whose parent has ended (it
+ *                         was reparented) makes a child with CLONE_PARENT
+ *                         (marks 3010..3019): its parent is the reaper,
+ *                         not the ended one
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
@@ -62,9 +66,51 @@ static int creator(void)
 	return 0;
 }
 
-int main(void)
+/* One round of "orphan": mark k from the child of a reparented process. */
+static int orphan_round(long k)
+{
+	int p[2], q[2];
+	char x;
+	if (pipe(p) != 0 || pipe(q) != 0)
+		return 1;
+	pid_t o = fork();
+	if (o == 0) {
+		pid_t me = getpid(), b = fork();
+		if (b == 0) {
+			while (getppid() == me)
+				usleep(1000);	/* until reparented */
+			if (syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0) == 0) {
+				close((int)-k);
+				printf("%ld %d %d\n", k, getpid(), getppid());
+				_exit(write(p[1], "x", 1) == 1 && write(q[1], "x", 1) == 1 ? 0 : 1);
+			}
+			close(q[1]);
+			_exit(read(q[0], &x, 1) != 1);	/* lives until its child is done */
+		}
+		_exit(b < 0);
+	}
+	waitpid(o, NULL, 0);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	int ok = read(p[0], &x, 1) == 1;
+	close(p[0]);
+	return !ok;
+}
+
+static int orphan(void)
+{
+	for (long k = 3010; k < 3020; k++)
+		if (orphan_round(k))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "orphan"))
+		return orphan();
 	pid_t c = fork();
 	if (c == 0)
 		_exit(creator());

@@ -42,6 +42,7 @@ ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
 	}
 	memset(f, 0, sizeof(*f));
 	f->num = fd;
+	f->exec_gen = p->exec_gen;
 	f->name = strdup("");
 	if (p->sess)
 		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
@@ -60,15 +61,25 @@ void ln_fd_del(struct ln_pstate *p, int fd)
 		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 }
 
-/* The entry for fd names the same open file the kernel has now. */
+/* The entry for fd names the same open file the kernel has now.  Files
+ * of one anonymous inode (eventfd, timerfd, epoll, signalfd, inotify,
+ * bpf: "anon_inode:[...]") share its number: their name tells them
+ * apart. */
 bool ln_fd_unchanged(struct ln_pstate *p, int fd)
 {
 	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd] || !p->fds[fd]->ino)
 		return false;
+	const ln_fd *f = p->fds[fd];
 	char path[64];
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
-	return stat(path, &st) == 0 && st.st_ino == p->fds[fd]->ino && st.st_dev == p->fds[fd]->dev;
+	if (stat(path, &st) != 0 || st.st_ino != f->ino || st.st_dev != f->dev)
+		return false;
+	if (strncmp(f->name, "anon_inode:", 11))
+		return true;
+	char what[32], buf[256];
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	return ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)) && !strcmp(buf, f->name);
 }
 
 void ln_fd_set_name(ln_fd *f, const char *name)

@@ -444,6 +444,7 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	p->launched = parent->launched;
 	p->syscall_mode = parent->syscall_mode;
 	p->own_filters = parent->own_filters;	/* a fork copies the creator's */
+	p->exec_gen = parent->exec_gen;		/* and its fds, checked as they were */
 	proc_link(s, p);
 	for (int i = 0; i < p->nfd_slots; i++)
 		if (p->fds[i])
@@ -457,11 +458,13 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
  * every call that could have moved them since stopped: the filter's
  * (sees_pidns) or syscall mode's.  Not in a process with a seccomp filter
  * of its own, whose answer could keep such a call from lanner
- * (USER_NOTIF), nor under filters lanner itself ran under. */
+ * (USER_NOTIF), nor where such a filter could have been installed
+ * unseen (sees_installs), nor under filters lanner itself ran under. */
 static bool born_flat(struct ln_session *s, const struct ln_tstate *ct, const struct ln_creator *c,
 		      const struct ln_pstate *parent)
 {
-	return ct && c && c->same_pidns && ct->kids_flat && (s->sees_pidns || parent->syscall_mode) &&
+	return ct && c && c->same_pidns && ct->kids_flat &&
+	       (parent->syscall_mode || (s->sees_pidns && s->sees_installs)) &&
 	       s->filter_base == 0 && !parent->own_filters;
 }
 
@@ -491,7 +494,9 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln
 	else if (!ct || kind != LN_CHILD_PROCESS)
 		ln_read_ids(tid, &tgid, &ppid);
 	else if (c->clone_parent)
-		ppid = ct->pub.proc->ppid;	/* the creator's parent's child */
+		ln_read_ids(tid, &tgid, &ppid);	/* the creator's parent's child:
+						 * lanner's ppid of the creator
+						 * may predate a reparenting */
 
 	struct ln_pstate *p = ln_proc_find(s, tgid);
 	if (!p) {

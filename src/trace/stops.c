@@ -78,34 +78,51 @@ void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		ev->fd = p->fds[ev->fdnum];
 }
 
-/* Lazy fd tracking: the fd this syscall acts on, as the kernel has it now,
- * before the syscall runs (a close still sees what it closes).  The table
- * is checked at each use, not kept exact: it may hold fds closed since by
- * calls lanner does not trace, or at an exec (on_exec).  mmap's fd is an
- * fd it acts on too. */
-static void refresh_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+/* One fd as the kernel has it now: the entry kept if it still names the
+ * same open file (what lanner learned of it stays, such as an accepted
+ * socket's server role, which the kernel cannot tell), else read again,
+ * or dropped if the fd is not open (EBADF ahead). */
+static void check_fd(struct ln_session *s, struct ln_pstate *p, int fd)
 {
-	const ln_type_info *ti = ln_type(ev->type);
-	if (!(ti->flags & LN_TF_USES_FD) && (ti->flags & LN_TF_FD_CREATE))
+	if (ln_fd_unchanged(p, fd)) {
+		p->fds[fd]->exec_gen = p->exec_gen;
 		return;
-	int fd = -1;
-	for (int i = 0; i < ti->nparams; i++)
-		if (ti->kind[i] == LN_K_FD && ti->src[i] < 6) {
-			fd = (int)ev->params[i].val;
-			break;
-		}
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	if (fd < 0 || !p)
-		return;
-	/* Still the same file (one stat): keep what lanner learned of it, such
-	 * as an accepted socket's server role, which the kernel cannot tell. */
-	if (ln_fd_unchanged(p, fd))
-		return;
+	}
 	ln_fd *f = ln_fd_set(p, fd);
 	if (f)
 		ln_fd_from_kernel(s, p, f);
 	if (f && f->type == LN_FD_UNKNOWN)
-		ln_fd_del(p, fd);	/* not open: EBADF ahead */
+		ln_fd_del(p, fd);
+}
+
+/* Lazy fd tracking: the fds this syscall names, as the kernel has them
+ * now, before it runs (a close still sees what it closes).  The table is
+ * not kept exact: it may hold fds closed since by calls lanner does not
+ * trace, and an exec does not read it again (on_exec).  So the fd a call
+ * acts on (its first fd argument; mmap's too) is checked at every call,
+ * and any other fd or directory fd argument (an *at call's) when its
+ * entry dates from before the process's last exec, when close-on-exec
+ * fds went and the numbers may name other files since. */
+static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
+{
+	const ln_type_info *ti = ln_type(ev->type);
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (!p)
+		return;
+	bool acts = (ti->flags & LN_TF_USES_FD) || !(ti->flags & LN_TF_FD_CREATE);
+	for (int i = 0; i < ti->nparams; i++) {
+		if ((ti->kind[i] != LN_K_FD && ti->kind[i] != LN_K_DIRFD) || ti->src[i] >= 6)
+			continue;
+		int fd = (int)ev->params[i].val;
+		if (fd < 0)
+			continue;	/* none, or AT_FDCWD */
+		if (acts && ti->kind[i] == LN_K_FD) {
+			acts = false;
+			check_fd(s, p, fd);
+		} else if (fd < p->nfd_slots && p->fds[fd] && p->fds[fd]->exec_gen != p->exec_gen) {
+			check_fd(s, p, fd);
+		}
+	}
 }
 
 /* evt.cpu: the CPU the program made the call on, read at the stop that
@@ -147,7 +164,7 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 		ev->rawargs[pages] <<= 12;
 	ln_args_entry(s, t);
 	if (s->fd_lazy)
-		refresh_fd(s, t, ev);
+		check_fds(s, t, ev);
 	int dead, held = ln_hold_entry(s, t, mode, &dead);	/* prevention: verdict.c */
 	if (held)
 		return held > 0;
@@ -331,8 +348,9 @@ static void on_exec(struct ln_session *s, struct ln_tstate *t)
 	ln_proc_load_exec(s, p, ln_now_realtime());
 	ln_proc_load_creds(t);
 	/* close-on-exec fds are gone: an exact table is read again (a listing
-	 * and a stat per fd, 47 us of a shell child's exec here); a lazy one
-	 * is checked at each use anyway (refresh_fd) */
+	 * and a stat per fd, 47 us of a shell child's exec here); a lazy one's
+	 * entries are checked at their next use instead (check_fds) */
+	p->exec_gen++;
 	if (!s->fd_lazy)
 		ln_proc_scan_fds(s, p);
 	resume(t, 0);
