@@ -20,7 +20,7 @@ describe("lazy fd table: fds across an exec (spec/progs/exec_fds)", function()
 		after = {}
 		for _, l in ipairs(r.events) do
 			local args, ty, fd, arg, name, abspath = l:match("^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$")
-			if args == "after" then
+			if args:match("^after") then
 				after[#after + 1] = { type = ty, fd = tonumber(fd), arg = arg, name = name, abspath = abspath }
 			end
 		end
@@ -81,17 +81,62 @@ describe("lazy fd table: fds across an exec (spec/progs/exec_fds)", function()
 		assert.equal("anon_inode:[timerfd]", e.name)
 	end)
 
+	local function unlinked(name)
+		for _, x in ipairs(after) do
+			if x.type == "unlinkat" and x.abspath:match("/" .. name .. "$") then return x end
+		end
+	end
+
 	-- fd 21 was /etc before the exec, the program's own directory now
 	-- (put there by an untraced dup3): an *at call's directory fd from
 	-- before the exec is checked at its use
 	it("an *at call's directory fd reused since the exec names the new directory", function()
 		local dir = r.stdout:match("dir (%S+)\n")
 		assert.is_string(dir, r.stdout)
-		local e
-		for _, x in ipairs(after) do
-			if x.type == "unlinkat" then e = x end
-		end
+		local e = unlinked("victim")
 		assert.is_table(e, table.concat(r.events, "\n"))
 		assert.equal(dir .. "/victim", e.abspath)
+	end)
+
+	-- and again, with no exec between: an *at call's directory fd is
+	-- checked at every call, as the fd a call acts on is
+	it("a directory fd replaced by an untraced call names the new directory", function()
+		local dir2 = r.stdout:match("dir2 (%S+)\n")
+		assert.is_string(dir2, r.stdout)
+		local e = unlinked("victim2")
+		assert.is_table(e, table.concat(r.events, "\n"))
+		assert.equal(dir2 .. "/victim2", e.abspath)
+	end)
+
+	-- fd 22 was made by untraced calls before the exec and kept across it:
+	-- no event ever named it, and no exec reads the table again
+	it("a directory fd no event named before the exec is named from the kernel", function()
+		local kept = r.stdout:match("kept (%S+)\n")
+		assert.is_string(kept, r.stdout)
+		local e = unlinked("victim3")
+		assert.is_table(e, table.concat(r.events, "\n"))
+		assert.equal(kept .. "/victim3", e.abspath)
+	end)
+end)
+
+-- A call on an fd number that is not open (bound for EBADF) must not make
+-- lanner's table as large as the number: it was copied at every fork.
+describe("lazy fd table: a huge fd that is not open", function()
+	teardown(cmp.cleanup)
+
+	local function peak_rss(filter)
+		local r = cmp.lanner({ "--stats", "-p", "%evt.num", filter }, { trace.prog("exec_fds"), "huge" })
+		assert.equal(0, r.status, r.stderr)
+		local kb = r.stderr:match("peak rss: (%d+) kB")
+		assert.is_string(kb, r.stderr)
+		return tonumber(kb)
+	end
+
+	it("costs lanner no memory for the number's sake", function()
+		-- the same run with the read stopping or not (a 2^20-slot table
+		-- is 8 MB, twice that while a fork copies it)
+		local plain = peak_rss("evt.type=read and evt.rawarg.fd < -1")
+		local huge = peak_rss("evt.type=read and evt.rawarg.fd > 999")
+		assert.is_true(huge < plain + 4096, ("peak rss %d kB against %d kB"):format(huge, plain))
 	end)
 end)

@@ -5,7 +5,8 @@
  *   4  /dev/null, kept
  *   20 an eventfd, close-on-exec (written to: an event names it)
  *   21 the directory /etc, close-on-exec (read, EISDIR: an event names it)
- * then the program execs itself with "after", where:
+ *   22 a directory of its own, KEPT, put there by dup3: no event names it
+ * then the program execs itself with "after KEPT", where:
  *   a pipe takes the freed fd 3 (read end) and 5 (write end); fd 3 is
  *   mapped first (a pipe cannot be: ENODEV, but the call names fd 3);
  *   one byte goes through the pipe (a read of fd 3); one byte is written
@@ -13,11 +14,14 @@
  *   a timerfd is put on fd 20 and read (EAGAIN): eventfd and timerfd
  *   share one anonymous inode, only their names differ;
  *   a directory of its own, DIR (printed as "dir DIR"), is put on fd 21
- *   and DIR/victim is unlinked relative to it.
+ *   and DIR/victim is unlinked relative to it; then another, DIR2
+ *   ("dir2 DIR2"), on fd 21 again, and DIR2/victim2 unlinked the same
+ *   way; then KEPT/victim3 relative to fd 22 ("kept KEPT").
  * pipe2, eventfd, timerfd_create, memfd_create, ftruncate and dup3 need
  * not be traced: a tracer that trusts its table of before the exec names
  * /etc/hostname for fd 3, an eventfd for fd 20, /etc for fd 21.  Prints
  * "ok" and exits 0.
+ *   exec_fds huge   a read of fd 999999, which is not open, then ten forks
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -29,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* fd moved to number to (dup3 keeps no other copy) */
@@ -43,7 +48,7 @@ static int move_fd(int fd, int to, int flags)
 static int before(char *self)
 {
 	uint64_t one = 1;
-	char c;
+	char c, kept[] = "/tmp/lanner-exec-fds-XXXXXX";
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);	/* whatever the caller left open */
 	if (open("/etc/hostname", O_RDONLY | O_CLOEXEC) != 3 || open("/dev/null", O_WRONLY) != 4)
@@ -52,12 +57,43 @@ static int before(char *self)
 		return 1;
 	if (move_fd(open("/etc", O_RDONLY | O_DIRECTORY), 21, O_CLOEXEC) != 21 || read(21, &c, 1) != -1)
 		return 1;
-	execl("/proc/self/exe", self, "after", (char *)NULL);
+	if (!mkdtemp(kept) || move_fd(open(kept, O_RDONLY | O_DIRECTORY), 22, 0) != 22)
+		return 1;
+	execl("/proc/self/exe", self, "after", kept, (char *)NULL);
 	return 1;
+}
+
+/* unlink DIR/name relative to fd at (a directory), DIR printed first
+ * as "LABEL DIR" */
+static int unlink_in(const char *label, const char *dir, int at, const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	printf("%s %s\n", label, dir);
+	return unlinkat(at, name, 0);
+}
+
+/* "huge": a read of fd 999999, not open (EBADF), then ten forks */
+static int huge(void)
+{
+	char c;
+	if (read(999999, &c, 1) != -1)
+		return 1;
+	for (int i = 0; i < 10; i++) {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		if (p < 0 || waitpid(p, NULL, 0) != p)
+			return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "huge"))
+		return huge();
 	if (argc < 2 || strcmp(argv[1], "after"))
 		return before(argv[0]);
 	int p[2];
@@ -74,13 +110,18 @@ int main(int argc, char **argv)
 	uint64_t ticks;
 	if (move_fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), 20, 0) != 20 || read(20, &ticks, 8) != -1)
 		return 6;
-	char dir[] = "/tmp/lanner-exec-fds-XXXXXX", victim[64];
-	snprintf(victim, sizeof(victim), "%s/victim", mkdtemp(dir) ? dir : "/nonexistent");
-	close(open(victim, O_CREAT | O_WRONLY, 0600));
-	printf("dir %s\n", dir);
-	if (move_fd(open(dir, O_RDONLY | O_DIRECTORY), 21, 0) != 21 || unlinkat(21, "victim", 0) != 0)
+	char dir[] = "/tmp/lanner-exec-fds-XXXXXX", dir2[] = "/tmp/lanner-exec-fds-XXXXXX";
+	if (!mkdtemp(dir) || !mkdtemp(dir2) || argc < 3)
 		return 7;
+	if (move_fd(open(dir, O_RDONLY | O_DIRECTORY), 21, 0) != 21 || unlink_in("dir", dir, 21, "victim") != 0)
+		return 8;
+	if (move_fd(open(dir2, O_RDONLY | O_DIRECTORY), 21, 0) != 21 || unlink_in("dir2", dir2, 21, "victim2") != 0)
+		return 9;
+	if (unlink_in("kept", argv[2], 22, "victim3") != 0)
+		return 10;
 	rmdir(dir);
+	rmdir(dir2);
+	rmdir(argv[2]);
 	puts("ok");
 	return 0;
 }

@@ -61,25 +61,40 @@ void ln_fd_del(struct ln_pstate *p, int fd)
 		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 }
 
-/* The entry for fd names the same open file the kernel has now.  Files
- * of one anonymous inode (eventfd, timerfd, epoll, signalfd, inotify,
- * bpf: "anon_inode:[...]") share its number: their name tells them
- * apart. */
+/* Kinds of file made on the one anonymous inode the kernel shares
+ * (anon_inode_getfd): the inode tells none of them apart, their name
+ * does.  (io_uring, userfaultfd and pidfd files may have inodes of their
+ * own: the inode is compared too.) */
+static bool shared_anon(const char *name)
+{
+	static const char *const shared[] = { "anon_inode:[eventfd]", "anon_inode:[timerfd]",
+		"anon_inode:[eventpoll]", "anon_inode:[signalfd]", "anon_inode:inotify", "anon_inode:bpf" };
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (!strncmp(name, shared[i], strlen(shared[i])))
+			return true;
+	return false;
+}
+
+/* The entry for fd names the same open file the kernel has now: one
+ * stat, or for an anonymous file one readlink (and a stat where the
+ * inode can tell more). */
 bool ln_fd_unchanged(struct ln_pstate *p, int fd)
 {
 	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd] || !p->fds[fd]->ino)
 		return false;
 	const ln_fd *f = p->fds[fd];
+	if (!strncmp(f->name, "anon_inode:", 11)) {
+		char what[32], buf[256];
+		snprintf(what, sizeof(what), "fd/%d", fd);
+		if (!ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)) || strcmp(buf, f->name))
+			return false;
+		if (shared_anon(f->name))
+			return true;
+	}
 	char path[64];
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
-	if (stat(path, &st) != 0 || st.st_ino != f->ino || st.st_dev != f->dev)
-		return false;
-	if (strncmp(f->name, "anon_inode:", 11))
-		return true;
-	char what[32], buf[256];
-	snprintf(what, sizeof(what), "fd/%d", fd);
-	return ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)) && !strcmp(buf, f->name);
+	return stat(path, &st) == 0 && st.st_ino == f->ino && st.st_dev == f->dev;
 }
 
 void ln_fd_set_name(ln_fd *f, const char *name)

@@ -88,6 +88,14 @@ static void check_fd(struct ln_session *s, struct ln_pstate *p, int fd)
 		p->fds[fd]->exec_gen = p->exec_gen;
 		return;
 	}
+	/* a number that is not open (a call bound for EBADF, fd 1000000)
+	 * must not grow the table to its size first */
+	if (fd >= p->nfd_slots || !p->fds[fd]) {
+		char what[32], buf[16];
+		snprintf(what, sizeof(what), "fd/%d", fd);
+		if (!ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)))
+			return;
+	}
 	ln_fd *f = ln_fd_set(p, fd);
 	if (f)
 		ln_fd_from_kernel(s, p, f);
@@ -97,10 +105,11 @@ static void check_fd(struct ln_session *s, struct ln_pstate *p, int fd)
 
 /* Lazy fd tracking: the fds this syscall names, as the kernel has them
  * now, before it runs (a close still sees what it closes).  The table is
- * not kept exact: it may hold fds closed since by calls lanner does not
- * trace, and an exec does not read it again (on_exec).  So the fd a call
- * acts on (its first fd argument; mmap's too) is checked at every call,
- * and any other fd or directory fd argument (an *at call's) when its
+ * not kept exact: it may hold fds closed or replaced since by calls lanner
+ * does not trace (dup2, a received fd), and an exec does not read it
+ * again (on_exec).  So the fd a call acts on (its first fd argument;
+ * mmap's too) and an *at call's directory fd, which its path fields are
+ * made from, are checked at every call; any other fd argument when its
  * entry dates from before the process's last exec, when close-on-exec
  * fds went and the numbers may name other files since. */
 static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
@@ -116,8 +125,8 @@ static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		int fd = (int)ev->params[i].val;
 		if (fd < 0)
 			continue;	/* none, or AT_FDCWD */
-		if (acts && ti->kind[i] == LN_K_FD) {
-			acts = false;
+		if ((acts && ti->kind[i] == LN_K_FD) || ti->kind[i] == LN_K_DIRFD) {
+			acts = acts && ti->kind[i] != LN_K_FD;
 			check_fd(s, p, fd);
 		} else if (fd < p->nfd_slots && p->fds[fd] && p->fds[fd]->exec_gen != p->exec_gen) {
 			check_fd(s, p, fd);
