@@ -118,6 +118,7 @@ static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	if (!p)
 		return;
+	/* the first fd argument is the one the call acts on */
 	bool acts = (ti->flags & LN_TF_USES_FD) || !(ti->flags & LN_TF_FD_CREATE);
 	for (int i = 0; i < ti->nparams; i++) {
 		if ((ti->kind[i] != LN_K_FD && ti->kind[i] != LN_K_DIRFD) || ti->src[i] >= 6)
@@ -125,12 +126,12 @@ static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		int fd = (int)ev->params[i].val;
 		if (fd < 0)
 			continue;	/* none, or AT_FDCWD */
-		if ((acts && ti->kind[i] == LN_K_FD) || ti->kind[i] == LN_K_DIRFD) {
-			acts = acts && ti->kind[i] != LN_K_FD;
+		bool acted_on = acts && ti->kind[i] == LN_K_FD;
+		if (acted_on)
+			acts = false;
+		bool before_exec = fd < p->nfd_slots && p->fds[fd] && p->fds[fd]->exec_gen != p->exec_gen;
+		if (acted_on || ti->kind[i] == LN_K_DIRFD || before_exec)
 			check_fd(s, p, fd);
-		} else if (fd < p->nfd_slots && p->fds[fd] && p->fds[fd]->exec_gen != p->exec_gen) {
-			check_fd(s, p, fd);
-		}
 	}
 }
 
