@@ -385,12 +385,11 @@ static ln_fd *fd_copy(const ln_fd *src)
 	return f;
 }
 
-/* fork: the child starts as a copy of its creator. */
-/* flat: the child is known to be in /proc's pid namespace (its creator's
- * children go there and it was not made with CLONE_NEWPID): its vpid is
- * its pid, no /proc/PID/status read (half the /proc work of a fork).
- * ppid: its parent, which is not its creator after CLONE_PARENT (0: the
- * creator). */
+/* fork: the child starts as a copy of its creator.  flat: the child is
+ * known to be in /proc's pid namespace (its creator's children go there
+ * and it was not made with CLONE_NEWPID): its vpid is its pid, no
+ * /proc/PID/status read (half the /proc work of a fork).  ppid: its
+ * parent, which is not its creator after CLONE_PARENT (0: the creator). */
 static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now,
 				   bool flat, pid_t ppid)
 {
