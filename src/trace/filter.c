@@ -169,7 +169,7 @@ static int install_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, int 
  * nstype of 0 takes a namespace of any type, a pidfd several.  A rule
  * libseccomp will not take (one of the rules' own predicates in the way)
  * costs the shortcut, not the filter: sees_pidns says which. */
-static int pidns_guard(scmp_filter_ctx ctx, struct ln_session *s, const ln_type_info *ti)
+static void pidns_guard(scmp_filter_ctx ctx, struct ln_session *s, const ln_type_info *ti)
 {
 	int r;
 	if (!strcmp(ti->name, "setns")) {
@@ -178,11 +178,10 @@ static int pidns_guard(scmp_filter_ctx ctx, struct ln_session *s, const ln_type_
 		struct scmp_arg_cmp newpid = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWPID, CLONE_NEWPID);
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | LN_TRACE_GUARD), ti->nr, 1, newpid);
 	} else {
-		return 0;
+		return;
 	}
 	if (r)
 		s->sees_pidns = false;
-	return 0;
 }
 
 static bool moves_pidns(const ln_type_info *ti)
@@ -282,7 +281,7 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 		if (!r && mode == LN_TRACE_NONE && install_op >= 0)
 			r = install_guard(ctx, s, id, ti->nr, (uint32_t)install_op);
 		if (!r && mode == LN_TRACE_NONE)
-			r = pidns_guard(ctx, s, ti);
+			pidns_guard(ctx, s, ti);
 	}
 	if (!r && compat)
 		r = add_compat_aliases(ctx, s);
