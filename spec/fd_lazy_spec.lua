@@ -2,9 +2,8 @@
 -- "read from the kernel per event" mode of --debug-filter): each fd an
 -- event acts on is checked against the kernel at that event
 -- (trace/stops.c check_fds), so an exec need not read the table again
--- (a listing and a stat per fd: a third of a shell child's exec in the
--- tracer); an entry from before the exec is checked at its next use as
--- any fd or directory fd argument.  spec/progs/exec_fds opens fd 3 close-on-exec and fd 4 without,
+-- (a listing and a stat per fd); an entry from before the exec is
+-- checked at its next use as any fd or directory fd argument.  spec/progs/exec_fds opens fd 3 close-on-exec and fd 4 without,
 -- execs itself, and then reuses fd 3 for a pipe made by an untraced call.
 local trace = require "spec.helpers.trace"
 local cmp = require "spec.helpers.compare"

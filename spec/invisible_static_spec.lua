@@ -103,7 +103,10 @@ describe("invisible: a statically linked program, against the same program dynam
 end)
 
 -- A Go program: 8 goroutines write and read a file each, then a loopback
--- TCP exchange between two goroutines.
+-- TCP exchange between two goroutines.  Each goroutine holds a thread of
+-- its own (LockOSThread) and waits until all eight are up, so that their
+-- files are opened from several threads whatever Go's scheduler would
+-- have done (it had put them all on one thread once in many runs).
 local GO_SRC = [[
 package main
 
@@ -113,17 +116,23 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 )
 
 func main() {
 	dir := os.Args[1]
-	var wg sync.WaitGroup
+	var wg, ready sync.WaitGroup
+	start := make(chan struct{})
 	results := make([]string, 8)
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
+		ready.Add(1)
 		go func(i int) {
 			defer wg.Done()
+			runtime.LockOSThread()
+			ready.Done()
+			<-start
 			p := filepath.Join(dir, fmt.Sprintf("go-%d.txt", i))
 			if err := os.WriteFile(p, []byte(fmt.Sprintf("goroutine %d", i)), 0644); err != nil {
 				results[i] = err.Error()
@@ -137,6 +146,8 @@ func main() {
 			results[i] = string(b)
 		}(i)
 	}
+	ready.Wait()
+	close(start)
 	wg.Wait()
 	for i, r := range results {
 		fmt.Printf("%d: %s\n", i, r)

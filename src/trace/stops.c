@@ -358,8 +358,8 @@ static void on_exec(struct ln_session *s, struct ln_tstate *t)
 	ln_proc_load_exec(s, p, ln_now_realtime());
 	ln_proc_load_creds(t);
 	/* close-on-exec fds are gone: an exact table is read again (a listing
-	 * and a stat per fd, 47 us of a shell child's exec here); a lazy one's
-	 * entries are checked at their next use instead (check_fds) */
+	 * and a stat per fd); a lazy one's entries are checked at their next
+	 * use instead (check_fds) */
 	p->exec_gen++;
 	if (!s->fd_lazy)
 		ln_proc_scan_fds(s, p);
