@@ -306,6 +306,29 @@ local function pinned()
 	}, "pinned")
 end
 
+-- The two capture engines on a call whose event needs only registers
+-- (kill): ptrace stops (--engine ptrace) against seccomp user
+-- notifications with synchronous wake-up (the default where it fits),
+-- beside the floor tracer's entry stops and strace.  Free placement, then
+-- both pinned to one CPU.
+local function engines()
+	local cmd = { root .. "/build/bench/bench_regcalls", "100000" }
+	local F, T0 = root .. "/build/bench/floor_tracer", { "taskset", "-c", "0" }
+	local function lan(engine) return { L, "-q", "--output-file", "/dev/null", "--engine", engine,
+		"-p", "%evt.num %proc.pid", "evt.type=kill", "--" } end
+	return timed({
+		{ "untraced", cmd },
+		{ "floor tracer -e kill (entry stops)", cat({ F, "-e", "kill", "--" }, cmd) },
+		{ "strace -f --seccomp-bpf -e trace=kill", cat({ "strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null",
+			"-e", "trace=kill", "-e", "signal=none" }, cmd) },
+		{ "lanner --engine ptrace", cat(lan("ptrace"), cmd) },
+		{ "lanner (notifications)", cat(lan("auto"), cmd) },
+		{ "taskset -c 0 floor tracer -e kill", cat(T0, { F, "-e", "kill", "--" }, cmd) },
+		{ "taskset -c 0 lanner --engine ptrace", cat(T0, lan("ptrace"), cmd) },
+		{ "taskset -c 0 lanner (notifications)", cat(T0, lan("auto"), cmd) },
+	}, "engines")
+end
+
 -- Two threads making traced calls at once against one thread making as
 -- many: whether one thread's stops wait behind the other's.
 local function threads()
@@ -536,6 +559,16 @@ local sections = {
 			" under taskset; FMT FILTER: ", ratio(6, 5), " and ", ratio(7, 5), ".  The same for the time tracing "
 			.. "adds ((lanner − untraced) / (floor − untraced)): ", over(3, 2), ", ", over(4, 2), "; ", over(6, 5),
 			", ", over(7, 5), ".")
+	end },
+	{ key = "engines", title = "Engines", body = function()
+		local e = engines()
+		rows_table("bench_regcalls 100000 (kill(self, 0) in a loop) under `-p '%evt.num %proc.pid' "
+			.. "'evt.type=kill'`, " .. RUNS .. " interleaved runs (min / median):", e)
+		local function per(i) return (e[i][3] - e[1][3]) / 100000 * 1e6 end
+		w(string.format("\nTime added per call (medians): floor %.1f µs, strace %.1f µs, lanner by ptrace %.1f µs, "
+			.. "by notification %.1f µs; pinned: floor %.1f µs, ptrace %.1f µs, notification %.1f µs.  "
+			.. "Notifications over ptrace stops: %.2f× free, %.2f× pinned.", per(2), per(3), per(4), per(5),
+			per(6), per(7), per(8), e[5][3] / e[4][3], e[8][3] / e[7][3]))
 	end },
 	{ key = "threads", title = "Threads", body = function()
 		local t = threads()

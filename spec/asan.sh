@@ -58,6 +58,13 @@ else
 	echo "not ok $n - asan: queue: nothing was dropped"; sed 's/^/# /' "build/test/asan.$((n - 1)).stderr" | head -5
 fi
 check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
+# the user-notification engine (src/trace/notify.c): register-only calls,
+# beside ptrace stops on threads and a fork, and under a signal storm
+NOTIFY='evt.type in (kill, tgkill, ftruncate, dup, setuid, setgid, fcntl, lseek, shutdown, unshare, setns, getppid)'
+check 3 "notifications: one of each call" -p '%evt.type %evt.args' "$NOTIFY" -- "$P/notify_calls" calls
+check 0 "notifications: threads and a fork" -p '%thread.tid %evt.type %evt.args' 'evt.type in (openat, ftruncate)' \
+	-- "$P/notify_calls" order 4 100
+check 0 "notifications: signals" --queue 0 -p '%evt.type' 'evt.type=kill' -- "$P/notify_calls" signals 20000
 D=$(mktemp -d)
 cat > "$D/deny.yaml" <<'EOF'
 - rule: No hostname

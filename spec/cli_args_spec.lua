@@ -84,7 +84,7 @@ describe("cli.args", function()
 			"--config DIR/bad.yaml", "--config DIR/notmap.yaml", "--config", "-o x", "-o outputs.rate=fast",
 			"-o =1", "-o 'rules_files=[a'", "-o json_output=maybe", "--stats-interval x",
 			"-c no_such_chisel", "-c", "-i no_such_chisel", "-i", "--pid 0", "--pid abc", "--pid 1.5",
-			"--pid 2147483647", "--attach-mode bogus", "--poll x", "--poll -5", "--test-rules /nonexistent.yaml", "--test-rules DIR/bad.yaml",
+			"--pid 2147483647", "--attach-mode bogus", "--engine bogus", "--engine", "--poll x", "--poll -5", "--test-rules /nonexistent.yaml", "--test-rules DIR/bad.yaml",
 			"--bogus", "'proc.name='", "'('", "'evt.type=opn'", "'proc.nmae=x'", "'fd.sip.name=x'",
 			"'evt.type in (open, opn)'", "'proc.name contains'", "'evt.arg[99]=x'", "'proc.aname[x]=1'",
 			"'proc.name in (a, b'", "'not'", "'a and'",

@@ -122,6 +122,9 @@ struct ln_tstate {
 	uint32_t off[LN_MAX_PARAMS];	/* param bytes offsets in arena */
 	struct ln_arena arena;
 	uint64_t entry_mono;		/* monotonic entry time, for latency */
+	bool handoff;			/* launched, its syscalls followed until
+					 * its filter's listener is lanner's */
+	int handoff_nr;			/* the syscall it is in, meanwhile */
 	int stat_fd;			/* /proc/PID/task/TID/stat, for its CPU; -1 */
 };
 
@@ -307,6 +310,24 @@ struct ln_session {
 	/* Called by the wait loop on each turn (sleeping false) and just
 	 * before it sleeps in waitpid (true), if set. */
 	void (*tracer_hook)(struct ln_session *s, bool sleeping);
+	/* The user-notification engine (trace/notify.c). */
+	struct ln_notif {
+		bool want;		/* ln_set_notify: on unless told */
+		bool use;		/* the launch's filter sends calls to it */
+		bool building;		/* filter.c builds that filter now */
+		uint8_t routed[512];	/* per type: some calls go to the listener */
+		int8_t probed;		/* the kernel was asked, probe_err its answer */
+		int probe_err;
+		int fd;			/* the listener, -1 none */
+		int wake_r, wake_w;	/* the SIGCHLD pipe, -1 none */
+		int slot;		/* its write end's slot for the handler */
+		unsigned since;		/* stops since the listener was looked at */
+		bool more;		/* more waited when the last was served */
+		unsigned streak;	/* served in a row on that word */
+		pid_t tracer;		/* the thread whose mask blocks SIGCHLD */
+		const char *why;	/* on, or why off (--stats) */
+		sigset_t oldmask, sleepmask;
+	} notif;
 	pid_t redo_pid;			/* a wait status an injection took, */
 	int redo_status;		/* for the wait loop to handle */
 	char errmsg[512];

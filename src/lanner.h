@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 8 };
+enum { LN_ABI_VERSION = 9 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -330,6 +330,7 @@ typedef struct ln_stats {
 	uint64_t dropped;	/* events a full queue lost (ln_set_queue) */
 	uint64_t queue_waits;	/* times the tracer waited for room in it */
 	uint64_t queue_bytes;	/* its bound, 0: rules run on the tracer */
+	uint64_t stops_notif;	/* seccomp user notifications served */
 } ln_stats;
 
 typedef struct ln_session ln_session;
@@ -418,6 +419,14 @@ void ln_set_cpu_policy(ln_session *s, int policy);
  * runs whatever the load. */
 void ln_set_poll(ln_session *s, int us);
 enum { LN_DEFAULT_POLL_US = 100 };
+/* The user-notification engine (before ln_spawn; on by default): entry-
+ * only events whose parameters are all registers (kill, setuid, dup...)
+ * reach lanner through a seccomp listener with synchronous wake-up
+ * instead of a ptrace stop, in the same stream, with the same fields.
+ * Launched programs only, Linux 6.6 or later. */
+void ln_set_notify(ln_session *s, int on);
+/* "on (...)" or "off (why)", for --stats. */
+const char *ln_notify_state(ln_session *s);
 /* Where the rules run.  bytes > 0 (before ln_spawn/ln_attach): the
  * session traces on a thread of its own and hands its events, with the
  * state they refer to, through a queue of about that many bytes to the
@@ -426,7 +435,9 @@ enum { LN_DEFAULT_POLL_US = 100 };
  * for room, or, with drop != 0, loses events (never state changes) and
  * counts them (ln_stats.dropped).  A held event (ln_hold_type) still
  * waits for its verdict.  0: events are handed out by the tracing thread
- * itself (the default). */
+ * itself (the default).  With a queue the calling thread blocks the
+ * signals the tracer handles (INT, TERM, HUP, QUIT, USR1, USR2, ALRM,
+ * CHLD) from the launch on: programs it starts inherit that mask. */
 int ln_set_queue(ln_session *s, uint32_t bytes, int drop);
 enum { LN_MIN_QUEUE = 65536 };	/* the least ln_set_queue takes, but 0 */
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it

@@ -213,6 +213,7 @@ function Outputs:stats()
 		if ok and type(st) == "table" then
 			s.events = st.events
 			s.stops = (st.stops_entry or 0) + (st.stops_exit or 0) + (st.stops_ptrace or 0) + (st.stops_signal or 0)
+				+ (st.stops_notif or 0)
 		end
 	end
 	return s

@@ -138,6 +138,21 @@ function Session:set_want_cpu(on)
 	C.ln_set_want_cpu(self.s, on and 1 or 0)
 end
 
+-- The user-notification engine (lanner.h ln_set_notify): "auto" (the
+-- default) or "ptrace" (every event from a ptrace stop).
+function Session:set_engine(name)
+	if name ~= "auto" and name ~= "ptrace" then
+		return nil, "--engine takes auto or ptrace: '" .. tostring(name) .. "'"
+	end
+	C.ln_set_notify(self.s, name == "auto" and 1 or 0)
+	return true
+end
+
+-- "on (...)" or "off (why)".
+function Session:engine_state()
+	return ffi.string(C.ln_notify_state(self.s))
+end
+
 -- Microseconds the tracer polls for the next stop before it sleeps (0: never).
 function Session:set_poll(us)
 	local n = tonumber(us)
@@ -288,7 +303,7 @@ function Session:stats()
 	local out = {}
 	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal", "stops_polled",
 		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed", "no_verdict",
-		"dropped", "queue_waits", "queue_bytes" } do
+		"dropped", "queue_waits", "queue_bytes", "stops_notif" } do
 		out[k] = tonumber(st[k])
 	end
 	local counts = C.ln_type_counts(self.s)
@@ -297,6 +312,7 @@ function Session:stats()
 		local n = tonumber(counts[id])
 		if n > 0 then out.per_type[core.type_name[id]] = n end
 	end
+	out.engine = ffi.string(C.ln_notify_state(self.s))
 	return out
 end
 

@@ -89,10 +89,10 @@ function M.metrics_text(s)
 		metric("lanner_output_" .. k[1] .. "_total", "counter", k[2], rows)
 	end
 	rows = {}
-	for _, k in ipairs { "entry", "exit", "ptrace", "signal" } do
+	for _, k in ipairs { "entry", "exit", "ptrace", "signal", "notification" } do
 		rows[#rows + 1] = { labels = { { "kind", k } }, v = s.stops[k] or 0 }
 	end
-	metric("lanner_stops_total", "counter", "ptrace stops, by kind.", rows)
+	metric("lanner_stops_total", "counter", "ptrace stops, by kind, and seccomp notifications served.", rows)
 	metric("lanner_stops_polled_total", "counter", "Stops caught while the tracer polled, before it would sleep.",
 		{ { v = s.stops_polled } })
 	metric("lanner_queue_waits_total", "counter", "Times the tracer waited for room in the queue to the rules' thread.",
@@ -120,7 +120,8 @@ function Server:snapshot()
 	local s = {
 		version = ffi.string(C.ln_version()), start_ns = self.start_ns,
 		duration_s = sys.now() - self.started, events = st.events or 0, drops = st.dropped or 0,
-		stops = { entry = st.stops_entry, exit = st.stops_exit, ptrace = st.stops_ptrace, signal = st.stops_signal },
+		stops = { entry = st.stops_entry, exit = st.stops_exit, ptrace = st.stops_ptrace, signal = st.stops_signal,
+			notification = st.stops_notif or 0 },
 		stops_polled = st.stops_polled or 0, queue_waits = st.queue_waits or 0, tracer_s = (st.tracer_ns or 0) / 1e9, alerts = o.alerts or 0, rate_limited = o.alerts_rate_limited or 0,
 		rules = {}, outputs = o.outputs or {}, procs = 0, threads = 0,
 	}

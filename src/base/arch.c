@@ -158,6 +158,32 @@ int ln_arch_set_return(pid_t tid, int64_t val)
 #endif
 }
 
+/* The kernel's restart codes, not in the uapi headers. */
+enum { K_ERESTARTSYS = 512, K_ERESTARTNOINTR = 513 };
+
+int ln_arch_interrupted_call(pid_t tid, long *nr)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int e = getregs(tid, &r);
+	if (e)
+		return e;
+	/* a native call (cs 0x33) that a signal interrupted */
+	if ((int64_t)r.rax != -K_ERESTARTSYS || (int64_t)r.orig_rax < 0 || r.cs != 0x33)
+		return -ENOENT;
+	*nr = (long)r.orig_rax;
+	return 0;
+#else
+	(void)tid; (void)nr;
+	return -ENOSYS;
+#endif
+}
+
+int ln_arch_restart_always(pid_t tid)
+{
+	return ln_arch_set_return(tid, -K_ERESTARTNOINTR);
+}
+
 /* --- syscall injection --- */
 
 #if defined(__x86_64__)

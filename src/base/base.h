@@ -66,6 +66,11 @@ int ln_arch_deny_syscall(pid_t tid, int err);
  * it returns. */
 int ln_arch_skip_syscall(pid_t tid);
 int ln_arch_set_return(pid_t tid, int64_t val);
+/* At a signal-delivery stop: 0 and the call's number if a signal
+ * interrupted a native syscall that would restart only with SA_RESTART
+ * (-ERESTARTSYS); ln_arch_restart_always makes it restart anyway. */
+int ln_arch_interrupted_call(pid_t tid, long *nr);
+int ln_arch_restart_always(pid_t tid);
 int ln_arch_get_regs(pid_t tid, struct ln_regs *r);
 /* Make the thread run syscall nr(args) next: at its entry stop by
  * changing the syscall in flight, at an exit stop by rewinding to the

@@ -100,7 +100,13 @@ struct ln_async {
 	bool fed;			/* it has had an event */
 };
 
-static const int blocked_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
+/* The caller's thread leaves these to the tracing thread: the signals
+ * lanner forwards or acts on, its timer (trace/signals.c), and SIGCHLD,
+ * which wakes the tracer's ppoll when the notification engine is on
+ * (trace/notify.c): taken here, a stop's SIGCHLD would wake this thread
+ * on another CPU and cut a chisel's sleep short.  The CLI starts
+ * programs from this thread with its mask cleared (lanner.sigmask). */
+static const int blocked_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD };
 
 /* --- the tracing thread --- */
 
@@ -502,7 +508,15 @@ int ln_async_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 		}
 		struct pollfd p = { ln_cap_reader_fd(r), POLLIN, 0 };
 		__atomic_store_n(&a->reading, 0, __ATOMIC_RELAXED);
-		int n = poll(&p, 1, wait);
+		/* SIGCHLD held off while it sleeps: a ptrace stop's SIGCHLD
+		 * that the busy tracer blocks must not wake this thread on
+		 * another CPU (the notification engine, trace/notify.c); it
+		 * waits for the tracer's ppoll, or for this thread's return */
+		sigset_t sleeping;
+		pthread_sigmask(SIG_SETMASK, NULL, &sleeping);
+		sigaddset(&sleeping, SIGCHLD);
+		struct timespec tw = { wait / 1000, (long)(wait % 1000) * 1000000 };
+		int n = ppoll(&p, 1, wait < 0 ? NULL : &tw, &sleeping);
 		__atomic_store_n(&a->reading, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&a->hungry, 0, __ATOMIC_SEQ_CST);
 		if (n == 0 && timeout_ms != 0 && (quiet || wait != timeout_ms)) {

@@ -49,6 +49,8 @@ LN_API ln_session *ln_session_new(void)
 	s->pseudo_thread.proc = NULL;
 	s->next_event = ln_trace_next;
 	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u);
+	s->notif.want = true;
+	s->notif.fd = s->notif.wake_r = s->notif.wake_w = -1;
 	return s;
 }
 
@@ -74,6 +76,7 @@ LN_API void ln_session_free(ln_session *s)
 	}
 	ln_capture_close(s);
 	ln_cap_free_reader(s);
+	ln_notif_free(s);
 	ln_restore_signals(s);
 	ln_state_free_all(s);
 	free(s->preds);

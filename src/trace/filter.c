@@ -72,12 +72,24 @@ int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool
 	return mode;
 }
 
+/* The action of a stop in this mode: the listener's where the type can go
+ * there (trace/notify.c; the launch's filter only, and the native ABI's),
+ * else a ptrace stop with the mode in RET_DATA. */
+static uint32_t stop_action(struct ln_session *s, int id, int mode, bool compat)
+{
+	if (!compat && mode == LN_TRACE_ENTRY && s->notif.building && ln_notif_eligible(s, id)) {
+		s->notif.routed[id] = 1;
+		return SCMP_ACT_NOTIFY;
+	}
+	return SCMP_ACT_TRACE(LN_DATA_TAG | mode);
+}
+
 /* One TRACE rule per predicate of the type; extra: a comparison every rule
  * also needs (clone's CLONE_UNTRACED clear), or NULL.  A predicate on
  * extra's argument is folded into it (libseccomp takes one comparison per
  * argument); one that contradicts it can never stop and is left out. */
 static int add_preds(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr,
-		     const struct scmp_arg_cmp *extra)
+		     const struct scmp_arg_cmp *extra, bool compat)
 {
 	int r = 0;
 	for (int i = 0; !r && i < s->npreds; i++) {
@@ -97,7 +109,7 @@ static int add_preds(scmp_filter_ctx ctx, struct ln_session *s, int id, int nr,
 			cmp[n++] = *extra;
 		}
 		cmp[n++] = SCMP_CMP64(p->arg, SCMP_CMP_MASKED_EQ, mask, value);
-		r = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | p->mode), nr, n, cmp);
+		r = seccomp_rule_add_array(ctx, stop_action(s, id, p->mode, compat), nr, n, cmp);
 	}
 	return r;
 }
@@ -131,7 +143,7 @@ static int untraced_guard(scmp_filter_ctx ctx, struct ln_session *s, int id, boo
 		mode = pred_mode(s, id);
 	if (mode != LN_TRACE_NONE)
 		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 1, traced);
-	return add_preds(ctx, s, id, ti->nr, &traced);
+	return add_preds(ctx, s, id, ti->nr, &traced, compat);
 }
 
 static bool has_pred_on(struct ln_session *s, int id, int arg)
@@ -209,7 +221,7 @@ static int add_compat_aliases(scmp_filter_ctx ctx, struct ln_session *s)
 		if (mode != LN_TRACE_NONE)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), nr, 0);
 		else
-			r = add_preds(ctx, s, id, nr, NULL);
+			r = add_preds(ctx, s, id, nr, NULL, true);
 	}
 	return r;
 }
@@ -275,9 +287,9 @@ static int add_rules(scmp_filter_ctx ctx, struct ln_session *s, bool compat)
 		if (mode == LN_TRACE_NONE && ln_refusable(s, id))
 			mode = LN_TRACE_GUARD;	/* stops to be refused (refuse.c) */
 		if (mode != LN_TRACE_NONE)
-			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(LN_DATA_TAG | mode), ti->nr, 0);
+			r = seccomp_rule_add(ctx, stop_action(s, id, mode, compat), ti->nr, 0);
 		else
-			r = add_preds(ctx, s, id, ti->nr, NULL);
+			r = add_preds(ctx, s, id, ti->nr, NULL, compat);
 		if (!r && mode == LN_TRACE_NONE && install_op >= 0)
 			r = install_guard(ctx, s, id, ti->nr, (uint32_t)install_op);
 		if (!r && mode == LN_TRACE_NONE)
@@ -341,12 +353,16 @@ static scmp_filter_ctx make_ctx(struct ln_session *s, int *err)
 	return ctx;
 }
 
-int ln_filter_build(struct ln_session *s, void **prog, size_t *len)
+int ln_filter_build(struct ln_session *s, void **prog, size_t *len, bool notify)
 {
 	int err = 0;
 	s->sees_installs = true;	/* until add_rules finds a type it cannot guard */
 	s->sees_pidns = true;
+	s->notif.building = notify && s->notif.use;
+	if (s->notif.building)
+		memset(s->notif.routed, 0, sizeof(s->notif.routed));
 	scmp_filter_ctx ctx = make_ctx(s, &err);
+	s->notif.building = false;
 	if (!ctx) {
 		ln_set_err(s, err, "building the seccomp filter: %s", strerror(-err));
 		return err;
@@ -379,7 +395,11 @@ int ln_filter_build(struct ln_session *s, void **prog, size_t *len)
 LN_API int ln_debug_filter(ln_session *s, int fd)
 {
 	int err = 0;
+	/* the filter a launch would get */
+	ln_notif_decide(s);
+	s->notif.building = s->notif.use;
 	scmp_filter_ctx ctx = make_ctx(s, &err);
+	s->notif.building = false;
 	if (!ctx)
 		return err;
 	int r = seccomp_export_pfc(ctx, fd);
@@ -391,7 +411,7 @@ LN_API int ln_filter_export(ln_session *s, void *buf, size_t n)
 {
 	void *prog;
 	size_t len;
-	int r = ln_filter_build(s, &prog, &len);
+	int r = ln_filter_build(s, &prog, &len, false);
 	if (r < 0)
 		return r;
 	if (buf && n >= len)

@@ -294,7 +294,7 @@ int ln_inject_filter(struct ln_session *s, struct ln_tstate *t, int *dead)
 	}
 	void *prog;
 	size_t len;
-	if (ln_filter_build(s, &prog, &len) < 0) {
+	if (ln_filter_build(s, &prog, &len, false) < 0) {
 		fprintf(stderr, "lanner: %s\n", s->errmsg);
 		p->inject = LN_INJ_FAILED;
 		return 0;

@@ -4,6 +4,7 @@
  * program runs untraced and nothing survives lanner half-traced.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/filter.h>
 #include <linux/ptrace.h>
 #include <linux/seccomp.h>
@@ -90,7 +91,8 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 		ln_set_err(s, r, "%s", argv[0]);
 		return r;
 	}
-	r = ln_filter_build(s, &prog, &len);
+	ln_notif_prepare(s);	/* the user-notification engine: notify.c */
+	r = ln_filter_build(s, &prog, &len, true);
 	if (r < 0)
 		return r;
 	int smode, nf = ln_seccomp_filters(getpid(), &smode);
@@ -110,12 +112,22 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 	if (pid == 0) {
 		if (restore)
 			sched_setaffinity(0, sizeof(s->orig_mask), &s->orig_mask);
+		/* the mask lanner had before it blocked SIGCHLD (notify.c):
+		 * an exec keeps a mask, and the program must not start with
+		 * its SIGCHLD blocked */
+		if (s->notif.wake_r >= 0)
+			pthread_sigmask(SIG_SETMASK, &s->notif.oldmask, NULL);
 		/* Wait for the tracer: it seizes us while we are stopped. */
 		raise(SIGSTOP);
 		struct sock_fprog fp = { (unsigned short)(len / sizeof(struct sock_filter)), prog };
 		if (!s->have_caps && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(126);
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
+		/* the listener, if any, is taken by the tracer at this call's
+		 * exit (t->handoff); after a recv only a fatal signal may
+		 * take the call back, so no event is made twice */
+		unsigned flags = s->notif.use ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0;
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp) < 0) {
 			fprintf(stderr, "lanner: cannot install the seccomp filter: %s\n", strerror(errno));
 			_exit(126);
 		}
@@ -146,6 +158,8 @@ int ln_trace_spawn(struct ln_session *s, const char *const *argv)
 		return -ENOMEM;
 	}
 	t->seen_first_stop = true;
+	t->handoff = s->notif.use;
+	t->handoff_nr = -1;
 	((struct ln_pstate *)t->pub.proc)->launched = true;
 	((struct ln_pstate *)t->pub.proc)->own_filters = false;	/* lanner's, over its own */
 	if (s->root_pid == 0)

@@ -76,7 +76,7 @@ static void learn(struct ln_spin *sp, uint64_t gap)
 	sp->ewma_ns = sp->ewma_ns ? sp->ewma_ns + ((int64_t)gap - (int64_t)sp->ewma_ns) / 8 : gap;
 }
 
-pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status)
+pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status, bool *notif)
 {
 	/* the default poll minds the load; a --poll the user set does not */
 	if (!sp->budget_ns || (!s->poll_set && crowded(sp)))
@@ -95,6 +95,11 @@ pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status)
 				learn(sp, ln_now_mono() - t0);
 			}
 			return pid < 0 && errno == EINTR ? 0 : pid;
+		}
+		if (ln_notif_ready(s)) {
+			*notif = true;	/* a call waits on the listener */
+			learn(sp, ln_now_mono() - t0);
+			return 0;
 		}
 		t = ln_now_mono();
 	} while (t - t0 < sp->budget_ns);

@@ -41,7 +41,8 @@ enum {
  * syscall's entry and exit; the others only where the filter says. */
 void ln_resume(struct ln_tstate *t, int sig)
 {
-	pt(t->want_exit || t->syscall_mode ? PTRACE_SYSCALL : PTRACE_CONT, t->pub.tid, 0, (unsigned long)sig);
+	pt(t->want_exit || t->syscall_mode || t->handoff ? PTRACE_SYSCALL : PTRACE_CONT, t->pub.tid, 0,
+	   (unsigned long)sig);
 }
 #define resume ln_resume
 
@@ -152,9 +153,9 @@ static int type_of(uint32_t arch, int nr, int *pages)
 	return arch == NATIVE_ARCH ? ln_type_of_nr(nr) : ln_type_of_compat_nr(arch, nr, pages);
 }
 
-/* A syscall's entry, from a seccomp stop or a syscall-entry stop. */
-static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
-		  const uint64_t *args, int pages, int mode)
+/* An event's fields at a syscall's entry, read while the thread waits. */
+static void entry_fields(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+			 const uint64_t *args, int pages)
 {
 	ln_event *ev = &t->ev;
 	ev->type = (uint16_t)type;
@@ -175,6 +176,22 @@ static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int 
 	ln_args_entry(s, t);
 	if (s->fd_lazy)
 		check_fds(s, t, ev);
+}
+
+void ln_entry_event(struct ln_session *s, struct ln_tstate *t, int type, const uint64_t *args)
+{
+	entry_fields(s, t, NATIVE_ARCH, type, args, -1);
+	ln_event_attach_fd(s, t, &t->ev);
+	stamp_cpu(s, t, &t->ev);
+	ln_event_finish(s, t);
+}
+
+/* A syscall's entry, from a seccomp stop or a syscall-entry stop. */
+static bool begin(struct ln_session *s, struct ln_tstate *t, uint32_t arch, int type,
+		  const uint64_t *args, int pages, int mode)
+{
+	ln_event *ev = &t->ev;
+	entry_fields(s, t, arch, type, args, pages);
 	int dead, held = ln_hold_entry(s, t, mode, &dead);	/* prevention: verdict.c */
 	if (held)
 		return held > 0;
@@ -465,6 +482,11 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	if (!t->c3_rewritten && ln_detach_if_leaving(s, t, status))
 		return false;
 	int sig = WSTOPSIG(status), event = status >> 16;
+	if (t->handoff && sig == (SIGTRAP | 0x80)) {
+		ln_notif_handoff_stop(s, t);	/* before its exec: no event */
+		resume(t, 0);
+		return false;
+	}
 	if (sig == (SIGTRAP | 0x80)) {
 		struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 		if (p && p->inject == LN_INJ_WANTED && !s->detaching && t->phase == LN_PH_RUNNING) {
@@ -516,6 +538,7 @@ static bool handle(struct ln_session *s, pid_t pid, int status, ln_event **out)
 	case 0:
 		/* signal-delivery-stop: pass the signal on unchanged */
 		LN_STAT_ADD(s, stops_signal, 1);
+		ln_notif_signal_stop(s, t);
 		if (pid == s->root_pid && sig != SIGTRAP) {
 			siginfo_t si;
 			if (pt(PTRACE_GETSIGINFO, pid, 0, (unsigned long)&si) == 0 && si.si_code <= 0)
@@ -571,12 +594,15 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		if (deadline && timeout_ms != 0 && ln_now_mono() >= deadline)
 			return LN_NEXT_TIMEOUT;
 		int status;
+		bool notif = false;	/* a notification waits (trace/notify.c) */
 		pid_t pid = s->redo_pid;	/* a wait status an injection took */
 		if (pid)
 			status = s->redo_status, s->redo_pid = 0;
+		else if (ln_notif_due(s))
+			notif = true;
 		else
-			pid = timeout_ms != 0 ? ln_spin_wait(s, &s->spin, &status) : 0;
-		if (pid == 0) {
+			pid = timeout_ms != 0 ? ln_spin_wait(s, &s->spin, &status, &notif) : 0;
+		if (pid == 0 && !notif) {
 			/* about to sleep: only now is a timer needed to wake us */
 			if (wake && timeout_ms != 0) {
 				uint64_t now = ln_now_mono();
@@ -588,9 +614,17 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 			if (s->tracer_hook && timeout_ms != 0)
 				s->tracer_hook(s, true);
 			ln_alarm_fired = 0;
-			pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+			if (s->notif.fd < 0)
+				pid = waitpid(-1, &status, __WALL | (timeout_ms == 0 ? WNOHANG : 0));
+			else if ((pid = waitpid(-1, &status, __WALL | WNOHANG)) == 0 &&
+				 !(notif = ln_notif_sleep(s, timeout_ms == 0) == 1)) {
+				/* woken by SIGCHLD, another signal or nothing */
+				pid = waitpid(-1, &status, __WALL | WNOHANG);
+				if (pid == 0 && timeout_ms != 0)
+					continue;
+			}
 		}
-		if (pid == 0)
+		if (pid == 0 && !notif)
 			return LN_NEXT_TIMEOUT;
 		if (pid < 0) {
 			if (errno == EINTR)
@@ -600,7 +634,7 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 		}
 		uint64_t t0 = ln_now_mono();
 		ln_event *out = NULL;
-		bool made = handle(s, pid, status, &out);
+		bool made = notif ? ln_notif_serve(s, &out) : handle(s, pid, status, &out);
 		LN_STAT_ADD(s, tracer_ns, ln_now_mono() - t0);
 		if (made && out) {
 			out->num = ++s->evnum;

@@ -24,11 +24,12 @@ void ln_resume(struct ln_tstate *t, int sig);
 /* ev->fd and ev->fdnum: the fd the event is about. */
 void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev);
 
-/* spin.c: poll waitpid for a bounded, adaptive time before sleeping.
- * Returns what waitpid returned, or 0 if nothing came in time. */
+/* spin.c: poll waitpid (and the listener, *notif) for a bounded,
+ * adaptive time before sleeping.  Returns what waitpid returned, or 0 if
+ * nothing came in time or a notification waits. */
 void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns);
 void ln_spin_free(struct ln_spin *sp);
-pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status);
+pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status, bool *notif);
 
 /* children.c: the tasks a tracee makes */
 /* At a clone's entry: the errno refusing it (CLONE_UNTRACED), or 0;
@@ -49,8 +50,35 @@ void ln_child_note_pidns(struct ln_tstate *t, int type, const uint64_t *args);
 /* A new process's share of its creator's --attach-mode=seccomp state. */
 void ln_child_inherit_inject(struct ln_session *s, struct ln_tstate *t, pid_t creator);
 
+/* notify.c: the user-notification engine */
+/* Whether the launch's filter sends this type to the listener. */
+bool ln_notif_eligible(struct ln_session *s, int type);
+/* Whether the engine would serve this session's launch, and why not
+ * (--debug-filter); the same, ready to serve (before the launch's filter
+ * is built). */
+void ln_notif_decide(struct ln_session *s);
+void ln_notif_prepare(struct ln_session *s);
+/* A stop of the launched child before its listener is lanner's. */
+void ln_notif_handoff_stop(struct ln_session *s, struct ln_tstate *t);
+/* The wait loop: a look at the listener every few stops (true: one
+ * waits), a look now, a sleep on both kinds of event (1: a
+ * notification waits; 0: look with waitpid), and one notification
+ * served: true if it made an event (in *out). */
+bool ln_notif_due(struct ln_session *s);
+bool ln_notif_ready(struct ln_session *s);
+int ln_notif_sleep(struct ln_session *s, bool nonblock);
+bool ln_notif_serve(struct ln_session *s, ln_event **out);
+void ln_notif_free(struct ln_session *s);
+/* At a signal-delivery stop: a call the signal took off the listener
+ * restarts, not EINTR. */
+void ln_notif_signal_stop(struct ln_session *s, struct ln_tstate *t);
+/* stops.c: an entry-only event of t, whose call waits in the kernel. */
+void ln_entry_event(struct ln_session *s, struct ln_tstate *t, int type, const uint64_t *args);
+
 /* filter.c */
-int ln_filter_build(struct ln_session *s, void **prog, size_t *len);
+/* notify: the launch's filter, which sends what it can to the listener
+ * (notify.c) once ln_notif_decide turned it on. */
+int ln_filter_build(struct ln_session *s, void **prog, size_t *len, bool notify);
 /* The mode the filter would give this call (for tracees in syscall
  * mode, which have no filter). */
 int ln_trace_mode_for(struct ln_session *s, int type, const uint64_t *args, bool compat);

@@ -70,10 +70,11 @@ function M.rules(o)
 end
 
 function M.print_stats(st, f)
-	local stops = st.stops_entry + st.stops_exit + st.stops_ptrace + st.stops_signal
-	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d)\n",
-		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal))
+	local stops = st.stops_entry + st.stops_exit + st.stops_ptrace + st.stops_signal + (st.stops_notif or 0)
+	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d, notifications %d)\n",
+		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal, st.stops_notif or 0))
 	f:write(string.format("stops caught polling: %d\n", st.stops_polled))
+	if st.engine then f:write("notification engine: ", st.engine, "\n") end
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
 	local would = st.would or {}
 	if st.held > 0 or st.denied > 0 or st.killed > 0 or next(would) then

@@ -57,6 +57,9 @@ local function print_debug_filter(sess, modes, fd_full, narrowed, enforcer)
 	if cache then io.stdout:write("# action cache: ", cache, "\n") end
 	io.stdout:flush()
 	sess:debug_filter(1)
+	-- libseccomp 2.5 prints SECCOMP_RET_USER_NOTIF as a bare number
+	io.stdout:write("# notification engine (for a launched program): ", sess:engine_state(),
+		"; its action is 0x7fc00000\n")
 end
 
 -- Attach (--pid) and launch (-- COMMAND); nil, message, exit code on error.
@@ -126,11 +129,18 @@ local function open_source(o, c)
 		local ok, err = sess:set_cpu_policy(o.cpu_policy)
 		if not ok then return nil, err end
 	end
+	if o.engine then
+		local ok, err = sess:set_engine(o.engine)
+		if not ok then return nil, err end
+	end
 	if o.poll_us then
 		local ok, err = sess:set_poll(o.poll_us)
 		if not ok then return nil, err end
 	end
 	if not o.debug_filter then
+		-- programs started from this thread must not inherit the mask
+		-- a queue gives it (lanner.sigmask)
+		require("lanner.sigmask").wrap_spawners()
 		-- --queue-full asks for a queue: one of the default size
 		local ok, err = sess:set_queue(o.queue or (o.queue_full and "1M") or default_queue(), o.queue_full)
 		if not ok then return nil, err end

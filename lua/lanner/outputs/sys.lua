@@ -34,6 +34,7 @@ base.declare(
 	"int posix_spawnattr_destroy(void *attr);",
 	"int posix_spawnattr_setflags(void *attr, short flags);",
 	"int posix_spawnattr_setpgroup(void *attr, int pgroup);",
+	"int posix_spawnattr_setsigmask(void *attr, const void *mask);",
 	"extern char **environ;"
 )
 
@@ -141,8 +142,12 @@ function M.spawn_sh(cmd)
 	C.posix_spawn_file_actions_init(fa)
 	C.posix_spawn_file_actions_adddup2(fa, sv[1], 0) -- dup2 clears CLOEXEC on 0
 	C.posix_spawnattr_init(attr)
-	C.posix_spawnattr_setflags(attr, 0x02) -- POSIX_SPAWN_SETPGROUP
+	-- POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK: with a queue this
+	-- thread blocks the tracer's signals (lanner.sigmask); the program
+	-- starts with none blocked
+	C.posix_spawnattr_setflags(attr, 0x02 + 0x08)
 	C.posix_spawnattr_setpgroup(attr, 0)
+	C.posix_spawnattr_setsigmask(attr, ffi.new("uint8_t[128]"))
 	local args = { "sh", "-c", cmd }
 	local argv = ffi.new("char *[4]")
 	local keep = {}
