@@ -315,11 +315,14 @@ struct ln_session {
 		bool want;		/* ln_set_notify: on unless told */
 		bool use;		/* the launch's filter sends calls to it */
 		bool building;		/* filter.c builds that filter now */
+		bool launched;		/* a launch got it: the only one that may */
+		char whybuf[160];
 		uint8_t routed[512];	/* per type: some calls go to the listener */
 		int8_t probed;		/* the kernel was asked, probe_err its answer */
 		int probe_err;
 		int fd;			/* the listener, -1 none */
 		int wake_r, wake_w;	/* the SIGCHLD pipe, -1 none */
+		int spare[2];		/* fds kept for the hand-off, -1 none */
 		int slot;		/* its write end's slot for the handler */
 		unsigned since;		/* stops since the listener was looked at */
 		bool more;		/* more waited when the last was served */

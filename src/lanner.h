@@ -420,10 +420,11 @@ void ln_set_cpu_policy(ln_session *s, int policy);
 void ln_set_poll(ln_session *s, int us);
 enum { LN_DEFAULT_POLL_US = 100 };
 /* The user-notification engine (before ln_spawn; on by default): entry-
- * only events whose parameters are all registers (kill, setuid, dup...)
- * reach lanner through a seccomp listener with synchronous wake-up
- * instead of a ptrace stop, in the same stream, with the same fields.
- * Launched programs only, Linux 6.6 or later. */
+ * only events whose parameters are all registers, of calls that never
+ * wait (kill, setuid, dup, lseek...), reach lanner through a seccomp
+ * listener with synchronous wake-up instead of a ptrace stop, in the same
+ * stream, with the same fields.  A session's first launched program
+ * only, Linux 6.6 or later, x86_64. */
 void ln_set_notify(ln_session *s, int on);
 /* "on (...)" or "off (why)", for --stats. */
 const char *ln_notify_state(ln_session *s);

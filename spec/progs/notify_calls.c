@@ -9,7 +9,13 @@
  *   notify_calls order T N      T threads and a forked child, each making
  *                               N pairs: openat("/nonexistent/lanner-
  *                               notify/I") (a path: a ptrace stop) then
- *                               ftruncate(-1, I) (a notification)
+ *                               lseek(-1, I, SEEK_SET) (a notification)
+ *   notify_calls lockwait       fcntl(F_SETLKW) on a lock a child holds,
+ *                               cut short by alarm(1) without SA_RESTART:
+ *                               prints its result (EINTR untraced)
+ *   notify_calls int80          the same for an i386 wait4 (number 114,
+ *                               setregid's on x86_64) made with int 0x80
+ *                               from 64-bit code
  *   notify_calls signals N      N kill(-999999, 0) under a 50 us SIGALRM
  *                               timer whose handler lacks SA_RESTART;
  *                               prints how many failed with EINTR
@@ -77,7 +83,7 @@ static void *pair_loop(void *arg)
 		snprintf(path, sizeof(path), "/nonexistent/lanner-notify/%d", i);
 		if (open(path, O_RDONLY) >= 0)
 			abort();
-		syscall(SYS_ftruncate, -1, (long)i);
+		syscall(SYS_lseek, -1, (long)i, SEEK_SET);
 	}
 	return NULL;
 }
@@ -128,6 +134,68 @@ static int signals(int n)
 	return 0;
 }
 
+static void on_alarm_quiet(int sig)
+{
+	(void)sig;
+}
+
+static void alarm_no_restart(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm_quiet;	/* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+}
+
+static int lockwait(void)
+{
+	char path[] = "/tmp/lanner-notify-lockXXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 2;
+	unlink(path);
+	int ready[2];
+	if (pipe(ready) < 0)
+		return 2;
+	pid_t kid = fork();
+	if (kid == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		fcntl(fd, F_SETLK, &fl);
+		(void)!write(ready[1], "x", 1);
+		sleep(5);
+		_exit(0);
+	}
+	char c;
+	(void)!read(ready[0], &c, 1);
+	alarm_no_restart();
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int r = fcntl(fd, F_SETLKW, &fl);
+	printf("setlkw %d %s\n", r, r < 0 ? strerror(errno) : "ok");
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	return 0;
+}
+
+static int int80(void)
+{
+#if defined(__x86_64__)
+	pid_t kid = fork();
+	if (kid == 0) {
+		sleep(5);
+		_exit(0);
+	}
+	alarm_no_restart();
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(114L), "b"((long)kid), "c"(0L), "d"(0L), "S"(0L)
+			 : "memory");
+	printf("int80 wait4 %ld\n", r);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+#endif
+	return 0;
+}
+
 static int listener(char **argv)
 {
 	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -161,10 +229,14 @@ int main(int argc, char **argv)
 		return order(atoi(argv[2]), atoi(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "signals"))
 		return signals(atoi(argv[2]));
+	if (argc >= 2 && !strcmp(argv[1], "lockwait"))
+		return lockwait();
+	if (argc >= 2 && !strcmp(argv[1], "int80"))
+		return int80();
 	if (argc >= 3 && !strcmp(argv[1], "listener"))
 		return listener(argv + 2);
 	if (argc == 1)
 		return order(2, 20);	/* spec/asan.sh runs every program bare */
-	fprintf(stderr, "usage: notify_calls [calls | order T N | signals N | listener CMD...]\n");
+	fprintf(stderr, "usage: notify_calls [calls | order T N | signals N | lockwait | int80 | listener CMD...]\n");
 	return 2;
 }

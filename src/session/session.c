@@ -51,6 +51,7 @@ LN_API ln_session *ln_session_new(void)
 	ln_spin_init(&s->spin, LN_DEFAULT_POLL_US * 1000u);
 	s->notif.want = true;
 	s->notif.fd = s->notif.wake_r = s->notif.wake_w = -1;
+	s->notif.spare[0] = s->notif.spare[1] = -1;
 	return s;
 }
 

@@ -10,12 +10,13 @@
  * program's CPU and the program on the tracer's: 6-7 us
  * (../shared/probes/stop_roundtrip.c; bench/RESULTS.md).  It has no exit
  * and lanner answers it with SECCOMP_USER_NOTIF_FLAG_CONTINUE, so it
- * serves only entry-only events whose parameters are all registers (kill,
- * the setuid family, ftruncate, dup, unshare...): ln_notif_eligible.
+ * serves only entry-only events whose parameters are all registers, of
+ * calls that never wait in the kernel (the kill and setuid families, dup,
+ * lseek, getppid, exit...): ln_notif_eligible.
  * Everything else stops by ptrace as before, and both kinds of event are
  * made on the tracing thread, into the one stream, with the same fields.
  *
- * Only launched programs: the child installs lanner's filter with
+ * Only a session's first launched program: the child installs lanner's filter with
  * SECCOMP_FILTER_FLAG_NEW_LISTENER, and the tracer, which follows that
  * child's syscalls with PTRACE_SYSCALL until then, takes the listener
  * from the seccomp() exit (pidfd_getfd).  The fd is close-on-exec: the
@@ -46,6 +47,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -112,10 +114,32 @@ static bool in_registers(int kind)
 	}
 }
 
+/* Calls that never wait in the kernel, so never end in -ERESTARTSYS of
+ * their own: the signal fix-up (ln_notif_signal_stop) then restarts only
+ * calls a signal took off the listener.  A call that can block (fcntl's
+ * F_SETLKW, ioctl, ftruncate, close on NFS...) answered and then
+ * interrupted by a handler lacking SA_RESTART must fail with EINTR, as
+ * untraced: forced to restart it ran again, with a second event, and
+ * could hang a program that relies on alarm() to time it out (a
+ * reviewer's F_SETLKW).  Not listed, whatever their arguments: on
+ * ptrace. */
+static const char *const never_wait[] = {
+	"kill", "tkill", "tgkill", "setuid", "setgid", "setreuid", "setregid", "setresuid",
+	"setresgid", "setfsuid", "setfsgid", "dup", "lseek", "getpid", "getppid", "exit", "exit_group",
+};
+
+static bool waits_never(const char *name)
+{
+	for (size_t i = 0; i < sizeof(never_wait) / sizeof(never_wait[0]); i++)
+		if (!strcmp(never_wait[i], name))
+			return true;
+	return false;
+}
+
 bool ln_notif_eligible(struct ln_session *s, int id)
 {
 	const ln_type_info *ti = ln_type(id);
-	if (!s->notif.use || !ti || ti->nr < 0)
+	if (!s->notif.use || !ti || ti->nr < 0 || !waits_never(ti->name))
 		return false;
 	/* a clone needs its exit (ln_child_adopt), an exec its ptrace
 	 * event; a filter install is guarded (clone3.c); prevention and
@@ -150,6 +174,21 @@ static int start_waiting(struct ln_session *s)
 		close(p[0]);
 		close(p[1]);
 		return -EBUSY;
+	}
+	/* two fds kept for pidfd_open and pidfd_getfd at the hand-off: once
+	 * the child has its filter, lanner must be able to take the listener
+	 * (a reviewer's `prlimit --nofile=8` ran the program with every
+	 * routed call failing ENOSYS) */
+	for (int i = 0; i < 2; i++)
+		s->notif.spare[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (s->notif.spare[0] < 0 || s->notif.spare[1] < 0) {
+		for (int i = 0; i < 2; i++)
+			if (s->notif.spare[i] >= 0)
+				close(s->notif.spare[i]);
+		s->notif.spare[0] = s->notif.spare[1] = -1;
+		close(p[0]);
+		close(p[1]);
+		return -EMFILE;
 	}
 	s->notif.wake_r = p[0];
 	s->notif.wake_w = p[1];
@@ -259,25 +298,41 @@ void ln_notif_decide(struct ln_session *s)
 
 void ln_notif_prepare(struct ln_session *s)
 {
+	if (s->notif.launched) {
+		/* one listener per session: a second launch gets the ptrace
+		 * filter (its routed calls would wait on a listener nobody
+		 * reads) */
+		s->notif.use = false;
+		return;
+	}
 	ln_notif_decide(s);
+	s->notif.launched = s->notif.use;
 	if (s->notif.use && start_waiting(s) < 0) {
 		s->notif.use = false;
-		s->notif.why = "off (no wake pipe)";
+		s->notif.launched = false;
+		s->notif.why = "off (no fd left for its pipe and hand-off)";
 	}
 }
 
 void ln_notif_take_listener(struct ln_session *s, pid_t child, int fd)
 {
-	s->notif.why = "off (the listener could not be taken: the program was killed)";
+	for (int i = 0; i < 2; i++) {
+		if (s->notif.spare[i] >= 0)
+			close(s->notif.spare[i]);
+		s->notif.spare[i] = -1;
+	}
 	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
 	int mine = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int err = errno;
 	if (pidfd >= 0)
 		close(pidfd);
-	if (mine < 0)
-		return;
 	if (mine < 0) {
-		/* its calls would fail with ENOSYS: it must not run */
+		/* its routed calls would fail with ENOSYS once the child's
+		 * copy closes at its exec, with no event: it must not run */
 		kill(child, SIGKILL);
+		snprintf(s->notif.whybuf, sizeof(s->notif.whybuf),
+			 "off (the listener could not be taken: %s; the program was killed)", strerror(err));
+		s->notif.why = s->notif.whybuf;
 		return;
 	}
 	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
@@ -317,7 +372,14 @@ void ln_notif_handoff_stop(struct ln_session *s, struct ln_tstate *t)
 void ln_notif_signal_stop(struct ln_session *s, struct ln_tstate *t)
 {
 	long nr;
-	if (s->notif.fd < 0 || ln_arch_interrupted_call(t->pub.tid, &nr) < 0)
+	struct ptrace_syscall_info info;
+	if (s->notif.fd < 0)
+		return;
+	/* int 0x80 from 64-bit code has the native cs, and orig_rax holds an
+	 * i386 number there (read 3 would pass for close); the kernel knows
+	 * (TS_COMPAT, which it keeps until the signal's restart is done) */
+	if (ln_ptrace(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
+	    info.arch != NOTIF_ARCH || ln_arch_interrupted_call(t->pub.tid, &nr) < 0)
 		return;
 	int type = ln_type_of_nr((int)nr);
 	if (type >= 0 && s->notif.routed[type])
@@ -433,6 +495,11 @@ bool ln_notif_serve(struct ln_session *s, ln_event **out)
 void ln_notif_free(struct ln_session *s)
 {
 	stop_engine(s);
+	for (int i = 0; i < 2; i++) {
+		if (s->notif.spare[i] >= 0)
+			close(s->notif.spare[i]);
+		s->notif.spare[i] = -1;
+	}
 	if (s->notif.wake_r < 0)
 		return;
 	wake_w[s->notif.slot] = -1;

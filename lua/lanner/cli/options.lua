@@ -42,7 +42,7 @@ M.sections = {
 		{ names = { "--poll" }, arg = "US", key = "poll_us", kind = "value",
 			help = "poll for the next stop US microseconds before sleeping (default 100, 0: never; adaptive; by default none where the program can run only on lanner's CPU: --cpu shared, taskset)" },
 		{ names = { "--engine" }, arg = "WHICH", key = "engine", kind = "value",
-			help = "auto (default): calls whose events need no result and nothing from the program's memory (kill, setuid, dup, ftruncate...) reach lanner as seccomp user notifications, a same-CPU hand-off, where the kernel has the synchronous wake-up (Linux 6.6) and the program is launched; ptrace: every event from a ptrace stop" },
+			help = "auto (default): calls that never wait and whose events need no result and nothing from the program's memory (kill, setuid, dup, lseek...) reach lanner as seccomp user notifications, a same-CPU hand-off, where the kernel has the synchronous wake-up (Linux 6.6) and the program is launched; ptrace: every event from a ptrace stop" },
 		{ names = { "--queue" }, arg = "SIZE", key = "queue", kind = "value",
 			help = "run rules, chisels and outputs on a thread of their own, fed through a queue of SIZE bytes (K, M suffixes); 0: on the tracing thread, between stops.  Default: 1M where lanner can use 2 CPUs or more (affinity and cgroup quota), else 0" },
 		{ names = { "--queue-full" }, arg = "WHAT", key = "queue_full", kind = "value",
