@@ -162,7 +162,7 @@ bool ln_notif_eligible(struct ln_session *s, int id)
 static int start_waiting(struct ln_session *s)
 {
 	if (s->notif.wake_r >= 0)
-		return 0;	/* a second launch */
+		return 0;	/* set up already */
 	int p[2];
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
@@ -290,7 +290,7 @@ void ln_notif_decide(struct ln_session *s)
 		any = traced(s, id) && ln_notif_eligible(s, id);
 	if (!any) {
 		s->notif.use = false;
-		s->notif.why = "off (no traced call fits: each needs its result or the program's memory)";
+		s->notif.why = "off (no traced call fits: each needs its result or the program's memory, or may wait)";
 	} else {
 		s->notif.why = "on (seccomp user notification, synchronous wake-up)";
 	}
@@ -373,13 +373,13 @@ void ln_notif_signal_stop(struct ln_session *s, struct ln_tstate *t)
 {
 	long nr;
 	struct ptrace_syscall_info info;
-	if (s->notif.fd < 0)
+	if (s->notif.fd < 0 || ln_arch_interrupted_call(t->pub.tid, &nr) < 0)
 		return;
 	/* int 0x80 from 64-bit code has the native cs, and orig_rax holds an
 	 * i386 number there (read 3 would pass for close); the kernel knows
 	 * (TS_COMPAT, which it keeps until the signal's restart is done) */
 	if (ln_ptrace(PTRACE_GET_SYSCALL_INFO, t->pub.tid, sizeof(info), (unsigned long)&info) <= 0 ||
-	    info.arch != NOTIF_ARCH || ln_arch_interrupted_call(t->pub.tid, &nr) < 0)
+	    info.arch != NOTIF_ARCH)
 		return;
 	int type = ln_type_of_nr((int)nr);
 	if (type >= 0 && s->notif.routed[type])
