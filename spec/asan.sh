@@ -58,6 +58,8 @@ else
 	echo "not ok $n - asan: queue: nothing was dropped"; sed 's/^/# /' "build/test/asan.$((n - 1)).stderr" | head -5
 fi
 check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
+# fds numbered near the limit (src/state/fdmap.c), in the replica too
+check 0 "queue: high fds and forks" --queue 1M -p '%evt.type %fd.num %fd.name' 'fd.num >= 50' -- "$P/highfd" 20
 # the user-notification engine (src/trace/notify.c): register-only calls,
 # beside ptrace stops on threads and a fork, and under a signal storm
 NOTIFY='evt.type in (kill, tgkill, ftruncate, dup, setuid, setgid, fcntl, lseek, shutdown, unshare, setns, getppid)'

@@ -427,9 +427,10 @@ describe("capture reader resources", function()
 	end
 
 	it("a capture of a few KB never makes the reader allocate much (fd 1048576 in 20 processes)", function()
-		-- ln_fd_set grows a process's fd table to the next power of two
-		-- past the fd number: an FD block for fd 1<<20 costs 16 MB, each
-		-- process again.  200 such pairs (55 KB) take 3 GB.
+		-- a process's fd table grown as an array to the fd number cost
+		-- 16 MB for an FD block of fd 1<<20, each process again: 200 such
+		-- pairs (55 KB) took 3 GB.  The reader refused numbers past 65535
+		-- then; they are read now (fd tables go by count: fdmap.c).
 		local _, rc0 = trace.sh("test -x /usr/bin/time")
 		if rc0 ~= 0 then
 			pending("needs /usr/bin/time")

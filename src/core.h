@@ -50,8 +50,11 @@ struct ln_pstate {
 	ln_proc pub;
 	struct ln_pstate *hnext;	/* hash chain */
 	struct ln_pstate *lnext, *lprev;	/* list of all, for iteration */
-	ln_fd **fds;			/* indexed by fd number */
+	/* the fd entries (state/fdmap.c: ln_fd_at, ln_fd_after) */
+	ln_fd **fds;			/* the low fds, indexed by number */
 	int nfd_slots;
+	struct ln_fd_node **fd_top;	/* the others: a radix tree */
+	int nfd_top;
 	int pidfd;			/* for pidfd_getfd, -1 until needed */
 	bool launched;			/* started by ln_spawn (killed with us) */
 	bool syscall_mode;		/* no seccomp filter: PTRACE_SYSCALL */

@@ -25,7 +25,8 @@ enum {
 	LN_CAP_VERSION_COMPRESSED = 2,	/* the oldest with COMPRESSED blocks */
 	LN_CAP_MAX_BLOCK = 1 << 20,	/* a longer block is damage, not data */
 	LN_CAP_MAX_INFLATED = 2 << 20,	/* a COMPRESSED block's data, inflated */
-	LN_CAP_MAX_FD = 65536,		/* a higher fd number is damage, not data */
+	LN_CAP_MAX_FD = INT32_MAX,	/* fd numbers are ints; the table's
+					 * memory goes by their count (fdmap.c) */
 };
 
 /* Growable little-endian encoder. */

@@ -405,8 +405,6 @@ static void apply_fd(struct ln_session *s, struct ln_cur *c)
 	memset(&v, 0, sizeof(v));
 	get_fd(c, &v, &name, &nlen);
 	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
-	/* fd numbers index a table: one beyond any real RLIMIT_NOFILE would
-	 * make a few bytes of capture cost megabytes */
 	if (!p || v.num < 0 || v.num >= LN_CAP_MAX_FD)
 		return;
 	ln_fd *f = ln_fd_set(p, v.num);

@@ -265,8 +265,8 @@ int scap_make_event(struct ln_session *s, struct scap_build *b, const struct sca
 	struct ln_tstate *t = ln_thread_find(s, ev->tid);
 	struct ln_pstate *p = t ? (struct ln_pstate *)t->pub.proc : NULL;
 	/* the fd as it was: a close takes it out of the table */
-	if (p && ev->fdnum >= 0 && ev->fdnum < p->nfd_slots && p->fds[ev->fdnum])
-		keep_fd(b, p->fds[ev->fdnum]);
+	if (p && ln_fd_at(p, ev->fdnum))
+		keep_fd(b, ln_fd_at(p, ev->fdnum));
 	if (ex || !strcmp(ti->name, "procexit"))
 		scap_effects(s, ti->name, ev, en, ex, &b->ended);
 	t = ln_thread_find(s, ev->tid);
@@ -274,8 +274,8 @@ int scap_make_event(struct ln_session *s, struct scap_build *b, const struct sca
 		t = s->dead_thread;
 	ev->thread = t ? &t->pub : NULL;
 	p = t ? (struct ln_pstate *)t->pub.proc : NULL;
-	if (p && ev->fdnum >= 0 && ev->fdnum < p->nfd_slots && p->fds[ev->fdnum] && strcmp(ti->name, "close"))
-		keep_fd(b, p->fds[ev->fdnum]);
+	if (p && ln_fd_at(p, ev->fdnum) && strcmp(ti->name, "close"))
+		keep_fd(b, ln_fd_at(p, ev->fdnum));
 	return 1;
 }
 

@@ -281,9 +281,8 @@ void scap_write_head(struct ln_session *s, struct ln_buf *b)
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
 		at = scap_block_begin(b, SCAP_FDL_V2);
 		ln_buf_u64(b, (uint64_t)(int64_t)p->pub.pid);
-		for (int i = 0; i < p->nfd_slots; i++)
-			if (p->fds[i])
-				fd_entry(b, p->fds[i]);
+		for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
+			fd_entry(b, f);
 		scap_block_end(b, at);
 	}
 }

@@ -12,12 +12,19 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "capture/capture.h"
 #include "capture/scap_event.h"
+
+/* A capture's fd numbers are 64-bit: one no fd can have names none. */
+static ln_fd *fd_at(struct ln_pstate *p, int64_t fd)
+{
+	return fd >= 0 && fd <= INT32_MAX ? ln_fd_at(p, (int)fd) : NULL;
+}
 
 static struct ln_pstate *proc_of(struct ln_session *s, int32_t tid)
 {
@@ -53,8 +60,8 @@ static struct ln_pstate *fork_proc(struct ln_session *s, struct ln_pstate *o, pi
 	memcpy(d->live_comm, f->live_comm, sizeof(d->live_comm));
 	ln_proc_set(p, str, len);
 	ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
-	for (int i = 0; i < o->nfd_slots; i++) {
-		ln_fd *src = o->fds[i], *dst = src ? ln_fd_set(p, i) : NULL;
+	for (const ln_fd *src = ln_fd_after(o, -1); src; src = ln_fd_after(o, src->num)) {
+		ln_fd *dst = ln_fd_set(p, src->num);
 		if (dst) {
 			const char *keep = dst->name;	/* ln_fd_set's own copy */
 			*dst = *src;
@@ -187,9 +194,11 @@ static void do_exec(struct ln_session *s, const ln_event *ev, const struct scap_
 		p->pub.flags &= ~(uint32_t)LN_PROC_EXE_WRITABLE;
 	set_exec_fields(p, en, ex);
 	/* the kernel closes O_CLOEXEC fds at exec */
-	for (int i = 0; i < p->nfd_slots; i++)
-		if (p->fds[i] && (p->fds[i]->flags & O_CLOEXEC))
-			ln_fd_del(p, i);
+	for (ln_fd *f = ln_fd_after(p, -1), *next; f; f = next) {
+		next = ln_fd_after(p, f->num);
+		if (f->flags & O_CLOEXEC)
+			ln_fd_del(p, f->num);
+	}
 	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
 
@@ -222,8 +231,8 @@ static void normalize(char *path)
 static void abs_path(struct ln_pstate *p, int64_t dirfd, const char *name, char *out, size_t n)
 {
 	const char *dir = p->pub.cwd ? p->pub.cwd : "/";
-	if (dirfd >= 0 && dirfd < p->nfd_slots && p->fds[dirfd])
-		dir = p->fds[dirfd]->name;
+	if (fd_at(p, dirfd))
+		dir = fd_at(p, dirfd)->name;
 	if (name[0] == '/' || !dir[0])
 		snprintf(out, n, "%s", name);
 	else
@@ -322,9 +331,9 @@ static void do_bind(ln_fd *f, const struct scap_ev *en, const struct scap_ev *ex
 
 static void copy_fd(struct ln_pstate *p, int64_t from, int64_t to)
 {
-	if (from < 0 || from >= p->nfd_slots || !p->fds[from] || from == to)
+	if (!fd_at(p, from) || from == to)
 		return;
-	ln_fd src = *p->fds[from];
+	ln_fd src = *fd_at(p, from);
 	char name[LN_STR_MAX];
 	snprintf(name, sizeof(name), "%s", src.name ? src.name : "");
 	ln_fd *f = to >= 0 && to < LN_CAP_MAX_FD ? ln_fd_set(p, (int)to) : NULL;
@@ -383,22 +392,22 @@ void scap_effects(struct ln_session *s, const char *name, const ln_event *ev,
 	if (!strcmp(name, "socket"))
 		return do_socket(p, ev, en, ex);
 	if (!strcmp(name, "connect"))
-		return set_tuple(ev->fdnum >= 0 && ev->fdnum < p->nfd_slots ? p->fds[ev->fdnum] : NULL, en, ex, false);
+		return set_tuple(fd_at(p, ev->fdnum), en, ex, false);
 	if (!strcmp(name, "accept") || !strcmp(name, "accept4")) {
 		ln_fd *f = new_fd(p, ev->res, LN_FD_IPV4, "");
 		if (f)
 			f->tuple.l4proto = LN_L4_TCP;
 		return set_tuple(f, en, ex, true);
 	}
-	ln_fd *f = ev->fdnum >= 0 && ev->fdnum < p->nfd_slots ? p->fds[ev->fdnum] : NULL;
+	ln_fd *f = fd_at(p, ev->fdnum);
 	if (!strcmp(name, "bind") && f)
 		return do_bind(f, en, ex);
 	if (f && f->tuple.l4proto == LN_L4_UDP && !f->connected && scap_arg(en, ex, "tuple", &(uint32_t){ 0 }, NULL))
 		return set_tuple(f, en, ex, !strncmp(name, "recv", 4));
 	if (!strcmp(name, "listen")) {
 		int64_t fd = scap_int(en, ex, "fd", -1);
-		if (fd >= 0 && fd < p->nfd_slots && p->fds[fd])
-			p->fds[fd]->is_server = 1;
+		if (fd_at(p, fd))
+			fd_at(p, fd)->is_server = 1;
 		return;
 	}
 	if (!strcmp(name, "pipe") || !strcmp(name, "pipe2") || !strcmp(name, "socketpair")) {
@@ -416,8 +425,8 @@ void scap_effects(struct ln_session *s, const char *name, const ln_event *ev,
 	if (!strcmp(name, "chdir") || !strcmp(name, "fchdir")) {
 		char dir[LN_STR_MAX], path[LN_STR_MAX];
 		int64_t fd = scap_int(en, ex, "fd", -1);
-		if (fd >= 0 && fd < p->nfd_slots && p->fds[fd])
-			snprintf(path, sizeof(path), "%s", p->fds[fd]->name);
+		if (fd_at(p, fd))
+			snprintf(path, sizeof(path), "%s", fd_at(p, fd)->name);
 		else if (scap_str(en, ex, "path", dir, sizeof(dir)))
 			abs_path(p, -100, dir, path, sizeof(path));
 		else

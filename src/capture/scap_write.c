@@ -200,7 +200,8 @@ static int64_t pair_ino(const ln_event *ev)
 	if (!p || !fds || !(fds->flags & LN_PF_READ) || fds->len < sizeof(pair))
 		return 0;
 	memcpy(pair, fds->str, sizeof(pair));
-	return pair[0] >= 0 && pair[0] < p->nfd_slots && p->fds[pair[0]] ? (int64_t)p->fds[pair[0]]->ino : 0;
+	const ln_fd *f = ln_fd_at(p, pair[0]);
+	return f ? (int64_t)f->ino : 0;
 }
 
 /* One parameter of libscap's event from lanner's event. */

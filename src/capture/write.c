@@ -302,9 +302,8 @@ static void snapshot(struct ln_session *s, struct ln_capw *w)
 {
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
 		proc_block(w, &p->pub);
-		for (int i = 0; i < p->nfd_slots; i++)
-			if (p->fds[i])
-				fd_block(w, p->pub.pid, p->fds[i]);
+		for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
+			fd_block(w, p->pub.pid, f);
 	}
 	for (int h = 0; h < LN_THASH; h++)
 		for (struct ln_tstate *t = s->threads[h]; t; t = t->hnext)
@@ -334,8 +333,8 @@ static void flush_journal(struct ln_session *s, struct ln_capw *w)
 			struct ln_pstate *p = ln_proc_find(s, j->a);
 			if (!p)
 				break;
-			if (j->b >= 0 && j->b < p->nfd_slots && p->fds[j->b]) {
-				fd_block(w, j->a, p->fds[j->b]);
+			if (ln_fd_at(p, j->b)) {
+				fd_block(w, j->a, ln_fd_at(p, j->b));
 			} else {
 				ln_buf_u32(&w->blk, (uint32_t)j->a);
 				ln_buf_u32(&w->blk, (uint32_t)j->b);

@@ -48,11 +48,12 @@ EFFECT(effect_close)
 {
 	struct ln_pstate *p = PROC(t);
 	int fd = (int)ev->params[1].val;
-	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd])
+	const ln_fd *f = ln_fd_at(p, fd);
+	if (!f)
 		return;
 	/* The event still shows the fd it closed: keep a copy. */
-	s->closed_fd = *p->fds[fd];
-	snprintf(s->closed_name, sizeof(s->closed_name), "%s", p->fds[fd]->name);
+	s->closed_fd = *f;
+	snprintf(s->closed_name, sizeof(s->closed_name), "%s", f->name);
 	s->closed_fd.name = s->closed_name;
 	if (ev->res == 0 || ev->res == -9 /* EBADF: gone anyway */)
 		ln_fd_del(p, fd);
@@ -60,9 +61,9 @@ EFFECT(effect_close)
 
 static void copy_fd(struct ln_pstate *p, int from, int to, uint32_t cloexec)
 {
-	if (from < 0 || from >= p->nfd_slots || !p->fds[from] || from == to)
+	if (!ln_fd_at(p, from) || from == to)
 		return;
-	ln_fd tmp = *p->fds[from];
+	ln_fd tmp = *ln_fd_at(p, from);
 	char *name = strdup(tmp.name);
 	ln_fd *f = ln_fd_set(p, to);
 	if (!f || !name) {

@@ -43,7 +43,7 @@ EFFECT(effect_socketpair)
 static void refill(struct ln_session *s, struct ln_tstate *t, int fd, bool server)
 {
 	struct ln_pstate *p = PROC(t);
-	ln_fd *f = fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
+	ln_fd *f = ln_fd_at(p, fd);
 	if (!f) {
 		f = ln_fd_set(p, fd);	/* a socket made before we looked */
 		if (!f)
@@ -59,7 +59,7 @@ static void refill(struct ln_session *s, struct ln_tstate *t, int fd, bool serve
 static void peer_from_param(struct ln_tstate *t, ln_event *ev, int fd, int i)
 {
 	struct ln_pstate *p = PROC(t);
-	ln_fd *f = fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
+	ln_fd *f = ln_fd_at(p, fd);
 	const ln_param *a = &ev->params[i];
 	if (!f || f->connected || !(a->flags & LN_PF_READ))
 		return;

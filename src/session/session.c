@@ -282,15 +282,12 @@ LN_API ln_fd *ln_fd_get(ln_session *s, ln_proc *pp, int fd)
 {
 	struct ln_pstate *p = (struct ln_pstate *)pp;
 	(void)s;
-	return p && fd >= 0 && fd < p->nfd_slots ? p->fds[fd] : NULL;
+	return p ? ln_fd_at(p, fd) : NULL;
 }
 
 LN_API ln_fd *ln_fd_next(ln_session *s, ln_proc *pp, ln_fd *prev)
 {
 	struct ln_pstate *p = (struct ln_pstate *)pp;
 	(void)s;
-	for (int i = prev ? prev->num + 1 : 0; p && i < p->nfd_slots; i++)
-		if (p->fds[i])
-			return p->fds[i];
-	return NULL;
+	return p ? ln_fd_after(p, prev ? prev->num : -1) : NULL;
 }

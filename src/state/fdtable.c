@@ -17,27 +17,16 @@
 
 ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
 {
-	if (fd < 0 || fd > (1 << 20))
-		return NULL;
-	if (fd >= p->nfd_slots) {
-		int n = p->nfd_slots ? p->nfd_slots : 64;
-		while (n <= fd)
-			n *= 2;
-		ln_fd **v = realloc(p->fds, (size_t)n * sizeof(*v));
-		if (!v)
-			return NULL;
-		memset(v + p->nfd_slots, 0, (size_t)(n - p->nfd_slots) * sizeof(*v));
-		p->fds = v;
-		p->nfd_slots = n;
-	}
-	ln_fd *f = p->fds[fd];
+	ln_fd *f = ln_fd_at(p, fd);
 	if (f) {
 		free((void *)f->name);
 	} else {
-		f = malloc(sizeof(*f));
-		if (!f)
+		if (fd < 0 || !(f = malloc(sizeof(*f))))
 			return NULL;
-		p->fds[fd] = f;
+		if (!ln_fd_put(p, fd, f)) {
+			free(f);
+			return NULL;
+		}
 		p->pub.nfds++;
 	}
 	memset(f, 0, sizeof(*f));
@@ -51,11 +40,11 @@ ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
 
 void ln_fd_del(struct ln_pstate *p, int fd)
 {
-	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd])
+	ln_fd *f = ln_fd_take(p, fd);
+	if (!f)
 		return;
-	free((void *)p->fds[fd]->name);
-	free(p->fds[fd]);
-	p->fds[fd] = NULL;
+	free((void *)f->name);
+	free(f);
 	p->pub.nfds--;
 	if (p->sess)
 		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
@@ -80,9 +69,9 @@ static bool shared_anon(const char *name)
  * inode can tell more). */
 bool ln_fd_unchanged(struct ln_pstate *p, int fd)
 {
-	if (fd < 0 || fd >= p->nfd_slots || !p->fds[fd] || !p->fds[fd]->ino)
+	const ln_fd *f = ln_fd_at(p, fd);
+	if (!f || !f->ino)
 		return false;
-	const ln_fd *f = p->fds[fd];
 	if (!strncmp(f->name, "anon_inode:", 11)) {
 		char what[32], buf[256];
 		snprintf(what, sizeof(what), "fd/%d", fd);
@@ -168,6 +157,12 @@ void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f)
 	ln_fd_set_name(f, buf);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
 /* Rebuild the fd table from /proc/PID/fd: at launch, attach and exec (where
  * close-on-exec fds vanish).  Known fds keep what lanner learned of them. */
 void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
@@ -178,8 +173,8 @@ void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
 	if (!d)
 		return;
 	int dfd = dirfd(d);
-	int old_slots = p->nfd_slots;
-	char *seen = old_slots ? calloc((size_t)old_slots, 1) : NULL;
+	int *seen = NULL, nseen = 0, cap = 0;
+	bool complete = true;	/* every fd there is in seen */
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
@@ -187,17 +182,25 @@ void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
 		int fd = atoi(de->d_name);
 		if (fd == dfd && p->pub.pid == getpid())
 			continue;
-		if (seen && fd < old_slots)
-			seen[fd] = 1;
+		if (nseen == cap) {
+			int more = cap ? 2 * cap : 64;
+			int *v = realloc(seen, (size_t)more * sizeof(*v));
+			if (v)
+				seen = v, cap = more;
+		}
+		if (nseen < cap)
+			seen[nseen++] = fd;
+		else
+			complete = false;
 		/* A known fd keeps what lanner learned of it (a socket's role)
 		 * only if it is still the same file: after a dup2 lanner did
 		 * not see, the number names another one. */
-		if (fd < p->nfd_slots && p->fds[fd]) {
+		ln_fd *known = ln_fd_at(p, fd);
+		if (known) {
 			struct stat st;
 			char path[64];
 			snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pub.pid, fd);
-			if (stat(path, &st) == 0 && st.st_ino == p->fds[fd]->ino &&
-			    st.st_dev == p->fds[fd]->dev)
+			if (stat(path, &st) == 0 && st.st_ino == known->ino && st.st_dev == known->dev)
 				continue;
 		}
 		ln_fd *f = ln_fd_set(p, fd);
@@ -206,8 +209,13 @@ void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p)
 	}
 	closedir(d);
 	/* fds known before but no longer there were close-on-exec */
-	for (int fd = 0; seen && fd < old_slots; fd++)
-		if (!seen[fd])
-			ln_fd_del(p, fd);
+	if (complete) {
+		qsort(seen, (size_t)nseen, sizeof(*seen), cmp_int);
+		for (ln_fd *f = ln_fd_after(p, -1), *next; f; f = next) {
+			next = ln_fd_after(p, f->num);
+			if (!bsearch(&f->num, seen, (size_t)nseen, sizeof(*seen), cmp_int))
+				ln_fd_del(p, f->num);
+		}
+	}
 	free(seen);
 }

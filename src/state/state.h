@@ -43,6 +43,17 @@ struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
 struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
 void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
 
+/* fdmap.c: a process's fd entries by number.  put: false when memory
+ * ran out (f not stored); take: the entry removed, or NULL; after: the
+ * entry with the lowest number above fd (-1: the first), or NULL; copy_all
+ * (a fork): dst, empty, gets a copy of each of src's, their count. */
+ln_fd *ln_fd_at(const struct ln_pstate *p, int fd);
+bool ln_fd_put(struct ln_pstate *p, int fd, ln_fd *f);
+ln_fd *ln_fd_take(struct ln_pstate *p, int fd);
+ln_fd *ln_fd_after(const struct ln_pstate *p, int fd);
+int ln_fd_copy_all(struct ln_pstate *dst, const struct ln_pstate *src);
+void ln_fd_free_all(struct ln_pstate *p);
+
 /* fdtable.c */
 void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);
 ln_fd *ln_fd_set(struct ln_pstate *p, int fd);

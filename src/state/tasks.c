@@ -375,16 +375,6 @@ void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
 	}
 }
 
-static ln_fd *fd_copy(const ln_fd *src)
-{
-	ln_fd *f = malloc(sizeof(*f));
-	if (!f)
-		return NULL;
-	*f = *src;
-	f->name = strdup(src->name ? src->name : "");
-	return f;
-}
-
 /* fork: the child starts as a copy of its creator.  flat: the child is
  * known to be in /proc's pid namespace (its creator's children go there
  * and it was not made with CLONE_NEWPID): its vpid is its pid, no
@@ -431,23 +421,14 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 		int32_t vtid;
 		load_ns_pid(pid, &d->vpid, &vtid, &p->ns_flat);
 	}
-	if (parent->nfd_slots) {
-		p->fds = calloc((size_t)parent->nfd_slots, sizeof(ln_fd *));
-		if (p->fds) {
-			p->nfd_slots = parent->nfd_slots;
-			for (int i = 0; i < parent->nfd_slots; i++)
-				if (parent->fds[i] && (p->fds[i] = fd_copy(parent->fds[i])))
-					d->nfds++;
-		}
-	}
+	d->nfds = (uint32_t)ln_fd_copy_all(p, parent);
 	p->launched = parent->launched;
 	p->syscall_mode = parent->syscall_mode;
 	p->own_filters = parent->own_filters;	/* a fork copies the creator's */
 	p->exec_gen = parent->exec_gen;		/* and its fds, checked as they were */
 	proc_link(s, p);
-	for (int i = 0; i < p->nfd_slots; i++)
-		if (p->fds[i])
-			ln_state_changed(s, LN_TOUCH_FD, pid, i);
+	for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
+		ln_state_changed(s, LN_TOUCH_FD, pid, f->num);
 	return p;
 }
 
@@ -619,12 +600,7 @@ static void proc_unlink(struct ln_session *s, struct ln_pstate *p)
 
 static void proc_destroy(struct ln_pstate *p)
 {
-	for (int i = 0; i < p->nfd_slots; i++)
-		if (p->fds[i]) {
-			free((void *)p->fds[i]->name);
-			free(p->fds[i]);
-		}
-	free(p->fds);
+	ln_fd_free_all(p);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	free(p->s_exe); free(p->s_exepath); free(p->s_args); free(p->s_env);

@@ -75,8 +75,7 @@ void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 				break;
 			}
 	}
-	if (ev->fdnum >= 0 && ev->fdnum < p->nfd_slots)
-		ev->fd = p->fds[ev->fdnum];
+	ev->fd = ln_fd_at(p, ev->fdnum);
 }
 
 /* One fd as the kernel has it now: the entry kept if it still names the
@@ -86,12 +85,12 @@ void ln_event_attach_fd(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 static void check_fd(struct ln_session *s, struct ln_pstate *p, int fd)
 {
 	if (ln_fd_unchanged(p, fd)) {
-		p->fds[fd]->exec_gen = p->exec_gen;
+		ln_fd_at(p, fd)->exec_gen = p->exec_gen;
 		return;
 	}
 	/* a number that is not open (a call bound for EBADF, fd 1000000)
 	 * must not grow the table to its size first */
-	if (fd >= p->nfd_slots || !p->fds[fd]) {
+	if (!ln_fd_at(p, fd)) {
 		char what[32], buf[16];
 		snprintf(what, sizeof(what), "fd/%d", fd);
 		if (!ln_readlink_proc(p->pub.pid, what, buf, sizeof(buf)))
@@ -130,7 +129,8 @@ static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 		bool acted_on = acts && ti->kind[i] == LN_K_FD;
 		if (acted_on)
 			acts = false;
-		bool before_exec = fd < p->nfd_slots && p->fds[fd] && p->fds[fd]->exec_gen != p->exec_gen;
+		const ln_fd *known = ln_fd_at(p, fd);
+		bool before_exec = known && known->exec_gen != p->exec_gen;
 		if (acted_on || ti->kind[i] == LN_K_DIRFD || before_exec)
 			check_fd(s, p, fd);
 	}
