@@ -60,6 +60,10 @@ fi
 check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
 # fds numbered near the limit (src/state/fdmap.c), in the replica too
 check 0 "queue: high fds and forks" --queue 1M -p '%evt.type %fd.num %fd.name' 'fd.num >= 50' -- "$P/highfd" 20
+# fd names shared by forks (src/state/fdname.c), in the replica too
+check 0 "queue: shared fd names" --queue 1M -p '%evt.type %fd.name' 'fd.num >= 0' -- "$P/forkfds"
+# ended processes freed while no event is out (trace/stops.c, capture/read.c)
+check 0 "queue: processes freed between events" --queue 1M -p '%evt.num' 'evt.type=openat' -- "$P/forkmany" 300
 # the user-notification engine (src/trace/notify.c): register-only calls,
 # beside ptrace stops on threads and a fork, and under a signal storm
 NOTIFY='evt.type in (kill, tgkill, ftruncate, dup, setuid, setgid, fcntl, lseek, shutdown, unshare, setns, getppid)'

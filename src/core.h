@@ -256,6 +256,10 @@ struct ln_session {
 	int kept_said;			/* --keep explained once */
 	int refuse;			/* enum ln_refuse mask (trace/refuse.c) */
 	bool fd_lazy;			/* fds read from the kernel per event */
+	int keep_fd_below;		/* an fd kept open per process or thread
+					 * (pidfd, stat_fd) only if its number is
+					 * below: half RLIMIT_NOFILE, so that kept
+					 * fds never take the last ones */
 	bool no_upper_check;		/* exec skips ln_exe_in_upper_layer */
 	int cpu_policy;			/* enum ln_cpu_policy */
 	struct ln_spin spin;

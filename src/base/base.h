@@ -51,7 +51,11 @@ pid_t ln_child_from_ns(pid_t creator, pid_t tgid, pid_t alt_parent, pid_t nspid)
 /* Number of filters of a process (Seccomp_filters in /proc), -1 unknown. */
 int ln_seccomp_filters(pid_t pid, int *mode);
 
-int ln_task_cpu(pid_t pid, pid_t tid, int *fd);
+int ln_task_cpu(pid_t pid, pid_t tid, int *fd, int keep_below);
+/* Half of lanner's RLIMIT_NOFILE now: fds it keeps open between events
+ * (one per process or thread) stay below, so that a program with
+ * thousands of them cannot leave lanner without fds for its own work. */
+int ln_keep_fd_below(void);
 /* Tasks runnable system-wide now (/proc/loadavg), -1 if unknown. */
 int ln_nr_running(int *fd);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/base.h"
@@ -180,20 +181,34 @@ int ln_seccomp_filters(pid_t pid, int *mode)
 	return n;
 }
 
-/* The CPU a task last ran on: field 39 of /proc/PID/task/TID/stat, read
- * through an fd kept open per thread (*fd, -1 at first) with one pread.
- * At a stop that is the CPU the syscall was made on.  -1 if unknown. */
-int ln_task_cpu(pid_t pid, pid_t tid, int *fd)
+int ln_keep_fd_below(void)
 {
-	if (*fd < 0) {
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 512;
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 30) ? 1 << 29 : (int)(rl.rlim_cur / 2);
+}
+
+/* The CPU a task last ran on: field 39 of /proc/PID/task/TID/stat, read
+ * through an fd kept open per thread (*fd, -1 at first; kept if its number
+ * is below keep_below) with one pread.  At a stop that is the CPU the
+ * syscall was made on.  -1 if unknown. */
+int ln_task_cpu(pid_t pid, pid_t tid, int *fd, int keep_below)
+{
+	int sfd = *fd;
+	if (sfd < 0) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (*fd < 0)
+		sfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (sfd < 0)
 			return -1;
+		if (sfd < keep_below)
+			*fd = sfd;
 	}
 	char buf[1024];
-	ssize_t n = pread(*fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n = pread(sfd, buf, sizeof(buf) - 1, 0);
+	if (sfd != *fd)
+		close(sfd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';

@@ -415,7 +415,14 @@ static void apply_fd(struct ln_session *s, struct ln_cur *c)
 	*f = v;
 	char buf[LN_STR_MAX];
 	snprintf(buf, sizeof(buf), "%.*s", (int)(nlen < sizeof(buf) - 1 ? nlen : sizeof(buf) - 1), name);
-	ln_fd_set_name(f, buf);
+	/* a forked child's fds come as its creator's do: share their names,
+	 * as the tracer does (state/fdname.c) */
+	struct ln_pstate *pp = p->pub.ppid > 0 ? ln_proc_find(s, p->pub.ppid) : NULL;
+	const ln_fd *same = pp ? ln_fd_at(pp, v.num) : NULL;
+	if (same && !strcmp(same->name, buf))
+		ln_fd_share_name(f, same->name);
+	else
+		ln_fd_set_name(f, buf);
 }
 
 static int build_event(struct ln_session *s, struct ln_capr *r, struct ln_cur *c)
@@ -546,8 +553,12 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		case LN_BLK_THREAD_GONE: {
 			pid_t tid = (pid_t)U32(&c);
 			struct ln_tstate *t = c.bad ? NULL : ln_thread_find(s, tid);
-			if (t)
+			if (t) {
+				/* no event is out in this loop: the ended
+				 * processes before this one can go */
+				ln_proc_free_deferred(s);
 				ln_thread_gone(s, t);	/* freed at the next ln_next */
+			}
 			break;
 		}
 		case LN_BLK_EVENT: {

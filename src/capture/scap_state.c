@@ -66,7 +66,7 @@ static struct ln_pstate *fork_proc(struct ln_session *s, struct ln_pstate *o, pi
 			const char *keep = dst->name;	/* ln_fd_set's own copy */
 			*dst = *src;
 			dst->name = keep;
-			ln_fd_set_name(dst, src->name ? src->name : "");
+			ln_fd_share_name(dst, src->name);
 		}
 	}
 	return p;

@@ -64,13 +64,13 @@ static void copy_fd(struct ln_pstate *p, int from, int to, uint32_t cloexec)
 	if (!ln_fd_at(p, from) || from == to)
 		return;
 	ln_fd tmp = *ln_fd_at(p, from);
-	char *name = strdup(tmp.name);
+	const char *name = ln_name_dup(tmp.name);
 	ln_fd *f = ln_fd_set(p, to);
-	if (!f || !name) {
-		free(name);
+	if (!f) {
+		ln_name_drop(name);
 		return;
 	}
-	free((void *)f->name);
+	ln_name_drop(f->name);
 	*f = tmp;
 	f->num = to;
 	f->name = name;

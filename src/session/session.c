@@ -38,6 +38,7 @@ LN_API ln_session *ln_session_new(void)
 	s->root_status = -1;
 	s->refuse = LN_REFUSE_LISTENER;
 	s->have_caps = ln_have_cap_sys_admin();
+	s->keep_fd_below = ln_keep_fd_below();
 	s->type_counts = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
 	s->type_counts_view = calloc((size_t)ln_ntypes(), sizeof(uint64_t));
 	if (!s->type_counts || !s->type_counts_view) {

@@ -166,7 +166,7 @@ void ln_fd_free_all(struct ln_pstate *p)
 {
 	for (ln_fd *f = ln_fd_after(p, -1), *next; f; f = next) {
 		next = ln_fd_after(p, f->num);
-		free((void *)f->name);
+		ln_name_drop(f->name);
 		free(ln_fd_take(p, f->num));
 	}
 	free(p->fds);
@@ -187,9 +187,9 @@ int ln_fd_copy_all(struct ln_pstate *dst, const struct ln_pstate *src)
 		if (!c)
 			break;
 		*c = *f;
-		c->name = strdup(f->name ? f->name : "");
-		if (!c->name || !ln_fd_put(dst, f->num, c)) {
-			free((void *)c->name);
+		c->name = ln_name_dup(f->name);	/* shared: fdname.c */
+		if (!ln_fd_put(dst, f->num, c)) {
+			ln_name_drop(c->name);
 			free(c);
 			continue;
 		}

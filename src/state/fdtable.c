@@ -19,7 +19,7 @@ ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
 {
 	ln_fd *f = ln_fd_at(p, fd);
 	if (f) {
-		free((void *)f->name);
+		ln_name_drop(f->name);
 	} else {
 		if (fd < 0 || !(f = malloc(sizeof(*f))))
 			return NULL;
@@ -32,7 +32,7 @@ ln_fd *ln_fd_set(struct ln_pstate *p, int fd)
 	memset(f, 0, sizeof(*f));
 	f->num = fd;
 	f->exec_gen = p->exec_gen;
-	f->name = strdup("");
+	f->name = ln_name_make("");
 	if (p->sess)
 		ln_state_changed(p->sess, LN_TOUCH_FD, p->pub.pid, fd);
 	return f;
@@ -43,7 +43,7 @@ void ln_fd_del(struct ln_pstate *p, int fd)
 	ln_fd *f = ln_fd_take(p, fd);
 	if (!f)
 		return;
-	free((void *)f->name);
+	ln_name_drop(f->name);
 	free(f);
 	p->pub.nfds--;
 	if (p->sess)
@@ -88,21 +88,35 @@ bool ln_fd_unchanged(struct ln_pstate *p, int fd)
 
 void ln_fd_set_name(ln_fd *f, const char *name)
 {
-	char *c = strdup(name);
+	const char *c = ln_name_make(name);
 	if (!c)
 		return;
-	free((void *)f->name);
+	ln_name_drop(f->name);
 	f->name = c;
 }
 
+void ln_fd_share_name(ln_fd *f, const char *name)
+{
+	const char *c = ln_name_dup(name);
+	ln_name_drop(f->name);
+	f->name = c;
+}
+
+/* The pidfd is kept for the process's next socket if its number is low
+ * enough (ln_keep_fd_below): a program of thousands of processes with
+ * sockets must not take every fd lanner may have. */
 int ln_proc_pidfd_getfd(struct ln_session *s, struct ln_pstate *p, int fd)
 {
-	if (p->pidfd < 0)
-		p->pidfd = (int)syscall(SYS_pidfd_open, p->pub.pid, 0);
-	if (p->pidfd < 0)
+	int pidfd = p->pidfd;
+	if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, p->pub.pid, 0)) < 0)
 		return -errno;
-	int r = (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
-	return r < 0 ? -errno : r;
+	int r = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int e = errno;
+	if (p->pidfd < 0 && pidfd < s->keep_fd_below)
+		p->pidfd = pidfd;
+	else if (p->pidfd < 0)
+		close(pidfd);
+	return r < 0 ? -e : r;
 }
 
 struct anon_type { const char *prefix; int type; };

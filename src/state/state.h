@@ -54,11 +54,20 @@ ln_fd *ln_fd_after(const struct ln_pstate *p, int fd);
 int ln_fd_copy_all(struct ln_pstate *dst, const struct ln_pstate *src);
 void ln_fd_free_all(struct ln_pstate *p);
 
+/* fdname.c: counted name strings (ln_fd.name).  make: a new one (the
+ * empty name is static), NULL when memory ran out; dup: the same string
+ * counted once more; drop: counted down, freed at zero. */
+const char *ln_name_make(const char *s);
+const char *ln_name_dup(const char *name);
+void ln_name_drop(const char *name);
+
 /* fdtable.c */
 void ln_proc_scan_fds(struct ln_session *s, struct ln_pstate *p);
 ln_fd *ln_fd_set(struct ln_pstate *p, int fd);
 void ln_fd_del(struct ln_pstate *p, int fd);
 void ln_fd_set_name(ln_fd *f, const char *name);
+/* f's name becomes name, an entry's name (shared, not copied). */
+void ln_fd_share_name(ln_fd *f, const char *name);
 bool ln_fd_unchanged(struct ln_pstate *p, int fd);
 /* Name and type of fd from /proc/PID/fd/N and the socket itself. */
 void ln_fd_from_kernel(struct ln_session *s, struct ln_pstate *p, ln_fd *f);

@@ -142,7 +142,7 @@ static void check_fds(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 static void stamp_cpu(struct ln_session *s, struct ln_tstate *t, ln_event *ev)
 {
 	if (s->want_cpu)
-		ev->cpu = ln_task_cpu(t->pub.proc ? t->pub.proc->pid : t->pub.tid, t->pub.tid, &t->stat_fd);
+		ev->cpu = ln_task_cpu(t->pub.proc ? t->pub.proc->pid : t->pub.tid, t->pub.tid, &t->stat_fd, s->keep_fd_below);
 }
 
 /* *pages: the argument a 32-bit call counts in pages (mmap2's offset), or
@@ -580,6 +580,10 @@ static void arm_alarm(int ms)
 static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64_t deadline, bool *armed)
 {
 	for (;;) {
+		/* no event of this call is out yet: the processes that ended
+		 * since the last one can go (a program that forks and exits
+		 * with no event between must not pile them up) */
+		ln_proc_free_deferred(s);
 		if (s->tracer_hook)
 			s->tracer_hook(s, false);
 		ln_verdict_pending(s);	/* prevention: trace/verdict.c */

@@ -122,18 +122,24 @@ end
 -- Strings derived from strings (a directory from a path, a short
 -- container id): Lua strings are interned, so a table keyed on the input gives the
 -- output without a pattern match or a new string per event.  Bounded: the
--- table starts over past `max` entries (a workload touching a million
--- paths must not grow it for ever).
+-- table starts over past `max` entries, or past MEMO_BYTES of keys and
+-- values (a workload touching a million paths must not grow it for ever;
+-- 4096 paths of 4 KB each held 32 MB).
+local MEMO_BYTES = 1048576
 function M.memo(fn, max)
 	max = max or 4096
-	local t, n = {}, 0
+	local t, n, bytes = {}, 0, 0
 	return function(s)
 		local v = t[s]
 		if v == nil then
 			v = fn(s)
 			if v == nil then v = false end
 			n = n + 1
-			if n > max then tclear(t); n = 1 end
+			bytes = bytes + #s + (v and #v or 0)
+			if n > max or bytes > MEMO_BYTES then
+				tclear(t)
+				n, bytes = 1, #s + (v and #v or 0)
+			end
 			t[s] = v
 		end
 		return v or nil

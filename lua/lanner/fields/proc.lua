@@ -24,14 +24,19 @@ local EXEC = core.types_with_flags(cm.TF.EXEC)
 -- process and kept until that data changes: a rule testing proc.args on
 -- every event of a long-lived process builds it once.  An entry is valid
 -- while the process has the same pid, exec time and args/env buffers; the
--- core replaces those buffers at exec.
-local pcache, pcache_n = {}, 0
-local PCACHE_MAX = 4096
+-- core replaces those buffers at exec.  Bounded by entries and by the
+-- bytes of what they hold: 4096 processes with 64 KB of environment each
+-- would hold 512 MB of it (twice: the list and the joined string).
+local pcache, pcache_n, pcache_bytes = {}, 0, 0
+local PCACHE_MAX, PCACHE_BYTES = 4096, 8 * 1048576
+
+local function charge(n) pcache_bytes = pcache_bytes + n end
 
 local function addr(ptr) return tonumber(ffi.cast("uintptr_t", ptr)) end
 
 local function entry(p)
 	local key = addr(ffi.cast("const ln_proc *", p))
+	if pcache_bytes > PCACHE_BYTES then pcache, pcache_n, pcache_bytes = {}, 0, 0 end
 	local e = pcache[key]
 	local args, env = addr(p.args), addr(p.env)
 	if e == nil or e.pid ~= p.pid or e.exec_ts ~= p.exec_ts or e.args ~= args or e.env ~= env
@@ -53,6 +58,7 @@ local function args_list(p)
 	if l == nil then
 		l = cm.split_nul(p.args, p.args_len)
 		e.args_list = l
+		charge(p.args_len)
 	end
 	return l
 end
@@ -67,6 +73,7 @@ local function args_str(_, p)
 	if s == nil then
 		s = table.concat(args_list(p), " ")
 		e.args_str = s
+		charge(#s)
 	end
 	return s
 end
@@ -82,6 +89,7 @@ local function env_list(_, p)
 	if l == nil then
 		l = cm.split_nul(p.env, p.env_len)
 		e.env_list = l
+		charge(p.env_len)
 	end
 	return l
 end
@@ -339,7 +347,10 @@ return {
 			local l = env_list(ev, p)
 			if name == nil then
 				local e = entry(p)
-				e.env_str = e.env_str or table.concat(l, " ")
+				if e.env_str == nil then
+					e.env_str = table.concat(l, " ")
+					charge(#e.env_str)
+				end
 				return e.env_str
 			end
 			local pre = name .. "="

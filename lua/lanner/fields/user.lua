@@ -1,8 +1,12 @@
 -- user.* and group.*: the credentials of the thread (libsinsp's "user" and
 -- "group").  Names come from the passwd and group files of the process's
 -- own root: /etc/* on the host, /proc/PID/root/etc/* in a container, read
--- once per container and cached.
+-- once per container and cached.  A container's files are the program's:
+-- they are read as lanner.rootfile reads (inside that root, never
+-- blocking, regular files of at most MAX_FILE bytes), and the cache keeps
+-- the files of at most MAX_ROOTS containers.
 local cm = require "lanner.fields.common"
+local rootfile = require "lanner.rootfile"
 
 local ffi = cm.ffi
 
@@ -12,14 +16,26 @@ for _, n in ipairs { "setuid", "setgid", "setreuid", "setregid", "setresuid", "s
 	if cm.core.type_id[n] then CREDS[n] = true end
 end
 
-local dbs = {} -- [root key .. file] = { [id] = fields }
+local MAX_FILE = 4 * 1048576 -- a site's passwd with 40,000 users is 3 MB
+local MAX_ROOTS = 64
+
+local dbs, ndbs = {}, 0 -- [root key .. file] = { [id] = fields }
+local warned = {}
 
 -- name:x:id:... files: passwd (name, uid, gid, gecos, home, shell) and
 -- group (name, gid, members).
-local function load_db(path)
+local function load_db(root, file, cid)
 	local db = {}
-	local s = cm.read_file(path)
-	if s == nil then return db end
+	local s, why, errno = rootfile.read(root, "etc/" .. file, MAX_FILE)
+	if s == nil then
+		-- none at all is common (distroless images): no names, no word
+		if errno ~= rootfile.ENOENT and not warned[cid .. file] then
+			warned[cid .. file] = true
+			io.stderr:write(("lanner: %s of %s not read (%s): its user and group names are empty\n")
+				:format(file, cid == "host" and "the host" or "container " .. cid:sub(1, 12), why))
+		end
+		return db
+	end
 	for line in s:gmatch("[^\n]+") do
 		local f = {}
 		for col in (line .. ":"):gmatch("([^:]*):") do f[#f + 1] = col end
@@ -29,7 +45,7 @@ local function load_db(path)
 	return db
 end
 
-function cm.reload_users() dbs = {} end
+function cm.reload_users() dbs, ndbs = {}, 0 end
 
 local function db_for(ev, file)
 	local p = cm.proc(ev)
@@ -37,10 +53,11 @@ local function db_for(ev, file)
 	local key = cid .. "\0" .. file
 	local db = dbs[key]
 	if db == nil then
-		local path = "/etc/" .. file
-		if cid ~= "host" and p ~= nil then path = "/proc/" .. p.pid .. "/root/etc/" .. file end
-		db = load_db(path)
-		dbs[key] = db
+		local root = "/"
+		if cid ~= "host" and p ~= nil then root = "/proc/" .. p.pid .. "/root" end
+		db = load_db(root, file, cid)
+		if ndbs >= MAX_ROOTS * 2 then dbs, ndbs = {}, 0 end -- read again as they come
+		dbs[key], ndbs = db, ndbs + 1
 	end
 	return db
 end

@@ -1,0 +1,89 @@
+-- A small regular file as a traced process sees it under its own root
+-- (/proc/PID/root/etc/passwd for user.name in a container), read so that
+-- what the process put there cannot hurt lanner: a FIFO there blocked
+-- lanner's read for good, a file of 80 MB (or a link to /dev/zero) filled
+-- its memory, and an absolute symbolic link was followed from lanner's
+-- root, the host's.  So the path is resolved inside the process's root
+-- (openat2's RESOLVE_IN_ROOT; Linux < 5.6 resolves it from lanner's), it
+-- is opened without blocking, and read only if it is a regular file of at
+-- most max bytes.
+local ffi = require "ffi"
+local bit = require "bit"
+local base = require "lanner.base"
+local C = ffi.C
+
+-- Other modules declare some of these too: base.declare lets the first stand.
+base.declare(
+	"long syscall(long number, ...);",
+	"int open(const char *path, int flags, ...);",
+	"ssize_t read(int fd, void *buf, size_t n);",
+	"int close(int fd);",
+	"int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf);",
+	"char *strerror(int errnum);"
+)
+
+local M = {}
+
+-- Linux values, the same on x86_64 and aarch64 (openat2 is 437 on both).
+local SYS_OPENAT2 = 437
+local O_RDONLY, O_NOCTTY, O_NONBLOCK, O_CLOEXEC, O_PATH = 0, 0x100, 0x800, 0x80000, 0x200000
+local RESOLVE_NO_MAGICLINKS, RESOLVE_IN_ROOT = 0x02, 0x10
+local AT_EMPTY_PATH, STATX_TYPE, STATX_SIZE = 0x1000, 0x1, 0x200
+local S_IFMT, S_IFREG = 0xF000, 0x8000
+local EINTR, ENOSYS = 4, 38
+M.ENOENT = 2
+
+local how = ffi.new("uint64_t[3]") -- struct open_how: flags, mode, resolve
+local stx = ffi.new("uint8_t[256]") -- struct statx: mode at 28, size at 40
+local FLAGS = O_RDONLY + O_NOCTTY + O_NONBLOCK + O_CLOEXEC
+
+local function open_in(root, rel)
+	local dfd = C.open(root, O_PATH + O_CLOEXEC)
+	if dfd < 0 then return -1, ffi.errno() end
+	how[0], how[1], how[2] = FLAGS, 0, RESOLVE_IN_ROOT + RESOLVE_NO_MAGICLINKS
+	local fd = tonumber(C.syscall(SYS_OPENAT2, ffi.cast("int", dfd), rel, how, ffi.cast("size_t", 24)))
+	local e = ffi.errno()
+	C.close(dfd)
+	if fd < 0 and e == ENOSYS then
+		fd = C.open(root .. "/" .. rel, FLAGS)
+		e = ffi.errno()
+	end
+	return fd, e
+end
+
+-- read(root, rel, max) -> contents | nil, reason, errno (reason says the
+-- path as the process names it; errno is nil where no call failed)
+function M.read(root, rel, max)
+	local fd, e = open_in(root, rel)
+	if fd < 0 then return nil, "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e end
+	local why
+	if C.statx(fd, "", AT_EMPTY_PATH, STATX_TYPE + STATX_SIZE, stx) ~= 0 then
+		why = ffi.string(C.strerror(ffi.errno()))
+	elseif bit.band(ffi.cast("uint16_t *", stx + 28)[0], S_IFMT) ~= S_IFREG then
+		why = "not a regular file"
+	elseif ffi.cast("uint64_t *", stx + 40)[0] > max then
+		why = "larger than " .. max .. " bytes"
+	end
+	local out
+	if not why then
+		-- it may grow after the stat: never more than max + 1 bytes
+		local buf = ffi.new("char[?]", max + 1)
+		local got = 0
+		while got <= max do
+			local n = tonumber(C.read(fd, buf + got, max + 1 - got))
+			if n == 0 then break end
+			if n < 0 and ffi.errno() ~= EINTR then
+				why = ffi.string(C.strerror(ffi.errno()))
+				break
+			end
+			if n > 0 then got = got + n end
+		end
+		if got > max and not why then why = "larger than " .. max .. " bytes" end
+		if not why then out = ffi.string(buf, got) end
+	end
+	C.close(fd)
+	if why then return nil, "/" .. rel .. ": " .. why end
+	return out
+end
+
+return M
