@@ -131,6 +131,12 @@ $(B)/abi_layout: spec/c/abi_layout.c src/lanner.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -o $@ $<
 
+# The fd table's tree against a plain list, under the sanitizers
+# (spec/fdmap_unit_spec.lua).
+$(B)/fdmap_check: spec/c/fdmap_check.c src/state/fdmap.c src/state/fdname.c src/core.h src/state/state.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/fdmap_check.c src/state/fdmap.c src/state/fdname.c
+
 # Test programs: *_static.c link statically, *_m32.c are 32-bit x86
 # programs (the int 0x80 ABI), *_static_m32.c both; everything gets pthreads.
 $(B)/progs/%_static: spec/progs/%_static.c
@@ -159,7 +165,7 @@ $(B)/bench/floor_tracer: bench/floor_tracer.c
 
 asan: $(B)/asan/lanner
 
-test: deps deps-optional deps-sysdig all progs asan $(B)/abi_layout
+test: deps deps-optional deps-sysdig all progs asan $(B)/abi_layout $(B)/fdmap_check
 	$(Q)CI=$${CI:-} sh spec/run.sh
 
 # The capture reader under libFuzzer (clang, ASan+UBSan): FUZZ_TIME seconds

@@ -62,6 +62,11 @@ check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
 check 0 "queue: high fds and forks" --queue 1M -p '%evt.type %fd.num %fd.name' 'fd.num >= 50' -- "$P/highfd" 20
 # fd names shared by forks (src/state/fdname.c), in the replica too
 check 0 "queue: shared fd names" --queue 1M -p '%evt.type %fd.name' 'fd.num >= 0' -- "$P/forkfds"
+# a queue that drops, its reader stalled: state no longer encoded, then sent whole
+D=$(mktemp -d)
+check 0 "queue: state sent again after a stall" --queue-full drop -c spec/fixtures/chisels/lag.lua \
+	"$D/done 0" 'evt.type=read' -- "$P/swapread" 20000 "$D/done"
+rm -rf "$D"
 # ended processes freed while no event is out (trace/stops.c, capture/read.c)
 check 0 "queue: processes freed between events" --queue 1M -p '%evt.num' 'evt.type=openat' -- "$P/forkmany" 300
 # the user-notification engine (src/trace/notify.c): register-only calls,

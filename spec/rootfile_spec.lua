@@ -48,6 +48,21 @@ describe("a file under a process's root", function()
 		assert.truthy(out:match("^nil\t/etc/passwd: not a regular file"), out)
 	end)
 
+	it("opens no FIFO: a writer waiting for a reader still waits", function()
+		put("group", "mkfifo @")
+		local fifo, opened = dir .. "/etc/group", dir .. "/opened"
+		-- the writer's open returns only once someone opens the FIFO to read
+		sh(("(exec 3>%s; touch %s) >/dev/null 2>&1 & echo $! > %s/writer"):format(fifo, opened, dir))
+		sh("sleep 0.2")
+		local s, why = rootfile.read(dir, "etc/group", 1000)
+		assert.is_nil(s)
+		assert.equal("/etc/group: not a regular file", why)
+		sh("sleep 0.3")
+		local _, there = trace.sh("test -e " .. opened)
+		sh("kill $(cat " .. dir .. "/writer) 2>/dev/null; rm -f " .. fifo .. " " .. opened .. "; true")
+		assert.is_true(there ~= 0, "the FIFO was opened: its writer went on")
+	end)
+
 	it("refuses a device and a file larger than asked", function()
 		put("passwd", "ln -s /dev/zero @")
 		sh("mkdir -p " .. dir .. "/dev && rm -f " .. dir .. "/dev/zero && mknod " .. dir .. "/dev/zero c 1 5")

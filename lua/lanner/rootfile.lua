@@ -4,9 +4,11 @@
 -- lanner's read for good, a file of 80 MB (or a link to /dev/zero) filled
 -- its memory, and an absolute symbolic link was followed from lanner's
 -- root, the host's.  So the path is resolved inside the process's root
--- (openat2's RESOLVE_IN_ROOT; Linux < 5.6 resolves it from lanner's), it
--- is opened without blocking, and read only if it is a regular file of at
--- most max bytes.
+-- (openat2's RESOLVE_IN_ROOT; Linux < 5.6 resolves it from lanner's) to
+-- an O_PATH fd, which opens nothing: only a regular file of at most max
+-- bytes is then opened (without blocking) and read.  A device node there
+-- is never opened: lanner is root on the host, and opening some devices
+-- does something.
 local ffi = require "ffi"
 local bit = require "bit"
 local base = require "lanner.base"
@@ -37,15 +39,17 @@ local how = ffi.new("uint64_t[3]") -- struct open_how: flags, mode, resolve
 local stx = ffi.new("uint8_t[256]") -- struct statx: mode at 28, size at 40
 local FLAGS = O_RDONLY + O_NOCTTY + O_NONBLOCK + O_CLOEXEC
 
-local function open_in(root, rel)
+-- An O_PATH fd of root/rel, resolved inside root: it opens nothing (a
+-- device node planted there is not opened, whatever opening it would do).
+local function path_in(root, rel)
 	local dfd = C.open(root, O_PATH + O_CLOEXEC)
 	if dfd < 0 then return -1, ffi.errno() end
-	how[0], how[1], how[2] = FLAGS, 0, RESOLVE_IN_ROOT + RESOLVE_NO_MAGICLINKS
+	how[0], how[1], how[2] = O_PATH + O_CLOEXEC, 0, RESOLVE_IN_ROOT + RESOLVE_NO_MAGICLINKS
 	local fd = tonumber(C.syscall(SYS_OPENAT2, ffi.cast("int", dfd), rel, how, ffi.cast("size_t", 24)))
 	local e = ffi.errno()
 	C.close(dfd)
 	if fd < 0 and e == ENOSYS then
-		fd = C.open(root .. "/" .. rel, FLAGS)
+		fd = C.open(root .. "/" .. rel, O_PATH + O_CLOEXEC)
 		e = ffi.errno()
 	end
 	return fd, e
@@ -54,23 +58,30 @@ end
 -- read(root, rel, max) -> contents | nil, reason, errno (reason says the
 -- path as the process names it; errno is nil where no call failed)
 function M.read(root, rel, max)
-	local fd, e = open_in(root, rel)
-	if fd < 0 then return nil, "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e end
-	local why
-	if C.statx(fd, "", AT_EMPTY_PATH, STATX_TYPE + STATX_SIZE, stx) ~= 0 then
+	local pfd, e = path_in(root, rel)
+	if pfd < 0 then return nil, "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e end
+	local why, fd
+	if C.statx(pfd, "", AT_EMPTY_PATH, STATX_TYPE + STATX_SIZE, stx) ~= 0 then
 		why = ffi.string(C.strerror(ffi.errno()))
 	elseif bit.band(ffi.cast("uint16_t *", stx + 28)[0], S_IFMT) ~= S_IFREG then
 		why = "not a regular file"
 	elseif ffi.cast("uint64_t *", stx + 40)[0] > max then
 		why = "larger than " .. max .. " bytes"
+	else
+		-- a regular file: opened now, through the fd that pins it
+		fd = C.open("/proc/self/fd/" .. pfd, FLAGS)
+		if fd < 0 then why = ffi.string(C.strerror(ffi.errno())) end
 	end
+	C.close(pfd)
 	local out
-	if not why then
+	if fd and fd >= 0 then
 		-- it may grow after the stat: never more than max + 1 bytes
-		local buf = ffi.new("char[?]", max + 1)
+		local size = tonumber(ffi.cast("uint64_t *", stx + 40)[0])
+		local cap = math.min(max, size + 4096) + 1
+		local buf = ffi.new("char[?]", cap)
 		local got = 0
-		while got <= max do
-			local n = tonumber(C.read(fd, buf + got, max + 1 - got))
+		while got < cap do
+			local n = tonumber(C.read(fd, buf + got, cap - got))
 			if n == 0 then break end
 			if n < 0 and ffi.errno() ~= EINTR then
 				why = ffi.string(C.strerror(ffi.errno()))
@@ -78,10 +89,11 @@ function M.read(root, rel, max)
 			end
 			if n > 0 then got = got + n end
 		end
+		C.close(fd)
 		if got > max and not why then why = "larger than " .. max .. " bytes" end
+		if got == cap and cap <= max and not why then why = "grew while read" end
 		if not why then out = ffi.string(buf, got) end
 	end
-	C.close(fd)
 	if why then return nil, "/" .. rel .. ": " .. why end
 	return out
 end

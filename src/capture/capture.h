@@ -17,7 +17,9 @@ enum ln_block {
 	LN_BLK_FD_DEL = 5,	/* an fd closed */
 	LN_BLK_THREAD_GONE = 6,	/* a thread ended */
 	LN_BLK_EVENT = 7,	/* one event */
-	LN_BLK_COMPRESSED = 8	/* whole blocks of the above, compressed */
+	LN_BLK_COMPRESSED = 8,	/* whole blocks of the above, compressed */
+	LN_BLK_RESET = 9	/* the queue only: forget every process and
+				 * thread; their state follows whole */
 };
 
 enum {

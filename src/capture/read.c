@@ -550,6 +550,12 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 				ln_fd_del(p, fd);
 			break;
 		}
+		case LN_BLK_RESET:	/* the queue's writer resyncs: state follows */
+			if (!r->stream)
+				goto unknown;	/* never in a file: not ours there */
+			ln_state_free_all(s);
+			s->ntracees = 0;
+			break;
 		case LN_BLK_THREAD_GONE: {
 			pid_t tid = (pid_t)U32(&c);
 			struct ln_tstate *t = c.bad ? NULL : ln_thread_find(s, tid);
@@ -573,6 +579,7 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 			return LN_NEXT_EVENT;
 		}
 		default:
+		unknown:
 			if (!r->unknown_blocks++)
 				note(r, "block types unknown to this lanner were skipped (first at offset %llu)", r->at);
 			continue;

@@ -22,6 +22,14 @@
 
 enum { FLUSH_AT = 64 * 1024, JOURNAL_MAX = 8192 };
 
+/* A queue that drops keeps encoding the state changes of the events it
+ * drops, so that the events it keeps find the state they had: while the
+ * reader is stalled that grew without bound (4 KB a dropped event where
+ * fds are renamed by long paths).  Past RESYNC_AT bytes the pipe has not
+ * taken, changes are no longer encoded; once it has taken all but
+ * DRAINED_AT, a RESET block and the whole state go instead. */
+enum { RESYNC_AT = 8 << 20, DRAINED_AT = 64 * 1024 };
+
 /* The longest EVENT block at snaplen n (n >= LN_STR_MAX): the fixed part,
  * LN_MAX_PARAMS parameters (value, kind, flags, length) of at most n bytes
  * each, the fd flag, the fd's fixed part, its name's length and the name
@@ -57,6 +65,7 @@ struct ln_capw {
 	 * fd is a pipe's non-blocking end; what does not fit waits in out. */
 	bool stream;
 	bool drop;		/* a full pipe keeps the rest in out, else waits */
+	bool resync;		/* changes not encoded since: send the state */
 	uint64_t waits;		/* times the writer waited for room */
 };
 
@@ -351,11 +360,31 @@ static void flush_journal(struct ln_session *s, struct ln_capw *w)
 	w->njournal = 0;
 }
 
+/* A queue that drops, whose reader stalled: the state once it drains. */
+static bool resynced(struct ln_session *s, struct ln_capw *w)
+{
+	if (!w->resync)
+		return true;
+	if (pending(w) > DRAINED_AT)
+		return false;
+	emit(w, LN_BLK_RESET);
+	snapshot(s, w);
+	w->njournal = 0;	/* the snapshot has it all */
+	w->resync = false;
+	return true;
+}
+
 /* The session's on_state_change hook while a capture is written. */
 static void journal(struct ln_session *s, int what, int32_t a, int32_t b)
 {
 	struct ln_capw *w = s->capw;
 	if (!w)
+		return;
+	if (w->drop && !w->resync && pending(w) >= RESYNC_AT) {
+		w->resync = true;
+		w->njournal = 0;
+	}
+	if (!resynced(s, w))
 		return;
 	if (w->njournal == JOURNAL_MAX) {
 		flush_journal(s, w);
@@ -511,6 +540,11 @@ static int cap_event(struct ln_session *s, const ln_event *ev)
 		return ln_scap_event(s, ev);
 	if (!w)
 		return -EBADF;
+	/* a held event waits for its verdict: the pipe is waited for */
+	if (w->resync && (ev->flags & LN_EV_HELD))
+		flush_some(w, true);
+	if (!resynced(s, w))
+		return 0;	/* not sent: its state would be missing */
 	flush_journal(s, w);
 	if (write_event(w, ev) < 0) {
 		ln_set_err(s, 0, "writing %s: event %llu is over %u bytes, more than a reader accepts: left out",

@@ -50,6 +50,7 @@
 enum {
 	AGE_NS = 2000000,		/* the longest an event waits in the writer */
 	DROP_AT = 64 * 1024,		/* a queue that drops: bytes kept beyond the pipe */
+	DROP_FLUSH_EVERY = 64,		/* dropped events between two tries to send */
 	ANSWER_WAIT_MS = 10000,		/* a verdict's result, from the tracer */
 	STRANDED_MS = 10,		/* the reader's wait for stranded bytes */
 	BATCH_MS = 2			/* the reader's quiet wait (ln_async_next) */
@@ -208,6 +209,11 @@ static void trace_loop(struct ln_session *s, struct ln_async *a)
 		}
 		if (a->drop && ln_cap_backlog(s) >= DROP_AT) {
 			LN_STAT_ADD(s, dropped, 1);
+			/* the reader may be back: what waits goes on now and
+			 * then, not only when the tracer next sleeps (a busy
+			 * program would keep dropping to its end) */
+			if (s->stats.dropped % DROP_FLUSH_EVERY == 0)
+				ln_cap_stream_flush(s, false);
 			continue;
 		}
 		ln_cap_stream_event(s, ev);

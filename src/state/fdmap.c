@@ -8,10 +8,11 @@
  * array up to it cost 8 MB per process and a walk of a million slots per
  * fork and exec, which a traced program could make lanner pay over and
  * over (bench/RESULTS.md, "An fd numbered a million").  The fds from
- * FD_LOW up go in a radix tree of 256-entry nodes, two levels under a top
- * array indexed by fd / 65536, and a node is freed when its last entry
- * goes: each such fd costs at most two nodes (4 KB), and a walk in fd
- * order skips the empty ones.
+ * FD_LOW up go in a radix tree of 256-entry nodes, three levels under a
+ * top array indexed by fd / 2^24 (at most 128 entries: an fd near INT_MAX
+ * must not cost a top array of 256 KB either), and a node is freed when
+ * its last entry goes: each such fd costs at most three nodes (6 KB), and
+ * a walk in fd order skips the empty ones.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,18 +24,34 @@ enum {
 	FD_FIRST_SLOTS = 64,	/* its first length */
 	NODE_BITS = 8,
 	NODE_SIZE = 1 << NODE_BITS,
-	TOP_SHIFT = 2 * NODE_BITS,
+	LEVELS = 3,		/* nodes under the top array, the leaf last */
+	TOP_SHIFT = LEVELS * NODE_BITS,	/* the top array: fd >> 24, so at most
+					 * 128 entries for any int */
 };
 
-/* A node of the tree: under the top array, its entries are leaves; in a
- * leaf, they are the fd entries. */
+/* A node of the tree: above the leaves its entries are nodes; in a leaf
+ * they are the fd entries. */
 struct ln_fd_node {
 	int n;			/* entries not NULL */
 	void *e[NODE_SIZE];
 };
 
-static int mid_index(int fd) { return (fd >> NODE_BITS) & (NODE_SIZE - 1); }
-static int leaf_index(int fd) { return fd & (NODE_SIZE - 1); }
+/* fd's entry in a node at level (0: under the top array). */
+static int index_at(int64_t fd, int level)
+{
+	return (int)(fd >> (NODE_BITS * (LEVELS - 1 - level))) & (NODE_SIZE - 1);
+}
+
+/* The leaf that holds fd, or NULL. */
+static struct ln_fd_node *leaf_of(const struct ln_pstate *p, int fd)
+{
+	if ((fd >> TOP_SHIFT) >= p->nfd_top)
+		return NULL;
+	struct ln_fd_node *n = p->fd_top[fd >> TOP_SHIFT];
+	for (int l = 0; n && l < LEVELS - 1; l++)
+		n = n->e[index_at(fd, l)];
+	return n;
+}
 
 ln_fd *ln_fd_at(const struct ln_pstate *p, int fd)
 {
@@ -42,11 +59,10 @@ ln_fd *ln_fd_at(const struct ln_pstate *p, int fd)
 		return NULL;
 	if (fd < p->nfd_slots)
 		return p->fds[fd];
-	if (fd < FD_LOW || (fd >> TOP_SHIFT) >= p->nfd_top)
+	if (fd < FD_LOW)
 		return NULL;
-	const struct ln_fd_node *mid = p->fd_top[fd >> TOP_SHIFT];
-	const struct ln_fd_node *leaf = mid ? mid->e[mid_index(fd)] : NULL;
-	return leaf ? leaf->e[leaf_index(fd)] : NULL;
+	const struct ln_fd_node *leaf = leaf_of(p, fd);
+	return leaf ? leaf->e[index_at(fd, LEVELS - 1)] : NULL;
 }
 
 static bool grow_low(struct ln_pstate *p, int fd)
@@ -74,16 +90,30 @@ static bool grow_top(struct ln_pstate *p, int top)
 	return true;
 }
 
-/* A node at *at, made if missing; NULL when memory ran out. */
-static struct ln_fd_node *node(struct ln_fd_node **at, int *parent_n)
+/* Free the nodes on fd's path that hold nothing, the deepest first, and
+ * the top array's empty end. */
+static void prune(struct ln_pstate *p, int fd)
 {
-	if (!*at) {
-		if (!(*at = calloc(1, sizeof(**at))))
-			return NULL;
-		if (parent_n)
-			++*parent_n;
+	struct ln_fd_node **at[LEVELS];
+	int depth = 0;
+	at[0] = &p->fd_top[fd >> TOP_SHIFT];
+	while (*at[depth] && depth < LEVELS - 1) {
+		at[depth + 1] = (struct ln_fd_node **)&(*at[depth])->e[index_at(fd, depth)];
+		depth++;
 	}
-	return *at;
+	for (int l = depth; l >= 0; l--) {
+		struct ln_fd_node *n = *at[l];
+		if (n && n->n > 0)
+			break;
+		if (!n)
+			continue;	/* never made: its parent did not count it */
+		free(n);
+		*at[l] = NULL;
+		if (l > 0)
+			(*at[l - 1])->n--;
+	}
+	while (p->nfd_top > 0 && !p->fd_top[p->nfd_top - 1])
+		p->nfd_top--;
 }
 
 bool ln_fd_put(struct ln_pstate *p, int fd, ln_fd *f)
@@ -99,18 +129,27 @@ bool ln_fd_put(struct ln_pstate *p, int fd, ln_fd *f)
 	int top = fd >> TOP_SHIFT;
 	if (top >= p->nfd_top && !grow_top(p, top))
 		return false;
-	struct ln_fd_node *mid = node(&p->fd_top[top], NULL);
-	struct ln_fd_node *leaf = mid ? node((struct ln_fd_node **)&mid->e[mid_index(fd)], &mid->n) : NULL;
-	if (!leaf) {
-		if (mid && !mid->n) {
-			free(mid);
-			p->fd_top[top] = NULL;
+	struct ln_fd_node **at = &p->fd_top[top];
+	int *parent_n = NULL;
+	for (int l = 0; l < LEVELS; l++) {
+		if (!*at) {
+			if (!(*at = calloc(1, sizeof(**at)))) {
+				prune(p, fd);
+				return false;
+			}
+			if (parent_n)
+				++*parent_n;
 		}
-		return false;
+		if (l < LEVELS - 1) {
+			parent_n = &(*at)->n;
+			at = (struct ln_fd_node **)&(*at)->e[index_at(fd, l)];
+		}
 	}
-	if (!leaf->e[leaf_index(fd)])
+	struct ln_fd_node *leaf = *at;
+	int i = index_at(fd, LEVELS - 1);
+	if (!leaf->e[i])
 		leaf->n++;
-	leaf->e[leaf_index(fd)] = f;
+	leaf->e[i] = f;
 	return true;
 }
 
@@ -123,19 +162,10 @@ ln_fd *ln_fd_take(struct ln_pstate *p, int fd)
 		p->fds[fd] = NULL;
 		return f;
 	}
-	int top = fd >> TOP_SHIFT;
-	struct ln_fd_node *mid = p->fd_top[top], *leaf = mid->e[mid_index(fd)];
-	leaf->e[leaf_index(fd)] = NULL;
-	if (--leaf->n == 0) {
-		free(leaf);
-		mid->e[mid_index(fd)] = NULL;
-		if (--mid->n == 0) {
-			free(mid);
-			p->fd_top[top] = NULL;
-			while (p->nfd_top > 0 && !p->fd_top[p->nfd_top - 1])
-				p->nfd_top--;
-		}
-	}
+	struct ln_fd_node *leaf = leaf_of(p, fd);
+	leaf->e[index_at(fd, LEVELS - 1)] = NULL;
+	leaf->n--;
+	prune(p, fd);
 	return f;
 }
 
@@ -148,16 +178,24 @@ ln_fd *ln_fd_after(const struct ln_pstate *p, int fd)
 	if (i < FD_LOW)
 		i = FD_LOW;
 	while ((i >> TOP_SHIFT) < p->nfd_top) {
-		const struct ln_fd_node *mid = p->fd_top[i >> TOP_SHIFT];
-		const struct ln_fd_node *leaf = mid ? mid->e[mid_index((int)i)] : NULL;
-		if (!mid)
+		const struct ln_fd_node *n = p->fd_top[i >> TOP_SHIFT];
+		int l = 0;
+		for (; n && l < LEVELS - 1; l++) {
+			const struct ln_fd_node *c = n->e[index_at(i, l)];
+			if (!c)
+				break;
+			n = c;
+		}
+		if (!n) {	/* nothing under this top entry */
 			i = ((i >> TOP_SHIFT) + 1) << TOP_SHIFT;
-		else if (!leaf)
-			i = ((i >> NODE_BITS) + 1) << NODE_BITS;
-		else if (leaf->e[leaf_index((int)i)])
-			return leaf->e[leaf_index((int)i)];
-		else
+		} else if (l < LEVELS - 1) {	/* nothing under n's entry */
+			int shift = NODE_BITS * (LEVELS - 1 - l);
+			i = ((i >> shift) + 1) << shift;
+		} else if (n->e[index_at(i, LEVELS - 1)]) {
+			return n->e[index_at(i, LEVELS - 1)];
+		} else {
 			i++;
+		}
 	}
 	return NULL;
 }
