@@ -86,12 +86,12 @@ describe("d.rate", function()
 		for i = 1, 4 do r:hit("old" .. i) end
 		clock.now = 100 * S
 		r:hit("a")
-		assert.are.equal(1, r.nkeys)
+		assert.are.equal(1, r.n)
 		for i = 1, 100 do
 			clock.now = clock.now + 0.01 * S
 			r:hit("k" .. i)
 		end
-		assert.are.equal(4, r.nkeys)
+		assert.are.equal(4, r.n)
 		assert.are.equal(1, r:count("k100"))
 		assert.are.equal(0, r:count("k1"))
 	end)
@@ -130,8 +130,56 @@ describe("d.map", function()
 		assert.are.equal(100, m:len())
 		assert.is_true(m.qe - m.qh < 2 * 100 + 20)
 		local n = 0
-		for _ in pairs(m.v) do n = n + 1 end
+		for _ in pairs(m.e) do n = n + 1 end
 		assert.are.equal(100, n)
+	end)
+end)
+
+describe("d.counter against a plain count", function()
+	it("keeps every count, and a new key in a full counter evicts one of the smallest", function()
+		math.randomseed(7)
+		local c, ref = windows.counter(50), {}
+		for _ = 1, 20000 do
+			local key = math.random(120)
+			local n = math.random(-2, 5)
+			if ref[key] == nil and c:len() == 50 then
+				local min = math.huge
+				for _, v in pairs(ref) do min = math.min(min, v) end
+				local before = {}
+				for k in pairs(ref) do before[k] = true end
+				c:add(key, n)
+				local gone = 0
+				for k in pairs(before) do
+					if c:get(k) == 0 and ref[k] ~= 0 then
+						assert.are.equal(min, ref[k])
+						ref[k] = nil
+						gone = gone + 1
+					end
+				end
+				-- a key whose count was 0 may have gone without a trace
+				if gone == 0 then
+					for k in pairs(before) do
+						if ref[k] == 0 and c:get(k) == 0 and not c.e[k] then ref[k] = nil; gone = 1; break end
+					end
+				end
+				assert.are.equal(1, gone)
+				ref[key] = n
+			else
+				c:add(key, n)
+				ref[key] = (ref[key] or 0) + n
+			end
+			if math.random(20) == 1 then
+				local k = math.random(120)
+				c:del(k)
+				ref[k] = nil
+			end
+			local count = 0
+			for k, v in pairs(ref) do
+				count = count + 1
+				assert.are.equal(v, c:get(k))
+			end
+			assert.are.equal(count, c:len())
+		end
 	end)
 end)
 

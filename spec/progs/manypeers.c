@@ -7,9 +7,11 @@
  *   manypeers threads N  N threads each make close(-1), all started
  *                        before any does, and none ends before all have
  *                        (barriers)
+ *   manypeers reads N    the same with a read of 64 KB from /dev/zero
  * Prints "ok" and exits 0.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,12 +22,19 @@
 #include <unistd.h>
 
 static pthread_barrier_t go;
+static int zero = -1;	/* /dev/zero: the threads read it, or -1 */
 
 static void *one(void *arg)
 {
+	static char buf[65536];	/* what they read is not looked at */
 	(void)arg;
 	pthread_barrier_wait(&go);
-	close(-1);
+	if (zero >= 0) {
+		if (read(zero, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			perror("read");
+	} else {
+		close(-1);
+	}
 	pthread_barrier_wait(&go);	/* none ends before all have called */
 	return NULL;
 }
@@ -41,7 +50,9 @@ static void must(int ok, const char *what)
 int main(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 10;
-	if (argc > 1 && !strcmp(argv[1], "threads")) {
+	if (argc > 1 && !strcmp(argv[1], "reads"))
+		must((zero = open("/dev/zero", O_RDONLY)) >= 0, "open");
+	if (argc > 1 && (!strcmp(argv[1], "threads") || zero >= 0)) {
 		pthread_t *th = calloc((size_t)n, sizeof(*th));
 		must(th && pthread_barrier_init(&go, NULL, (unsigned)n + 1) == 0, "barrier");
 		for (int i = 0; i < n; i++)
