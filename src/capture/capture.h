@@ -54,6 +54,10 @@ struct ln_cur {
 	bool bad;
 };
 uint64_t ln_cur_le(struct ln_cur *c, int n);
+#define U8(c) ((uint8_t)ln_cur_le(c, 1))
+#define U16(c) ((uint16_t)ln_cur_le(c, 2))
+#define U32(c) ((uint32_t)ln_cur_le(c, 4))
+#define U64(c) (ln_cur_le(c, 8))
 void ln_cur_skip(struct ln_cur *c, int n);
 /* A length-prefixed string, pointing into the block (not NUL-terminated). */
 const char *ln_cur_str(struct ln_cur *c, uint32_t *len);
@@ -70,6 +74,13 @@ size_t ln_cz_bound(const struct ln_cz *z, size_t n);
 ssize_t ln_cz_compress(struct ln_cz *z, const void *in, size_t n, void *dst, size_t cap);
 int ln_cz_inflate(struct ln_cz *z, const void *in, size_t n, void *out, size_t want);
 const char *ln_cz_why(const struct ln_cz *z);
+
+/* read_state.c: a state block (PROC, THREAD, FD, FD_DEL, THREAD_GONE,
+ * RESET) of type applied to s's tables; c->bad if it was short. */
+void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c);
+/* An fd's fields as a FD block (and an EVENT block's fd) encode them;
+ * *name points into the block, nlen bytes. */
+void ln_cap_get_fd(struct ln_cur *c, ln_fd *f, const char **name, uint32_t *nlen);
 
 /* read.c: open a capture for replay (the session then takes its events
  * from ln_cap_next instead of the trace loop), and free the reader; a
