@@ -1,7 +1,7 @@
 -- A small regular file as a traced process sees it under its own root
 -- (/proc/PID/root/etc/passwd for user.name in a container), read so that
 -- what the process put there cannot hurt lanner: a FIFO there blocked
--- lanner's read for good, a file of 80 MB (or a link to /dev/zero) filled
+-- lanner's read for good, a large file (or a link to /dev/zero) filled
 -- its memory, and an absolute symbolic link was followed from lanner's
 -- root, the host's.  So the path is resolved inside the process's root
 -- (openat2's RESOLVE_IN_ROOT; Linux < 5.6 resolves it from lanner's) to

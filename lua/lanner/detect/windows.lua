@@ -85,8 +85,9 @@ end
 -- key then comes as an old one goes.  A Lua table that drops a key before
 -- it takes the next, at a count that is a power of two (rate's default of
 -- 1024 keys), has no free slot for it and is rebuilt whole at every new
--- key: 100,000 new keys took 3.5 s at 1,024 keys and 66 s at 8,192, and
--- 0.05 s at 1,100.  So a new key goes in before the old one goes out (the
+-- key: 100,000 new keys into a map took 7.5 s at 1,024 keys and 87 s at
+-- 8,192, and 0.015 s at 1,100 (luajit bench/windows.lua, bench/RESULTS.md).
+-- So a new key goes in before the old one goes out (the
 -- rebuild then doubles the table, and the next thousand keys find room),
 -- and each type keeps one table keyed by the script's keys.
 
