@@ -137,6 +137,11 @@ $(B)/fdmap_check: spec/c/fdmap_check.c src/state/fdmap.c src/state/fdname.c src/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/fdmap_check.c src/state/fdmap.c src/state/fdname.c
 
+# The tracer's poll policy driven with made-up timings (spec/spin_policy_spec.lua).
+$(B)/spin_check: spec/c/spin_check.c src/trace/spin_policy.c src/core.h src/trace/trace.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/spin_check.c src/trace/spin_policy.c
+
 # Test programs: *_static.c link statically, *_m32.c are 32-bit x86
 # programs (the int 0x80 ABI), *_static_m32.c both; everything gets pthreads.
 $(B)/progs/%_static: spec/progs/%_static.c
@@ -165,7 +170,7 @@ $(B)/bench/floor_tracer: bench/floor_tracer.c
 
 asan: $(B)/asan/lanner
 
-test: deps deps-optional deps-sysdig all progs asan $(B)/abi_layout $(B)/fdmap_check
+test: deps deps-optional deps-sysdig all progs asan $(B)/abi_layout $(B)/fdmap_check $(B)/spin_check
 	$(Q)CI=$${CI:-} sh spec/run.sh
 
 # The capture reader under libFuzzer (clang, ASan+UBSan): FUZZ_TIME seconds

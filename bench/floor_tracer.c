@@ -7,6 +7,9 @@
  *     -x   also stop at each syscall's exit (PTRACE_SYSCALL), as lanner
  *          does for exit-style events
  *     -p   pin the tracer to the CPU it starts on (the tracee is free)
+ *     -d NS  busy-wait NS nanoseconds at each stop before resuming: what
+ *          a tracer's own work at a stop costs the program, apart from
+ *          the work (bench/RESULTS.md, "A stop's work before the resume")
  *
  * Follows forks, vforks and clones.  Exit status is COMMAND's.
  */
@@ -23,7 +26,22 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+static long delay_ns;
+
+/* -d: the tracer's work at a stop, as time alone */
+static void work_at_stop(void)
+{
+	struct timespec a, b;
+	if (!delay_ns)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < delay_ns);
+}
 
 static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
 {
@@ -34,18 +52,20 @@ int main(int argc, char **argv)
 {
 	int exits = 0, pin = 0, opt;
 	char *names = NULL;
-	while ((opt = getopt(argc, argv, "xpe:")) != -1) {
+	while ((opt = getopt(argc, argv, "xpe:d:")) != -1) {
 		if (opt == 'x')
 			exits = 1;
 		else if (opt == 'p')
 			pin = 1;
 		else if (opt == 'e')
 			names = optarg;
+		else if (opt == 'd')
+			delay_ns = atol(optarg);
 		else
 			return 2;
 	}
 	if (optind >= argc || !names) {
-		fprintf(stderr, "usage: floor_tracer [-x] [-p] -e name,... -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: floor_tracer [-x] [-p] [-d NS] -e name,... -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -86,6 +106,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		int sig = WSTOPSIG(status), ev = status >> 16;
+		work_at_stop();
 		if (ev == PTRACE_EVENT_SECCOMP)
 			pt(exits ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, 0);
 		else if (sig == (SIGTRAP | 0x80) || ev)

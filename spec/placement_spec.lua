@@ -58,6 +58,16 @@ describe("placement", function()
 		assert.is_true(tonumber(e1:match("stops caught polling: (%d+)")) > 0, e1)
 	end)
 
+	it("--stats counts the polls that ran out: none with --poll 0, one at least where a program sleeps", function()
+		-- sleep's own opens come close together; the poll after the last
+		-- one runs its millisecond out while sleep sleeps
+		local script = "cat /etc/hostname >/dev/null; sleep 0.3"
+		local _, e0 = run("--stats --poll 0 -q 'evt.type=openat'", script)
+		local _, e1 = run("--stats --poll 1000 -q 'evt.type=openat'", script)
+		assert.equal("0", e0:match("polls that missed: (%d+)"), e0)
+		assert.is_true(tonumber(e1:match("polls that missed: (%d+)")) >= 1, e1)
+	end)
+
 	it("does not poll where the program can run only on lanner's CPU, unless --poll says so", function()
 		local script = "for i in 1 2 3 4 5 6 7 8; do cat /etc/hostname; done >/dev/null"
 		-- both under taskset -c 0: the poll would only keep the program off its CPU

@@ -158,7 +158,11 @@ enum ln_inject_state {
 struct ln_spin {
 	uint32_t budget_ns;		/* 0: never poll */
 	uint32_t skip;			/* waits since the last probe */
+	uint32_t probe_every;		/* waits between probes, doubled by
+					 * each probe that misses */
 	uint64_t ewma_ns;		/* recent gaps between stops */
+	uint64_t ready_ns;		/* when this wait began */
+	bool probing;			/* this poll probes long gaps */
 	int load_fd;			/* /proc/loadavg, -1 until read */
 	int ncpus;			/* CPUs online */
 	bool crowded;			/* more runnable tasks than CPUs */

@@ -95,6 +95,8 @@ function M.metrics_text(s)
 	metric("lanner_stops_total", "counter", "ptrace stops, by kind, and seccomp notifications served.", rows)
 	metric("lanner_stops_polled_total", "counter", "Stops caught while the tracer polled, before it would sleep.",
 		{ { v = s.stops_polled } })
+	metric("lanner_polls_missed_total", "counter", "Polls that ran their budget out with no stop, before the tracer slept.",
+		{ { v = s.polls_missed or 0 } })
 	metric("lanner_queue_waits_total", "counter", "Times the tracer waited for room in the queue to the rules' thread.",
 		{ { v = s.queue_waits or 0 } })
 	metric("lanner_tracer_stop_seconds_total", "counter", "Time the tracer spent handling stops.", { { v = s.tracer_s } })
@@ -122,7 +124,7 @@ function Server:snapshot()
 		duration_s = sys.now() - self.started, events = st.events or 0, drops = st.dropped or 0,
 		stops = { entry = st.stops_entry, exit = st.stops_exit, ptrace = st.stops_ptrace, signal = st.stops_signal,
 			notification = st.stops_notif or 0 },
-		stops_polled = st.stops_polled or 0, queue_waits = st.queue_waits or 0, tracer_s = (st.tracer_ns or 0) / 1e9, alerts = o.alerts or 0, rate_limited = o.alerts_rate_limited or 0,
+		stops_polled = st.stops_polled or 0, polls_missed = st.polls_missed or 0, queue_waits = st.queue_waits or 0, tracer_s = (st.tracer_ns or 0) / 1e9, alerts = o.alerts or 0, rate_limited = o.alerts_rate_limited or 0,
 		rules = {}, outputs = o.outputs or {}, procs = 0, threads = 0,
 	}
 	for rule, by in pairs(o.by_priority or {}) do

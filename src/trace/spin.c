@@ -1,17 +1,13 @@
 /*
  * spin.c - a bounded, adaptive poll before the tracer sleeps in waitpid.
  *
- * In a VM most of a stop's price is waking an idle virtual CPU: a tracer
- * asleep in waitpid is woken on its own, idle CPU (the scheduler prefers
- * an idle CPU to the waker's), 54 us a round trip against 19-22 us when
- * the tracer polls (../shared/probes/stop_roundtrip.c; bench/RESULTS.md).
- * So after a stop the tracer polls waitpid(WNOHANG) for a while before it
- * sleeps.  The program's CPUs are not touched.
- *
- * Polling burns the tracer's CPU, which a program that computes between
- * syscalls would rather have: the poll lasts at most the budget, and when
- * the recent gaps between stops are longer than that, the tracer sleeps
- * at once and only probes again every PROBE_EVERY waits.
+ * In a VM much of a stop's price can be waking an idle virtual CPU: a
+ * tracer asleep in waitpid was woken in 54 us a round trip on the VM of
+ * issue #16's figures, 19-22 us when it polled (../shared/probes/
+ * stop_roundtrip.c; bench/RESULTS.md).  So after a stop the tracer may
+ * poll waitpid(WNOHANG) for a while before it sleeps.  The program's CPUs
+ * are not touched.  When a poll is worth its CPU, spin_policy.c decides
+ * from the gaps the tracer's own polls see.
  *
  * Nor does the default poll run while the machine is crowded, more tasks
  * runnable than CPUs (/proc/loadavg, read at most every LOAD_EVERY_NS): a
@@ -27,7 +23,6 @@
 #include "trace/trace.h"
 
 enum {
-	PROBE_EVERY = 32,	/* waits between two probes while the gaps are long */
 	LOAD_EVERY_NS = 2000000,	/* how long a reading of the load holds */
 };
 
@@ -35,9 +30,7 @@ enum {
  * comes with 0 there, which ln_session_new's first call marks unread) */
 void ln_spin_init(struct ln_spin *sp, uint32_t budget_ns)
 {
-	sp->budget_ns = budget_ns;
-	sp->ewma_ns = 0;
-	sp->skip = 0;
+	ln_spin_policy_init(sp, budget_ns);
 	if (!sp->ncpus) {
 		sp->load_fd = -1;
 		sp->ncpus = get_nprocs();
@@ -69,40 +62,31 @@ static bool crowded(struct ln_spin *sp)
 	return sp->crowded;
 }
 
-/* The gap average moves by 1/8 of each new sample; a miss counts as a gap
- * of twice the budget, so a run of misses turns polling off quickly. */
-static void learn(struct ln_spin *sp, uint64_t gap)
-{
-	sp->ewma_ns = sp->ewma_ns ? sp->ewma_ns + ((int64_t)gap - (int64_t)sp->ewma_ns) / 8 : gap;
-}
-
 pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status, bool *notif)
 {
 	/* the default poll minds the load; a --poll the user set does not */
 	if (!sp->budget_ns || (!s->poll_set && crowded(sp)))
 		return 0;
-	if (sp->ewma_ns > sp->budget_ns) {
-		if (++sp->skip < PROBE_EVERY)
-			return 0;
-		sp->skip = 0;
-	}
 	uint64_t t0 = ln_now_mono(), t = t0;
+	if (!ln_spin_choose(sp, t0))
+		return 0;
 	do {
 		pid_t pid = waitpid(-1, status, __WALL | WNOHANG);
 		if (pid != 0) {
 			if (pid > 0) {
 				LN_STAT_ADD(s, stops_polled, 1);
-				learn(sp, ln_now_mono() - t0);
+				ln_spin_caught(sp, ln_now_mono());
 			}
 			return pid < 0 && errno == EINTR ? 0 : pid;
 		}
 		if (ln_notif_ready(s)) {
 			*notif = true;	/* a call waits on the listener */
-			learn(sp, ln_now_mono() - t0);
+			ln_spin_caught(sp, ln_now_mono());
 			return 0;
 		}
 		t = ln_now_mono();
 	} while (t - t0 < sp->budget_ns);
-	learn(sp, 2 * (uint64_t)sp->budget_ns);
+	LN_STAT_ADD(s, polls_missed, 1);
+	ln_spin_missed(sp);
 	return 0;
 }

@@ -73,7 +73,7 @@ function M.print_stats(st, f)
 	local stops = st.stops_entry + st.stops_exit + st.stops_ptrace + st.stops_signal + (st.stops_notif or 0)
 	f:write(string.format("events: %d\nstops: %d (entry %d, exit %d, ptrace events %d, signals %d, notifications %d)\n",
 		st.events, stops, st.stops_entry, st.stops_exit, st.stops_ptrace, st.stops_signal, st.stops_notif or 0))
-	f:write(string.format("stops caught polling: %d\n", st.stops_polled))
+	f:write(string.format("stops caught polling: %d (polls that missed: %d)\n", st.stops_polled, st.polls_missed or 0))
 	if st.engine then f:write("notification engine: ", st.engine, "\n") end
 	f:write(string.format("threads: %d\nprocesses: %d\nunreadable arguments: %d\n", st.threads_seen, st.procs_seen, st.read_faults))
 	local would = st.would or {}
