@@ -73,7 +73,7 @@ describe("metrics text", function()
 	it("writes Prometheus' text format with Falco's names, rules by rule name and Falco's priority number", function()
 		local text = webserver.metrics_text {
 			version = "0.1.0", start_ns = require("ffi").cast("uint64_t", 1700000000123456789ULL), duration_s = 12.7,
-			events = 10, drops = 1, stops = { entry = 5, exit = 4, ptrace = 2, signal = 0 }, stops_polled = 7, polls_missed = 6, tracer_s = 0.25,
+			events = 10, drops = 1, stops = { entry = 5, exit = 4, ptrace = 2, signal = 0 }, stops_polled = 7, polls_missed = 6, queue_sent = 5, tracer_s = 0.25,
 			alerts = 3, rate_limited = 1, procs = 2, threads = 3,
 			rules = { { rule = 'Say "hi"\\now', priority = "Warning", n = 2 }, { rule = "B", priority = "Critical", n = 1 } },
 			outputs = { http = { sent = 1, failed = 1, dropped = 1 }, stdout = { sent = 2, failed = 0, dropped = 0 } },
@@ -91,6 +91,7 @@ describe("metrics text", function()
 		assert.equal(4, value(text, 'lanner_stops_total{kind="exit"}'))
 		assert.equal(7, value(text, "lanner_stops_polled_total"))
 		assert.equal(6, value(text, "lanner_polls_missed_total"))
+		assert.equal(5, value(text, "lanner_queue_sent_bytes_total"))
 		assert.equal(0.25, value(text, "lanner_tracer_stop_seconds_total"))
 		assert.equal(2, value(text, "lanner_traced_processes"))
 		assert.equal(1, value(text, 'falcosecurity_falco_version_info{version="0.1.0"}'))

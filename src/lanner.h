@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 10 };
+enum { LN_ABI_VERSION = 11 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -332,6 +332,7 @@ typedef struct ln_stats {
 	uint64_t queue_bytes;	/* its bound, 0: rules run on the tracer */
 	uint64_t stops_notif;	/* seccomp user notifications served */
 	uint64_t polls_missed;	/* polls that ended with no stop, then slept */
+	uint64_t queue_sent;	/* bytes the queue's pipe took */
 } ln_stats;
 
 typedef struct ln_session ln_session;

@@ -303,7 +303,7 @@ function Session:stats()
 	local out = {}
 	for _, k in ipairs { "events", "stops_entry", "stops_exit", "stops_ptrace", "stops_signal", "stops_polled",
 		"tracer_ns", "threads_seen", "procs_seen", "read_faults", "held", "denied", "killed", "no_verdict",
-		"dropped", "queue_waits", "queue_bytes", "stops_notif", "polls_missed" } do
+		"dropped", "queue_waits", "queue_bytes", "stops_notif", "polls_missed", "queue_sent" } do
 		out[k] = tonumber(st[k])
 	end
 	local counts = C.ln_type_counts(self.s)

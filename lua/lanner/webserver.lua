@@ -99,6 +99,8 @@ function M.metrics_text(s)
 		{ { v = s.polls_missed or 0 } })
 	metric("lanner_queue_waits_total", "counter", "Times the tracer waited for room in the queue to the rules' thread.",
 		{ { v = s.queue_waits or 0 } })
+	metric("lanner_queue_sent_bytes_total", "counter", "Bytes the tracer sent through the queue to the rules' thread.",
+		{ { v = s.queue_sent or 0 } })
 	metric("lanner_tracer_stop_seconds_total", "counter", "Time the tracer spent handling stops.", { { v = s.tracer_s } })
 	metric("lanner_traced_processes", "gauge", "Processes traced now.", { { v = s.procs } })
 	metric("falcosecurity_scap_n_threads_total", "gauge", "Threads traced now.", { { v = s.threads } })
@@ -124,7 +126,7 @@ function Server:snapshot()
 		duration_s = sys.now() - self.started, events = st.events or 0, drops = st.dropped or 0,
 		stops = { entry = st.stops_entry, exit = st.stops_exit, ptrace = st.stops_ptrace, signal = st.stops_signal,
 			notification = st.stops_notif or 0 },
-		stops_polled = st.stops_polled or 0, polls_missed = st.polls_missed or 0, queue_waits = st.queue_waits or 0, tracer_s = (st.tracer_ns or 0) / 1e9, alerts = o.alerts or 0, rate_limited = o.alerts_rate_limited or 0,
+		stops_polled = st.stops_polled or 0, polls_missed = st.polls_missed or 0, queue_waits = st.queue_waits or 0, queue_sent = st.queue_sent or 0, tracer_s = (st.tracer_ns or 0) / 1e9, alerts = o.alerts or 0, rate_limited = o.alerts_rate_limited or 0,
 		rules = {}, outputs = o.outputs or {}, procs = 0, threads = 0,
 	}
 	for rule, by in pairs(o.by_priority or {}) do

@@ -18,8 +18,11 @@ enum ln_block {
 	LN_BLK_THREAD_GONE = 6,	/* a thread ended */
 	LN_BLK_EVENT = 7,	/* one event */
 	LN_BLK_COMPRESSED = 8,	/* whole blocks of the above, compressed */
-	LN_BLK_RESET = 9	/* the queue only: forget every process and
+	LN_BLK_RESET = 9,	/* the queue only: forget every process and
 				 * thread; their state follows whole */
+	LN_BLK_FORK = 10,	/* the queue only: a process made as a copy
+				 * of its creator's record and fds */
+	LN_BLK_CWD = 11		/* the queue only: a process's new cwd */
 };
 
 enum {
@@ -97,6 +100,7 @@ int ln_cap_stream_event(struct ln_session *s, const ln_event *ev);
 int ln_cap_stream_flush(struct ln_session *s, bool block);
 size_t ln_cap_backlog(const struct ln_session *s);
 uint64_t ln_cap_waits(const struct ln_session *s);
+uint64_t ln_cap_sent(const struct ln_session *s);
 int ln_cap_stream_close(struct ln_session *s);
 int ln_cap_stream_reader(struct ln_session *s, int fd);
 int ln_cap_fill(struct ln_session *s);

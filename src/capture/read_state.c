@@ -1,13 +1,14 @@
 /*
  * read_state.c - a capture's state blocks (PROC, THREAD, FD, FD_DEL,
- * THREAD_GONE, and the queue's RESET) applied to the session's process,
- * thread and fd tables, for read.c.
+ * THREAD_GONE, and the queue's RESET, FORK and CWD) applied to the
+ * session's process, thread and fd tables, for read.c.
  *
  * A state block applied here is journaled (ln_state_changed) as the live
  * tracer journals the change it records, so that a capture written while
  * this one is read (lanner -r A -w B) gets the state its events refer to.
  * The fd table's own setters journal FD and FD_DEL, ln_thread_gone
- * THREAD_GONE; PROC and THREAD are journaled below.
+ * THREAD_GONE, ln_proc_fork_of FORK; PROC, THREAD and CWD are journaled
+ * below.
  */
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,44 @@ static void apply_fd(struct ln_session *s, struct ln_cur *c)
 		ln_fd_set_name(f, buf);
 }
 
+/* The queue's FORK (capture/write.c): the child as a copy of its creator
+ * as the stream has brought it so far.  A creator this reader never had
+ * leaves the child a bare record, as a PROC block of a pid alone would. */
+static void apply_fork(struct ln_session *s, struct ln_cur *c)
+{
+	pid_t pid = (pid_t)U32(c), creator = (pid_t)U32(c), ppid = (pid_t)U32(c);
+	int32_t vpid = (int32_t)U32(c);
+	uint32_t flags = U32(c);
+	uint64_t start_ts = U64(c);
+	if (c->bad)
+		return;
+	struct ln_pstate *parent = ln_proc_find(s, creator);
+	if (parent && parent->pub.pid != pid) {
+		ln_proc_fork_of(s, pid, parent, ppid, vpid, start_ts, flags);
+		return;
+	}
+	struct ln_pstate *p = ln_proc_obtain(s, pid);
+	if (p) {
+		p->pub.ppid = ppid;
+		p->pub.vpid = vpid;
+		p->pub.start_ts = start_ts;
+		p->pub.flags = flags;
+		ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
+	}
+}
+
+static void apply_cwd(struct ln_session *s, struct ln_cur *c)
+{
+	pid_t pid = (pid_t)U32(c);
+	uint32_t len;
+	const char *cwd = ln_cur_str(c, &len);
+	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
+	if (!p)
+		return;
+	ln_proc_set_cwd(p, cwd, len);
+	ln_state_changed(s, LN_TOUCH_CWD, pid, 0);
+}
+
 void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c)
 {
 	switch (type) {
@@ -145,6 +184,12 @@ void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c)
 			ln_fd_del(p, fd);
 		break;
 	}
+	case LN_BLK_FORK:
+		apply_fork(s, c);
+		break;
+	case LN_BLK_CWD:
+		apply_cwd(s, c);
+		break;
 	case LN_BLK_RESET:
 		ln_state_free_all(s);
 		s->ntracees = 0;

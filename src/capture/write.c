@@ -307,6 +307,45 @@ static void fd_block(struct ln_capw *w, pid_t pid, const ln_fd *f)
 	emit(w, LN_BLK_FD);
 }
 
+/* A queue's reader keeps in step with the tables (session/async.c): a
+ * fork goes as a FORK block, from which it copies the creator's record
+ * and fds as they stand at that point of the stream, and a chdir as a
+ * CWD block.  A file gets the whole PROC and FD blocks, which any
+ * reader applies. */
+static void fork_block(struct ln_capw *w, const ln_proc *p, pid_t creator)
+{
+	struct ln_buf *b = &w->blk;
+	ln_buf_u32(b, (uint32_t)p->pid);
+	ln_buf_u32(b, (uint32_t)creator);
+	ln_buf_u32(b, (uint32_t)p->ppid);
+	ln_buf_u32(b, (uint32_t)p->vpid);
+	ln_buf_u32(b, p->flags);
+	ln_buf_u64(b, p->start_ts);
+	emit(w, LN_BLK_FORK);
+}
+
+/* The journal resolves each change to the tables as they are when it is
+ * flushed.  A FORK copied in the reader from the creator's state at that
+ * point is right only if the creator did not change after the fork, in
+ * this batch: a change after it is journaled after it (looked for in at
+ * most FORK_LOOK entries; past that, the whole blocks go). */
+enum { FORK_LOOK = 256 };
+
+static bool fork_copies(const struct ln_capw *w, size_t i)
+{
+	int32_t creator = w->journal[i].b;
+	if (!w->stream)
+		return false;
+	for (size_t k = i + 1; k < w->njournal; k++) {
+		const struct touch *j = &w->journal[k];
+		if (k - i > FORK_LOOK)
+			return false;
+		if (j->a == creator && j->what != LN_TOUCH_THREAD && j->what != LN_TOUCH_THREAD_GONE)
+			return false;
+	}
+	return true;
+}
+
 static void snapshot(struct ln_session *s, struct ln_capw *w)
 {
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
@@ -355,6 +394,30 @@ static void flush_journal(struct ln_session *s, struct ln_capw *w)
 			ln_buf_u32(&w->blk, (uint32_t)j->a);
 			emit(w, LN_BLK_THREAD_GONE);
 			break;
+		case LN_TOUCH_FORK: {
+			struct ln_pstate *p = ln_proc_find(s, j->a);
+			if (!p)
+				break;
+			if (fork_copies(w, i)) {
+				fork_block(w, &p->pub, j->b);
+				break;
+			}
+			proc_block(w, &p->pub);
+			for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
+				fd_block(w, j->a, f);
+			break;
+		}
+		case LN_TOUCH_CWD: {
+			struct ln_pstate *p = ln_proc_find(s, j->a);
+			if (p && w->stream) {
+				ln_buf_u32(&w->blk, (uint32_t)j->a);
+				cstr(&w->blk, p->pub.cwd);
+				emit(w, LN_BLK_CWD);
+			} else if (p) {
+				proc_block(w, &p->pub);
+			}
+			break;
+		}
 		}
 	}
 	w->njournal = 0;
@@ -673,6 +736,12 @@ int ln_cap_stream_flush(struct ln_session *s, bool block)
 size_t ln_cap_backlog(const struct ln_session *s)
 {
 	return s->capw ? pending(s->capw) : 0;
+}
+
+/* Bytes the pipe has taken. */
+uint64_t ln_cap_sent(const struct ln_session *s)
+{
+	return s->capw ? s->capw->written : 0;
 }
 
 uint64_t ln_cap_waits(const struct ln_session *s)

@@ -123,7 +123,7 @@ EFFECT(effect_cwd)
 	if (ev->res < 0 || !ln_readlink_proc(t->pub.tid, "cwd", buf, sizeof(buf)))
 		return;
 	ln_proc_set_cwd(p, buf, strlen(buf));
-	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
+	ln_state_changed(s, LN_TOUCH_CWD, p->pub.pid, 0);
 }
 
 EFFECT(effect_chroot)

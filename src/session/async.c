@@ -111,11 +111,17 @@ static const int blocked_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1
 
 /* --- the tracing thread --- */
 
+static void note_queue(struct ln_session *s)
+{
+	LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
+	LN_STAT_SET(s, queue_sent, ln_cap_sent(s));
+}
+
 static void send_all(struct ln_session *s, struct ln_async *a)
 {
 	ln_cap_stream_flush(s, true);
 	a->oldest = 0;
-	LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
+	note_queue(s);
 	__atomic_store_n(&a->stranded, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -134,7 +140,7 @@ static void on_turn(struct ln_session *s, bool sleeping)
 	 * take stays stranded, and the reader wakes us again for it */
 	ln_cap_stream_flush(s, !a->drop);
 	a->oldest = 0;
-	LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
+	note_queue(s);
 	__atomic_store_n(&a->stranded, ln_cap_backlog(s) > 0, __ATOMIC_SEQ_CST);
 }
 
@@ -217,7 +223,7 @@ static void trace_loop(struct ln_session *s, struct ln_async *a)
 			continue;
 		}
 		ln_cap_stream_event(s, ev);
-		LN_STAT_SET(s, queue_waits, ln_cap_waits(s));
+		note_queue(s);
 		if (!ln_cap_backlog(s)) {
 			a->oldest = 0;
 			continue;

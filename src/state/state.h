@@ -10,8 +10,11 @@
 #include "base/base.h"
 #include "table/table.h"
 
-/* What changed (on_state_change's what; a, b: pid/tid and fd). */
-enum ln_state_change { LN_TOUCH_PROC, LN_TOUCH_THREAD, LN_TOUCH_FD, LN_TOUCH_THREAD_GONE };
+/* What changed (on_state_change's what; a, b: pid/tid and fd).  FORK: the
+ * process a was made by b as a copy of its record and fds; CWD: only a's
+ * cwd changed. */
+enum ln_state_change { LN_TOUCH_PROC, LN_TOUCH_THREAD, LN_TOUCH_FD, LN_TOUCH_THREAD_GONE,
+		       LN_TOUCH_FORK, LN_TOUCH_CWD };
 
 static inline void ln_state_changed(struct ln_session *s, int what, int32_t a, int32_t b)
 {
@@ -42,6 +45,9 @@ void ln_state_free_all(struct ln_session *s);
 struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
 struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
 void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
+/* A FORK block: pid made by parent, a copy of its record and fds. */
+struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pstate *parent, pid_t ppid,
+				  int32_t vpid, uint64_t start_ts, uint32_t flags);
 
 /* fdmap.c: a process's fd entries by number.  put: false when memory
  * ran out (f not stored); take: the entry removed, or NULL; after: the

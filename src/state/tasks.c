@@ -258,7 +258,9 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 	ln_state_changed(s, LN_TOUCH_PROC, pid, 0);
 }
 
-static void proc_link(struct ln_session *s, struct ln_pstate *p)
+/* announce: journal the new process as a PROC change; a fork's copy is
+ * journaled as a FORK instead (its record and fds are its creator's). */
+static void proc_link(struct ln_session *s, struct ln_pstate *p, bool announce)
 {
 	unsigned h = hash(p->pub.pid);
 	p->hnext = s->procs[h];
@@ -269,7 +271,8 @@ static void proc_link(struct ln_session *s, struct ln_pstate *p)
 	s->plist = p;
 	LN_STAT_ADD(s, procs_seen, 1);
 	p->sess = s;
-	ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
+	if (announce)
+		ln_state_changed(s, LN_TOUCH_PROC, p->pub.pid, 0);
 }
 
 static struct ln_pstate *proc_alloc(pid_t pid)
@@ -303,7 +306,7 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 	 * creation moment is close enough to "now" for launched programs,
 	 * and attach uses it as "first seen". */
 	p->pub.start_ts = ln_now_realtime();
-	proc_link(s, p);
+	proc_link(s, p, true);
 	ln_proc_load_exec(s, p, p->pub.start_ts);
 	if (fds)
 		ln_proc_scan_fds(s, p);
@@ -319,7 +322,7 @@ struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid)
 		return p;
 	p = proc_alloc(pid);
 	if (p)
-		proc_link(s, p);
+		proc_link(s, p, true);
 	return p;
 }
 
@@ -375,26 +378,16 @@ void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
 	}
 }
 
-/* fork: the child starts as a copy of its creator.  flat: the child is
- * known to be in /proc's pid namespace (its creator's children go there
- * and it was not made with CLONE_NEWPID): its vpid is its pid, no
- * /proc/PID/status read (half the /proc work of a fork).  ppid: its
- * parent, which is not its creator after CLONE_PARENT (0: the creator). */
-static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now,
-				   bool flat, pid_t ppid)
+/* What a fork's child has of its creator's record: all but its pid,
+ * ppid, vpid, start time and flags, and its fds. */
+static void proc_copy(struct ln_pstate *p, const struct ln_pstate *parent)
 {
-	struct ln_pstate *p = proc_alloc(pid);
-	if (!p)
-		return NULL;
 	ln_proc *d = &p->pub;
 	const ln_proc *o = &parent->pub;
-	d->ppid = ppid > 0 ? ppid : o->pid;
 	d->sid = o->sid;
 	d->pgid = o->pgid;
 	d->tty = o->tty;
 	d->loginuid = o->loginuid;
-	/* children of an attached process are attached the same way */
-	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
 	memcpy(d->comm, o->comm, sizeof(d->comm));
 	memcpy(d->live_comm, o->live_comm, sizeof(d->live_comm));
 	memcpy(d->exe_writer, o->exe_writer, sizeof(d->exe_writer));
@@ -402,7 +395,6 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	d->exe_dev = o->exe_dev;
 	d->exe_mtime = o->exe_mtime;
 	d->exe_ctime = o->exe_ctime;
-	d->start_ts = d->exec_ts = now;
 	d->exec_ts = o->exec_ts;
 	set_cstr(&p->s_exe, &d->exe, o->exe ? o->exe : "");
 	set_cstr(&p->s_exepath, &d->exepath, o->exepath ? o->exepath : "");
@@ -414,6 +406,29 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	set_cstr(&p->s_root, &d->root, o->root ? o->root : "/");
 	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
 	build_cmdline(p);
+}
+
+/* fork: the child starts as a copy of its creator.  flat: the child is
+ * known to be in /proc's pid namespace (its creator's children go there
+ * and it was not made with CLONE_NEWPID): its vpid is its pid, no
+ * /proc/PID/status read (half the /proc work of a fork).  ppid: its
+ * parent, which is not its creator after CLONE_PARENT (0: the creator).
+ * Journaled as one FORK change: a capture that its reader keeps in
+ * step (the queue) sends the few fields above, not the record and every
+ * fd again. */
+static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_pstate *parent, uint64_t now,
+				   bool flat, pid_t ppid)
+{
+	struct ln_pstate *p = proc_alloc(pid);
+	if (!p)
+		return NULL;
+	ln_proc *d = &p->pub;
+	const ln_proc *o = &parent->pub;
+	d->ppid = ppid > 0 ? ppid : o->pid;
+	/* children of an attached process are attached the same way */
+	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
+	d->start_ts = now;
+	proc_copy(p, parent);
 	if (flat) {
 		d->vpid = pid;
 		p->ns_flat = true;
@@ -426,9 +441,29 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	p->syscall_mode = parent->syscall_mode;
 	p->own_filters = parent->own_filters;	/* a fork copies the creator's */
 	p->exec_gen = parent->exec_gen;		/* and its fds, checked as they were */
-	proc_link(s, p);
-	for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
-		ln_state_changed(s, LN_TOUCH_FD, pid, f->num);
+	proc_link(s, p, false);
+	ln_state_changed(s, LN_TOUCH_FORK, pid, o->pid);
+	return p;
+}
+
+struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pstate *parent, pid_t ppid,
+				  int32_t vpid, uint64_t start_ts, uint32_t flags)
+{
+	struct ln_pstate *p = ln_proc_find(s, pid);
+	if (p) {
+		ln_fd_free_all(p);	/* a record the pid's last user left */
+	} else {
+		if (!(p = proc_alloc(pid)))
+			return NULL;
+		proc_link(s, p, false);
+	}
+	proc_copy(p, parent);
+	p->pub.ppid = ppid;
+	p->pub.vpid = vpid;
+	p->pub.start_ts = start_ts;
+	p->pub.flags = flags;
+	p->pub.nfds = (uint32_t)ln_fd_copy_all(p, parent);
+	ln_state_changed(s, LN_TOUCH_FORK, pid, parent->pub.pid);
 	return p;
 }
 
