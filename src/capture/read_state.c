@@ -142,7 +142,11 @@ static void apply_fork(struct ln_session *s, struct ln_cur *c)
 		ln_proc_fork_of(s, pid, parent, ppid, vpid, start_ts, flags);
 		return;
 	}
-	struct ln_pstate *p = ln_proc_obtain(s, pid);
+	struct ln_pstate *p = ln_proc_find(s, pid);
+	if (p)
+		ln_proc_clear(p);	/* a record the pid's last user left */
+	else
+		p = ln_proc_obtain(s, pid);
 	if (p) {
 		p->pub.ppid = ppid;
 		p->pub.vpid = vpid;

@@ -66,6 +66,7 @@ struct ln_capw {
 	bool stream;
 	bool drop;		/* a full pipe keeps the rest in out, else waits */
 	bool resync;		/* changes not encoded since: send the state */
+	bool full;		/* the journal is flushed because it is full */
 	uint64_t waits;		/* times the writer waited for room */
 };
 
@@ -328,13 +329,15 @@ static void fork_block(struct ln_capw *w, const ln_proc *p, pid_t creator)
  * flushed.  A FORK copied in the reader from the creator's state at that
  * point is right only if the creator did not change after the fork, in
  * this batch: a change after it is journaled after it (looked for in at
- * most FORK_LOOK entries; past that, the whole blocks go). */
+ * most FORK_LOOK entries; past that, the whole blocks go).  A journal
+ * flushed because it is full is flushed by a change made but not yet in
+ * it: the whole blocks too. */
 enum { FORK_LOOK = 256 };
 
 static bool fork_copies(const struct ln_capw *w, size_t i)
 {
 	int32_t creator = w->journal[i].b;
-	if (!w->stream)
+	if (!w->stream || w->full)
 		return false;
 	for (size_t k = i + 1; k < w->njournal; k++) {
 		const struct touch *j = &w->journal[k];
@@ -450,7 +453,11 @@ static void journal(struct ln_session *s, int what, int32_t a, int32_t b)
 	if (!resynced(s, w))
 		return;
 	if (w->njournal == JOURNAL_MAX) {
+		/* the change being journaled is made already, and not in the
+		 * batch: no FORK may be copied past it (fork_copies) */
+		w->full = true;
 		flush_journal(s, w);
+		w->full = false;
 		if (pending(w) >= FLUSH_AT)
 			flush_out(w);
 	}

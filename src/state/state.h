@@ -45,6 +45,8 @@ void ln_state_free_all(struct ln_session *s);
 struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
 struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
 void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
+/* A replica's record made anew for its pid: no fds, no strings. */
+void ln_proc_clear(struct ln_pstate *p);
 /* A FORK block: pid made by parent, a copy of its record and fds. */
 struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pstate *parent, pid_t ppid,
 				  int32_t vpid, uint64_t start_ts, uint32_t flags);

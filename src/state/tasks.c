@@ -446,12 +446,28 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	return p;
 }
 
+/* A replica's record made anew for its pid: no fds (each one's end
+ * journaled), no strings. */
+void ln_proc_clear(struct ln_pstate *p)
+{
+	for (ln_fd *f = ln_fd_after(p, -1), *next; f; f = next) {
+		next = ln_fd_after(p, f->num);
+		ln_fd_del(p, f->num);
+	}
+	static const char *const none[7] = { "", "", "", "", "", "", "" };
+	static const uint32_t zero[7];
+	ln_proc_set(p, none, zero);
+	memset(p->pub.comm, 0, sizeof(p->pub.comm));
+	memset(p->pub.live_comm, 0, sizeof(p->pub.live_comm));
+	memset(p->pub.exe_writer, 0, sizeof(p->pub.exe_writer));
+}
+
 struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pstate *parent, pid_t ppid,
 				  int32_t vpid, uint64_t start_ts, uint32_t flags)
 {
 	struct ln_pstate *p = ln_proc_find(s, pid);
 	if (p) {
-		ln_fd_free_all(p);	/* a record the pid's last user left */
+		ln_proc_clear(p);	/* a record the pid's last user left */
 	} else {
 		if (!(p = proc_alloc(pid)))
 			return NULL;
