@@ -62,6 +62,10 @@ check 0 "queue: exec from a thread" --queue 1M -- "$P/exec_thread"
 check 0 "queue: high fds and forks" --queue 1M -p '%evt.type %fd.num %fd.name' 'fd.num >= 50' -- "$P/highfd" 20
 # fd names shared by forks (src/state/fdname.c), in the replica too
 check 0 "queue: shared fd names" --queue 1M -p '%evt.type %fd.name' 'fd.num >= 0' -- "$P/forkfds"
+# argument areas let go once their events are consumed (trace/stops.c)
+check 0 "large argument areas released" -s 65536 -p '%evt.type %evt.buflen' 'evt.type=read' -- "$P/manypeers" reads 20
+check 0 "queue: large argument areas released" --queue 1M -s 65536 -p '%evt.type %evt.buflen' 'evt.type=read' \
+	-- "$P/manypeers" reads 20
 # forks and chdirs sent as FORK and CWD blocks (capture/write.c, read_state.c)
 check 0 "queue: forks and chdirs" --queue 1M -p '%proc.cwd %fd.name' 'evt.type=openat and fd.name=/etc/hostname' \
 	-- sh -c 'for i in 1 2 3; do cd /tmp; ( : </etc/hostname ); cd /; done'

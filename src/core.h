@@ -342,6 +342,8 @@ struct ln_session {
 		const char *why;	/* on, or why off (--stats) */
 		sigset_t oldmask, sleepmask;
 	} notif;
+	pid_t last_tid;			/* the last event's thread: its argument
+					 * area may go at the next ln_next */
 	pid_t redo_pid;			/* a wait status an injection took, */
 	int redo_status;		/* for the wait loop to handle */
 	char errmsg[512];

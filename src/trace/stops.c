@@ -653,8 +653,29 @@ static int wait_next(struct ln_session *s, ln_event **ev, int timeout_ms, uint64
 	}
 }
 
+/* A thread's argument area grows to its largest event (a 64 KB read under
+ * -s 65536) and stays for its next: 300 threads that each read once and
+ * then wait kept 300 such areas.  Past AREA_KEEP it goes once its event is
+ * consumed, which the caller's coming back for the next one says (the
+ * queue's tracer has written it out, the rules have run), unless the
+ * thread is inside a call whose exit reads it or waits for a verdict.
+ * (At the thread's next entry was tried: too late to lower the peak.) */
+enum { AREA_KEEP = 16 * 1024 };
+
+static void release_area(struct ln_session *s)
+{
+	struct ln_tstate *t = s->last_tid ? ln_thread_find(s, s->last_tid) : NULL;
+	s->last_tid = 0;
+	if (!t || t->phase != LN_PH_RUNNING || t->held != LN_HELD_NO || t->arena.cap <= AREA_KEEP)
+		return;
+	free(t->arena.buf);
+	t->arena.buf = NULL;
+	t->arena.len = t->arena.cap = 0;
+}
+
 int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 {
+	release_area(s);
 	uint64_t deadline = timeout_ms > 0 ? ln_now_mono() + (uint64_t)timeout_ms * 1000000u : 0;
 	bool armed = false;
 	int r = wait_next(s, ev, timeout_ms, deadline, &armed);
@@ -663,6 +684,8 @@ int ln_trace_next(struct ln_session *s, ln_event **ev, int timeout_ms)
 		arm_alarm(0);
 	if (r == LN_NEXT_DONE)
 		ln_forward_due(s, true);
+	if (r == LN_NEXT_EVENT && *ev != &s->pseudo)
+		s->last_tid = (*ev)->tid;
 	return r;
 }
 
