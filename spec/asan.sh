@@ -69,6 +69,7 @@ check 0 "queue: large argument areas released" --queue 1M -s 65536 -p '%evt.type
 # forks and chdirs sent as FORK and CWD blocks (capture/write.c, read_state.c)
 check 0 "queue: forks and chdirs" --queue 1M -p '%proc.cwd %fd.name' 'evt.type=openat and fd.name=/etc/hostname' \
 	-- sh -c 'for i in 1 2 3; do cd /tmp; ( : </etc/hostname ); cd /; done'
+check 0 "queue: renames" --queue 1M -p '%proc.comm' 'evt.type=close and evt.rawres < 0' -- "$P/procstate" renames 20
 # a queue that drops, its reader stalled: state no longer encoded, then sent whole
 D=$(mktemp -d)
 check 0 "queue: state sent again after a stall" --queue-full drop -c spec/fixtures/chisels/lag.lua \

@@ -130,6 +130,27 @@ describe("the queue: forks and chdirs", function()
 	end)
 end)
 
+describe("the queue: a process's name for itself", function()
+	it("a prctl(PR_SET_NAME) goes as the name alone: the events of --queue 0, a few bytes each", function()
+		-- 300 renames by a process with a large environment: each sent
+		-- the whole record before (its first 8 KB of environment kept)
+		local fmt = { "-p", "%evt.num %proc.name %proc.comm", "evt.type=close and evt.rawres < 0" }
+		local function run(queue)
+			local args = { "--stats", "--queue", queue }
+			for _, a in ipairs(fmt) do args[#args + 1] = a end
+			local r = cmp.lanner(args, { "env", "BIG=" .. string.rep("x", 60000), trace.prog("procstate"), "renames", "300" })
+			assert.equal(0, r.status, r.stderr)
+			return r
+		end
+		local direct, queued = run("0"), run("1M")
+		assert.equal(5, #direct.events)
+		assert.truthy(direct.events[5]:match(" procstate worker%-300$"), direct.events[5])
+		assert.same(direct.events, queued.events)
+		local sent = tonumber(queued.stderr:match("queue: %d+ KB, ([%d.]+) MB sent"))
+		assert.is_true(sent ~= nil and sent < 0.5, queued.stderr)
+	end)
+end)
+
 describe("the queue: prevention", function()
 	local function held_run(answer, lag)
 		return require("spec.helpers.held").held_run(dir, answer, { queue = "1M", lag = lag })

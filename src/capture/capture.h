@@ -22,7 +22,9 @@ enum ln_block {
 				 * thread; their state follows whole */
 	LN_BLK_FORK = 10,	/* the queue only: a process made as a copy
 				 * of its creator's record and fds */
-	LN_BLK_CWD = 11		/* the queue only: a process's new cwd */
+	LN_BLK_CWD = 11,	/* the queue only: a process's new cwd */
+	LN_BLK_COMM = 12	/* the queue only: the name a process gives
+				 * itself (prctl PR_SET_NAME) */
 };
 
 enum {

@@ -422,6 +422,7 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		case LN_BLK_RESET:	/* the queue's writer resyncs: state follows */
 		case LN_BLK_FORK:	/* the queue's reader is in step: a copy */
 		case LN_BLK_CWD:
+		case LN_BLK_COMM:
 			if (!r->stream)
 				goto unknown;	/* never in a file: not ours there */
 			ln_cap_apply_state(s, type, &c);

@@ -1,14 +1,14 @@
 /*
  * read_state.c - a capture's state blocks (PROC, THREAD, FD, FD_DEL,
- * THREAD_GONE, and the queue's RESET, FORK and CWD) applied to the
+ * THREAD_GONE, and the queue's RESET, FORK, CWD and COMM) applied to the
  * session's process, thread and fd tables, for read.c.
  *
  * A state block applied here is journaled (ln_state_changed) as the live
  * tracer journals the change it records, so that a capture written while
  * this one is read (lanner -r A -w B) gets the state its events refer to.
  * The fd table's own setters journal FD and FD_DEL, ln_thread_gone
- * THREAD_GONE, ln_proc_fork_of FORK; PROC, THREAD and CWD are journaled
- * below.
+ * THREAD_GONE, ln_proc_fork_of FORK; PROC, THREAD, CWD and COMM are
+ * journaled below.
  */
 #include <stdio.h>
 #include <string.h>
@@ -168,6 +168,20 @@ static void apply_cwd(struct ln_session *s, struct ln_cur *c)
 	ln_state_changed(s, LN_TOUCH_CWD, pid, 0);
 }
 
+static void apply_comm(struct ln_session *s, struct ln_cur *c)
+{
+	pid_t pid = (pid_t)U32(c);
+	uint32_t len;
+	const char *comm = ln_cur_str(c, &len);
+	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
+	if (!p)
+		return;
+	char buf[LN_COMM_LEN];
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < LN_COMM_LEN - 1 ? len : LN_COMM_LEN - 1), comm);
+	ln_proc_set_comm(p, buf);
+	ln_state_changed(s, LN_TOUCH_COMM, pid, 0);
+}
+
 void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c)
 {
 	switch (type) {
@@ -193,6 +207,9 @@ void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c)
 		break;
 	case LN_BLK_CWD:
 		apply_cwd(s, c);
+		break;
+	case LN_BLK_COMM:
+		apply_comm(s, c);
 		break;
 	case LN_BLK_RESET:
 		ln_state_free_all(s);

@@ -310,8 +310,8 @@ static void fd_block(struct ln_capw *w, pid_t pid, const ln_fd *f)
 
 /* A queue's reader keeps in step with the tables (session/async.c): a
  * fork goes as a FORK block, from which it copies the creator's record
- * and fds as they stand at that point of the stream, and a chdir as a
- * CWD block.  A file gets the whole PROC and FD blocks, which any
+ * and fds as they stand at that point of the stream, a chdir as a CWD
+ * block and a prctl(PR_SET_NAME) as a COMM block.  A file gets the whole PROC and FD blocks, which any
  * reader applies. */
 static void fork_block(struct ln_capw *w, const ln_proc *p, pid_t creator)
 {
@@ -410,12 +410,17 @@ static void flush_journal(struct ln_session *s, struct ln_capw *w)
 				fd_block(w, j->a, f);
 			break;
 		}
-		case LN_TOUCH_CWD: {
+		case LN_TOUCH_CWD:
+		case LN_TOUCH_COMM: {
 			struct ln_pstate *p = ln_proc_find(s, j->a);
 			if (p && w->stream) {
 				ln_buf_u32(&w->blk, (uint32_t)j->a);
-				cstr(&w->blk, p->pub.cwd);
-				emit(w, LN_BLK_CWD);
+				if (j->what == LN_TOUCH_CWD)
+					cstr(&w->blk, p->pub.cwd);
+				else
+					ln_buf_str(&w->blk, p->pub.live_comm,
+						   strnlen(p->pub.live_comm, sizeof(p->pub.live_comm)));
+				emit(w, j->what == LN_TOUCH_CWD ? LN_BLK_CWD : LN_BLK_COMM);
 			} else if (p) {
 				proc_block(w, &p->pub);
 			}

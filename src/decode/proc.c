@@ -26,7 +26,7 @@ EFFECT(effect_prctl)
 	if (n > 0) {
 		buf[n < LN_COMM_LEN ? n : LN_COMM_LEN - 1] = '\0';
 		ln_proc_set_comm(PROC(t), buf);
-		ln_state_changed(s, LN_TOUCH_PROC, t->pub.proc->pid, 0);
+		ln_state_changed(s, LN_TOUCH_COMM, t->pub.proc->pid, 0);
 	}
 }
 

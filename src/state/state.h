@@ -11,10 +11,10 @@
 #include "table/table.h"
 
 /* What changed (on_state_change's what; a, b: pid/tid and fd).  FORK: the
- * process a was made by b as a copy of its record and fds; CWD: only a's
- * cwd changed. */
+ * process a was made by b as a copy of its record and fds; CWD, COMM:
+ * only a's cwd, or the name it gives itself (prctl), changed. */
 enum ln_state_change { LN_TOUCH_PROC, LN_TOUCH_THREAD, LN_TOUCH_FD, LN_TOUCH_THREAD_GONE,
-		       LN_TOUCH_FORK, LN_TOUCH_CWD };
+		       LN_TOUCH_FORK, LN_TOUCH_CWD, LN_TOUCH_COMM };
 
 static inline void ln_state_changed(struct ln_session *s, int what, int32_t a, int32_t b)
 {
