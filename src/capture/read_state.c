@@ -156,28 +156,22 @@ static void apply_fork(struct ln_session *s, struct ln_cur *c)
 	}
 }
 
-static void apply_cwd(struct ln_session *s, struct ln_cur *c)
+/* The queue's CWD and COMM: one field of a process's record. */
+static void apply_one(struct ln_session *s, struct ln_cur *c, uint32_t type)
 {
 	pid_t pid = (pid_t)U32(c);
 	uint32_t len;
-	const char *cwd = ln_cur_str(c, &len);
+	const char *str = ln_cur_str(c, &len);
 	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
 	if (!p)
 		return;
-	ln_proc_set_cwd(p, cwd, len);
-	ln_state_changed(s, LN_TOUCH_CWD, pid, 0);
-}
-
-static void apply_comm(struct ln_session *s, struct ln_cur *c)
-{
-	pid_t pid = (pid_t)U32(c);
-	uint32_t len;
-	const char *comm = ln_cur_str(c, &len);
-	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
-	if (!p)
+	if (type == LN_BLK_CWD) {
+		ln_proc_set_cwd(p, str, len);
+		ln_state_changed(s, LN_TOUCH_CWD, pid, 0);
 		return;
+	}
 	char buf[LN_COMM_LEN];
-	snprintf(buf, sizeof(buf), "%.*s", (int)(len < LN_COMM_LEN - 1 ? len : LN_COMM_LEN - 1), comm);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < LN_COMM_LEN - 1 ? len : LN_COMM_LEN - 1), str);
 	ln_proc_set_comm(p, buf);
 	ln_state_changed(s, LN_TOUCH_COMM, pid, 0);
 }
@@ -206,10 +200,8 @@ void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c)
 		apply_fork(s, c);
 		break;
 	case LN_BLK_CWD:
-		apply_cwd(s, c);
-		break;
 	case LN_BLK_COMM:
-		apply_comm(s, c);
+		apply_one(s, c, type);
 		break;
 	case LN_BLK_RESET:
 		ln_state_free_all(s);
