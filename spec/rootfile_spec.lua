@@ -131,6 +131,17 @@ describe("user names of a process in a container", function()
 		assert.equal("boxed", name_of(4242, "0123456789abcdef0123456789abcdef"))
 	end)
 
+	it("are asked again of the container's next process where the first had ended", function()
+		-- the queue looks at events after the fact: the process whose
+		-- root was to be read may be gone, which says nothing of its
+		-- container's passwd
+		sh("printf 'later:x:4343:4343::/:/bin/sh\\n' > " .. dir .. "/etc/passwd")
+		local cid = "00112233445566778899aabbccddeeff"
+		local gone = H.proc { pid = 2147483000, container_id = cid }
+		assert.is_nil(H.get(H.event { type = "read", res = 0, thread = H.thread { proc = gone, uid = 4343 } }, "user.name"))
+		assert.equal("later", name_of(4343, cid))
+	end)
+
 	it("are empty, said once, where its passwd is too large to read", function()
 		-- a good line, then 5 MB more: read whole, it named uid 0
 		sh("{ printf 'big:x:0:0::/:/bin/sh\\n'; head -c 5242880 /dev/zero | tr '\\0' '#'; } > " .. dir .. "/etc/passwd")

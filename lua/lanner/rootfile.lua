@@ -41,9 +41,10 @@ local FLAGS = O_RDONLY + O_NOCTTY + O_NONBLOCK + O_CLOEXEC
 
 -- An O_PATH fd of root/rel, resolved inside root: it opens nothing (a
 -- device node planted there is not opened, whatever opening it would do).
+-- A third value true: root itself could not be opened (a process gone).
 local function path_in(root, rel)
 	local dfd = C.open(root, O_PATH + O_CLOEXEC)
-	if dfd < 0 then return -1, ffi.errno() end
+	if dfd < 0 then return -1, ffi.errno(), true end
 	how[0], how[1], how[2] = O_PATH + O_CLOEXEC, 0, RESOLVE_IN_ROOT + RESOLVE_NO_MAGICLINKS
 	local fd = tonumber(C.syscall(SYS_OPENAT2, ffi.cast("int", dfd), rel, how, ffi.cast("size_t", 24)))
 	local e = ffi.errno()
@@ -55,11 +56,13 @@ local function path_in(root, rel)
 	return fd, e
 end
 
--- read(root, rel, max) -> contents | nil, reason, errno (reason says the
--- path as the process names it; errno is nil where no call failed)
+-- read(root, rel, max) -> contents | nil, reason, errno, rootless (reason
+-- says the path as the process names it; errno is nil where no call
+-- failed; rootless: the root itself was not there, as /proc/PID/root of
+-- a process that has ended, which says nothing of the file)
 function M.read(root, rel, max)
-	local pfd, e = path_in(root, rel)
-	if pfd < 0 then return nil, "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e end
+	local pfd, e, rootless = path_in(root, rel)
+	if pfd < 0 then return nil, "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e, rootless end
 	local why, fd
 	if C.statx(pfd, "", AT_EMPTY_PATH, STATX_TYPE + STATX_SIZE, stx) ~= 0 then
 		why = ffi.string(C.strerror(ffi.errno()))

@@ -23,10 +23,15 @@ local dbs, ndbs = {}, 0 -- [root key .. file] = { [id] = fields }
 local warned = {}
 
 -- name:x:id:... files: passwd (name, uid, gid, gecos, home, shell) and
--- group (name, gid, members).
+-- group (name, gid, members).  Also false where the process whose root
+-- was to be read has ended: no names for this event, and nothing kept,
+-- so that the container's next live process is asked (with the queue,
+-- events are looked at after the fact, and a short-lived first process
+-- left the container without names for good).
 local function load_db(root, file, cid)
 	local db = {}
-	local s, why, errno = rootfile.read(root, "etc/" .. file, MAX_FILE)
+	local s, why, errno, rootless = rootfile.read(root, "etc/" .. file, MAX_FILE)
+	if rootless and root ~= "/" then return db, false end
 	if s == nil then
 		-- none at all is common (distroless images): no names, no word
 		if errno ~= rootfile.ENOENT and not warned[cid .. file] then
@@ -34,7 +39,7 @@ local function load_db(root, file, cid)
 			io.stderr:write(("lanner: %s of %s not read (%s): its user and group names are empty\n")
 				:format(file, cid == "host" and "the host" or "container " .. cid:sub(1, 12), why))
 		end
-		return db
+		return db, true
 	end
 	for line in s:gmatch("[^\n]+") do
 		local f = {}
@@ -42,7 +47,7 @@ local function load_db(root, file, cid)
 		local id = tonumber(f[3])
 		if id and db[id] == nil then db[id] = f end
 	end
-	return db
+	return db, true
 end
 
 function cm.reload_users() dbs, ndbs = {}, 0 end
@@ -55,7 +60,9 @@ local function db_for(ev, file)
 	if db == nil then
 		local root = "/"
 		if cid ~= "host" and p ~= nil then root = "/proc/" .. p.pid .. "/root" end
-		db = load_db(root, file, cid)
+		local keep
+		db, keep = load_db(root, file, cid)
+		if not keep then return db end
 		if ndbs >= MAX_ROOTS * 2 then dbs, ndbs = {}, 0 end -- read again as they come
 		dbs[key], ndbs = db, ndbs + 1
 	end
