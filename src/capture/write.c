@@ -6,8 +6,8 @@
  * With compression, the blocks after the HEADER gather in a second buffer
  * and go out as one COMPRESSED block per 64 KB, written at once: a kill
  * then loses what an uncompressed capture would.
- * State changes are journaled as they happen (the session's on_state_change hook, journal() below) and written
- * before the next recorded event, so that even events filtered out leave
+ * State changes are journaled as they happen and written before the next
+ * recorded event (write_state.c), so that even events filtered out leave
  * the tables right for the ones recorded after them.
  */
 #include <errno.h>
@@ -19,16 +19,7 @@
 #include <unistd.h>
 #include "capture/capture.h"
 #include "capture/scap.h"
-
-enum { FLUSH_AT = 64 * 1024, JOURNAL_MAX = 8192 };
-
-/* A queue that drops keeps encoding the state changes of the events it
- * drops, so that the events it keeps find the state they had: while the
- * reader is stalled that grew without bound (4 KB a dropped event where
- * fds are renamed by long paths).  Past RESYNC_AT bytes the pipe has not
- * taken, changes are no longer encoded; once it has taken all but
- * DRAINED_AT, a RESET block and the whole state go instead. */
-enum { RESYNC_AT = 8 << 20, DRAINED_AT = 64 * 1024 };
+#include "capture/write.h"
 
 /* The longest EVENT block at snaplen n (n >= LN_STR_MAX): the fixed part,
  * LN_MAX_PARAMS parameters (value, kind, flags, length) of at most n bytes
@@ -43,36 +34,9 @@ _Static_assert(EVENT_MAX(LN_MAX_SNAPLEN) <= LN_CAP_MAX_BLOCK,
  * for fields a later version appends */
 _Static_assert(EVENT_MAX(2 * LN_MAX_SNAPLEN) > LN_CAP_MAX_BLOCK, "LN_MAX_SNAPLEN could be raised");
 
-struct touch {
-	int what;
-	int32_t a, b;
-};
-
-struct ln_capw {
-	char *path;
-	int fd;
-	struct ln_buf out;	/* whole blocks not yet written */
-	struct ln_buf blk;	/* the block being encoded */
-	struct ln_buf raw;	/* with compression: whole blocks to compress */
-	struct ln_cz *cz;	/* the compressor, NULL without */
-	struct touch *journal;
-	size_t njournal;
-	ln_capture_opts opts;
-	uint64_t written, opened_at;
-	unsigned index;		/* rotation: file number */
-	int err;
-	/* A queue to the thread that runs the rules (session/async.c): the
-	 * fd is a pipe's non-blocking end; what does not fit waits in out. */
-	bool stream;
-	bool drop;		/* a full pipe keeps the rest in out, else waits */
-	bool resync;		/* changes not encoded since: send the state */
-	bool full;		/* the journal is flushed because it is full */
-	uint64_t waits;		/* times the writer waited for room */
-};
-
 /* --- encoding --- */
 
-static void cstr(struct ln_buf *b, const char *s)
+void ln_capw_cstr(struct ln_buf *b, const char *s)
 {
 	ln_buf_str(b, s ? s : "", s ? strlen(s) : 0);
 }
@@ -81,7 +45,7 @@ static void seal(struct ln_capw *w);
 
 /* type, length, payload, CRC-32 of the three.  The HEADER stays out of
  * compression: a reader learns the format version from it. */
-static void emit(struct ln_capw *w, int type)
+void ln_capw_emit(struct ln_capw *w, int type)
 {
 	struct ln_buf *o = w->cz && type != LN_BLK_HEADER ? &w->raw : &w->out;
 	size_t start = o->len;
@@ -133,7 +97,7 @@ static void seal(struct ln_capw *w)
 }
 
 /* Bytes encoded and not written yet. */
-static size_t pending(const struct ln_capw *w)
+size_t ln_capw_pending(const struct ln_capw *w)
 {
 	return w->out.len + w->raw.len;
 }
@@ -177,7 +141,7 @@ static int flush_some(struct ln_capw *w, bool block)
 	return w->err;
 }
 
-static int flush_out(struct ln_capw *w)
+int ln_capw_flush_out(struct ln_capw *w)
 {
 	return flush_some(w, !w->drop);
 }
@@ -211,271 +175,27 @@ static void header(struct ln_session *s, struct ln_capw *w)
 	gethostname(host, sizeof(host) - 1);
 	boot_time(&boot);
 	ln_buf_u16(b, (uint16_t)file_version(w));
-	cstr(b, "lanner " LN_VERSION);
-	cstr(b, host);
+	ln_capw_cstr(b, "lanner " LN_VERSION);
+	ln_capw_cstr(b, host);
 	ln_buf_u64(b, boot);
 	ln_buf_u64(b, ln_now_realtime());
 	ln_buf_u32(b, s->snaplen);
 	ln_buf_u32(b, (uint32_t)ln_ntypes());
 	for (int id = 0; id < ln_ntypes(); id++) {
 		const ln_type_info *ti = ln_type(id);
-		cstr(b, ti->name);
+		ln_capw_cstr(b, ti->name);
 		ln_buf_u32(b, (uint32_t)ti->nr);
 		ln_buf_u16(b, ti->category);
 		ln_buf_u16(b, ti->flags);
 		ln_buf_u8(b, ti->nparams);
 		for (int i = 0; i < ti->nparams; i++) {
-			cstr(b, ti->pname[i]);
+			ln_capw_cstr(b, ti->pname[i]);
 			ln_buf_u16(b, ti->kind[i]);
 			ln_buf_u8(b, ti->src[i]);
 		}
 	}
 	ln_buf_u8(b, (uint8_t)w->opts.compress);	/* since version 2 */
-	emit(w, LN_BLK_HEADER);
-}
-
-static void proc_block(struct ln_capw *w, const ln_proc *p)
-{
-	struct ln_buf *b = &w->blk;
-	ln_buf_u32(b, (uint32_t)p->pid);
-	ln_buf_u32(b, (uint32_t)p->ppid);
-	ln_buf_u32(b, (uint32_t)p->vpid);
-	ln_buf_u32(b, (uint32_t)p->sid);
-	ln_buf_u32(b, (uint32_t)p->pgid);
-	ln_buf_u32(b, p->tty);
-	ln_buf_u32(b, p->loginuid);
-	ln_buf_u32(b, p->flags);
-	ln_buf_u64(b, p->start_ts);
-	ln_buf_u64(b, p->exec_ts);
-	ln_buf_str(b, p->comm, strnlen(p->comm, sizeof(p->comm)));
-	cstr(b, p->exe);
-	cstr(b, p->exepath);
-	ln_buf_str(b, p->args ? p->args : "", p->args ? p->args_len : 0);
-	ln_buf_str(b, p->env ? p->env : "", p->env ? p->env_len : 0);
-	cstr(b, p->cwd);
-	cstr(b, p->root);
-	cstr(b, p->container_id);
-	/* since lanner 0.1.0's queue: what readers before it did not keep */
-	ln_buf_str(b, p->live_comm, strnlen(p->live_comm, sizeof(p->live_comm)));
-	ln_buf_str(b, p->exe_writer, strnlen(p->exe_writer, sizeof(p->exe_writer)));
-	ln_buf_u64(b, p->exe_ino);
-	ln_buf_u64(b, p->exe_dev);
-	ln_buf_u64(b, p->exe_mtime);
-	ln_buf_u64(b, p->exe_ctime);
-	emit(w, LN_BLK_PROC);
-}
-
-static void thread_block(struct ln_capw *w, const ln_thread *t)
-{
-	struct ln_buf *b = &w->blk;
-	ln_buf_u32(b, (uint32_t)t->tid);
-	ln_buf_u32(b, (uint32_t)(t->proc ? t->proc->pid : t->tid));
-	ln_buf_u32(b, (uint32_t)t->vtid);
-	ln_buf_u32(b, t->uid);
-	ln_buf_u32(b, t->gid);
-	ln_buf_u32(b, t->ruid);
-	ln_buf_u32(b, t->rgid);
-	ln_buf_u64(b, t->cap_effective);
-	ln_buf_u64(b, t->cap_permitted);
-	ln_buf_u64(b, t->cap_inheritable);
-	ln_buf_u64(b, t->start_ts);
-	emit(w, LN_BLK_THREAD);
-}
-
-/* An fd's fields, in FD blocks and inline in EVENT blocks. */
-static void fd_fields(struct ln_buf *b, const ln_fd *f)
-{
-	ln_buf_u32(b, (uint32_t)f->num);
-	ln_buf_u8(b, f->type);
-	ln_buf_u8(b, f->is_server);
-	ln_buf_u8(b, f->connected);
-	ln_buf_u32(b, f->flags);
-	ln_buf_u64(b, f->ino);
-	ln_buf_u64(b, f->dev);
-	ln_buf_u16(b, f->tuple.family);
-	ln_buf_u16(b, f->tuple.lport);
-	ln_buf_u16(b, f->tuple.rport);
-	ln_buf_u8(b, f->tuple.l4proto);
-	ln_buf_bytes(b, f->tuple.lip, 16);
-	ln_buf_bytes(b, f->tuple.rip, 16);
-	cstr(b, f->name);
-}
-
-static void fd_block(struct ln_capw *w, pid_t pid, const ln_fd *f)
-{
-	ln_buf_u32(&w->blk, (uint32_t)pid);
-	fd_fields(&w->blk, f);
-	emit(w, LN_BLK_FD);
-}
-
-/* A queue's reader keeps in step with the tables (session/async.c): a
- * fork goes as a FORK block, from which it copies the creator's record
- * and fds as they stand at that point of the stream, a chdir as a CWD
- * block and a prctl(PR_SET_NAME) as a COMM block.  A file gets the whole PROC and FD blocks, which any
- * reader applies. */
-static void fork_block(struct ln_capw *w, const ln_proc *p, pid_t creator)
-{
-	struct ln_buf *b = &w->blk;
-	ln_buf_u32(b, (uint32_t)p->pid);
-	ln_buf_u32(b, (uint32_t)creator);
-	ln_buf_u32(b, (uint32_t)p->ppid);
-	ln_buf_u32(b, (uint32_t)p->vpid);
-	ln_buf_u32(b, p->flags);
-	ln_buf_u64(b, p->start_ts);
-	emit(w, LN_BLK_FORK);
-}
-
-/* The journal resolves each change to the tables as they are when it is
- * flushed.  A FORK copied in the reader from the creator's state at that
- * point is right only if the creator did not change after the fork, in
- * this batch: a change after it is journaled after it (looked for in at
- * most FORK_LOOK entries; past that, the whole blocks go).  A journal
- * flushed because it is full is flushed by a change made but not yet in
- * it: the whole blocks too. */
-enum { FORK_LOOK = 256 };
-
-static bool fork_copies(const struct ln_capw *w, size_t i)
-{
-	int32_t creator = w->journal[i].b;
-	if (!w->stream || w->full)
-		return false;
-	for (size_t k = i + 1; k < w->njournal; k++) {
-		const struct touch *j = &w->journal[k];
-		if (k - i > FORK_LOOK)
-			return false;
-		if (j->a == creator && j->what != LN_TOUCH_THREAD && j->what != LN_TOUCH_THREAD_GONE)
-			return false;
-	}
-	return true;
-}
-
-static void snapshot(struct ln_session *s, struct ln_capw *w)
-{
-	for (struct ln_pstate *p = s->plist; p; p = p->lnext) {
-		proc_block(w, &p->pub);
-		for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
-			fd_block(w, p->pub.pid, f);
-	}
-	for (int h = 0; h < LN_THASH; h++)
-		for (struct ln_tstate *t = s->threads[h]; t; t = t->hnext)
-			thread_block(w, &t->pub);
-}
-
-static void flush_journal(struct ln_session *s, struct ln_capw *w)
-{
-	for (size_t i = 0; i < w->njournal; i++) {
-		struct touch *j = &w->journal[i];
-		if (i > 0 && !memcmp(j, &w->journal[i - 1], sizeof(*j)))
-			continue;
-		switch (j->what) {
-		case LN_TOUCH_PROC: {
-			struct ln_pstate *p = ln_proc_find(s, j->a);
-			if (p)
-				proc_block(w, &p->pub);
-			break;
-		}
-		case LN_TOUCH_THREAD: {
-			struct ln_tstate *t = ln_thread_find(s, j->a);
-			if (t)
-				thread_block(w, &t->pub);
-			break;
-		}
-		case LN_TOUCH_FD: {
-			struct ln_pstate *p = ln_proc_find(s, j->a);
-			if (!p)
-				break;
-			if (ln_fd_at(p, j->b)) {
-				fd_block(w, j->a, ln_fd_at(p, j->b));
-			} else {
-				ln_buf_u32(&w->blk, (uint32_t)j->a);
-				ln_buf_u32(&w->blk, (uint32_t)j->b);
-				emit(w, LN_BLK_FD_DEL);
-			}
-			break;
-		}
-		case LN_TOUCH_THREAD_GONE:
-			ln_buf_u32(&w->blk, (uint32_t)j->a);
-			emit(w, LN_BLK_THREAD_GONE);
-			break;
-		case LN_TOUCH_FORK: {
-			struct ln_pstate *p = ln_proc_find(s, j->a);
-			if (!p)
-				break;
-			if (fork_copies(w, i)) {
-				fork_block(w, &p->pub, j->b);
-				break;
-			}
-			proc_block(w, &p->pub);
-			for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
-				fd_block(w, j->a, f);
-			break;
-		}
-		case LN_TOUCH_CWD:
-		case LN_TOUCH_COMM: {
-			struct ln_pstate *p = ln_proc_find(s, j->a);
-			if (p && w->stream) {
-				ln_buf_u32(&w->blk, (uint32_t)j->a);
-				if (j->what == LN_TOUCH_CWD)
-					cstr(&w->blk, p->pub.cwd);
-				else
-					ln_buf_str(&w->blk, p->pub.live_comm,
-						   strnlen(p->pub.live_comm, sizeof(p->pub.live_comm)));
-				emit(w, j->what == LN_TOUCH_CWD ? LN_BLK_CWD : LN_BLK_COMM);
-			} else if (p) {
-				proc_block(w, &p->pub);
-			}
-			break;
-		}
-		}
-	}
-	w->njournal = 0;
-}
-
-/* A queue that drops, whose reader stalled: the state once it drains. */
-static bool resynced(struct ln_session *s, struct ln_capw *w)
-{
-	if (!w->resync)
-		return true;
-	if (pending(w) > DRAINED_AT)
-		return false;
-	emit(w, LN_BLK_RESET);
-	snapshot(s, w);
-	w->njournal = 0;	/* the snapshot has it all */
-	w->resync = false;
-	return true;
-}
-
-/* The session's on_state_change hook while a capture is written. */
-static void journal(struct ln_session *s, int what, int32_t a, int32_t b)
-{
-	struct ln_capw *w = s->capw;
-	if (!w)
-		return;
-	if (w->drop && !w->resync && pending(w) >= RESYNC_AT) {
-		w->resync = true;
-		w->njournal = 0;
-	}
-	if (!resynced(s, w))
-		return;
-	if (w->njournal == JOURNAL_MAX) {
-		/* the change being journaled is made already, and not in the
-		 * batch: no FORK may be copied past it (fork_copies) */
-		w->full = true;
-		flush_journal(s, w);
-		w->full = false;
-		if (pending(w) >= FLUSH_AT)
-			flush_out(w);
-	}
-	if (!w->journal) {
-		w->journal = malloc(JOURNAL_MAX * sizeof(*w->journal));
-		if (!w->journal)
-			return;
-	}
-	/* what is pending about the thread and its process must be written
-	 * while they exist: they are unlinked right after this */
-	if (what == LN_TOUCH_THREAD_GONE)
-		flush_journal(s, w);
-	w->journal[w->njournal++] = (struct touch){ what, a, b };
+	ln_capw_emit(w, LN_BLK_HEADER);
 }
 
 /* --- files and rotation --- */
@@ -513,7 +233,7 @@ static int start_file(struct ln_session *s, struct ln_capw *w)
 	w->written = 0;
 	w->opened_at = ln_now_realtime();
 	header(s, w);
-	snapshot(s, w);
+	ln_capw_snapshot(s, w);
 	w->njournal = 0;	/* the snapshot has it all */
 	return flush_some(w, true);
 }
@@ -564,7 +284,7 @@ static int cap_open(struct ln_session *s, const char *path, const ln_capture_opt
 		return r;
 	}
 	s->capw = w;
-	s->on_state_change = journal;
+	s->on_state_change = ln_capw_journal;
 	return 0;
 }
 
@@ -598,13 +318,13 @@ static int write_event(struct ln_capw *w, const ln_event *ev)
 	 * table, so it cannot be looked up when replaying. */
 	ln_buf_u8(b, ev->fd != NULL);
 	if (ev->fd)
-		fd_fields(b, ev->fd);
+		ln_capw_fd_fields(b, ev->fd);
 	ln_buf_u32(b, ev->flags);	/* prevention: held, denied, killed */
 	if (b->len > LN_CAP_MAX_BLOCK) {
 		b->len = 0;
 		return -EMSGSIZE;
 	}
-	emit(w, LN_BLK_EVENT);
+	ln_capw_emit(w, LN_BLK_EVENT);
 	return 0;
 }
 
@@ -618,16 +338,16 @@ static int cap_event(struct ln_session *s, const ln_event *ev)
 	/* a held event waits for its verdict: the pipe is waited for */
 	if (w->resync && (ev->flags & LN_EV_HELD))
 		flush_some(w, true);
-	if (!resynced(s, w))
+	if (!ln_capw_resynced(s, w))
 		return 0;	/* not sent: its state would be missing */
-	flush_journal(s, w);
+	ln_capw_flush_journal(s, w);
 	if (write_event(w, ev) < 0) {
 		ln_set_err(s, 0, "writing %s: event %llu is over %u bytes, more than a reader accepts: left out",
 			   w->path, (unsigned long long)ev->num, (unsigned)LN_CAP_MAX_BLOCK);
 		return -EMSGSIZE;
 	}
-	if (!w->err && pending(w) >= FLUSH_AT)
-		flush_out(w);
+	if (!w->err && ln_capw_pending(w) >= FLUSH_AT)
+		ln_capw_flush_out(w);
 	if (w->err) {
 		ln_set_err(s, w->err, "writing %s", w->path);
 		return w->err;
@@ -635,7 +355,7 @@ static int cap_event(struct ln_session *s, const ln_event *ev)
 	const ln_capture_opts *o = &w->opts;
 	if ((o->rotate_bytes && w->written + w->out.len >= o->rotate_bytes) ||
 	    (o->rotate_secs && ev->ts >= w->opened_at + o->rotate_secs * 1000000000ull)) {
-		flush_out(w);
+		ln_capw_flush_out(w);
 		close(w->fd);
 		w->index++;
 		return open_file(s, w);
@@ -680,8 +400,8 @@ static int cap_close(struct ln_session *s)
 		return ln_scap_close(s);
 	if (!w)
 		return 0;
-	flush_journal(s, w);
-	int r = flush_out(w);
+	ln_capw_flush_journal(s, w);
+	int r = ln_capw_flush_out(w);
 	if (w->fd >= 0 && close(w->fd) < 0 && !r)
 		r = -errno;
 	if (r < 0)
@@ -724,7 +444,7 @@ int ln_cap_stream_open(struct ln_session *s, int fd, bool drop)
 		return r;
 	}
 	s->capw = w;
-	s->on_state_change = journal;
+	s->on_state_change = ln_capw_journal;
 	return 0;
 }
 
@@ -740,14 +460,14 @@ int ln_cap_stream_flush(struct ln_session *s, bool block)
 	struct ln_capw *w = s->capw;
 	if (!w)
 		return -EBADF;
-	flush_journal(s, w);
+	ln_capw_flush_journal(s, w);
 	return flush_some(w, block);
 }
 
 /* Bytes encoded that the pipe has not taken yet. */
 size_t ln_cap_backlog(const struct ln_session *s)
 {
-	return s->capw ? pending(s->capw) : 0;
+	return s->capw ? ln_capw_pending(s->capw) : 0;
 }
 
 /* Bytes the pipe has taken. */

@@ -22,14 +22,29 @@ static inline void ln_state_changed(struct ln_session *s, int what, int32_t a, i
 		s->on_state_change(s, what, a, b);
 }
 
-/* tasks.c: threads and processes */
-struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
-struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
+/* procrec.c: a process record's fields */
+/* *slot (owned) and *pub become a copy of v's len bytes, NUL-ended. */
+void ln_rec_str(char **slot, const char **pub, const char *v, size_t len);
+void ln_rec_cstr(char **slot, const char **pub, const char *v);
+/* proc.cmdline, built again from comm and args when either changes. */
+void ln_proc_build_cmdline(struct ln_pstate *p);
+/* What a fork's child has of its creator's record: all but its pid,
+ * ppid, vpid, start time and flags, and its fds. */
+void ln_proc_copy(struct ln_pstate *p, const struct ln_pstate *parent);
 /* The cwd as Falco shows it: with a trailing '/'. */
 void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len);
 /* The name a process gives itself without an exec (prctl PR_SET_NAME):
  * kept beside the exec's comm, which identity fields keep reading. */
 void ln_proc_set_comm(struct ln_pstate *p, const char *comm);
+/* A capture's PROC block: str/len are exe, exepath, args, env, cwd,
+ * root, container_id. */
+void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
+/* A replica's record made anew for its pid: no fds, no strings. */
+void ln_proc_clear(struct ln_pstate *p);
+
+/* tasks.c: threads and processes */
+struct ln_tstate *ln_thread_find(struct ln_session *s, pid_t tid);
+struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid);
 /* A new tracee: its process is looked up (thread) or created from the
  * creator's (fork) or from /proc (launch, attach, unknown parent).  c: who
  * made it and how (trace/children.c ln_child_creator), NULL if unknown. */
@@ -44,9 +59,6 @@ void ln_state_free_all(struct ln_session *s);
 /* For replaying a capture. */
 struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);
 struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p);
-void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7]);
-/* A replica's record made anew for its pid: no fds, no strings. */
-void ln_proc_clear(struct ln_pstate *p);
 /* A FORK block: pid made by parent, a copy of its record and fds. */
 struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pstate *parent, pid_t ppid,
 				  int32_t vpid, uint64_t start_ts, uint32_t flags);

@@ -39,81 +39,13 @@ struct ln_pstate *ln_proc_find(struct ln_session *s, pid_t pid)
 	return NULL;
 }
 
-static void set_str(char **slot, const char **pub, const char *v, size_t len)
-{
-	char *c = malloc(len + 1);
-	if (!c)
-		return;
-	memcpy(c, v, len);
-	c[len] = '\0';
-	free(*slot);
-	*slot = c;
-	*pub = c;
-}
-
-static void set_cstr(char **slot, const char **pub, const char *v)
-{
-	set_str(slot, pub, v, strlen(v));
-}
-
-/* Stored with its trailing '/': the filter then compares proc.cwd where it
- * lies, with no string built per event.  Old captures have it without. */
-void ln_proc_set_cwd(struct ln_pstate *p, const char *dir, size_t len)
-{
-	if (len == 0 || dir[len - 1] == '/') {
-		set_str(&p->s_cwd, &p->pub.cwd, len ? dir : "/", len ? len : 1);
-		return;
-	}
-	char *c = malloc(len + 2);
-	if (!c)
-		return;
-	memcpy(c, dir, len);
-	memcpy(c + len, "/", 2);
-	free(p->s_cwd);
-	p->s_cwd = c;
-	p->pub.cwd = c;
-}
-
-/* proc.cmdline as sinsp builds it: comm, then the args after a space,
- * joined by spaces (a last NUL ends the list, it is no empty argument).
- * Built when comm or args change, so the filter finds it ready. */
-static void build_cmdline(struct ln_pstate *p)
-{
-	const ln_proc *d = &p->pub;
-	size_t cl = strnlen(d->comm, sizeof(d->comm));
-	size_t al = d->args ? d->args_len : 0;
-	if (al && d->args[al - 1] == '\0')
-		al--;
-	char *c = malloc(cl + 1 + al + 1);
-	if (!c)
-		return;
-	memcpy(c, d->comm, cl);
-	size_t n = cl;
-	if (al) {
-		c[n++] = ' ';
-		for (size_t i = 0; i < al; i++)
-			c[n++] = d->args[i] ? d->args[i] : ' ';
-	}
-	c[n] = '\0';
-	free(p->s_cmdline);
-	p->s_cmdline = c;
-	p->pub.cmdline = c;
-}
-
-/* comm stays the exec's: a process that renames itself to a trusted name
- * must not pass a rule's exception on proc.name (issue #17). */
-void ln_proc_set_comm(struct ln_pstate *p, const char *comm)
-{
-	snprintf(p->pub.live_comm, sizeof(p->pub.live_comm), "%s", comm);
-}
-
 static void load_container_id(struct ln_pstate *p)
 {
 	char buf[4096], id[80] = "host";	/* the full id: Falco's container.full_id */
 	int rt = 0;
 	if (ln_read_proc_file(p->pub.pid, "cgroup", buf, sizeof(buf)) > 0)
 		rt = ln_container_id(buf, id, sizeof(id));
-	set_cstr(&p->s_cid, &p->pub.container_id, id);
+	ln_rec_cstr(&p->s_cid, &p->pub.container_id, id);
 	p->pub.flags = (p->pub.flags & ~(uint32_t)LN_PROC_CT_MASK) |
 		((uint32_t)(rt > 0 ? rt : 0) << LN_PROC_CT_SHIFT);
 }
@@ -198,16 +130,16 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 	n = ln_read_proc_file(pid, "cmdline", buf, LN_ARGV_MAX);
 	if (n > 0) {
 		size_t l0 = strnlen(buf, (size_t)n);
-		set_str(&p->s_exe, &p->pub.exe, buf, l0);
+		ln_rec_str(&p->s_exe, &p->pub.exe, buf, l0);
 		/* "argv0\0argv1\0...\0": the last NUL ends the list */
 		size_t rest = (size_t)n > l0 + 1 ? (size_t)n - l0 - 1 : 0;
 		if (rest && buf[l0 + rest] == '\0')
 			rest--;
-		set_str(&p->s_args, &p->pub.args, buf + l0 + 1, rest);
+		ln_rec_str(&p->s_args, &p->pub.args, buf + l0 + 1, rest);
 		p->pub.args_len = (uint32_t)rest;
 	} else {
-		set_cstr(&p->s_exe, &p->pub.exe, p->pub.comm);
-		set_str(&p->s_args, &p->pub.args, "", 0);
+		ln_rec_cstr(&p->s_exe, &p->pub.exe, p->pub.comm);
+		ln_rec_str(&p->s_args, &p->pub.args, "", 0);
 		p->pub.args_len = 0;
 	}
 	n = ln_read_proc_file(pid, "environ", buf, sizeof(buf));
@@ -215,22 +147,22 @@ void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
 		n = 0;
 	if (n > 0 && buf[n - 1] == '\0')
 		n--;
-	set_str(&p->s_env, &p->pub.env, buf, (size_t)n);
+	ln_rec_str(&p->s_env, &p->pub.env, buf, (size_t)n);
 	p->pub.env_len = (uint32_t)n;
-	build_cmdline(p);
+	ln_proc_build_cmdline(p);
 	/* at every exec, as Falco: a runtime moves its init into the
 	 * container's cgroup and then execs the container's program */
 	load_container_id(p);
 
 	p->pub.flags &= ~(uint32_t)(LN_PROC_EXE_FROM_MEMFD | LN_PROC_EXE_WRITABLE | LN_PROC_EXE_UPPER);
 	if (ln_readlink_proc(pid, "exe", buf, sizeof(buf))) {
-		set_cstr(&p->s_exepath, &p->pub.exepath, buf);
+		ln_rec_cstr(&p->s_exepath, &p->pub.exepath, buf);
 		if (!strncmp(buf, "/memfd:", 7))
 			p->pub.flags |= LN_PROC_EXE_FROM_MEMFD;
 		else if (!s->no_upper_check && ln_exe_in_upper_layer(pid, buf))
 			p->pub.flags |= LN_PROC_EXE_UPPER;
 	} else {
-		set_cstr(&p->s_exepath, &p->pub.exepath, "");
+		ln_rec_cstr(&p->s_exepath, &p->pub.exepath, "");
 	}
 	/* The file's identity and times, and who in the traced tree wrote it.
 	 * Writable by its owner's uid: the exe's mode bits as stat tells. */
@@ -301,7 +233,7 @@ static struct ln_pstate *proc_from_proc(struct ln_session *s, pid_t pid, bool fd
 		p->pub.loginuid = (uint32_t)strtoul(buf, NULL, 10);
 	const char *cwd = ln_readlink_proc(pid, "cwd", buf, sizeof(buf));
 	ln_proc_set_cwd(p, cwd ? cwd : "/", cwd ? strlen(cwd) : 1);
-	set_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
+	ln_rec_cstr(&p->s_root, &p->pub.root, ln_readlink_proc(pid, "root", buf, sizeof(buf)) ? buf : "/");
 	/* start time: field 22 of stat is in clock ticks since boot; the
 	 * creation moment is close enough to "now" for launched programs,
 	 * and attach uses it as "first seen". */
@@ -324,22 +256,6 @@ struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid)
 	if (p)
 		proc_link(s, p, true);
 	return p;
-}
-
-/* str/len: exe, exepath, args, env, cwd, root, container_id */
-void ln_proc_set(struct ln_pstate *p, const char *const str[7], const uint32_t len[7])
-{
-	ln_proc *d = &p->pub;
-	set_str(&p->s_exe, &d->exe, str[0], len[0]);
-	set_str(&p->s_exepath, &d->exepath, str[1], len[1]);
-	set_str(&p->s_args, &d->args, str[2], len[2]);
-	d->args_len = len[2];
-	set_str(&p->s_env, &d->env, str[3], len[3]);
-	d->env_len = len[3];
-	ln_proc_set_cwd(p, str[4], len[4]);
-	set_str(&p->s_root, &d->root, str[5], len[5]);
-	set_str(&p->s_cid, &d->container_id, str[6], len[6]);
-	build_cmdline(p);
 }
 
 struct ln_tstate *ln_thread_obtain(struct ln_session *s, pid_t tid, struct ln_pstate *p)
@@ -378,36 +294,6 @@ void ln_proc_add_ancestors(struct ln_session *s, pid_t pid)
 	}
 }
 
-/* What a fork's child has of its creator's record: all but its pid,
- * ppid, vpid, start time and flags, and its fds. */
-static void proc_copy(struct ln_pstate *p, const struct ln_pstate *parent)
-{
-	ln_proc *d = &p->pub;
-	const ln_proc *o = &parent->pub;
-	d->sid = o->sid;
-	d->pgid = o->pgid;
-	d->tty = o->tty;
-	d->loginuid = o->loginuid;
-	memcpy(d->comm, o->comm, sizeof(d->comm));
-	memcpy(d->live_comm, o->live_comm, sizeof(d->live_comm));
-	memcpy(d->exe_writer, o->exe_writer, sizeof(d->exe_writer));
-	d->exe_ino = o->exe_ino;
-	d->exe_dev = o->exe_dev;
-	d->exe_mtime = o->exe_mtime;
-	d->exe_ctime = o->exe_ctime;
-	d->exec_ts = o->exec_ts;
-	set_cstr(&p->s_exe, &d->exe, o->exe ? o->exe : "");
-	set_cstr(&p->s_exepath, &d->exepath, o->exepath ? o->exepath : "");
-	set_str(&p->s_args, &d->args, o->args ? o->args : "", o->args_len);
-	d->args_len = o->args_len;
-	set_str(&p->s_env, &d->env, o->env ? o->env : "", o->env_len);
-	d->env_len = o->env_len;
-	ln_proc_set_cwd(p, o->cwd ? o->cwd : "/", o->cwd ? strlen(o->cwd) : 1);
-	set_cstr(&p->s_root, &d->root, o->root ? o->root : "/");
-	set_cstr(&p->s_cid, &d->container_id, o->container_id ? o->container_id : "host");
-	build_cmdline(p);
-}
-
 /* fork: the child starts as a copy of its creator.  flat: the child is
  * known to be in /proc's pid namespace (its creator's children go there
  * and it was not made with CLONE_NEWPID): its vpid is its pid, no
@@ -428,7 +314,7 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	/* children of an attached process are attached the same way */
 	d->flags = o->flags & ~(uint32_t)LN_PROC_EXITED;
 	d->start_ts = now;
-	proc_copy(p, parent);
+	ln_proc_copy(p, parent);
 	if (flat) {
 		d->vpid = pid;
 		p->ns_flat = true;
@@ -446,22 +332,6 @@ static struct ln_pstate *proc_fork(struct ln_session *s, pid_t pid, struct ln_ps
 	return p;
 }
 
-/* A replica's record made anew for its pid: no fds (each one's end
- * journaled), no strings. */
-void ln_proc_clear(struct ln_pstate *p)
-{
-	for (ln_fd *f = ln_fd_after(p, -1), *next; f; f = next) {
-		next = ln_fd_after(p, f->num);
-		ln_fd_del(p, f->num);
-	}
-	static const char *const none[7] = { "", "", "", "", "", "", "" };
-	static const uint32_t zero[7];
-	ln_proc_set(p, none, zero);
-	memset(p->pub.comm, 0, sizeof(p->pub.comm));
-	memset(p->pub.live_comm, 0, sizeof(p->pub.live_comm));
-	memset(p->pub.exe_writer, 0, sizeof(p->pub.exe_writer));
-}
-
 struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pstate *parent, pid_t ppid,
 				  int32_t vpid, uint64_t start_ts, uint32_t flags)
 {
@@ -473,7 +343,7 @@ struct ln_pstate *ln_proc_fork_of(struct ln_session *s, pid_t pid, struct ln_pst
 			return NULL;
 		proc_link(s, p, false);
 	}
-	proc_copy(p, parent);
+	ln_proc_copy(p, parent);
 	p->pub.ppid = ppid;
 	p->pub.vpid = vpid;
 	p->pub.start_ts = start_ts;
