@@ -18,6 +18,7 @@ local C = ffi.C
 base.declare(
 	"long syscall(long number, ...);",
 	"int open(const char *path, int flags, ...);",
+	"int openat(int dirfd, const char *path, int flags, ...);",
 	"ssize_t read(int fd, void *buf, size_t n);",
 	"int close(int fd);",
 	"int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf);",
@@ -32,7 +33,7 @@ local O_RDONLY, O_NOCTTY, O_NONBLOCK, O_CLOEXEC, O_PATH = 0, 0x100, 0x800, 0x800
 local RESOLVE_NO_MAGICLINKS, RESOLVE_IN_ROOT = 0x02, 0x10
 local AT_EMPTY_PATH, STATX_TYPE, STATX_SIZE = 0x1000, 0x1, 0x200
 local S_IFMT, S_IFREG = 0xF000, 0x8000
-local EINTR, ENOSYS = 4, 38
+local EINTR, ENOSYS, ESRCH = 4, 38, 3
 M.ENOENT = 2
 
 local how = ffi.new("uint64_t[3]") -- struct open_how: flags, mode, resolve
@@ -41,18 +42,24 @@ local FLAGS = O_RDONLY + O_NOCTTY + O_NONBLOCK + O_CLOEXEC
 
 -- An O_PATH fd of root/rel, resolved inside root: it opens nothing (a
 -- device node planted there is not opened, whatever opening it would do).
--- A third value true: root itself could not be opened (a process gone).
+-- A third value true: root itself is not there (ENOENT, ESRCH: a
+-- /proc/PID/root whose process has ended); any other failure to open it
+-- (EACCES under hidepid, say) lasts and is the file's.
 local function path_in(root, rel)
 	local dfd = C.open(root, O_PATH + O_CLOEXEC)
-	if dfd < 0 then return -1, ffi.errno(), true end
+	if dfd < 0 then
+		local e = ffi.errno()
+		return -1, e, e == M.ENOENT or e == ESRCH
+	end
 	how[0], how[1], how[2] = O_PATH + O_CLOEXEC, 0, RESOLVE_IN_ROOT + RESOLVE_NO_MAGICLINKS
 	local fd = tonumber(C.syscall(SYS_OPENAT2, ffi.cast("int", dfd), rel, how, ffi.cast("size_t", 24)))
 	local e = ffi.errno()
-	C.close(dfd)
 	if fd < 0 and e == ENOSYS then
-		fd = C.open(root .. "/" .. rel, O_PATH + O_CLOEXEC)
+		-- from the root already open: the process may end meanwhile
+		fd = C.openat(dfd, rel, O_PATH + O_CLOEXEC)
 		e = ffi.errno()
 	end
+	C.close(dfd)
 	return fd, e
 end
 
