@@ -105,49 +105,50 @@ describe("the queue: each event sees the state as it was", function()
 	end)
 end)
 
+-- A program with a large environment (60 KB, kept to its first 8 KB) run
+-- without and with the queue: the events of each, and the MB the queue
+-- carried.
+local function without_and_with_queue(fmt, argv)
+	local function run(queue)
+		local args = { "--stats", "--queue", queue }
+		for _, a in ipairs(fmt) do args[#args + 1] = a end
+		local full = { "env", "BIG=" .. string.rep("x", 60000) }
+		for _, a in ipairs(argv) do full[#full + 1] = a end
+		local r = cmp.lanner(args, full)
+		assert.equal(0, r.status, r.stderr)
+		return r
+	end
+	local direct, queued = run("0"), run("1M")
+	assert.same(direct.events, queued.events)
+	local sent = tonumber(queued.stderr:match("queue: %d+ KB, ([%d.]+) MB sent"))
+	assert.is_truthy(sent, queued.stderr)
+	return direct.events, sent, queued.stderr
+end
+
 describe("the queue: forks and chdirs", function()
 	it("send a child as a copy of its creator and a chdir as its cwd: the events of --queue 0, a few bytes each", function()
-		-- a shell with a large environment (60 KB, kept to its first
-		-- 8 KB) that changes directory and forks a subshell which opens
-		-- a file without an exec: each chdir sent the whole record and
-		-- each fork the record and every fd, 7.7 MB for these 300 rounds
-		local script = "for i in $(seq 300); do cd /tmp; ( : </etc/hostname ); cd /; done"
-		local fmt = { "-p", "%proc.cwd %proc.name %proc.pname %fd.name",
-			"evt.type=openat and fd.name=/etc/hostname and proc.env contains " .. string.rep("x", 40) }
-		local function run(queue)
-			local args = { "--stats", "--queue", queue }
-			for _, a in ipairs(fmt) do args[#args + 1] = a end
-			local r = cmp.lanner(args, { "env", "BIG=" .. string.rep("x", 60000), "sh", "-c", script })
-			assert.equal(0, r.status, r.stderr)
-			return r
-		end
-		local direct, queued = run("0"), run("1M")
-		assert.equal(300, #direct.events)
-		assert.equal("/tmp/ sh sh /etc/hostname", direct.events[1])
-		assert.same(direct.events, queued.events)
-		local sent = tonumber(queued.stderr:match("queue: %d+ KB, ([%d.]+) MB sent"))
-		assert.is_true(sent ~= nil and sent < 1.5, queued.stderr)
+		-- the shell changes directory and forks a subshell which opens a
+		-- file without an exec: each chdir sent the whole record and each
+		-- fork the record and every fd, 7.7 MB for these 300 rounds
+		local events, sent, err = without_and_with_queue(
+			{ "-p", "%proc.cwd %proc.name %proc.pname %fd.name",
+				"evt.type=openat and fd.name=/etc/hostname and proc.env contains " .. string.rep("x", 40) },
+			{ "sh", "-c", "for i in $(seq 300); do cd /tmp; ( : </etc/hostname ); cd /; done" })
+		assert.equal(300, #events)
+		assert.equal("/tmp/ sh sh /etc/hostname", events[1])
+		assert.is_true(sent < 1.5, err)
 	end)
 end)
 
 describe("the queue: a process's name for itself", function()
 	it("a prctl(PR_SET_NAME) goes as the name alone: the events of --queue 0, a few bytes each", function()
-		-- 300 renames by a process with a large environment: each sent
-		-- the whole record before (its first 8 KB of environment kept)
-		local fmt = { "-p", "%evt.num %proc.name %proc.comm", "evt.type=close and evt.rawres < 0" }
-		local function run(queue)
-			local args = { "--stats", "--queue", queue }
-			for _, a in ipairs(fmt) do args[#args + 1] = a end
-			local r = cmp.lanner(args, { "env", "BIG=" .. string.rep("x", 60000), trace.prog("procstate"), "renames", "300" })
-			assert.equal(0, r.status, r.stderr)
-			return r
-		end
-		local direct, queued = run("0"), run("1M")
-		assert.equal(5, #direct.events)
-		assert.truthy(direct.events[5]:match(" procstate worker%-300$"), direct.events[5])
-		assert.same(direct.events, queued.events)
-		local sent = tonumber(queued.stderr:match("queue: %d+ KB, ([%d.]+) MB sent"))
-		assert.is_true(sent ~= nil and sent < 0.5, queued.stderr)
+		-- 300 renames: each sent the whole record before
+		local events, sent, err = without_and_with_queue(
+			{ "-p", "%evt.num %proc.name %proc.comm", "evt.type=close and evt.rawres < 0" },
+			{ trace.prog("procstate"), "renames", "300" })
+		assert.equal(5, #events)
+		assert.truthy(events[5]:match(" procstate worker%-300$"), events[5])
+		assert.is_true(sent < 0.5, err)
 	end)
 end)
 

@@ -59,10 +59,9 @@ void ln_spin_caught(struct ln_spin *sp, uint64_t now)
 
 /* A miss counts as a gap of twice the budget, so a run of misses turns
  * polling off quickly. */
-bool ln_spin_missed(struct ln_spin *sp)
+void ln_spin_missed(struct ln_spin *sp)
 {
 	learn(sp, 2 * (uint64_t)sp->budget_ns);
 	if (sp->probing && sp->probe_every < PROBE_MAX)
 		sp->probe_every *= 2;
-	return sp->probing;
 }

@@ -36,7 +36,7 @@ pid_t ln_spin_wait(struct ln_session *s, struct ln_spin *sp, int *status, bool *
 void ln_spin_policy_init(struct ln_spin *sp, uint32_t budget_ns);
 bool ln_spin_choose(struct ln_spin *sp, uint64_t now);	/* true: poll */
 void ln_spin_caught(struct ln_spin *sp, uint64_t now);	/* the poll saw a stop */
-bool ln_spin_missed(struct ln_spin *sp);	/* it ran out; true if it was a probe */
+void ln_spin_missed(struct ln_spin *sp);	/* it ran out */
 
 /* children.c: the tasks a tracee makes */
 /* At a clone's entry: the errno refusing it (CLONE_UNTRACED), or 0;
