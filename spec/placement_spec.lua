@@ -58,6 +58,28 @@ describe("placement", function()
 		assert.is_true(tonumber(e1:match("stops caught polling: (%d+)")) > 0, e1)
 	end)
 
+	it("--stats names how idle CPUs wait, as the kernel says, and nothing where it does not", function()
+		local cpus = require "lanner.cli.cpus"
+		local function files(t) return function(path) return t[path] end end
+		local D, H = "/sys/devices/system/cpu/cpuidle/current_driver", "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+		assert.equal("haltpoll, halt at once (guest_halt_poll_ns=0): each resume wakes a halted virtual CPU",
+			cpus.idle_policy(files { [D] = "haltpoll\n", [H] = "0\n" }))
+		assert.equal("haltpoll, polling up to 200 us before halting",
+			cpus.idle_policy(files { [D] = "haltpoll\n", [H] = "200000\n" }))
+		assert.equal("haltpoll", cpus.idle_policy(files { [D] = "haltpoll\n" }))
+		assert.equal("intel_idle", cpus.idle_policy(files { [D] = "intel_idle\n", [H] = "0\n" }))
+		assert.is_nil(cpus.idle_policy(files { [D] = "none\n" }))
+		assert.is_nil(cpus.idle_policy(files {}))
+		-- and --stats prints this machine's, read the same way here
+		local _, e = run("--stats -q 'evt.type=openat'", "true")
+		local want = cpus.idle_policy()
+		if want then
+			assert.equal(want, e:match("idle CPUs: ([^\n]*)"), e)
+		else
+			assert.is_nil(e:match("idle CPUs:"), e)
+		end
+	end)
+
 	it("--stats counts the polls that ran out: none with --poll 0, one at least where a program sleeps", function()
 		-- sleep's own opens come close together; the poll after the last
 		-- one runs its millisecond out while sleep sleeps

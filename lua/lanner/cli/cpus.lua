@@ -54,6 +54,28 @@ local function quota(read)
 	return best
 end
 
+-- How this machine's idle CPUs wait, for `--stats`: a text, or nil where
+-- the kernel does not say.  A virtual CPU whose idle loop halts at once
+-- (the cpuidle-haltpoll driver with guest_halt_poll_ns 0, a choice of the
+-- host's boot line, as on Firecracker hosts) must be woken by an
+-- interrupt through the hypervisor each time a stopped program is
+-- resumed: on the bench VM that made a ptrace stop 12.6 us against 5.0 us
+-- with the kernel's default of 200 us of polling first (bench/RESULTS.md,
+-- "Idle CPUs that halt at once").  lanner cannot change it for the
+-- machine (nor should it); saying so tells a user where a stop's price is.
+function M.idle_policy(read)
+	read = read or base.read_file
+	local driver = (read("/sys/devices/system/cpu/cpuidle/current_driver") or ""):match("^%s*(%S+)")
+	if not driver or driver == "none" then return nil end
+	if driver ~= "haltpoll" then return driver end
+	local ns = tonumber((read("/sys/module/haltpoll/parameters/guest_halt_poll_ns") or ""):match("^%s*(%d+)"))
+	if ns == nil then return "haltpoll" end
+	if ns == 0 then
+		return "haltpoll, halt at once (guest_halt_poll_ns=0): each resume wakes a halted virtual CPU"
+	end
+	return string.format("haltpoll, polling up to %g us before halting", ns / 1000)
+end
+
 -- read: a file's text or nil (base.read_file; the specs give their own)
 function M.usable(read)
 	read = read or base.read_file

@@ -83,6 +83,8 @@ function M.print_stats(st, f)
 			would["would kill"] or 0, st.no_verdict))
 	end
 	f:write(string.format("tracer time per stop: %.2f us\n", stops > 0 and st.tracer_ns / stops / 1000 or 0))
+	local idle = require("lanner.cli.cpus").idle_policy()
+	if idle then f:write("idle CPUs: ", idle, "\n") end
 	if st.queue_bytes and st.queue_bytes > 0 then
 		f:write(string.format("queue: %d KB, %.1f MB sent, waited for room %d times, dropped %d\n",
 			math.floor(st.queue_bytes / 1024), (st.queue_sent or 0) / 1048576, st.queue_waits, st.dropped))
