@@ -70,6 +70,10 @@ check 0 "queue: large argument areas released" --queue 1M -s 65536 -p '%evt.type
 check 0 "queue: forks and chdirs" --queue 1M -p '%proc.cwd %fd.name' 'evt.type=openat and fd.name=/etc/hostname' \
 	-- sh -c 'for i in 1 2 3; do cd /tmp; ( : </etc/hostname ); cd /; done'
 check 0 "queue: renames" --queue 1M -p '%proc.comm' 'evt.type=close and evt.rawres < 0' -- "$P/procstate" renames 20
+# memory figures read at exec, fork and mmap (state/tasks.c), sent in PROC,
+# FORK and VM blocks (capture/write_state.c, read_state.c)
+check 0 "queue: memory figures" --queue 1M -p '%proc.vmsize %proc.vmrss %thread.vmsize %fd.name' \
+	'evt.type in (openat, mmap, munmap, brk)' -- "$P/vmfigures"
 # a queue that drops, its reader stalled: state no longer encoded, then sent whole
 D=$(mktemp -d)
 check 0 "queue: state sent again after a stall" --queue-full drop -c spec/fixtures/chisels/lag.lua \

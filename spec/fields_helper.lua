@@ -3,7 +3,7 @@
 -- struct kept alive in an anchor list for the life of the spec run.
 --
 --   H.proc{ pid=, ppid=, comm=, exe=, exepath=, args={..}, env={..}, cwd=, ... }
---   H.thread{ tid=, proc=, uid=, gid=, cap_effective=, ... }
+--   H.thread{ tid=, proc=, uid=, gid=, cap_effective=, vm_size_kb=, ... }
 --   H.fd{ num=, type="FILE", name=, tuple={ family=, lip={..}, rip={..}, ... } }
 --   H.event{ type="openat", params={ name=value, .. }, res=, thread=, fd=, ... }
 --   H.world{ procs={..}, fds={ [pid]={ [num]=fd } } }  installs the lookups
@@ -70,6 +70,7 @@ function H.thread(t)
 	th.cap_permitted = t.cap_permitted or 0
 	th.cap_inheritable = t.cap_inheritable or 0
 	th.start_ts = t.start_ts or 0
+	th.vm_size_kb, th.vm_rss_kb, th.vm_swap_kb = t.vm_size_kb or 0, t.vm_rss_kb or 0, t.vm_swap_kb or 0
 	th.proc = t.proc
 	return th
 end

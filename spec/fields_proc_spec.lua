@@ -101,13 +101,21 @@ describe("proc and thread fields", function()
 		end
 	end)
 
-	it("reads memory figures from /proc only when asked", function()
+	it("memory figures are the thread's record, not /proc when asked", function()
+		-- this very process, whose /proc figures are not the record's
 		local me = H.proc { pid = tonumber(io.open("/proc/self/stat"):read("*l"):match("^(%d+)")), comm = "me" }
-		local mine = H.event { type = "read", thread = H.thread { proc = me }, res = 0 }
-		assert.is_number(H.get(mine, "proc.vmrss"))
-		assert.is_true(H.get(mine, "proc.vmsize") >= H.get(mine, "proc.vmrss"))
-		local gone = H.event { type = "read", thread = H.thread { proc = H.proc { pid = 999999999 } }, res = 0 }
-		assert.is_nil(H.get(gone, "proc.vmrss"))
+		local main = H.event { type = "read", res = 0,
+			thread = H.thread { proc = me, vm_size_kb = 7, vm_rss_kb = 5, vm_swap_kb = 3 } }
+		assert.same({ 7, 5, 3, 7, 5 }, { H.get(main, "proc.vmsize"), H.get(main, "proc.vmrss"),
+			H.get(main, "proc.vmswap"), H.get(main, "thread.vmsize"), H.get(main, "thread.vmrss") })
+		-- another thread: its own proc.*, and thread.* 0, as libsinsp
+		local other = H.event { type = "read", res = 0,
+			thread = H.thread { proc = me, tid = me.pid + 1, vm_size_kb = 11, vm_rss_kb = 2 } }
+		assert.same({ 11, 2, 0, 0 }, { H.get(other, "proc.vmsize"), H.get(other, "proc.vmrss"),
+			H.get(other, "thread.vmsize"), H.get(other, "thread.vmrss") })
+		local gone = H.event { type = "read", res = 0,
+			thread = H.thread { proc = H.proc { pid = 999999999 }, vm_size_kb = 9 } }
+		assert.equal(9, H.get(gone, "proc.vmsize"))
 	end)
 
 	it("strings made from exec data follow an exec", function()

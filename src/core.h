@@ -269,6 +269,7 @@ struct ln_session {
 	struct ln_spin spin;
 	bool poll_set;			/* the poll budget was given (--poll) */
 	bool want_cpu;			/* evt.cpu is read: the program's CPU per event */
+	bool want_vm;			/* proc.vm*: memory figures at exec and fork */
 	bool pinned;			/* lanner was moved to one CPU */
 	cpu_set_t orig_mask;		/* lanner's CPUs before that */
 	uint64_t evnum;

@@ -20,7 +20,7 @@
 
 /* Bumped whenever a struct layout or a prototype below changes; the Lua side
  * refuses to run against a core of another version. */
-enum { LN_ABI_VERSION = 11 };
+enum { LN_ABI_VERSION = 12 };
 
 enum ln_limits {
 	LN_MAX_PARAMS = 8,	/* most parameters an event carries */
@@ -245,6 +245,10 @@ typedef struct ln_thread {
 	uint64_t cap_permitted;
 	uint64_t cap_inheritable;
 	uint64_t start_ts;	/* thread creation, ns since the epoch */
+	uint64_t vm_size_kb;	/* VmSize, VmRSS and VmSwap of its process as of */
+	uint64_t vm_rss_kb;	/* this thread's creation, exec, or its last brk, */
+	uint64_t vm_swap_kb;	/* mmap or munmap, as libsinsp keeps them per
+				 * thread (ln_set_want_vm; 0 unknown) */
 	ln_proc *proc;
 } ln_thread;
 
@@ -446,6 +450,10 @@ enum { LN_MIN_QUEUE = 65536 };	/* the least ln_set_queue takes, but 0 */
 /* Whether events carry the program's CPU (ln_event.cpu, evt.cpu): it
  * costs a read per event, so only when something reads it. */
 void ln_set_want_cpu(ln_session *s, int on);
+/* Whether threads carry their process's memory figures (ln_thread.vm_*_kb,
+ * proc.vmsize and friends): a /proc/TID/status read at each exec and
+ * thread or process creation, so only when something reads them. */
+void ln_set_want_vm(ln_session *s, int on);
 /* What lanner refuses with EPERM at the call's entry, where the call would
  * take later syscalls out of its sight (trace/refuse.c).  The decision
  * reads registers only; the refused call is still an event. */

@@ -271,6 +271,10 @@ function M.exit_snapshots(fdfilter)
 		-- a field about all of a process's fds makes lanner keep the fd
 		-- tables exact (the chisel's interest, lua/lanner/interest.lua)
 		chisel.request_field("proc.fdopencount")
+		-- and one of the memory figures makes it keep those per thread
+		-- (read by the time a queued event reaches the chisel, /proc no
+		-- longer has an exited process's)
+		chisel.request_field("proc.vmsize")
 		chisel.set_filter("evt.type=exit_group")
 		return true
 	end

@@ -138,6 +138,11 @@ function Session:set_want_cpu(on)
 	C.ln_set_want_cpu(self.s, on and 1 or 0)
 end
 
+function Session:set_want_vm(on)
+	self.want_vm = on and true or false
+	C.ln_set_want_vm(self.s, on and 1 or 0)
+end
+
 -- The user-notification engine (lanner.h ln_set_notify): "auto" (the
 -- default) or "ptrace" (every event from a ptrace stop).
 function Session:set_engine(name)

@@ -88,6 +88,22 @@ int ln_status_column(const char *status, const char *key, int depth, int32_t *ou
 	return cols;
 }
 
+bool ln_read_vm(pid_t tid, uint64_t *size, uint64_t *rss, uint64_t *swap)
+{
+	char buf[4096];
+	*size = *rss = *swap = 0;
+	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0)
+		return false;
+	const char *q;
+	if ((q = strstr(buf, "\nVmSize:")))
+		*size = strtoull(q + 8, NULL, 10);
+	if ((q = strstr(buf, "\nVmRSS:")))
+		*rss = strtoull(q + 7, NULL, 10);
+	if ((q = strstr(buf, "\nVmSwap:")))
+		*swap = strtoull(q + 8, NULL, 10);
+	return true;
+}
+
 /* A task's NSpid columns: how many, and its pid at depth. */
 static int nspid_at(pid_t tid, int depth, pid_t *out)
 {

@@ -23,8 +23,10 @@ enum ln_block {
 	LN_BLK_FORK = 10,	/* the queue only: a process made as a copy
 				 * of its creator's record and fds */
 	LN_BLK_CWD = 11,	/* the queue only: a process's new cwd */
-	LN_BLK_COMM = 12	/* the queue only: the name a process gives
+	LN_BLK_COMM = 12,	/* the queue only: the name a process gives
 				 * itself (prctl PR_SET_NAME) */
+	LN_BLK_VM = 13		/* the queue only: a process's memory figures
+				 * (at a brk, mmap or munmap) */
 };
 
 enum {

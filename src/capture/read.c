@@ -423,6 +423,7 @@ int ln_cap_next(struct ln_session *s, ln_event **out)
 		case LN_BLK_FORK:	/* the queue's reader is in step: a copy */
 		case LN_BLK_CWD:
 		case LN_BLK_COMM:
+		case LN_BLK_VM:
 			if (!r->stream)
 				goto unknown;	/* never in a file: not ours there */
 			ln_cap_apply_state(s, type, &c);

@@ -67,6 +67,12 @@ static void apply_thread(struct ln_session *s, struct ln_cur *c)
 	v.uid = U32(c); v.gid = U32(c); v.ruid = U32(c); v.rgid = U32(c);
 	v.cap_effective = U64(c); v.cap_permitted = U64(c); v.cap_inheritable = U64(c);
 	v.start_ts = U64(c);
+	v.vm_size_kb = v.vm_rss_kb = v.vm_swap_kb = 0;
+	if (c->pos < c->len) {	/* written since the memory figures were kept */
+		v.vm_size_kb = U64(c);
+		v.vm_rss_kb = U64(c);
+		v.vm_swap_kb = U64(c);
+	}
 	if (c->bad)
 		return;
 	struct ln_pstate *p = ln_proc_obtain(s, pid);
@@ -156,10 +162,19 @@ static void apply_fork(struct ln_session *s, struct ln_cur *c)
 	}
 }
 
-/* The queue's CWD and COMM: one field of a process's record. */
+/* The queue's CWD, COMM and VM: one field of a process's record. */
 static void apply_one(struct ln_session *s, struct ln_cur *c, uint32_t type)
 {
 	pid_t pid = (pid_t)U32(c);
+	if (type == LN_BLK_VM) {	/* pid is a tid here */
+		uint64_t size = U64(c), rss = U64(c), swap = U64(c);
+		struct ln_tstate *t = c->bad ? NULL : ln_thread_find(s, pid);
+		if (t) {
+			t->pub.vm_size_kb = size; t->pub.vm_rss_kb = rss; t->pub.vm_swap_kb = swap;
+			ln_state_changed(s, LN_TOUCH_VM, pid, 0);
+		}
+		return;
+	}
 	uint32_t len;
 	const char *str = ln_cur_str(c, &len);
 	struct ln_pstate *p = c->bad ? NULL : ln_proc_find(s, pid);
@@ -201,6 +216,7 @@ void ln_cap_apply_state(struct ln_session *s, uint32_t type, struct ln_cur *c)
 		break;
 	case LN_BLK_CWD:
 	case LN_BLK_COMM:
+	case LN_BLK_VM:
 		apply_one(s, c, type);
 		break;
 	case LN_BLK_RESET:

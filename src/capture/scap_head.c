@@ -192,8 +192,9 @@ static void proc_entry(struct ln_buf *b, const ln_thread *t)
 	ln_buf_u32(b, t->tid != p->pid ? scap_flags_to(SF_CLONE, CLONE_THREAD | CLONE_FILES) : 0);
 	ln_buf_u32(b, t->uid);
 	ln_buf_u32(b, t->gid);
-	for (int i = 0; i < 3; i++)
-		ln_buf_u32(b, 0);	/* vm size, rss, swap */
+	ln_buf_u32(b, (uint32_t)t->vm_size_kb);	/* kB, as the thread last saw them */
+	ln_buf_u32(b, (uint32_t)t->vm_rss_kb);
+	ln_buf_u32(b, (uint32_t)t->vm_swap_kb);
 	ln_buf_u64(b, 0);		/* page faults */
 	ln_buf_u64(b, 0);
 	list16(b, p->env, p->env ? p->env_len : 0);
@@ -275,6 +276,10 @@ void scap_write_head(struct ln_session *s, struct ln_buf *b)
 	for (struct ln_pstate *p = s->plist; p; p = p->lnext)
 		if (!ln_thread_find(s, p->pub.pid)) {
 			ln_thread t = { .tid = p->pub.pid, .vtid = p->pub.vpid, .proc = &p->pub };
+			/* their figures now, as sysdig's scan of /proc has them;
+			 * none when this is a capture read again */
+			if (!s->capr && !s->scapr)
+				ln_read_vm(t.tid, &t.vm_size_kb, &t.vm_rss_kb, &t.vm_swap_kb);
 			proc_entry(b, &t);
 		}
 	scap_block_end(b, at);

@@ -91,6 +91,7 @@ static void new_thread(struct ln_session *s, struct ln_pstate *p, pid_t tid, con
 }
 
 static void set_exec_fields(struct ln_pstate *p, const struct scap_ev *en, const struct scap_ev *ex);
+static void set_vm(struct ln_session *s, pid_t tid, const struct scap_ev *en, const struct scap_ev *ex);
 
 /* A process known only from a clone or execve event's own fields. */
 static struct ln_pstate *proc_from_event(struct ln_session *s, pid_t pid, const ln_event *ev,
@@ -138,6 +139,7 @@ static void do_clone(struct ln_session *s, const ln_event *ev, const struct scap
 			new_thread(s, p, child, NULL, ev->ts);
 		if (p)
 			child_ids(s, child, en, ex);
+		set_vm(s, child, en, ex);
 		return;
 	}
 	struct ln_pstate *o = me ? (struct ln_pstate *)me->pub.proc : NULL;
@@ -146,6 +148,22 @@ static void do_clone(struct ln_session *s, const ln_event *ev, const struct scap
 	struct ln_pstate *p = flags & CLONE_THREAD ? o : fork_proc(s, o, child, ev->ts);
 	if (p)
 		new_thread(s, p, child, me, ev->ts);
+	set_vm(s, child, en, ex);	/* the caller's exit gives the child's */
+}
+
+/* The memory figures a clone, execve, brk, mmap or munmap exit carries
+ * (kB), kept per thread as libsinsp keeps them: what the event said, until
+ * the next one. */
+static void set_vm(struct ln_session *s, pid_t tid, const struct scap_ev *en, const struct scap_ev *ex)
+{
+	struct ln_tstate *t = ln_thread_find(s, tid);
+	if (!t)
+		return;
+	ln_thread *d = &t->pub;
+	d->vm_size_kb = (uint64_t)scap_int(en, ex, "vm_size", (int64_t)d->vm_size_kb);
+	d->vm_rss_kb = (uint64_t)scap_int(en, ex, "vm_rss", (int64_t)d->vm_rss_kb);
+	d->vm_swap_kb = (uint64_t)scap_int(en, ex, "vm_swap", (int64_t)d->vm_swap_kb);
+	ln_state_changed(s, LN_TOUCH_VM, tid, 0);
 }
 
 /* A process's program fields from a clone or execve exit. */
@@ -193,6 +211,7 @@ static void do_exec(struct ln_session *s, const ln_event *ev, const struct scap_
 	else
 		p->pub.flags &= ~(uint32_t)LN_PROC_EXE_WRITABLE;
 	set_exec_fields(p, en, ex);
+	set_vm(s, ev->tid, en, ex);
 	/* the kernel closes O_CLOEXEC fds at exec */
 	for (ln_fd *f = ln_fd_after(p, -1), *next; f; f = next) {
 		next = ln_fd_after(p, f->num);
@@ -386,6 +405,8 @@ void scap_effects(struct ln_session *s, const char *name, const ln_event *ev,
 		return do_open(p, ev, en, ex);
 	if (!strcmp(name, "close"))
 		return ln_fd_del(p, (int)scap_int(en, ex, "fd", -1));
+	if (!strcmp(name, "brk") || !strcmp(name, "mmap") || !strcmp(name, "munmap"))
+		return set_vm(s, ev->tid, en, ex);	/* parse_brk_mmap_mmap2_munmap__exit */
 	uint64_t cmd = scap_flags_from(SF_FCNTL, (uint32_t)scap_int(en, ex, "cmd", 0));
 	if (!strncmp(name, "dup", 3) || (!strcmp(name, "fcntl") && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)))
 		return copy_fd(p, scap_int(en, ex, "oldfd", scap_int(en, ex, "fd", -1)), ev->res);

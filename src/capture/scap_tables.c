@@ -62,8 +62,9 @@ static const char *proc_entry(struct ln_session *s, struct ln_cur *c)
 	get(c, 8);			/* fdlimit */
 	get(c, 4);			/* flags */
 	uint32_t uid = (uint32_t)get(c, 4), gid = (uint32_t)get(c, 4);
+	uint64_t vm[3];
 	for (int i = 0; i < 3; i++)
-		get(c, 4);		/* vm size, rss, swap */
+		vm[i] = get(c, 4);	/* vm size, rss, swap (kB) */
 	get(c, 8);			/* page faults, major and minor */
 	get(c, 8);
 	str[3] = str16(c, &len[3]);	/* env */
@@ -103,6 +104,7 @@ static const char *proc_entry(struct ln_session *s, struct ln_cur *c)
 	t->pub.vtid = vtid > 0 ? (int32_t)vtid : (int32_t)tid;
 	t->pub.uid = t->pub.ruid = uid;
 	t->pub.gid = t->pub.rgid = gid;
+	t->pub.vm_size_kb = vm[0]; t->pub.vm_rss_kb = vm[1]; t->pub.vm_swap_kb = vm[2];
 	ln_state_changed(s, LN_TOUCH_THREAD, (int32_t)tid, 0);
 	return NULL;
 }

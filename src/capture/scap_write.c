@@ -183,12 +183,30 @@ static bool proc_param(struct ln_buf *b, const ln_event *ev, const char *name, i
 	else if (!strcmp(name, "loginuid")) v = (int32_t)p->loginuid;
 	else if (!strcmp(name, "flags") && (ln_type(ev->type)->flags & LN_TF_EXEC))
 		v = (p->flags & LN_PROC_EXE_WRITABLE) ? 1 : 0;	/* PPM_EXE_WRITABLE */
-	else if (!strcmp(name, "fdlimit") || !strncmp(name, "pgft_", 5) || !strncmp(name, "vm_", 3))
+	else if (!strcmp(name, "fdlimit") || !strncmp(name, "pgft_", 5))
 		v = 0;		/* not kept by lanner */
 	else
 		return false;
 	ln_buf_bytes(b, &v, (size_t)fixed_size(type));
 	return true;
+}
+
+/* The memory figures of clone, execve, brk, mmap and munmap exits, as
+ * lanner has them for the thread after the event (effect_vm and the
+ * thread's creation read them before it was written); a creator's clone
+ * exit carries the child's, from which libsinsp makes the child's. */
+static void vm_param(struct ln_buf *b, const ln_event *ev, const char *name, int fs)
+{
+	const ln_thread *t = ev->thread;
+	const struct ln_pstate *p = (const struct ln_pstate *)t->proc;
+	if ((ln_type(ev->type)->flags & LN_TF_CLONE) && ev->has_res && ev->res > 0 && p && p->sess) {
+		const struct ln_tstate *child = ln_thread_find(p->sess, (pid_t)ev->res);
+		if (child)
+			t = &child->pub;
+	}
+	int64_t v = !strcmp(name, "vm_size") ? (int64_t)t->vm_size_kb
+		  : !strcmp(name, "vm_rss") ? (int64_t)t->vm_rss_kb : (int64_t)t->vm_swap_kb;
+	ln_buf_bytes(b, &v, (size_t)fs);
 }
 
 /* pipe's ino: its first fd's, in the table (the event has no fd). */
@@ -212,6 +230,10 @@ static void put_param(struct ln_buf *b, const ln_event *ev, const char *evname, 
 	int fs = fixed_size(sp->type);
 	if (!strcmp(sp->name, "res") && ev->has_res) {
 		ln_buf_bytes(b, &ev->res, 8);
+		return;
+	}
+	if (!strncmp(sp->name, "vm_", 3) && ev->thread) {
+		vm_param(b, ev, sp->name, fs);
 		return;
 	}
 	if (proc_event && proc_param(b, ev, sp->name, sp->type))

@@ -56,6 +56,10 @@ static void thread_block(struct ln_capw *w, const ln_thread *t)
 	ln_buf_u64(b, t->cap_permitted);
 	ln_buf_u64(b, t->cap_inheritable);
 	ln_buf_u64(b, t->start_ts);
+	/* since ABI 12: its process's memory figures as it last saw them */
+	ln_buf_u64(b, t->vm_size_kb);
+	ln_buf_u64(b, t->vm_rss_kb);
+	ln_buf_u64(b, t->vm_swap_kb);
 	ln_capw_emit(w, LN_BLK_THREAD);
 }
 
@@ -120,7 +124,8 @@ static bool fork_copies(const struct ln_capw *w, size_t i)
 		const struct touch *j = &w->journal[k];
 		if (k - i > FORK_LOOK)
 			return false;
-		if (j->a == creator && j->what != LN_TOUCH_THREAD && j->what != LN_TOUCH_THREAD_GONE)
+		if (j->a == creator && j->what != LN_TOUCH_THREAD && j->what != LN_TOUCH_THREAD_GONE &&
+		    j->what != LN_TOUCH_VM)
 			return false;
 	}
 	return true;
@@ -185,6 +190,19 @@ void ln_capw_flush_journal(struct ln_session *s, struct ln_capw *w)
 			proc_block(w, &p->pub);
 			for (const ln_fd *f = ln_fd_after(p, -1); f; f = ln_fd_after(p, f->num))
 				fd_block(w, j->a, f);
+			break;
+		}
+		case LN_TOUCH_VM: {
+			struct ln_tstate *t = ln_thread_find(s, j->a);
+			if (t && w->stream) {
+				ln_buf_u32(&w->blk, (uint32_t)j->a);
+				ln_buf_u64(&w->blk, t->pub.vm_size_kb);
+				ln_buf_u64(&w->blk, t->pub.vm_rss_kb);
+				ln_buf_u64(&w->blk, t->pub.vm_swap_kb);
+				ln_capw_emit(w, LN_BLK_VM);
+			} else if (t) {
+				thread_block(w, &t->pub);
+			}
 			break;
 		}
 		case LN_TOUCH_CWD:

@@ -54,6 +54,7 @@ EFFECT(effect_recvfrom);
 /* proc.c */
 EFFECT(effect_creds);
 EFFECT(effect_prctl);
+EFFECT(effect_vm);
 EFFECT(effect_setsid);
 EFFECT(effect_bpf);
 

@@ -1,6 +1,6 @@
 /*
  * proc.c - process-state effects: credentials, the comm a thread sets for
- * itself, sessions and process groups, bpf fds.  fork/clone/exec/exit are
+ * itself, sessions and process groups, memory figures, bpf fds.  fork/clone/exec/exit are
  * not here: they come from ptrace's own events (src/trace/stops.c).
  */
 #include <stdio.h>
@@ -28,6 +28,18 @@ EFFECT(effect_prctl)
 		ln_proc_set_comm(PROC(t), buf);
 		ln_state_changed(s, LN_TOUCH_COMM, t->pub.proc->pid, 0);
 	}
+}
+
+/* brk, mmap and munmap change the memory figures, and Falco's driver
+ * reports them at these calls' exits as at exec and fork: read them again
+ * (even after a failure, as the driver does) if something reads them. */
+EFFECT(effect_vm)
+{
+	(void)ev;
+	if (!s->want_vm)
+		return;
+	ln_thread_load_vm(s, t);	/* the calling thread's, as libsinsp */
+	ln_state_changed(s, LN_TOUCH_VM, t->pub.tid, 0);
 }
 
 EFFECT(effect_setsid)

@@ -129,6 +129,11 @@ LN_API void ln_set_want_cpu(ln_session *s, int on)
 	s->want_cpu = on != 0;
 }
 
+LN_API void ln_set_want_vm(ln_session *s, int on)
+{
+	s->want_vm = on != 0;
+}
+
 LN_API void ln_set_poll(ln_session *s, int us)
 {
 	ln_spin_init(&s->spin, us > 0 ? (uint32_t)us * 1000u : 0);

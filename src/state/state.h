@@ -11,10 +11,11 @@
 #include "table/table.h"
 
 /* What changed (on_state_change's what; a, b: pid/tid and fd).  FORK: the
- * process a was made by b as a copy of its record and fds; CWD, COMM:
- * only a's cwd, or the name it gives itself (prctl), changed. */
+ * process a was made by b as a copy of its record and fds; CWD, COMM, VM:
+ * only a's cwd, the name it gives itself (prctl), or its memory figures
+ * changed. */
 enum ln_state_change { LN_TOUCH_PROC, LN_TOUCH_THREAD, LN_TOUCH_FD, LN_TOUCH_THREAD_GONE,
-		       LN_TOUCH_FORK, LN_TOUCH_CWD, LN_TOUCH_COMM };
+		       LN_TOUCH_FORK, LN_TOUCH_CWD, LN_TOUCH_COMM, LN_TOUCH_VM };
 
 static inline void ln_state_changed(struct ln_session *s, int what, int32_t a, int32_t b)
 {
@@ -54,6 +55,7 @@ void ln_thread_rekey(struct ln_session *s, struct ln_tstate *t, pid_t newtid);
 void ln_proc_free_deferred(struct ln_session *s);
 void ln_proc_add_ancestors(struct ln_session *s, pid_t pid);
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
+void ln_thread_load_vm(struct ln_session *s, struct ln_tstate *t);
 void ln_proc_load_creds(struct ln_tstate *t);
 void ln_state_free_all(struct ln_session *s);
 /* For replaying a capture. */

@@ -113,6 +113,20 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		ln_state_changed(p->sess, LN_TOUCH_THREAD, t->pub.tid, 0);
 }
 
+/* The memory figures a thread's events are reported with (proc.vmsize,
+ * vmrss, vmswap): VmSize, VmRSS and VmSwap of /proc/TID/status, read
+ * where Falco's driver reads them, at a thread's creation and exec (its
+ * clone and execve exit events carry them; libsinsp keeps them per
+ * thread), so that an event shows them as of then and not as of whenever
+ * a rule runs: with the queue that can be after the process ended or its
+ * pid went to another.  Only if something reads them (ln_set_want_vm); a
+ * thread gone from /proc keeps 0. */
+void ln_thread_load_vm(struct ln_session *s, struct ln_tstate *t)
+{
+	if (s->want_vm)
+		ln_read_vm(t->pub.tid, &t->pub.vm_size_kb, &t->pub.vm_rss_kb, &t->pub.vm_swap_kb);
+}
+
 /* Everything exec replaces: comm, exe, exepath, args, env, the
  * executable's properties, and the container (the cgroup it runs in).  Called at launch, attach and PTRACE_EVENT_EXEC. */
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now)
@@ -458,6 +472,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln
 	} else {
 		ln_proc_load_creds(t);
 	}
+	ln_thread_load_vm(s, t);
 	p->pub.nthreads++;
 	unsigned h = hash(tid);
 	t->hnext = s->threads[h];

@@ -119,7 +119,7 @@ end
 
 -- opts: { fds = bool, barebone = bool, filter = fn(ev) or nil, ts = uint64,
 -- replay = bool: reading a capture, whose pids are not this machine's:
--- no /proc (memory and fd limit are 0, as sysdig has them from a file) }
+-- no /proc (the fd limit is 0, as sysdig has it from a file) }
 function M.thread_table(sess, opts)
 	local out = {}
 	if sess == nil then return out end
@@ -146,8 +146,6 @@ function M.thread_table(sess, opts)
 			local e = { tid = p.pid, pid = p.pid, fdtable = fdt }
 			if not opts.barebone then
 				local uid = t and tonumber(t.uid) or 0
-				local vsz, rss, swap = 0, 0, 0
-				if not opts.replay then vsz, rss, swap = status_kb(p.pid) end
 				e.ptid = p.ppid
 				e.comm = ffi.string(p.comm)
 				e.exe = cstr(p.exe)
@@ -161,7 +159,19 @@ function M.thread_table(sess, opts)
 				e.gid = t and tonumber(t.gid) or 0
 				e.username = username(uid)
 				e.nchilds = math.max(0, tonumber(p.nthreads) - 1)
-				e.vmsize_kb, e.vmrss_kb, e.vmswap_kb = vsz, rss, swap
+				-- the main thread's, as sysdig's thread table has them (as
+				-- of its exec or creation), from a capture or where lanner
+				-- keeps them (a field or a capture asked); otherwise, and
+				-- for an ancestor known from /proc with no thread, as
+				-- /proc has them now
+				if t ~= nil and (opts.replay or sess.want_vm) then
+					e.vmsize_kb, e.vmrss_kb = tonumber(t.vm_size_kb), tonumber(t.vm_rss_kb)
+					e.vmswap_kb = tonumber(t.vm_swap_kb)
+				elseif not opts.replay then
+					e.vmsize_kb, e.vmrss_kb, e.vmswap_kb = status_kb(p.pid)
+				else
+					e.vmsize_kb, e.vmrss_kb, e.vmswap_kb = 0, 0, 0
+				end
 				e.pfmajor, e.pfminor = 0, 0
 				e.clone_ts = (tostring(p.start_ts):gsub("U?LL$", ""))
 				e.container_id = cstr(p.container_id)

@@ -123,6 +123,14 @@ local function open_source(o, c)
 		if not n.fields or n.fields["evt.cpu"] then cpu = true end
 	end
 	sess:set_want_cpu(cpu)
+	-- the memory figures cost a /proc read per exec and fork: likewise
+	local vm = o.write_file ~= nil
+	for _, n in ipairs(c.needs) do
+		local f = n.fields
+		if not f or f["proc.vmsize"] or f["proc.vmrss"] or f["proc.vmswap"] or f["thread.vmsize"]
+			or f["thread.vmrss"] then vm = true end
+	end
+	sess:set_want_vm(vm)
 	if o.keep then sess:set_keep(true) end
 	sess:set_refusals { listener = not o.allow_seccomp_listener, io_uring = o.refuse_io_uring }
 	if o.cpu_policy then

@@ -225,18 +225,29 @@ local function duration_since(ev, ts)
 	return tonumber(ev.ts - ts)
 end
 
--- /proc/PID/status values in kB, read when a field asks for them.
-local function status_kb(ev, key)
-	local p = cm.proc(ev)
-	if p == nil then return nil end
-	local c = cm.evcache(ev)
-	local st = c.status
-	if st == nil then
-		st = cm.read_file("/proc/" .. p.pid .. "/status") or ""
-		c.status = st
-	end
-	local v = st:match(key .. ":%s*(%d+)")
-	return v and tonumber(v)
+-- The memory figures in kB, as the event's thread last saw them: at its
+-- creation or exec, or a brk, mmap or munmap lanner traced (the core reads
+-- /proc/TID/status then, as Falco's driver reports them with those events
+-- and libsinsp keeps them per thread), not as of when a rule runs, which
+-- with the queue can be after the process ended or its pid went to
+-- another.
+local function vm_kb(ev, key)
+	local t = ev.thread
+	return t ~= nil and tonumber(t[key]) or nil
+end
+
+-- Where the figures change: an exec, and brk, mmap and munmap, whose exits
+-- read them again if those calls are traced at all (the fields trace no
+-- call of their own: Falco's default set has none of the three).
+local VM_CHANGES = { brk = true, mmap = true, munmap = true }
+for t in pairs(EXEC) do VM_CHANGES[t] = true end
+
+-- thread.vmsize and thread.vmrss: the process's for its main thread, 0
+-- for the others (libsinsp's).
+local function thread_vm_kb(ev, key)
+	local p, t = cm.proc(ev), ev.thread
+	if p == nil or t == nil then return nil end
+	return p.pid == ev.tid and tonumber(t[key]) or 0
 end
 
 -- Capability names by bit number (linux/capability.h), as sinsp's
@@ -431,12 +442,12 @@ return {
 	proc_num("proc.nthreads", "nthreads", "The number of alive threads that the process generating the event currently has.", "UINT64"),
 	{ name = "proc.nchilds", type = "number", ftype = "UINT64", desc = "The number of alive threads of the process other than the leader.",
 		get = function(ev) local p = cm.proc(ev); return p and math.max(p.nthreads - 1, 0) end },
-	{ name = "proc.vmsize", type = "number", ftype = "UINT64", desc = "Total virtual memory for the process (as kb), read from /proc when asked.",
-		get = function(ev) return status_kb(ev, "VmSize") end },
-	{ name = "proc.vmrss", type = "number", ftype = "UINT64", desc = "Resident non-swapped memory for the process (as kb), read from /proc when asked.",
-		get = function(ev) return status_kb(ev, "VmRSS") end },
-	{ name = "proc.vmswap", type = "number", ftype = "UINT64", desc = "Swapped memory for the process (as kb), read from /proc when asked.",
-		get = function(ev) return status_kb(ev, "VmSwap") end },
+	{ name = "proc.vmsize", type = "number", ftype = "UINT64", needs_exit = VM_CHANGES, desc = "Total virtual memory for the process (as kb), as its thread last saw them (at its creation, exec, or a traced brk, mmap or munmap).",
+		get = function(ev) return vm_kb(ev, "vm_size_kb") end },
+	{ name = "proc.vmrss", type = "number", ftype = "UINT64", needs_exit = VM_CHANGES, desc = "Resident non-swapped memory for the process (as kb), as its thread last saw them (at its creation, exec, or a traced brk, mmap or munmap).",
+		get = function(ev) return vm_kb(ev, "vm_rss_kb") end },
+	{ name = "proc.vmswap", type = "number", ftype = "UINT64", needs_exit = VM_CHANGES, desc = "Swapped memory for the process (as kb), as its thread last saw them (at its creation, exec, or a traced brk, mmap or munmap).",
+		get = function(ev) return vm_kb(ev, "vm_swap_kb") end },
 	exe_num("proc.exe_ino", "exe_ino", "The inode number of the executable file on disk.", "INT64"),
 	exe_num("proc.exe_dev", "exe_dev", "The device number of the filesystem that holds the executable file (lanner only: with proc.exe_ino, the file's identity).", "INT64"),
 	exe_num("proc.exe_ino.ctime", "exe_ctime", "Last status change time (ctime) of the executable file.", "ABSTIME"),
@@ -482,7 +493,9 @@ return {
 	unsupported("thread.totexectime", "reltime", "no scheduler events", "Total CPU time for the current thread."),
 	unsupported("thread.pfmajor", "number", "page faults are not tracked", "Number of major page faults since thread start."),
 	unsupported("thread.pfminor", "number", "page faults are not tracked", "Number of minor page faults since thread start."),
-	unsupported("thread.vmsize", "number", "use proc.vmsize", "For the process main thread, the total virtual memory for the process (as kb)."),
-	unsupported("thread.vmrss", "number", "use proc.vmrss", "For the process main thread, the resident non-swapped memory for the process (as kb)."),
+	{ name = "thread.vmsize", type = "number", ftype = "UINT64", needs_exit = VM_CHANGES, desc = "For the process main thread, the total virtual memory for the process (as kb), as its thread last saw them (at its creation, exec, or a traced brk, mmap or munmap). For the other threads, this field is zero.",
+		get = function(ev) return thread_vm_kb(ev, "vm_size_kb") end },
+	{ name = "thread.vmrss", type = "number", ftype = "UINT64", needs_exit = VM_CHANGES, desc = "For the process main thread, the resident non-swapped memory for the process (as kb), as its thread last saw them (at its creation, exec, or a traced brk, mmap or munmap). For the other threads, this field is zero.",
+		get = function(ev) return thread_vm_kb(ev, "vm_rss_kb") end },
 	unsupported("thread.cpu", "number", "no CPU accounting events", "The CPU consumed by the thread in the last second."),
 }
