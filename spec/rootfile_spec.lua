@@ -5,6 +5,7 @@ local ffi = require "ffi"
 local trace = require "spec.helpers.trace"
 local rootfile = require "lanner.rootfile"
 local H = require "spec.fields_helper"
+local CG = require "spec.helpers.cgroup"
 
 pcall(ffi.cdef, [[
 	int fork(void);
@@ -99,6 +100,7 @@ describe("user names of a process in a container", function()
 			ffi.C.kill(pid, 9)
 			ffi.C.waitpid(pid, nil, 0)
 		end
+		CG.clean()
 		trace.rmrf(dir)
 	end)
 	before_each(H.reset)
@@ -121,30 +123,54 @@ describe("user names of a process in a container", function()
 		error("the child never went into " .. dir)
 	end
 
-	local function name_of(uid, cid)
-		local p = H.proc { pid = rooted(), container_id = cid }
+	-- the rooted process, moved into a container's cgroup of its own (a new
+	-- container id each time, so that no test meets another's cache)
+	local function container()
+		local id, why = CG.put(rooted())
+		if not id then pending(why) end
+		return id
+	end
+
+	local function name_of(uid, cid, p)
+		p = p or H.proc { pid = rooted(), container_id = cid }
 		return H.get(H.event { type = "read", res = 0, thread = H.thread { proc = p, uid = uid } }, "user.name")
 	end
 
 	it("come from the container's own passwd", function()
+		local cid = container()
+		if not cid then return end
 		sh("printf 'boxed:x:4242:4242::/:/bin/sh\\n' > " .. dir .. "/etc/passwd")
-		assert.equal("boxed", name_of(4242, "0123456789abcdef0123456789abcdef"))
+		assert.equal("boxed", name_of(4242, cid))
 	end)
 
 	it("are asked again of the container's next process where the first had ended", function()
 		-- the queue looks at events after the fact: the process whose
 		-- root was to be read may be gone, which says nothing of its
 		-- container's passwd
+		local cid = container()
+		if not cid then return end
 		sh("printf 'later:x:4343:4343::/:/bin/sh\\n' > " .. dir .. "/etc/passwd")
-		local cid = "00112233445566778899aabbccddeeff"
-		local gone = H.proc { pid = 2147483000, container_id = cid }
-		assert.is_nil(H.get(H.event { type = "read", res = 0, thread = H.thread { proc = gone, uid = 4343 } }, "user.name"))
+		assert.is_nil(name_of(4343, cid, H.proc { pid = 2147483000, container_id = cid }))
 		assert.equal("later", name_of(4343, cid))
 	end)
 
+	it("are not the host's where the event's pid has gone to a host process", function()
+		-- the queue again: the container's process ended and its pid went
+		-- to a process on the host (here: this one), whose root is the
+		-- host's; its passwd is neither used nor kept for the container
+		local cid = container()
+		if not cid then return end
+		sh("printf 'boxroot:x:0:0::/:/bin/sh\\n' > " .. dir .. "/etc/passwd")
+		local host = H.proc { pid = tonumber(trace.self_pid()), container_id = cid }
+		assert.is_nil(name_of(0, cid, host))
+		assert.equal("boxroot", name_of(0, cid))
+	end)
+
 	it("are empty, said once, where its passwd is too large to read", function()
+		local cid = container()
+		if not cid then return end
 		-- a good line, then 5 MB more: read whole, it named uid 0
 		sh("{ printf 'big:x:0:0::/:/bin/sh\\n'; head -c 5242880 /dev/zero | tr '\\0' '#'; } > " .. dir .. "/etc/passwd")
-		assert.is_nil(name_of(0, "fedcba9876543210fedcba9876543210"))
+		assert.is_nil(name_of(0, cid))
 	end)
 end)

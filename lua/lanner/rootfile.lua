@@ -30,6 +30,7 @@ local M = {}
 -- Linux values, the same on x86_64 and aarch64 (openat2 is 437 on both).
 local SYS_OPENAT2 = 437
 local O_RDONLY, O_NOCTTY, O_NONBLOCK, O_CLOEXEC, O_PATH = 0, 0x100, 0x800, 0x80000, 0x200000
+local O_DIRECTORY = 0x10000
 local RESOLVE_NO_MAGICLINKS, RESOLVE_IN_ROOT = 0x02, 0x10
 local AT_EMPTY_PATH, STATX_TYPE, STATX_SIZE = 0x1000, 0x1, 0x200
 local S_IFMT, S_IFREG = 0xF000, 0x8000
@@ -45,8 +46,15 @@ local FLAGS = O_RDONLY + O_NOCTTY + O_NONBLOCK + O_CLOEXEC
 -- A third value true: root itself is not there (ENOENT, ESRCH: a
 -- /proc/PID/root whose process has ended); any other failure to open it
 -- (EACCES under hidepid, say) lasts and is the file's.
+-- root: a path, or { dfd = an open /proc/PID directory }, whose "root"
+-- is taken.
 local function path_in(root, rel)
-	local dfd = C.open(root, O_PATH + O_CLOEXEC)
+	local dfd
+	if type(root) == "table" then
+		dfd = C.openat(root.dfd, "root", O_PATH + O_CLOEXEC)
+	else
+		dfd = C.open(root, O_PATH + O_CLOEXEC)
+	end
 	if dfd < 0 then
 		local e = ffi.errno()
 		return -1, e, e == M.ENOENT or e == ESRCH
@@ -61,6 +69,23 @@ local function path_in(root, rel)
 	end
 	C.close(dfd)
 	return fd, e
+end
+
+-- All of a small /proc file, through an open directory fd; nil, errno.
+local function proc_text(dfd, name)
+	local fd = C.openat(dfd, name, O_RDONLY + O_CLOEXEC)
+	if fd < 0 then return nil, ffi.errno() end
+	local buf, out = ffi.new("char[4096]"), {}
+	while true do
+		local n = tonumber(C.read(fd, buf, 4096))
+		if n > 0 then
+			out[#out + 1] = ffi.string(buf, n)
+		elseif n == 0 or ffi.errno() ~= EINTR then
+			break
+		end
+	end
+	C.close(fd)
+	return table.concat(out)
 end
 
 -- read(root, rel, max) -> contents | nil, reason, errno, rootless (reason
@@ -106,6 +131,34 @@ function M.read(root, rel, max)
 	end
 	if why then return nil, "/" .. rel .. ": " .. why end
 	return out
+end
+
+-- read_proc(pid, rel, max, accept) -> as read, rel under /proc/PID/root,
+-- where accept(cgroup) says from /proc/PID/cgroup's text that the process
+-- at pid is still one of those meant (of the container whose files are
+-- read).  With the queue, an event is looked at after the fact: its
+-- process may have ended and its pid gone to another, a host process,
+-- whose root is the host's.  The /proc/PID directory is opened once and
+-- the cgroup and the root are reached through it, so a pid reused after
+-- the check cannot switch them.  A process gone, or not accepted, is
+-- "rootless" (fourth value): it says nothing of the files.
+function M.read_proc(pid, rel, max, accept)
+	local pdfd = C.open("/proc/" .. pid, O_PATH + O_DIRECTORY + O_CLOEXEC)
+	if pdfd < 0 then
+		local e = ffi.errno()
+		return nil, "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e, e == M.ENOENT or e == ESRCH
+	end
+	local cg, e = proc_text(pdfd, "cgroup")
+	local s, why, errno, rootless
+	if cg == nil then
+		why, errno, rootless = "/" .. rel .. ": " .. ffi.string(C.strerror(e)), e, e == M.ENOENT or e == ESRCH
+	elseif not accept(cg) then
+		why, rootless = "/" .. rel .. ": process " .. pid .. " is no longer one of them", true
+	else
+		s, why, errno, rootless = M.read({ dfd = pdfd }, rel, max)
+	end
+	C.close(pdfd)
+	return s, why, errno, rootless
 end
 
 return M

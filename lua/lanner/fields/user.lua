@@ -24,14 +24,29 @@ local warned = {}
 
 -- name:x:id:... files: passwd (name, uid, gid, gecos, home, shell) and
 -- group (name, gid, members).  Also false where the process whose root
--- was to be read has ended: no names for this event, and nothing kept,
+-- was to be read has ended, or its pid is another's, not in the container
+-- (lanner.rootfile.read_proc): no names for this event, and nothing kept,
 -- so that the container's next live process is asked (with the queue,
--- events are looked at after the fact, and a short-lived first process
--- left the container without names for good).
-local function load_db(root, file, cid)
+-- events are looked at after the fact: a short-lived first process left
+-- the container without names for good, and a pid reused by a host
+-- process gave it the host's).
+local idbuf = ffi.new("char[80]")
+local function in_container(cid)
+	return function(cgroup)
+		return cm.core.C.ln_container_id(cgroup, idbuf, 80) > 0 and ffi.string(idbuf) == cid
+	end
+end
+
+-- pid: a process of container cid whose root has the files (nil: the host)
+local function load_db(pid, file, cid)
 	local db = {}
-	local s, why, errno, rootless = rootfile.read(root, "etc/" .. file, MAX_FILE)
-	if rootless and root ~= "/" then return db, false end
+	local s, why, errno, rootless
+	if pid then
+		s, why, errno, rootless = rootfile.read_proc(pid, "etc/" .. file, MAX_FILE, in_container(cid))
+		if rootless then return db, false end
+	else
+		s, why, errno = rootfile.read("/", "etc/" .. file, MAX_FILE)
+	end
 	if s == nil then
 		-- none at all is common (distroless images): no names, no word
 		if errno ~= rootfile.ENOENT and not warned[cid .. file] then
@@ -58,10 +73,8 @@ local function db_for(ev, file)
 	local key = cid .. "\0" .. file
 	local db = dbs[key]
 	if db == nil then
-		local root = "/"
-		if cid ~= "host" and p ~= nil then root = "/proc/" .. p.pid .. "/root" end
 		local keep
-		db, keep = load_db(root, file, cid)
+		db, keep = load_db(cid ~= "host" and p ~= nil and p.pid or nil, file, cid)
 		if not keep then return db end
 		if ndbs >= MAX_ROOTS * 2 then dbs, ndbs = {}, 0 end -- read again as they come
 		dbs[key], ndbs = db, ndbs + 1
