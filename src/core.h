@@ -93,7 +93,8 @@ enum ln_held { LN_HELD_NO = 0, LN_HELD_ENTRY, LN_HELD_EXIT };
 enum ln_guard_state { LN_GUARD_NONE = 0, LN_GUARD_MAPPED, LN_GUARD_FAILED };
 
 struct ln_tstate {
-	ln_thread pub;
+	ln_thread pub;			/* first: an ln_thread * from an event is
+					 * its ln_tstate (capture/scap_write.c) */
 	struct ln_tstate *hnext;
 	int phase;			/* enum ln_tphase */
 	bool seen_first_stop;		/* the initial stop of a new tracee */
@@ -111,6 +112,10 @@ struct ln_tstate {
 					 * known without a read (state/tasks.c) */
 	pid_t child_seen;		/* the child a ptrace event reported during
 					 * the clone call in progress (ln_child_adopt) */
+	bool clone_vm_set;		/* clone_vm: its memory figures at its last
+					 * clone's ptrace event, which its clone
+					 * event carries in a .scap (ln_want_vm) */
+	uint64_t clone_vm[3];
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */
 	int8_t held;			/* enum ln_held */
@@ -217,6 +222,9 @@ struct ln_creator {
 					 * lack CLONE_NEWPID */
 	bool clone_parent;		/* CLONE_PARENT: its parent is its
 					 * creator's parent */
+	bool has_vm;			/* vm: the creator's memory figures at
+					 * the creation, the child's first */
+	uint64_t vm[3];
 };
 
 enum ln_child_kind {

@@ -37,9 +37,11 @@ char *ln_readlink_proc(pid_t pid, const char *what, char *buf, size_t n);
  * the pid in each namespace, lanner's first): how many columns it has, and
  * the one at depth in *out (depth < 0: the last, the task's own). */
 int ln_status_column(const char *status, const char *key, int depth, int32_t *out);
-/* VmSize, VmRSS and VmSwap of /proc/TID/status in kB (0 where absent);
- * false if the file could not be read. */
-bool ln_read_vm(pid_t tid, uint64_t *size, uint64_t *rss, uint64_t *swap);
+/* VmSize, VmRSS and VmSwap in kB (0 where absent), cut to 32 bits as
+ * Falco's driver reports them: of a /proc/TID/status text, or read (false,
+ * and vm untouched, if the file could not be). */
+void ln_parse_vm(const char *status, uint64_t vm[3]);
+bool ln_read_vm(pid_t tid, uint64_t vm[3]);
 /* Thread group and parent of a tid, from /proc; 0 or -1. */
 int ln_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 /* The task's children go to its own pid namespace (no unshare or setns

@@ -88,19 +88,22 @@ int ln_status_column(const char *status, const char *key, int depth, int32_t *ou
 	return cols;
 }
 
-bool ln_read_vm(pid_t tid, uint64_t *size, uint64_t *rss, uint64_t *swap)
+void ln_parse_vm(const char *status, uint64_t vm[3])
+{
+	static const char *const keys[3] = { "\nVmSize:", "\nVmRSS:", "\nVmSwap:" };
+	for (int i = 0; i < 3; i++) {
+		const char *q = strstr(status, keys[i]);
+		/* 32 bits, as Falco's driver has them (and a .scap) */
+		vm[i] = q ? (uint32_t)strtoull(q + strlen(keys[i]), NULL, 10) : 0;
+	}
+}
+
+bool ln_read_vm(pid_t tid, uint64_t vm[3])
 {
 	char buf[4096];
-	*size = *rss = *swap = 0;
 	if (ln_read_proc_file(tid, "status", buf, sizeof(buf)) <= 0)
 		return false;
-	const char *q;
-	if ((q = strstr(buf, "\nVmSize:")))
-		*size = strtoull(q + 8, NULL, 10);
-	if ((q = strstr(buf, "\nVmRSS:")))
-		*rss = strtoull(q + 7, NULL, 10);
-	if ((q = strstr(buf, "\nVmSwap:")))
-		*swap = strtoull(q + 8, NULL, 10);
+	ln_parse_vm(buf, vm);
 	return true;
 }
 

@@ -68,10 +68,15 @@ static void apply_thread(struct ln_session *s, struct ln_cur *c)
 	v.cap_effective = U64(c); v.cap_permitted = U64(c); v.cap_inheritable = U64(c);
 	v.start_ts = U64(c);
 	v.vm_size_kb = v.vm_rss_kb = v.vm_swap_kb = 0;
+	bool clone_set = false;
+	uint64_t clone_vm[3] = { 0, 0, 0 };
 	if (c->pos < c->len) {	/* written since the memory figures were kept */
 		v.vm_size_kb = U64(c);
 		v.vm_rss_kb = U64(c);
 		v.vm_swap_kb = U64(c);
+		clone_set = U32(c) != 0;
+		for (int i = 0; i < 3; i++)
+			clone_vm[i] = U64(c);
 	}
 	if (c->bad)
 		return;
@@ -79,6 +84,8 @@ static void apply_thread(struct ln_session *s, struct ln_cur *c)
 	struct ln_tstate *t = p ? ln_thread_obtain(s, tid, p) : NULL;
 	if (!t)
 		return;
+	t->clone_vm_set = clone_set;
+	memcpy(t->clone_vm, clone_vm, sizeof(clone_vm));
 	v.tid = tid;
 	v.proc = t->pub.proc;
 	t->pub = v;

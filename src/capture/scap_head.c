@@ -278,8 +278,9 @@ void scap_write_head(struct ln_session *s, struct ln_buf *b)
 			ln_thread t = { .tid = p->pub.pid, .vtid = p->pub.vpid, .proc = &p->pub };
 			/* their figures now, as sysdig's scan of /proc has them;
 			 * none when this is a capture read again */
-			if (!s->capr && !s->scapr)
-				ln_read_vm(t.tid, &t.vm_size_kb, &t.vm_rss_kb, &t.vm_swap_kb);
+			uint64_t vm[3];
+			if (!s->capr && !s->scapr && ln_read_vm(t.tid, vm))
+				t.vm_size_kb = vm[0], t.vm_rss_kb = vm[1], t.vm_swap_kb = vm[2];
 			proc_entry(b, &t);
 		}
 	scap_block_end(b, at);

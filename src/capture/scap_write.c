@@ -192,20 +192,24 @@ static bool proc_param(struct ln_buf *b, const ln_event *ev, const char *name, i
 }
 
 /* The memory figures of clone, execve, brk, mmap and munmap exits, as
- * lanner has them for the thread after the event (effect_vm and the
- * thread's creation read them before it was written); a creator's clone
- * exit carries the child's, from which libsinsp makes the child's. */
+ * lanner has them for the thread after the event (effect_vm and exec read
+ * them before it was written).  A creator's clone exit carries its figures
+ * at the clone (trace/children.c), from which libsinsp makes the child's,
+ * as lanner made its own; a capture read again has the child's. */
 static void vm_param(struct ln_buf *b, const ln_event *ev, const char *name, int fs)
 {
 	const ln_thread *t = ev->thread;
-	const struct ln_pstate *p = (const struct ln_pstate *)t->proc;
-	if ((ln_type(ev->type)->flags & LN_TF_CLONE) && ev->has_res && ev->res > 0 && p && p->sess) {
-		const struct ln_tstate *child = ln_thread_find(p->sess, (pid_t)ev->res);
-		if (child)
-			t = &child->pub;
+	const struct ln_tstate *ts = (const struct ln_tstate *)t;	/* pub is first */
+	uint64_t vm[3] = { t->vm_size_kb, t->vm_rss_kb, t->vm_swap_kb };
+	if ((ln_type(ev->type)->flags & LN_TF_CLONE) && ev->has_res && ev->res > 0) {
+		const struct ln_pstate *p = (const struct ln_pstate *)t->proc;
+		const struct ln_tstate *child = p && p->sess ? ln_thread_find(p->sess, (pid_t)ev->res) : NULL;
+		if (ts->clone_vm_set)
+			memcpy(vm, ts->clone_vm, sizeof(vm));
+		else if (child)
+			vm[0] = child->pub.vm_size_kb, vm[1] = child->pub.vm_rss_kb, vm[2] = child->pub.vm_swap_kb;
 	}
-	int64_t v = !strcmp(name, "vm_size") ? (int64_t)t->vm_size_kb
-		  : !strcmp(name, "vm_rss") ? (int64_t)t->vm_rss_kb : (int64_t)t->vm_swap_kb;
+	int64_t v = (int64_t)vm[!strcmp(name, "vm_size") ? 0 : !strcmp(name, "vm_rss") ? 1 : 2];
 	ln_buf_bytes(b, &v, (size_t)fs);
 }
 

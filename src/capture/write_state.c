@@ -56,10 +56,16 @@ static void thread_block(struct ln_capw *w, const ln_thread *t)
 	ln_buf_u64(b, t->cap_permitted);
 	ln_buf_u64(b, t->cap_inheritable);
 	ln_buf_u64(b, t->start_ts);
-	/* since ABI 12: its process's memory figures as it last saw them */
+	/* since ABI 12: its process's memory figures as it last saw them, and
+	 * as they were at its last clone (which a .scap's clone exit carries,
+	 * written on the far side of a queue too) */
+	const struct ln_tstate *ts = (const struct ln_tstate *)t;	/* pub is first */
 	ln_buf_u64(b, t->vm_size_kb);
 	ln_buf_u64(b, t->vm_rss_kb);
 	ln_buf_u64(b, t->vm_swap_kb);
+	ln_buf_u32(b, ts->clone_vm_set ? 1 : 0);
+	for (int i = 0; i < 3; i++)
+		ln_buf_u64(b, ts->clone_vm[i]);
 	ln_capw_emit(w, LN_BLK_THREAD);
 }
 

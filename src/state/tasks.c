@@ -86,6 +86,8 @@ static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid, bool *flat)
 	ln_status_column(buf, "NStgid", -1, vpid);
 }
 
+static void set_vm(ln_thread *d, const uint64_t vm[3]);
+
 void ln_proc_load_creds(struct ln_tstate *t)
 {
 	char buf[4096];
@@ -101,6 +103,12 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		t->pub.rgid = r;
 		t->pub.gid = e;
 	}
+	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
+	if (p && p->sess && p->sess->want_vm) {
+		uint64_t vm[3];
+		ln_parse_vm(buf, vm);
+		set_vm(&t->pub, vm);
+	}
 	unsigned long long c;
 	if ((q = strstr(buf, "\nCapInh:")) && sscanf(q + 8, "%llx", &c) == 1)
 		t->pub.cap_inheritable = c;
@@ -108,23 +116,31 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		t->pub.cap_permitted = c;
 	if ((q = strstr(buf, "\nCapEff:")) && sscanf(q + 8, "%llx", &c) == 1)
 		t->pub.cap_effective = c;
-	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	if (p && p->sess)
 		ln_state_changed(p->sess, LN_TOUCH_THREAD, t->pub.tid, 0);
 }
 
 /* The memory figures a thread's events are reported with (proc.vmsize,
  * vmrss, vmswap): VmSize, VmRSS and VmSwap of /proc/TID/status, read
- * where Falco's driver reads them, at a thread's creation and exec (its
- * clone and execve exit events carry them; libsinsp keeps them per
- * thread), so that an event shows them as of then and not as of whenever
- * a rule runs: with the queue that can be after the process ended or its
- * pid went to another.  Only if something reads them (ln_set_want_vm); a
- * thread gone from /proc keeps 0. */
+ * where Falco's driver reads them, at a thread's creation (its creator's,
+ * at the clone: trace/children.c) and exec (with the credentials, from the
+ * same read) and at a traced brk, mmap or munmap (here), kept per thread
+ * as libsinsp keeps them, so that an event shows them as of then and not
+ * as of whenever a rule runs: with the queue that can be after the
+ * process ended or its pid went to another.  Only if something reads them
+ * (ln_set_want_vm); a read that fails leaves them as they were. */
+static void set_vm(ln_thread *d, const uint64_t vm[3])
+{
+	d->vm_size_kb = vm[0];
+	d->vm_rss_kb = vm[1];
+	d->vm_swap_kb = vm[2];
+}
+
 void ln_thread_load_vm(struct ln_session *s, struct ln_tstate *t)
 {
-	if (s->want_vm)
-		ln_read_vm(t->pub.tid, &t->pub.vm_size_kb, &t->pub.vm_rss_kb, &t->pub.vm_swap_kb);
+	uint64_t vm[3];
+	if (s->want_vm && ln_read_vm(t->pub.tid, vm))
+		set_vm(&t->pub, vm);
 }
 
 /* Everything exec replaces: comm, exe, exepath, args, env, the
@@ -470,9 +486,15 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln
 		t->pub.cap_permitted = ct->pub.cap_permitted;
 		t->pub.cap_inheritable = ct->pub.cap_inheritable;
 	} else {
-		ln_proc_load_creds(t);
+		ln_proc_load_creds(t);	/* and the memory figures, from one read */
 	}
-	ln_thread_load_vm(s, t);
+	/* the memory figures its creator had at the clone, as Falco's driver
+	 * reports them with the clone (a forked child's own RSS is lower:
+	 * file pages are not copied) */
+	if (c && c->has_vm)
+		set_vm(&t->pub, c->vm);
+	else if (ct)
+		ln_thread_load_vm(s, t);
 	p->pub.nthreads++;
 	unsigned h = hash(tid);
 	t->hnext = s->threads[h];

@@ -82,6 +82,11 @@ pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 	unsigned long child = 0;
 	pt(PTRACE_GETEVENTMSG, t->pub.tid, 0, (unsigned long)&child);
 	t->child_seen = (pid_t)child;	/* the call's exit has nobody to adopt */
+	/* the memory figures at the clone, which its event carries (a .scap's
+	 * clone exit) and the child starts with, as Falco's driver has them */
+	t->clone_vm_set = s->want_vm && ln_read_vm(t->pub.tid, t->clone_vm);
+	if (t->clone_vm_set)	/* a queue's reader may write the .scap */
+		ln_state_changed(s, LN_TOUCH_THREAD, t->pub.tid, 0);
 	if (child > 0 && !ln_thread_find(s, (pid_t)child)) {
 		struct ln_creator *c = &s->creators[s->ncreators++ % LN_CREATORS];
 		/* The flags the kernel used: registers, or what lanner put there
@@ -99,6 +104,8 @@ pid_t ln_child_created(struct ln_session *s, struct ln_tstate *t)
 		c->launched = t->pub.proc && ((struct ln_pstate *)t->pub.proc)->launched;
 		c->same_pidns = known && !(flags & CLONE_NEWPID);
 		c->clone_parent = known && (flags & CLONE_PARENT);
+		c->has_vm = t->clone_vm_set;
+		memcpy(c->vm, t->clone_vm, sizeof(c->vm));
 	}
 	/* A clone3 lanner made a clone, stopped for the guard alone: its
 	 * registers go back now and it runs on without an exit stop.  The
