@@ -130,6 +130,20 @@ describe("rules cache", function()
 		assert.equal(fresh, again)
 	end)
 
+	it("a hit parses no YAML: libyaml is not even loaded", function()
+		-- the traced shell's parent is lanner: its maps say what it loaded
+		local dir = T .. "/c"
+		local probe = "grep -c libyaml /proc/$PPID/maps"
+		local function loaded(extra)
+			local out = trace.sh(("LANNER_CACHE_DIR=%s %s -q %s -R %s -- sh -c %s 2>/dev/null")
+				:format(dir, L, extra or "", rules, trace.shell_quote(probe)))
+			return tonumber(out:match("(%d+)%s*$"))
+		end
+		assert.is_true(loaded() > 0)	-- the miss parses the file
+		assert.equal(0, loaded())	-- the hit does not
+		assert.is_true(loaded("--no-rules-cache") > 0)
+	end)
+
 	it("misses when a rules file changes, and runs the new rules", function()
 		local dir = T .. "/c"
 		run(dir, rules)

@@ -86,7 +86,9 @@ function M.check_symbols(ns, decls, from)
 		if h ~= nil then handle = h end
 	end
 	local missing = {}
-	for name in decls:gmatch("([%w_]+)%s*%b()%s*;") do
+	-- (from word starts only: trying every suffix of every word was
+	-- 0.8 ms of each start, 0.2 ms so)
+	for name in decls:gmatch("%f[%w_]([%w_]+)%s*%b()%s*;") do
 		local found
 		if handle then
 			found = ffi.C.dlsym(handle, name) ~= nil

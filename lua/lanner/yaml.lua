@@ -14,55 +14,60 @@
 -- as written, which a typed decode would lose.
 local ffi = require "ffi"
 
-require("lanner.base").define("lnyaml_parser", [[
-typedef struct lnyaml_mark { size_t index, line, column; } lnyaml_mark;
-
-/* Only the leading members of yaml_parser_t are named (the error report);
- * the rest is padding. libyaml's sizeof(yaml_parser_t) is 480 on x86_64 and
- * aarch64; 1024 leaves room for other ABIs since libyaml only writes its own
- * size. */
-typedef struct lnyaml_parser {
-  int error;
-  const char *problem;
-  size_t problem_offset;
-  int problem_value;
-  lnyaml_mark problem_mark;
-  const char *context;
-  lnyaml_mark context_mark;
-  uint8_t _rest[1024 - 88];
-} lnyaml_parser;
-
-typedef struct lnyaml_event {
-  int type;
-  union {
-    struct { int encoding; } stream_start;
-    struct { void *version; struct { void *start, *end; } tags; int implicit; } document_start;
-    struct { int implicit; } document_end;
-    struct { const char *anchor; } alias;
-    struct {
-      const char *anchor, *tag, *value;
-      size_t length;
-      int plain_implicit, quoted_implicit, style;
-    } scalar;
-    struct { const char *anchor, *tag; int implicit, style; } sequence_start;
-    struct { const char *anchor, *tag; int implicit, style; } mapping_start;
-  } data;
-  lnyaml_mark start_mark, end_mark;
-} lnyaml_event;
-
-int yaml_parser_initialize(lnyaml_parser *parser);
-void yaml_parser_delete(lnyaml_parser *parser);
-void yaml_parser_set_input_string(lnyaml_parser *parser, const char *input, size_t size);
-int yaml_parser_parse(lnyaml_parser *parser, lnyaml_event *event);
-void yaml_event_delete(lnyaml_event *event);
-]])
-
+-- libyaml and its declarations at the first parse: a start that finds
+-- its rules in the cache parses no YAML.  By soname first: the bare
+-- "libyaml.so" is libyaml-dev's link, absent from ld.so.cache (a dozen
+-- failed opens in the library path) and from a machine without -dev.
 local lib
-do
-  local ok, l = pcall(ffi.load, "yaml")
-  if not ok then ok, l = pcall(ffi.load, "libyaml-0.so.2") end
+local function libyaml()
+  if lib then return lib end
+  require("lanner.base").define("lnyaml_parser", [[
+  typedef struct lnyaml_mark { size_t index, line, column; } lnyaml_mark;
+  
+  /* Only the leading members of yaml_parser_t are named (the error report);
+   * the rest is padding. libyaml's sizeof(yaml_parser_t) is 480 on x86_64 and
+   * aarch64; 1024 leaves room for other ABIs since libyaml only writes its own
+   * size. */
+  typedef struct lnyaml_parser {
+    int error;
+    const char *problem;
+    size_t problem_offset;
+    int problem_value;
+    lnyaml_mark problem_mark;
+    const char *context;
+    lnyaml_mark context_mark;
+    uint8_t _rest[1024 - 88];
+  } lnyaml_parser;
+  
+  typedef struct lnyaml_event {
+    int type;
+    union {
+      struct { int encoding; } stream_start;
+      struct { void *version; struct { void *start, *end; } tags; int implicit; } document_start;
+      struct { int implicit; } document_end;
+      struct { const char *anchor; } alias;
+      struct {
+        const char *anchor, *tag, *value;
+        size_t length;
+        int plain_implicit, quoted_implicit, style;
+      } scalar;
+      struct { const char *anchor, *tag; int implicit, style; } sequence_start;
+      struct { const char *anchor, *tag; int implicit, style; } mapping_start;
+    } data;
+    lnyaml_mark start_mark, end_mark;
+  } lnyaml_event;
+  
+  int yaml_parser_initialize(lnyaml_parser *parser);
+  void yaml_parser_delete(lnyaml_parser *parser);
+  void yaml_parser_set_input_string(lnyaml_parser *parser, const char *input, size_t size);
+  int yaml_parser_parse(lnyaml_parser *parser, lnyaml_event *event);
+  void yaml_event_delete(lnyaml_event *event);
+  ]])
+  local ok, l = pcall(ffi.load, "libyaml-0.so.2")
+  if not ok then ok, l = pcall(ffi.load, "yaml") end
   if not ok then error("lanner.yaml: cannot load libyaml: " .. tostring(l)) end
   lib = l
+  return lib
 end
 
 local ffi_string = ffi.string
@@ -109,6 +114,7 @@ end
 -- Builds node trees from the event stream. A stack of open containers; a
 -- mapping alternates between expecting a key and a value.
 local function compose(src, name)
+  local lib = libyaml()
   local p = ffi.new("lnyaml_parser")
   local ev = ffi.new("lnyaml_event")
   if lib.yaml_parser_initialize(p) == 0 then return nil, name .. ": libyaml: out of memory" end
