@@ -3,9 +3,9 @@
  * friends (spec/vm_fields_spec.lua).  Each step is marked by an open of a
  * file that names it:
  *   open /dev/null       the process as exec left it
- *   mmap 64 MB, touched
+ *   mmap 64 MB, touched; setuid to its own uid
  *   open /dev/zero       after the mmap (its figures change only where
- *                        mmap's exit is traced)
+ *                        mmap's exit is traced, not at the setuid)
  *   a thread opens /dev/full     its figures from its creation, after the
  *                        mmap; thread.vmsize is 0 for it
  *   fork; the child opens /etc/hostname   the child as of its fork: 64 MB
@@ -34,6 +34,8 @@ int main(void)
 	if (m == MAP_FAILED)
 		return 1;
 	memset(m, 1, BIG);
+	if (setuid(getuid()) != 0)
+		return 5;
 	close(open("/dev/zero", O_RDONLY));
 	pthread_t th;
 	if (pthread_create(&th, NULL, thread_main, NULL) != 0)

@@ -13,7 +13,7 @@
 EFFECT(effect_creds)
 {
 	if (ev->res == 0)
-		ln_proc_load_creds(t);
+		ln_proc_load_creds(t, false);
 }
 
 EFFECT(effect_prctl)

@@ -56,7 +56,10 @@ void ln_proc_free_deferred(struct ln_session *s);
 void ln_proc_add_ancestors(struct ln_session *s, pid_t pid);
 void ln_proc_load_exec(struct ln_session *s, struct ln_pstate *p, uint64_t now);
 void ln_thread_load_vm(struct ln_session *s, struct ln_tstate *t);
-void ln_proc_load_creds(struct ln_tstate *t);
+/* The thread's ids and capabilities from /proc/TID/status; vm: its
+ * memory figures too, from the same read (at exec and creation, where
+ * Falco's driver reports them; not after a setuid, where it does not). */
+void ln_proc_load_creds(struct ln_tstate *t, bool vm);
 void ln_state_free_all(struct ln_session *s);
 /* For replaying a capture. */
 struct ln_pstate *ln_proc_obtain(struct ln_session *s, pid_t pid);

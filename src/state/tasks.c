@@ -88,7 +88,7 @@ static void load_ns_pid(pid_t tid, int32_t *vpid, int32_t *vtid, bool *flat)
 
 static void set_vm(ln_thread *d, const uint64_t vm[3]);
 
-void ln_proc_load_creds(struct ln_tstate *t)
+void ln_proc_load_creds(struct ln_tstate *t, bool vm)
 {
 	char buf[4096];
 	if (ln_read_proc_file(t->pub.tid, "status", buf, sizeof(buf)) <= 0)
@@ -104,7 +104,7 @@ void ln_proc_load_creds(struct ln_tstate *t)
 		t->pub.gid = e;
 	}
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
-	if (p && p->sess && p->sess->want_vm) {
+	if (vm && p && p->sess && p->sess->want_vm) {
 		uint64_t vm[3];
 		ln_parse_vm(buf, vm);
 		set_vm(&t->pub, vm);
@@ -486,7 +486,7 @@ struct ln_tstate *ln_thread_new(struct ln_session *s, pid_t tid, const struct ln
 		t->pub.cap_permitted = ct->pub.cap_permitted;
 		t->pub.cap_inheritable = ct->pub.cap_inheritable;
 	} else {
-		ln_proc_load_creds(t);	/* and the memory figures, from one read */
+		ln_proc_load_creds(t, true);	/* and the memory figures */
 	}
 	/* the memory figures its creator had at the clone, as Falco's driver
 	 * reports them with the clone (a forked child's own RSS is lower:

@@ -373,7 +373,7 @@ static void on_exec(struct ln_session *s, struct ln_tstate *t)
 	}
 	struct ln_pstate *p = (struct ln_pstate *)t->pub.proc;
 	ln_proc_load_exec(s, p, ln_now_realtime());
-	ln_proc_load_creds(t);	/* and the memory figures */
+	ln_proc_load_creds(t, true);	/* and the memory figures */
 	/* close-on-exec fds are gone: an exact table is read again (a listing
 	 * and a stat per fd); a lazy one's entries are checked at their next
 	 * use instead (check_fds) */
