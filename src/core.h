@@ -114,7 +114,7 @@ struct ln_tstate {
 					 * the clone call in progress (ln_child_adopt) */
 	bool clone_vm_set;		/* clone_vm: its memory figures at its last
 					 * clone's ptrace event, which its clone
-					 * event carries in a .scap (ln_want_vm) */
+					 * event carries in a .scap (ln_set_want_vm) */
 	uint64_t clone_vm[3];
 	int deny_err;			/* syscall mode: a refused syscall's errno */
 	int32_t compat;			/* syscall came through another ABI */

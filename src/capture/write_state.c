@@ -42,6 +42,14 @@ static void proc_block(struct ln_capw *w, const ln_proc *p)
 	ln_capw_emit(w, LN_BLK_PROC);
 }
 
+/* A thread's memory figures: in THREAD and the queue's VM blocks. */
+static void vm_figures(struct ln_buf *b, const ln_thread *t)
+{
+	ln_buf_u64(b, t->vm_size_kb);
+	ln_buf_u64(b, t->vm_rss_kb);
+	ln_buf_u64(b, t->vm_swap_kb);
+}
+
 static void thread_block(struct ln_capw *w, const ln_thread *t)
 {
 	struct ln_buf *b = &w->blk;
@@ -60,9 +68,7 @@ static void thread_block(struct ln_capw *w, const ln_thread *t)
 	 * as they were at its last clone (which a .scap's clone exit carries,
 	 * written on the far side of a queue too) */
 	const struct ln_tstate *ts = (const struct ln_tstate *)t;	/* pub is first */
-	ln_buf_u64(b, t->vm_size_kb);
-	ln_buf_u64(b, t->vm_rss_kb);
-	ln_buf_u64(b, t->vm_swap_kb);
+	vm_figures(b, t);
 	ln_buf_u32(b, ts->clone_vm_set ? 1 : 0);
 	for (int i = 0; i < 3; i++)
 		ln_buf_u64(b, ts->clone_vm[i]);
@@ -202,9 +208,7 @@ void ln_capw_flush_journal(struct ln_session *s, struct ln_capw *w)
 			struct ln_tstate *t = ln_thread_find(s, j->a);
 			if (t && w->stream) {
 				ln_buf_u32(&w->blk, (uint32_t)j->a);
-				ln_buf_u64(&w->blk, t->pub.vm_size_kb);
-				ln_buf_u64(&w->blk, t->pub.vm_rss_kb);
-				ln_buf_u64(&w->blk, t->pub.vm_swap_kb);
+				vm_figures(&w->blk, &t->pub);
 				ln_capw_emit(w, LN_BLK_VM);
 			} else if (t) {
 				thread_block(w, &t->pub);

@@ -110,27 +110,28 @@ local function open_source(o, c)
 		local ok, err = c.enforcer:apply(sess, { filter_alerts = o.filter_alerts })
 		if not ok then return nil, err end
 	end
-	-- the overlay lookup at every exec only if something reads its answer
-	-- (a capture may be read by anything later)
-	local upper = o.write_file ~= nil
-	for _, n in ipairs(c.needs) do
-		if n.fields and n.fields["proc.is_exe_upper_layer"] then upper = true end
+	-- State that costs a /proc read is kept only if a field reads it, or a
+	-- capture, which any field may read later; unknown: a need whose fields
+	-- are not known (a chisel's own code) counts as reading it.
+	local function asked(names, unknown)
+		if o.write_file ~= nil then return true end
+		for _, n in ipairs(c.needs) do
+			if not n.fields then
+				if unknown then return true end
+			else
+				for _, name in ipairs(names) do
+					if n.fields[name] then return true end
+				end
+			end
+		end
+		return false
 	end
-	sess:set_upper_layer_check(upper)
-	-- evt.cpu costs a read per event: only if a field or a capture wants it
-	local cpu = o.write_file ~= nil
-	for _, n in ipairs(c.needs) do
-		if not n.fields or n.fields["evt.cpu"] then cpu = true end
-	end
-	sess:set_want_cpu(cpu)
-	-- the memory figures cost a /proc read per exec and fork: likewise
-	local vm = o.write_file ~= nil
-	for _, n in ipairs(c.needs) do
-		local f = n.fields
-		if not f or f["proc.vmsize"] or f["proc.vmrss"] or f["proc.vmswap"] or f["thread.vmsize"]
-			or f["thread.vmrss"] then vm = true end
-	end
-	sess:set_want_vm(vm)
+	-- the overlay lookup at every exec
+	sess:set_upper_layer_check(asked({ "proc.is_exe_upper_layer" }, false))
+	-- evt.cpu: a read per event
+	sess:set_want_cpu(asked({ "evt.cpu" }, true))
+	-- the memory figures: a read per clone and exec
+	sess:set_want_vm(asked({ "proc.vmsize", "proc.vmrss", "proc.vmswap", "thread.vmsize", "thread.vmrss" }, true))
 	if o.keep then sess:set_keep(true) end
 	sess:set_refusals { listener = not o.allow_seccomp_listener, io_uring = o.refuse_io_uring }
 	if o.cpu_policy then
